@@ -1,0 +1,48 @@
+# Quickstart: `make repro` runs the pipeline, `make test` runs the tests.
+# Both create .venv from the committed lock files on first use and skip that when nothing changed.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+
+# stages run as `python -m stages.<name>`: DVC must find the venv's python first
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.DEFAULT_GOAL := help
+.PHONY: help repro test lock clean
+
+help:
+	@echo "make repro   run the whole pipeline on built-in data (dvc repro)"
+	@echo "make test    run the test suite"
+	@echo "make lock    re-pin requirements*.lock after editing pyproject.toml"
+	@echo "make clean   remove .venv and pipeline outputs"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python 3.11+ is needed, $(PYTHON) is " + sys.version.split()[0] + "; run: make PYTHON=python3.11 ...")'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.lock | $(BIN)/python
+	$(PIP) -r requirements.lock
+	@touch $@
+
+$(VENV)/.installed-test: requirements-test.lock $(VENV)/.installed
+	$(PIP) -r requirements-test.lock
+	@touch $@
+
+repro: $(VENV)/.installed
+	dvc repro
+	@echo
+	@dvc metrics show
+	@echo
+	@echo "Results: reports/<stage>/ (metrics, profiles, plots), models/ (fitted objects), data/ (tables)."
+	@echo "Compare runs: dvc exp run -S preprocess.scale=minmax && dvc exp show"
+
+test: $(VENV)/.installed-test
+	python -m pytest
+
+lock:
+	PYTHON=$(PYTHON) tools/lock.sh
+
+clean:
+	rm -rf $(VENV) data/interim data/prepared models

@@ -1,0 +1,8 @@
+"""The one exception type for problems the user can fix (bad params, bad data)."""
+
+
+class PipelineError(Exception):
+    """A problem in the user's input, reported as one line: what is wrong and how to fix it.
+
+    Anything else that escapes a stage is a bug in this project and keeps its traceback.
+    """

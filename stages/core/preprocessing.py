@@ -1,0 +1,82 @@
+"""The train/test split and the definition of preprocessing (impute, one-hot encode, scale).
+
+The preprocessor is returned unfitted: stages that cross-validate clone it into every fold's
+Pipeline, so no statistic of a validation fold (or of the test split) leaks into training.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import LabelEncoder, MinMaxScaler, OneHotEncoder, RobustScaler, StandardScaler
+
+from stages.core.errors import PipelineError
+
+MIN_ROWS_PER_CLASS = 2  # per split: stratified k-fold and per-class metrics need at least this
+
+SCALERS = {
+    "standard": StandardScaler,
+    "minmax": MinMaxScaler,
+    "robust": RobustScaler,
+    "none": lambda: "passthrough",
+}
+
+
+def split(frame: pd.DataFrame, target: str, test_size: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Seeded, stratified train/test split that keeps every class in both parts."""
+    counts = frame[target].value_counts()
+    too_rare = counts[counts < 2 * MIN_ROWS_PER_CLASS]
+    if len(too_rare):
+        raise PipelineError(
+            f"class {too_rare.index[0]!r} of {target!r} has {too_rare.iloc[0]} row(s); every class needs "
+            f"at least {2 * MIN_ROWS_PER_CLASS} ({MIN_ROWS_PER_CLASS} per split): add rows or drop the class"
+        )
+    try:
+        train, test = train_test_split(frame, test_size=test_size, stratify=frame[target], random_state=seed)
+    except ValueError as exc:  # e.g. fewer test rows than classes
+        raise PipelineError(f"data.test_size = {test_size}: {exc}") from None
+    for part, rows, fix in (("test", test, "raise"), ("train", train, "lower")):
+        per_class = rows[target].value_counts().reindex(counts.index, fill_value=0)
+        short = per_class[per_class < MIN_ROWS_PER_CLASS]
+        if len(short):
+            raise PipelineError(
+                f"data.test_size = {test_size} leaves class {short.index[0]!r} with {short.iloc[0]} row(s) "
+                f"in the {part} split; each class needs at least {MIN_ROWS_PER_CLASS} per split: {fix} data.test_size"
+            )
+    return train.reset_index(drop=True), test.reset_index(drop=True)
+
+
+def feature_types(features: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Numeric columns are imputed and scaled; everything else (text, booleans) is one-hot encoded."""
+    numeric = [
+        c for c in features.columns
+        if pd.api.types.is_numeric_dtype(features[c]) and not pd.api.types.is_bool_dtype(features[c])
+    ]
+    categorical = [c for c in features.columns if c not in numeric]
+    return numeric, categorical
+
+
+def build_preprocessor(
+    numeric: list[str], categorical: list[str], scale: str, impute: str, max_categories: int | None
+) -> ColumnTransformer:
+    """The unfitted preprocessing definition; fit it on training rows only."""
+    numeric_steps = Pipeline([("impute", SimpleImputer(strategy=impute)), ("scale", SCALERS[scale]())])
+    categorical_steps = Pipeline([
+        ("impute", SimpleImputer(strategy="most_frequent")),
+        ("encode", OneHotEncoder(
+            handle_unknown="infrequent_if_exist", max_categories=max_categories, sparse_output=False
+        )),
+    ])
+    preprocessor = ColumnTransformer(
+        [("numeric", numeric_steps, numeric), ("categorical", categorical_steps, categorical)],
+        verbose_feature_names_out=False,
+    )
+    return preprocessor.set_output(transform="pandas")
+
+
+def encode_labels(y_train: pd.Series) -> LabelEncoder:
+    """Class names -> 0..k-1 in sorted order, learnt from the training split."""
+    return LabelEncoder().fit(y_train)

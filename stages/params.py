@@ -1,0 +1,104 @@
+"""params.yaml's schema, validated when a stage starts.
+
+params.yaml holds every default (DVC needs each declared key to exist there), so the schema has
+none: a missing key is an error, like a misspelt one.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from stages import paths
+from stages.core.errors import PipelineError
+
+BUILTIN_DATASETS = ("breast_cancer", "iris", "wine", "digits")
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataParams(Section):
+    dataset: Literal[BUILTIN_DATASETS]  # used when csv is null
+    csv: str | None  # a CSV under data/raw/, tracked with `dvc add`
+    target: str  # the class column
+    test_size: Annotated[float, Field(gt=0, lt=1)]
+
+
+class PreprocessParams(Section):
+    scale: Literal["standard", "minmax", "robust", "none"]
+    impute: Literal["mean", "median", "most_frequent"]  # numeric columns; categoricals take the mode
+    max_categories: Annotated[int, Field(ge=2)] | None  # one-hot: rarer categories pooled
+
+
+class Params(Section):
+    seed: Annotated[int, Field(ge=0)]
+    data: DataParams
+    preprocess: PreprocessParams
+
+
+def load_params(path: Path = paths.PARAMS) -> Params:
+    try:
+        raw = yaml.safe_load(Path(path).read_text())
+    except FileNotFoundError:
+        raise PipelineError(f"{path} not found; run from the project root") from None
+    except yaml.YAMLError as exc:
+        raise PipelineError(f"{path} is not valid YAML: {_one_line(exc)}") from None
+    return validate_params(raw or {}, source=str(path))
+
+
+def validate_params(raw: Any, source: str = "params.yaml") -> Params:
+    if not isinstance(raw, dict):
+        raise PipelineError(f"{source} must be a mapping of sections, not {type(raw).__name__}")
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as exc:
+        problems = [_describe(err) for err in exc.errors()]
+        raise PipelineError(f"{source}: " + "; ".join(problems)) from None
+
+
+def _describe(err: dict) -> str:
+    keys, model = _field_path(err["loc"])
+    key = ".".join(keys)
+    if err["type"] == "extra_forbidden":
+        fields = list(model.model_fields)
+        close = difflib.get_close_matches(keys[-1], fields, n=1, cutoff=0.5)
+        parent = ".".join(keys[:-1])
+        hint = (
+            f"did you mean `{'.'.join([*keys[:-1], close[0]])}`?"
+            if close
+            else f"valid keys{' in `' + parent + '`' if parent else ''}: {', '.join(fields)}"
+        )
+        return f"unknown key `{key}`; {hint}"
+    if err["type"] == "missing":
+        return f"missing key `{key}`; add it (see the README's params table)"
+    if err["type"] == "literal_error":
+        allowed = err["ctx"]["expected"].replace("'", "")
+        return f"`{key}` = {err['input']!r} is not allowed; choose one of {allowed}"
+    return f"`{key}` = {err['input']!r}: {err['msg'][0].lower()}{err['msg'][1:]}"
+
+
+def _field_path(loc: tuple) -> tuple[list[str], type[BaseModel]]:
+    """Keep the params keys of a pydantic error location, dropping union-member labels."""
+    keys: list[str] = []
+    model: type[BaseModel] = Params
+    for part in loc:
+        if not isinstance(part, str):
+            break
+        keys.append(part)
+        field = model.model_fields.get(part)
+        annotation = getattr(field, "annotation", None)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+        else:
+            break
+    return keys, model
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())

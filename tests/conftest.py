@@ -1,0 +1,80 @@
+"""Shared fixtures: a scratch project directory, params overrides, stage runners, a user CSV."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from stages.runner import run_stage
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    """An empty project directory with the repo's params.yaml, as the stages see it under DVC."""
+    shutil.copy(REPO / "params.yaml", tmp_path / "params.yaml")
+    (tmp_path / "data" / "raw").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def set_params(workdir: Path, **overrides) -> None:
+    """set_params(workdir, data__test_size=0.3): `__` separates params.yaml levels."""
+    path = workdir / "params.yaml"
+    params = yaml.safe_load(path.read_text())
+    for dotted, value in overrides.items():
+        *parents, leaf = dotted.split("__")
+        node = params
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+def run_ok(module) -> None:
+    run_stage(module.__name__.rsplit(".", 1)[-1], module.main)
+
+
+def run_fails(module, capsys) -> str:
+    """Run a stage that must reject its input; return its one-line message (checked here)."""
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:
+        run_ok(module)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, f"expected one line, got: {err!r}"
+    name = module.__name__.rsplit(".", 1)[-1]
+    assert err.startswith(f"error: {name}: ")
+    return err.strip()
+
+
+def patients(n: int = 80, seed: int = 0) -> pd.DataFrame:
+    """A small clinical-style table: a string target, a categorical column, and gaps."""
+    rng = np.random.default_rng(seed)
+    bmi = rng.normal(28, 5, n).round(1)
+    age = rng.integers(20, 80, n).astype(float)
+    frame = pd.DataFrame({
+        "age": age,
+        "bmi": bmi,
+        "smoker": rng.choice(["yes", "no"], n),
+        "region": rng.choice(["north", "south", "east", "west"], n),
+        "outcome": np.where(bmi + rng.normal(0, 3, n) > 29, "pos", "neg"),
+    })
+    frame.loc[rng.choice(n, 8, replace=False), "age"] = np.nan
+    frame.loc[rng.choice(n, 6, replace=False), "smoker"] = np.nan
+    return frame
+
+
+@pytest.fixture
+def patients_csv(workdir):
+    """patients() saved under data/raw/ and selected in params.yaml."""
+    path = workdir / "data" / "raw" / "patients.csv"
+    patients().to_csv(path, index=False)
+    set_params(workdir, data__csv="data/raw/patients.csv", data__target="outcome")
+    return path

@@ -1,0 +1,100 @@
+"""params.yaml validation: every mistake named by its key, with what is allowed."""
+
+import pytest
+import yaml
+
+from conftest import REPO, run_fails, set_params
+from stages import ingest
+from stages.core.errors import PipelineError
+from stages.params import load_params, validate_params
+
+
+def repo_params() -> dict:
+    return yaml.safe_load((REPO / "params.yaml").read_text())
+
+
+def problem(**changes) -> str:
+    raw = repo_params()
+    for dotted, value in changes.items():
+        *parents, leaf = dotted.split("__")
+        node = raw
+        for key in parents:
+            node = node[key]
+        node[leaf] = value
+    with pytest.raises(PipelineError) as exc:
+        validate_params(raw)
+    return str(exc.value)
+
+
+def test_repo_params_are_valid():
+    params = validate_params(repo_params())
+    assert params.data.dataset == "breast_cancer"
+    assert params.data.test_size == 0.2
+    assert params.seed == 42
+
+
+def test_misspelt_key_suggests_the_closest():
+    raw = repo_params()
+    raw["data"]["datset"] = raw["data"].pop("dataset")
+    with pytest.raises(PipelineError) as exc:
+        validate_params(raw)
+    assert "unknown key `data.datset`; did you mean `data.dataset`?" in str(exc.value)
+
+
+def test_misspelt_section_suggests_the_closest():
+    raw = repo_params()
+    raw["preproces"] = raw.pop("preprocess")
+    message = str(pytest.raises(PipelineError, validate_params, raw).value)
+    assert "unknown key `preproces`; did you mean `preprocess`?" in message
+    assert "missing key `preprocess`" in message
+
+
+def test_unknown_key_with_no_near_match_lists_the_valid_ones():
+    assert "unknown key `data.colour`; valid keys in `data`: dataset, csv, target, test_size" in problem(
+        data__colour="red"
+    )
+
+
+def test_wrong_type_names_key_and_value():
+    message = problem(data__test_size="big")
+    assert "`data.test_size` = 'big'" in message
+    assert "valid number" in message
+
+
+@pytest.mark.parametrize("value, bound", [(0, "greater than 0"), (1, "less than 1"), (1.5, "less than 1"), (-0.2, "greater than 0")])
+def test_test_size_outside_open_unit_interval(value, bound):
+    message = problem(data__test_size=value)
+    assert f"`data.test_size` = {value!r}" in message
+    assert bound in message
+
+
+def test_unknown_dataset_lists_the_choices():
+    message = problem(data__dataset="mnist")
+    assert "`data.dataset` = 'mnist' is not allowed" in message
+    for name in ("breast_cancer", "iris", "wine", "digits"):
+        assert name in message
+
+
+def test_unknown_scaler_lists_the_choices():
+    assert "`preprocess.scale` = 'zscore' is not allowed; choose one of standard, minmax, robust or none" in problem(
+        preprocess__scale="zscore"
+    )
+
+
+def test_missing_key_is_named():
+    raw = repo_params()
+    del raw["data"]["test_size"]
+    assert "missing key `data.test_size`" in str(pytest.raises(PipelineError, validate_params, raw).value)
+
+
+def test_invalid_yaml_is_one_line(workdir):
+    (workdir / "params.yaml").write_text("data: [unclosed\n")
+    with pytest.raises(PipelineError, match=r"params.yaml is not valid YAML"):
+        load_params()
+
+
+def test_stage_reports_params_error_on_one_line(workdir, capsys):
+    set_params(workdir, data__test_size="big")
+    err = run_fails(ingest, capsys)
+    assert "`data.test_size` = 'big'" in err
+    assert not (workdir / "data" / "interim").exists()
