@@ -1,0 +1,107 @@
+"""End to end, as a new user: a fresh copy of the repo, `dvc repro`, `dvc exp run`, a user CSV."""
+
+import json
+import re
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import REPO, patients
+
+GIT_ID = {"GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@example.com",
+          "GIT_COMMITTER_NAME": "test", "GIT_COMMITTER_EMAIL": "test@example.com"}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    """What `git clone` would give: the tracked and not-ignored files, committed in a new repo."""
+    root = tmp_path_factory.mktemp("clone")
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO,
+                            capture_output=True, text=True, check=True).stdout.split("\0")
+    for name in filter(None, listed):
+        if (REPO / name).is_file():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, root / name)
+    env = {**os.environ, **GIT_ID, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+    def sh(*cmd, check=True):
+        done = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
+        if check and done.returncode:
+            pytest.fail(f"{' '.join(cmd)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
+        return done
+
+    sh("git", "init", "-q", "-b", "main")
+    sh("git", "add", "-A")
+    sh("git", "commit", "-qm", "clone")
+    return root, sh
+
+
+def test_repro_from_scratch_reproduces_the_committed_results(project):
+    root, sh = project
+    out = sh("dvc", "repro").stdout
+    assert "Running stage 'ingest'" in out and "Running stage 'preprocess'" in out
+    assert (root / "data/prepared/train.csv").is_file()
+    assert (root / "models/preprocess/preprocessor.joblib").is_file()
+    # same code + params => byte-identical outputs, so dvc.lock and the metrics stay as committed
+    changed = sh("git", "status", "--porcelain").stdout
+    assert changed == "", f"a fresh `dvc repro` changed committed files (run `make repro`, commit dvc.lock):\n{changed}"
+    assert "Data and pipelines are up to date" in sh("dvc", "status").stdout
+    metrics = json.loads((root / "reports/preprocess/metrics.json").read_text())
+    assert (metrics["n_train"], metrics["n_test"]) == (455, 114)
+
+
+def test_exp_run_changes_a_param_and_shows_it(project):
+    root, sh = project
+    sh("dvc", "exp", "run", "-n", "minmax", "-S", "preprocess.scale=minmax")
+    shown = json.loads(sh("dvc", "exp", "show", "--json").stdout)
+    experiments = [exp for rev in shown for exp in (rev.get("experiments") or [])]
+    runs = {run["name"]: run for exp in experiments for run in exp["revs"]}
+    data = runs["minmax"]["data"]
+    assert data["params"]["params.yaml"]["data"]["preprocess"]["scale"] == "minmax"
+    assert data["metrics"]["reports/preprocess/metrics.json"]["data"]["n_train"] == 455
+    # the workspace now holds the experiment's results: a min-max scaler was fitted
+    from stages.io import read_object
+    scaler = read_object(root / "models/preprocess/preprocessor.joblib").named_transformers_["numeric"]["scale"]
+    assert type(scaler).__name__ == "MinMaxScaler"
+
+
+def test_user_csv_tracked_by_dvc_reruns_when_its_content_changes(project):
+    root, sh = project
+    sh("git", "checkout", "-q", "--", ".")
+    csv = root / "data/raw/patients.csv"
+    patients().to_csv(csv, index=False)
+    sh("dvc", "add", "data/raw/patients.csv")
+    assert (root / "data/raw/patients.csv.dvc").is_file()
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    params["data"].update(csv="data/raw/patients.csv", target="outcome")
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+    sh("dvc", "repro")
+    assert pd.read_csv(root / "data/interim/dataset.csv").shape == (80, 5)
+    assert json.loads((root / "models/preprocess/labels.json").read_text())["classes"] == ["neg", "pos"]
+    assert "Data and pipelines are up to date" in sh("dvc", "status").stdout
+
+    patients(n=120, seed=1).to_csv(csv, index=False)
+    assert "ingest" in sh("dvc", "status").stdout
+    out = sh("dvc", "repro").stdout
+    assert "Running stage 'ingest'" in out and "Running stage 'preprocess'" in out
+    assert json.loads((root / "reports/preprocess/metrics.json").read_text())["n_train"] == 96
+
+
+def test_bad_params_stop_dvc_repro_with_one_line(project):
+    root, sh = project
+    params = (root / "params.yaml").read_text()
+    (root / "params.yaml").write_text(params.replace("test_size: 0.2", "test_size: big"))
+    done = sh("dvc", "repro", check=False)
+    (root / "params.yaml").write_text(params)
+    assert done.returncode != 0
+    # whichever stage DVC reaches first rejects the whole file, on one line, before DVC's summary
+    first_line = done.stderr.splitlines()[0]
+    assert re.fullmatch(r"error: (ingest|preprocess): params.yaml: `data.test_size` = 'big': .*number.*", first_line)
+    assert "Traceback" not in done.stderr
