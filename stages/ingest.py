@@ -13,7 +13,8 @@ import pandas as pd
 from stages import paths
 from stages.core.datasets import check_header, check_table, load_builtin, profile
 from stages.core.errors import PipelineError
-from stages.io import write_json, write_table
+from stages.core.plots import profile_figure
+from stages.io import write_bytes, write_json, write_table
 from stages.params import load_params
 from stages.runner import run_stage
 
@@ -52,10 +53,13 @@ def main() -> None:
         source = f"sklearn:{data.dataset}"
         frame = load_builtin(data.dataset, data.target)
     table = check_table(frame, data.target, source)
+    report = profile(table, data.target, source, dropped_rows=len(frame) - len(table))
+    figure = profile_figure(report["class_balance"], report["missing"], f"{source}: {report['rows']} rows")
 
     write_table(paths.DATASET, table)
-    write_json(paths.PROFILE, profile(table, data.target, source, dropped_rows=len(frame) - len(table)))
-    print(f"ingest: {len(table)} rows x {table.shape[1]} columns from {source} -> {paths.DATASET}, {paths.PROFILE}")
+    write_json(paths.PROFILE, report)
+    write_bytes(paths.PROFILE_PNG, figure)
+    print(f"ingest: {len(table)} rows x {table.shape[1]} columns from {source} -> {paths.DATASET}, {paths.PROFILE_PNG}")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ RAW_DIR = Path("data/raw")  # user CSVs, tracked with `dvc add`
 # ingest
 DATASET = Path("data/interim/dataset.csv")
 PROFILE = Path("reports/ingest/profile.json")
+PROFILE_PNG = Path("reports/ingest/profile.png")
 
 # preprocess
 TRAIN = Path("data/prepared/train.csv")

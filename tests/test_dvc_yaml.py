@@ -126,7 +126,7 @@ def test_paths_module_and_dvc_yaml_agree():
 
 def test_metrics_and_reports_are_committed_to_git_not_cached():
     for stage in DVC:
-        for entry in DVC[stage].get("metrics", []) + DVC[stage].get("outs", []):
+        for entry in DVC[stage].get("metrics", []) + DVC[stage].get("plots", []) + DVC[stage].get("outs", []):
             if isinstance(entry, str):
                 assert not entry.startswith("reports/"), f"{stage}: {entry} should be cache: false"
                 continue

@@ -49,6 +49,7 @@ def test_stage_writes_dataset_and_profile_for_default_params(workdir, capsys):
     report = json.loads(paths.PROFILE.read_text())
     assert report["source"] == "sklearn:breast_cancer"
     assert report["class_balance"] == {"benign": 357, "malignant": 212}
+    assert paths.PROFILE_PNG.read_bytes().startswith(b"\x89PNG")
     assert str(paths.DATASET) in capsys.readouterr().out
 
 
@@ -75,7 +76,7 @@ def test_rows_without_a_class_are_dropped_and_counted(workdir, patients_csv):
 
 
 def assert_nothing_written(workdir):
-    assert not paths.DATASET.exists() and not paths.PROFILE.exists()
+    assert not any(p.exists() for p in (paths.DATASET, paths.PROFILE, paths.PROFILE_PNG))
 
 
 def test_missing_csv(workdir, capsys):

@@ -169,3 +169,18 @@ def test_stage_rejects_test_size_leaving_a_class_empty(workdir, capsys):
     err = run_fails(preprocess, capsys)
     assert "data.test_size = 0.003" in err and "raise data.test_size" in err
     assert not paths.TRAIN.exists() and not paths.PREPROCESSOR.exists()
+
+
+@pytest.mark.parametrize("dataset, rows, classes", [("iris", 150, 3), ("wine", 178, 3), ("digits", 1797, 10)])
+def test_every_builtin_dataset_runs_through(workdir, dataset, rows, classes):
+    set_params(workdir, data__dataset=dataset, preprocess__scale="minmax")
+    run_ok(ingest)
+    run_ok(preprocess)
+    metrics = json.loads(paths.PREPROCESS_METRICS.read_text())
+    assert metrics["n_train"] + metrics["n_test"] == rows
+    assert metrics["n_test"] == pytest.approx(0.2 * rows, abs=1)
+    for part in ("train", "test"):
+        assert len(metrics["class_balance"][part]) == classes
+    train = pd.read_csv(paths.TRAIN)
+    transformed = read_object(paths.PREPROCESSOR).transform(train.drop(columns="target"))
+    assert transformed.min().min() >= 0 and transformed.max().max() <= 1 + 1e-12
