@@ -20,9 +20,10 @@ help:
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python 3.11+ is needed, $(PYTHON) is " + sys.version.split()[0] + "; run: make PYTHON=python3.11 ...")'
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); echo "error: '$(PYTHON) -m venv' failed; on Debian/Ubuntu install python3-venv"; exit 1; }
 
 $(VENV)/.installed: requirements.lock | $(BIN)/python
+	@echo "Installing the pinned dependencies into $(VENV) (first run only; about 2 minutes, 3 GB)..."
 	$(PIP) -r requirements.lock
 	@touch $@
 
