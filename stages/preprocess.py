@@ -8,6 +8,7 @@ preprocessor inside each fold, which is only leak-free if they start from raw ro
 from __future__ import annotations
 
 from stages import paths
+from stages.core.datasets import class_balance
 from stages.core.errors import PipelineError
 from stages.core.preprocessing import build_preprocessor, encode_labels, feature_types, split
 from stages.io import read_table, write_json, write_object, write_table
@@ -34,10 +35,7 @@ def main() -> None:
         "n_test": len(test),
         "n_features": features.shape[1],
         "n_features_encoded": len(preprocessor.get_feature_names_out()),
-        "class_balance": {
-            name: {str(k): int(v) for k, v in rows[target].value_counts().sort_index().items()}
-            for name, rows in (("train", train), ("test", test))
-        },
+        "class_balance": {"train": class_balance(train[target]), "test": class_balance(test[target])},
     }
     train[target] = labels.transform(train[target])
     test[target] = labels.transform(test[target])

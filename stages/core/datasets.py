@@ -64,11 +64,15 @@ def check_table(frame: pd.DataFrame, target: str, source: str) -> pd.DataFrame:
     return frame
 
 
+def class_balance(y: pd.Series) -> dict[str, int]:
+    """Rows per class, classes in sorted order (JSON keys are strings)."""
+    return {str(k): int(v) for k, v in y.value_counts().sort_index().items()}
+
+
 def profile(frame: pd.DataFrame, target: str, source: str, dropped_rows: int) -> dict:
     """What a user wants to know before modelling: size, types, gaps, and class balance."""
     features = frame.drop(columns=target)
     dtypes = Counter(str(t) for t in features.dtypes)
-    balance = frame[target].value_counts().sort_index()
     return {
         "source": source,
         "rows": len(frame),
@@ -77,5 +81,5 @@ def profile(frame: pd.DataFrame, target: str, source: str, dropped_rows: int) ->
         "rows_dropped_missing_target": dropped_rows,
         "dtypes": dict(sorted(dtypes.items())),
         "missing": {str(c): int(n) for c, n in features.isna().sum().items()},
-        "class_balance": {str(k): int(v) for k, v in balance.items()},
+        "class_balance": class_balance(frame[target]),
     }
