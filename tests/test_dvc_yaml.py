@@ -11,7 +11,7 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from conftest import REPO, run_ok, set_params
+from conftest import REPO, patients, run_ok, set_params
 from stages import ingest, paths, preprocess
 from stages.params import load_params
 
@@ -62,11 +62,10 @@ def recorded(workdir, monkeypatch):
     runs = {stage: [set(), set(), set()] for stage in DVC}
     for setup in ("builtin", "csv"):
         if setup == "csv":
-            from conftest import patients
             patients().to_csv(workdir / "data" / "raw" / "patients.csv", index=False)
             set_params(workdir, data__csv="data/raw/patients.csv", data__target="outcome")
         for stage in DVC:
-            for total, part in zip(runs[stage], run_recorded(stage, monkeypatch, workdir)):
+            for total, part in zip(runs[stage], run_recorded(stage, monkeypatch, workdir), strict=True):
                 total |= part
     return runs
 

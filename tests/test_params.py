@@ -61,7 +61,9 @@ def test_wrong_type_names_key_and_value():
     assert "valid number" in message
 
 
-@pytest.mark.parametrize("value, bound", [(0, "greater than 0"), (1, "less than 1"), (1.5, "less than 1"), (-0.2, "greater than 0")])
+@pytest.mark.parametrize(
+    "value, bound", [(0, "greater than 0"), (1, "less than 1"), (1.5, "less than 1"), (-0.2, "greater than 0")]
+)
 def test_test_size_outside_open_unit_interval(value, bound):
     message = problem(data__test_size=value)
     assert f"`data.test_size` = {value!r}" in message

@@ -1,8 +1,8 @@
 """End to end, as a new user: a fresh copy of the repo, `dvc repro`, `dvc exp run`, a user CSV."""
 
 import json
-import re
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from conftest import REPO, patients
+from stages.io import read_object
 
 GIT_ID = {"GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@example.com",
           "GIT_COMMITTER_NAME": "test", "GIT_COMMITTER_EMAIL": "test@example.com"}
@@ -66,7 +67,6 @@ def test_exp_run_changes_a_param_and_shows_it(project):
     assert data["params"]["params.yaml"]["data"]["preprocess"]["scale"] == "minmax"
     assert data["metrics"]["reports/preprocess/metrics.json"]["data"]["n_train"] == 455
     # the workspace now holds the experiment's results: a min-max scaler was fitted
-    from stages.io import read_object
     scaler = read_object(root / "models/preprocess/preprocessor.joblib").named_transformers_["numeric"]["scale"]
     assert type(scaler).__name__ == "MinMaxScaler"
 
