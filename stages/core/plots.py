@@ -17,8 +17,7 @@ def profile_figure(class_balance: dict[str, int], missing: dict[str, int], title
     """Class balance beside missing values per column: the two things to look at before modelling."""
     gaps = sorted(((n, c) for c, n in missing.items() if n), reverse=True)[:20]
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
-    classes = list(class_balance)
-    left.barh(classes, [class_balance[c] for c in classes], color="tab:blue")
+    left.barh(list(class_balance), list(class_balance.values()), color="tab:blue")
     left.invert_yaxis()
     left.set(title="Class balance", xlabel="rows")
     left.margins(x=0.15)  # room for the counts
