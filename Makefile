@@ -10,11 +10,12 @@ PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help repro test lock clean
+.PHONY: help repro test bench lock clean
 
 help:
 	@echo "make repro   run the whole pipeline on built-in data (dvc repro)"
 	@echo "make test    run the test suite"
+	@echo "make bench   run benchmarks/*.py (speed ratios, printed from one run)"
 	@echo "make lock    re-pin requirements*.lock after editing pyproject.toml"
 	@echo "make clean   remove .venv and pipeline outputs"
 
@@ -41,6 +42,11 @@ repro: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	python -m pytest
+
+bench: $(VENV)/.installed
+	@for script in benchmarks/*.py; do \
+		echo "== $$script"; python -m benchmarks.$$(basename $$script .py) || exit 1; \
+	done
 
 lock:
 	PYTHON=$(PYTHON) tools/lock.sh

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError
 
 from stages import paths
+from stages.core.models import ESTIMATORS
 from stages.core.errors import PipelineError
 
 BUILTIN_DATASETS = ("breast_cancer", "iris", "wine", "digits")
@@ -36,10 +37,41 @@ class PreprocessParams(Section):
     max_categories: Annotated[int, Field(ge=2)] | None  # one-hot: rarer categories pooled
 
 
+def _subset_size(value: int | str) -> int | str:
+    # strict on purpose: YAML's `true` or `3.5` is a typo, not a count
+    if value in ("best", "parsimonious") or (type(value) is int and value >= 1):
+        return value
+    raise ValueError("choose a number of features >= 1, best (highest CV score) or parsimonious "
+                     "(fewest features within one standard error of the best)")
+
+
+class RfeParams(Section):
+    step: Annotated[int, Field(ge=1)]  # features dropped per elimination round
+
+
+class SfsParams(Section):
+    direction: Literal["forward", "backward"]
+    floating: bool  # after each step, try undoing earlier ones (SFFS / SBFS)
+    cv: Annotated[int, Field(ge=2)]  # folds SFS uses to score each candidate subset
+    scoring: str  # what SFS maximises (a scikit-learn scorer name)
+    n_jobs: int  # -1: all cores
+
+
+class FeaturesParams(Section):
+    method: Literal["chi2", "rfe", "sfs", "none"]
+    k: Annotated[int | str, PlainValidator(_subset_size)]
+    estimator: Literal[tuple(ESTIMATORS)]
+    cv: Annotated[int, Field(ge=2)]  # folds of the score curve (selection refitted in each)
+    scoring: str  # the curve's score, and what best/parsimonious maximise
+    rfe: RfeParams
+    sfs: SfsParams
+
+
 class Params(Section):
     seed: Annotated[int, Field(ge=0)]
     data: DataParams
     preprocess: PreprocessParams
+    features: FeaturesParams
 
 
 def load_params(path: Path = paths.PARAMS) -> Params:
@@ -77,6 +109,8 @@ def _describe(err: dict) -> str:
         return f"unknown key `{key}`; {hint}"
     if err["type"] == "missing":
         return f"missing key `{key}`; add it (see the README's params table)"
+    if err["type"] == "value_error":
+        return f"`{key}` = {err['input']!r}: {err['ctx']['error']}"
     if err["type"] == "literal_error":
         allowed = err["ctx"]["expected"].replace("'", "")
         return f"`{key}` = {err['input']!r} is not allowed; choose one of {allowed}"

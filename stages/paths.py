@@ -20,3 +20,10 @@ TEST = Path("data/prepared/test.csv")
 PREPROCESSOR = Path("models/preprocess/preprocessor.joblib")
 LABELS = Path("models/preprocess/labels.json")
 PREPROCESS_METRICS = Path("reports/preprocess/metrics.json")
+
+# select_features
+SELECTED = Path("models/select_features/selected.json")  # what compare_models and tune read
+FEATURE_TABLE = Path("reports/select_features/features.csv")
+SELECTION_CURVE = Path("reports/select_features/curve.csv")
+SELECTION_CURVE_PNG = Path("reports/select_features/curve.png")
+SELECTION_METRICS = Path("reports/select_features/metrics.json")

@@ -12,11 +12,11 @@ import yaml
 from pydantic import BaseModel
 
 from conftest import REPO, patients, run_ok, set_params
-from stages import ingest, paths, preprocess
+from stages import ingest, paths, preprocess, select_features
 from stages.params import load_params
 
 DVC = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]
-MODULES = {"ingest": ingest, "preprocess": preprocess}
+MODULES = {"ingest": ingest, "preprocess": preprocess, "select_features": select_features}
 
 
 class Recorder:

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-TABULAR = ["stages.ingest", "stages.preprocess"]
+TABULAR = ["stages.ingest", "stages.preprocess", "stages.select_features"]
 
 
 def test_tabular_stages_do_not_import_deep_learning_frameworks():

@@ -71,6 +71,20 @@ def test_exp_run_changes_a_param_and_shows_it(project):
     assert type(scaler).__name__ == "MinMaxScaler"
 
 
+def test_exp_run_with_another_feature_selection_differs_from_the_baseline(project):
+    root, sh = project
+    sh("git", "checkout", "-q", "--", ".")  # back to the committed params
+    sh("dvc", "exp", "run", "-n", "rfe", "-S", "features.method=rfe")
+    shown = json.loads(sh("dvc", "exp", "show", "--json").stdout)
+    runs = {run["name"]: run for rev in shown for exp in (rev.get("experiments") or []) for run in exp["revs"]}
+    rfe = runs["rfe"]["data"]["metrics"]["reports/select_features/metrics.json"]["data"]
+    baseline = json.loads(sh("git", "show", "HEAD:reports/select_features/metrics.json").stdout)
+    assert rfe["n_features"] == baseline["n_features"] == 30
+    assert (rfe["n_selected"], rfe["cv_score_selected"]) != (baseline["n_selected"], baseline["cv_score_selected"])
+    table = pd.read_csv(root / "reports/select_features/features.csv")
+    assert table["rfe_rank"].notna().all() and table["selected"].sum() == rfe["n_selected"]
+
+
 def test_user_csv_tracked_by_dvc_reruns_when_its_content_changes(project):
     root, sh = project
     sh("git", "checkout", "-q", "--", ".")

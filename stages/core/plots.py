@@ -39,3 +39,21 @@ def _png(fig) -> bytes:
     fig.savefig(buf, format="png", dpi=100, metadata=PNG_METADATA)
     plt.close(fig)
     return buf.getvalue()
+
+
+def selection_curve_figure(curve, chosen: int, all_score: float, scoring: str, title: str) -> bytes:
+    """CV score against the number of features, ± one std across folds, with the chosen k marked."""
+    fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
+    x, mean, std = curve["n_features"], curve["cv_score"], curve["cv_std"]
+    ax.fill_between(x, mean - std, mean + std, alpha=0.2, color="tab:blue", label="± 1 std across folds")
+    ax.plot(x, mean, marker="o", markersize=3, color="tab:blue", label=f"mean CV {scoring}")
+    ax.axhline(all_score, color="grey", linestyle="--", label=f"all features: {all_score:.4f}")
+    picked = curve.loc[curve["n_features"] == chosen, "cv_score"]
+    if len(picked):
+        ax.axvline(chosen, color="tab:red", linestyle=":")
+        ax.plot([chosen], picked, marker="*", markersize=14, color="tab:red", linestyle="none",
+                label=f"selected k={chosen}: {picked.iloc[0]:.4f}")
+    ax.set(xlabel="number of features", ylabel=scoring, title=title)
+    ax.legend(loc="lower right")
+    ax.grid(alpha=0.3)
+    return _png(fig)

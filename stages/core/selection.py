@@ -1,0 +1,138 @@
+"""Feature selection (chi2 filter, RFE, sequential selection) and its leak-free score curve.
+
+Every method yields a *path*: for each subset size k, the k features it keeps. The curve of CV score
+against k is computed fold by fold: the preprocessor and the whole selection path are refitted on the
+fold's training rows, and each subset is scored on the fold's held-out rows. Selecting once on all
+training rows and cross-validating afterwards would let the held-out rows choose the features: on pure
+noise that scores far above chance (tests/test_select_features.py shows both).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from mlxtend.feature_selection import SequentialFeatureSelector
+from sklearn.base import clone
+from sklearn.feature_selection import RFE, chi2
+from sklearn.metrics import get_scorer
+from sklearn.model_selection import StratifiedKFold
+from sklearn.preprocessing import MinMaxScaler
+
+Path_ = dict[int, list[str]]  # subset size -> the features kept at that size, best first
+CURVE_POINTS = 60  # wide data: score the filter at this many sizes, not at every one
+
+
+@dataclass(frozen=True)
+class Method:
+    """What a selection run needs besides the data (plain values, from params.yaml)."""
+
+    name: str  # chi2 | rfe | sfs | none
+    estimator: object  # unfitted classifier that scores subsets (and ranks them for RFE)
+    rfe_step: int = 1
+    sfs_forward: bool = True
+    sfs_floating: bool = False
+    sfs_cv: int = 5
+    sfs_scoring: str = "accuracy"
+    sfs_n_jobs: int = 1
+    seed: int = 0
+
+
+def chi2_minmax(X, y):
+    """chi2 needs non-negative inputs: score a min-max view, so any scaler upstream is fine."""
+    scores, pvalues = chi2(MinMaxScaler().fit_transform(X), y)
+    return np.nan_to_num(scores), np.nan_to_num(pvalues, nan=1.0)  # constant columns: no evidence
+
+
+def can_rank(estimator, X: pd.DataFrame, y) -> bool:
+    """RFE ranks by coef_ or feature_importances_, which only exist after a fit."""
+    fitted = clone(estimator).fit(X, y)
+    return hasattr(fitted, "coef_") or hasattr(fitted, "feature_importances_")
+
+
+def selection_path(method: Method, X: pd.DataFrame, y, sizes: set[int] = frozenset()) -> tuple[Path_, pd.DataFrame]:
+    """The method's subsets fitted on (X, y), and a per-feature table of what it measured.
+
+    `sizes`: subset sizes that must be on the path (RFE with step > 1 only passes some by itself).
+    """
+    names = list(X.columns)
+    table = pd.DataFrame(index=pd.Index(names, name="feature"))
+    table["chi2"], table["p_value"] = chi2_minmax(X, y)
+    table["rfe_rank"] = table["sfs_order"] = pd.Series(pd.NA, index=table.index, dtype="Int64")  # if run
+    if method.name in ("chi2", "none"):
+        order = table["chi2"].sort_values(ascending=False, kind="stable").index.tolist()
+        if method.name == "none":
+            return {len(names): names}, table
+        grid = np.unique(np.linspace(1, len(names), min(len(names), CURVE_POINTS)).round().astype(int))
+        return {int(k): order[:k] for k in sorted(set(grid) | set(sizes))}, table
+    if method.name == "rfe":
+        ranking = RFE(method.estimator, n_features_to_select=1, step=method.rfe_step).fit(X, y).ranking_
+        table["rfe_rank"] = ranking
+        order = table["rfe_rank"].sort_values(kind="stable").index.tolist()
+        # features eliminated in the same step share a rank: only sizes at rank boundaries are nested
+        path = {int((ranking <= r).sum()): order[: int((ranking <= r).sum())] for r in np.unique(ranking)}
+        for k in set(sizes) - set(path):
+            support = RFE(method.estimator, n_features_to_select=k, step=method.rfe_step).fit(X, y).support_
+            path[k] = [n for n in order if support[names.index(n)]]
+        return path, table
+    sfs = SequentialFeatureSelector(
+        method.estimator, k_features=(1, len(names)), forward=method.sfs_forward, floating=method.sfs_floating,
+        scoring=method.sfs_scoring, n_jobs=method.sfs_n_jobs,
+        cv=StratifiedKFold(method.sfs_cv, shuffle=True, random_state=method.seed),
+    ).fit(X, y)
+    subsets = {k: list(s["feature_names"]) for k, s in sfs.subsets_.items()}
+    # order of entry: the size of the smallest subset on the search path that holds the feature
+    table["sfs_order"] = [min(k for k, s in subsets.items() if n in s) for n in names]
+    rank = table["sfs_order"].to_dict()
+    return {k: sorted(s, key=lambda n: (rank[n], names.index(n))) for k, s in subsets.items()}, table
+
+
+def score_curve(
+    method: Method, preprocessor, X: pd.DataFrame, y, folds: int, scoring: str, seed: int,
+    sizes: set[int] = frozenset(), progress: Callable[[str], None] = lambda _: None,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Mean, std and standard error of the CV score per subset size, selection refitted inside each
+    fold; and the fold scores with all features.
+
+    X holds raw rows; `preprocessor` is the unfitted definition, cloned into every fold.
+    """
+    scorer = get_scorer(scoring)
+    per_fold: list[dict[int, float]] = []
+    all_features = []  # one-hot columns can differ between folds, so "all" is each fold's largest subset
+    splits = StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y)
+    for i, (train, held_out) in enumerate(splits, 1):
+        start = time.perf_counter()
+        prep = clone(preprocessor).fit(X.iloc[train])
+        X_train, X_held = prep.transform(X.iloc[train]), prep.transform(X.iloc[held_out])
+        path, _ = selection_path(method, X_train, y[train], sizes)
+        scores = {}
+        for k, subset in path.items():
+            model = clone(method.estimator).fit(X_train[subset], y[train])
+            scores[k] = scorer(model, X_held[subset], y[held_out])
+        per_fold.append(scores)
+        all_features.append(scores[max(scores)])
+        progress(f"fold {i}/{folds}: {len(path)} subset sizes scored in {time.perf_counter() - start:.1f} s")
+    common = sorted(set.intersection(*(set(s) for s in per_fold)))
+    matrix = np.array([[s[k] for k in common] for s in per_fold])
+    curve = pd.DataFrame({
+        "n_features": common,
+        "cv_score": matrix.mean(axis=0),
+        "cv_std": matrix.std(axis=0),
+        "cv_sem": matrix.std(axis=0, ddof=1) / np.sqrt(len(per_fold)),
+    })
+    return curve, np.array(all_features)
+
+
+def choose_k(curve: pd.DataFrame, k: int | str) -> int:
+    """An explicit k; `best`: the highest mean score (ties: fewer features); `parsimonious`: the
+    fewest features whose mean is within one standard error of the best (mlxtend's rule)."""
+    if isinstance(k, int):
+        return k
+    best = curve.loc[curve["cv_score"].idxmax()]  # idxmax takes the first, i.e. the smallest k
+    if k == "best":
+        return int(best["n_features"])
+    within = curve[curve["cv_score"] >= best["cv_score"] - best["cv_sem"]]
+    return int(within["n_features"].min())

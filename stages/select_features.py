@@ -1,0 +1,103 @@
+"""Stage select_features: which encoded columns the models see (chi2 filter, RFE or sequential
+selection), chosen from a leak-free curve of CV score against the number of features.
+
+The curve refits the preprocessor and the selection inside every fold (stages/core/selection.py);
+the final selection is then fitted once on the whole training split.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+
+from stages import paths
+from stages.core.errors import PipelineError
+from stages.core.models import ESTIMATORS, make_estimator
+from stages.core.plots import selection_curve_figure
+from stages.core.scoring import check_scoring
+from stages.core.selection import Method, can_rank, choose_k, score_curve, selection_path
+from stages.io import read_json, read_object, read_table, write_bytes, write_json, write_table
+from stages.params import load_params
+from stages.runner import run_stage
+
+
+def check_folds(y: np.ndarray, classes: list[str], folds: int, key: str, share: float = 1.0) -> None:
+    """Stratified k-fold needs every class in every fold: at least `folds` rows of it (`share` of them)."""
+    codes, counts = np.unique(y, return_counts=True)
+    rows = int(counts.min() * share)
+    if rows < folds:
+        rarest = classes[codes[counts.argmin()]]
+        raise PipelineError(f"{key} = {folds} but class {rarest!r} has only {rows} rows there; "
+                            f"lower {key} to at most {rows} or add rows of that class")
+
+
+def main() -> None:
+    params = load_params()
+    f = params.features
+    labels = read_json(paths.LABELS)
+    train = read_table(paths.TRAIN)
+    X, y = train.drop(columns=labels["target"]), train[labels["target"]].to_numpy()
+    fitted = read_object(paths.PREPROCESSOR)  # fitted on these rows by preprocess
+    encoded = fitted.transform(X)
+    n = encoded.shape[1]
+
+    if isinstance(f.k, int) and f.k > n and f.method != "none":
+        raise PipelineError(f"features.k = {f.k} but the training data has {n} features after encoding; "
+                            f"choose 1..{n}, best or parsimonious")
+    check_scoring(f.scoring, y, "features.scoring")
+    check_folds(y, labels["classes"], f.cv, "features.cv")
+    if f.method == "sfs":
+        check_scoring(f.sfs.scoring, y, "features.sfs.scoring")
+        # SFS splits each curve fold's training part again
+        check_folds(y, labels["classes"], f.sfs.cv, "features.sfs.cv", share=(f.cv - 1) / f.cv)
+    estimator = make_estimator(f.estimator, params.seed)
+    if f.method == "rfe" and not can_rank(estimator, encoded, y):
+        usable = [name for name in ESTIMATORS if can_rank(make_estimator(name, params.seed), encoded, y)]
+        raise PipelineError(
+            f"features.estimator = {f.estimator!r} has neither coef_ nor feature_importances_, which RFE ranks "
+            f"features by; use one of {', '.join(usable)}, or features.method: sfs (works with any estimator)"
+        )
+
+    method = Method(
+        f.method, estimator, rfe_step=f.rfe.step, sfs_forward=f.sfs.direction == "forward",
+        sfs_floating=f.sfs.floating, sfs_cv=f.sfs.cv, sfs_scoring=f.sfs.scoring, sfs_n_jobs=f.sfs.n_jobs,
+        seed=params.seed,
+    )
+    wanted = {f.k} if isinstance(f.k, int) else set()
+    print(f"select_features: {f.method} with {f.estimator}, {f.cv}-fold {f.scoring} curve over {n} features",
+          flush=True)
+    curve, all_scores = score_curve(method, clone(fitted), X, y, f.cv, f.scoring, params.seed, wanted,
+                                    progress=lambda line: print(f"select_features: {line}", flush=True))
+    k = n if f.method == "none" else choose_k(curve, f.k)
+    path, table = selection_path(method, encoded, y, {k})
+    selected = path[k]
+
+    table["selected"] = table.index.isin(selected)
+    table["selection_order"] = pd.array([selected.index(c) + 1 if c in selected else None for c in table.index],
+                                        dtype="Int64")
+    at_k = curve[curve["n_features"] <= k].iloc[-1]  # one-hot columns can differ per fold: nearest size below
+    metrics = {
+        "n_features": n,
+        "n_selected": k,
+        "cv_score_selected": float(at_k["cv_score"]),
+        "cv_score_selected_std": float(at_k["cv_std"]),
+        "cv_score_all": float(all_scores.mean()),
+        "cv_score_all_std": float(all_scores.std()),
+    }
+    figure = selection_curve_figure(
+        curve, k, metrics["cv_score_all"], f.scoring,
+        f"{f.method} + {f.estimator}: {f.cv}-fold CV, selection refitted in each fold",
+    )
+
+    write_json(paths.SELECTED, {"method": f.method, "k": k, "features": selected})
+    write_table(paths.FEATURE_TABLE, table.reset_index())
+    write_table(paths.SELECTION_CURVE, curve)
+    write_bytes(paths.SELECTION_CURVE_PNG, figure)
+    write_json(paths.SELECTION_METRICS, metrics)
+    print(f"select_features: kept {k} of {n} features (CV {f.scoring} {metrics['cv_score_selected']:.4f} vs "
+          f"{metrics['cv_score_all']:.4f} with all) -> {paths.SELECTED}, {paths.SELECTION_CURVE_PNG}")
+
+
+if __name__ == "__main__":
+    run_stage("select_features", main)
