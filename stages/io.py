@@ -58,3 +58,8 @@ def write_object(path: Path, obj: Any) -> None:
 
 def read_object(path: Path) -> Any:
     return joblib.load(path)
+
+
+def write_text(path: Path, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)

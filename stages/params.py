@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, ValidationError
 
 from stages import paths
+from stages.core.comparison import SCORERS
 from stages.core.models import ESTIMATORS
 from stages.core.errors import PipelineError
 
@@ -67,11 +68,56 @@ class FeaturesParams(Section):
     sfs: SfsParams
 
 
+ModelName = Literal[tuple(ESTIMATORS)]
+Metric = Literal[tuple(SCORERS)]
+
+
+def _not_empty(values: list) -> list:
+    if not values:
+        raise ValueError("the list is empty; name at least one")
+    return values
+
+
+class CompareParams(Section):
+    models: Annotated[list[ModelName], AfterValidator(_not_empty)]
+    metrics: Annotated[list[Metric], AfterValidator(_not_empty)]
+    sort_by: Metric  # ranks the table and picks the winner
+    folds: Annotated[int, Field(ge=2)]
+    repeats: Annotated[int, Field(ge=1)]
+    n_jobs: int  # folds in parallel (-1: all cores)
+
+
+class Distribution(Section):
+    """A range for random search: uniform, or log-uniform when `log` (integers stay integers)."""
+
+    low: int | float
+    high: int | float
+    log: bool = False
+
+
+class TuneParams(Section):
+    model: Literal[("best", *ESTIMATORS)]  # best: compare_models' winner
+    search: Literal["grid", "random", "halving"]
+    cv: Annotated[int, Field(ge=2)]
+    n_iter: Annotated[int, Field(ge=1)]  # candidates drawn by random (and random halving) search
+    scoring: str
+    n_jobs: int
+    max_candidates: Annotated[int, Field(ge=1)]  # refuse searches larger than this
+    spaces: dict[ModelName, dict[str, list[Any] | Distribution]]
+
+
+class EvaluateParams(Section):
+    positive_class: str | int | None  # binary metrics; null: the rarer class in the training split
+
+
 class Params(Section):
     seed: Annotated[int, Field(ge=0)]
     data: DataParams
     preprocess: PreprocessParams
     features: FeaturesParams
+    compare: CompareParams
+    tune: TuneParams
+    evaluate: EvaluateParams
 
 
 def load_params(path: Path = paths.PARAMS) -> Params:

@@ -27,3 +27,26 @@ FEATURE_TABLE = Path("reports/select_features/features.csv")
 SELECTION_CURVE = Path("reports/select_features/curve.csv")
 SELECTION_CURVE_PNG = Path("reports/select_features/curve.png")
 SELECTION_METRICS = Path("reports/select_features/metrics.json")
+
+# compare_models
+COMPARISON = Path("reports/compare_models/comparison.csv")
+COMPARISON_MD = Path("reports/compare_models/comparison.md")
+FOLD_SCORES = Path("reports/compare_models/fold_scores.csv")
+BOXPLOT_PNG = Path("reports/compare_models/boxplot.png")
+COMPARE_METRICS = Path("reports/compare_models/metrics.json")
+WINNER = Path("models/compare_models/winner.json")  # what tune reads with tune.model: best
+
+# tune
+MODEL = Path("models/tune/model.joblib")  # the whole Pipeline: raw rows in, class codes out
+BEST_PARAMS = Path("reports/tune/best_params.json")
+CV_RESULTS = Path("reports/tune/cv_results.csv")
+TUNE_METRICS = Path("reports/tune/metrics.json")
+
+# evaluate (the only tabular stage that reads the test split)
+EVALUATE_METRICS = Path("reports/evaluate/metrics.json")
+CONFUSION = Path("reports/evaluate/confusion.csv")  # one row per test row: actual, predicted
+ROC = Path("reports/evaluate/roc.csv")
+PRECISION_RECALL = Path("reports/evaluate/precision_recall.csv")
+CONFUSION_PNG = Path("reports/evaluate/confusion.png")
+ROC_PNG = Path("reports/evaluate/roc.png")
+PRECISION_RECALL_PNG = Path("reports/evaluate/precision_recall.png")

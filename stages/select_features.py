@@ -7,29 +7,18 @@ the final selection is then fitted once on the whole training split.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
 from stages import paths
 from stages.core.errors import PipelineError
-from stages.core.models import ESTIMATORS, make_estimator
+from stages.core.models import ESTIMATORS, available, make_estimator
 from stages.core.plots import selection_curve_figure
-from stages.core.scoring import check_scoring
+from stages.core.scoring import check_folds, check_scoring
 from stages.core.selection import Method, can_rank, choose_k, score_curve, selection_path
 from stages.io import read_json, read_object, read_table, write_bytes, write_json, write_table
 from stages.params import load_params
 from stages.runner import run_stage
-
-
-def check_folds(y: np.ndarray, classes: list[str], folds: int, key: str, share: float = 1.0) -> None:
-    """Stratified k-fold needs every class in every fold: at least `folds` rows of it (`share` of them)."""
-    codes, counts = np.unique(y, return_counts=True)
-    rows = int(counts.min() * share)
-    if rows < folds:
-        rarest = classes[codes[counts.argmin()]]
-        raise PipelineError(f"{key} = {folds} but class {rarest!r} has only {rows} rows there; "
-                            f"lower {key} to at most {rows} or add rows of that class")
 
 
 def main() -> None:
@@ -51,9 +40,10 @@ def main() -> None:
         check_scoring(f.sfs.scoring, y, "features.sfs.scoring")
         # SFS splits each curve fold's training part again
         check_folds(y, labels["classes"], f.sfs.cv, "features.sfs.cv", share=(f.cv - 1) / f.cv)
-    estimator = make_estimator(f.estimator, params.seed)
+    estimator = make_estimator(f.estimator, params.seed, "features.estimator")
     if f.method == "rfe" and not can_rank(estimator, encoded, y):
-        usable = [name for name in ESTIMATORS if can_rank(make_estimator(name, params.seed), encoded, y)]
+        usable = [name for name in ESTIMATORS
+                  if available(name) and can_rank(make_estimator(name, params.seed), encoded, y)]
         raise PipelineError(
             f"features.estimator = {f.estimator!r} has neither coef_ nor feature_importances_, which RFE ranks "
             f"features by; use one of {', '.join(usable)}, or features.method: sfs (works with any estimator)"

@@ -78,3 +78,18 @@ def patients_csv(workdir):
     patients().to_csv(path, index=False)
     set_params(workdir, data__csv="data/raw/patients.csv", data__target="outcome")
     return path
+
+
+# small folds and few models: stage tests check behaviour, not the default run's cost
+FAST = {
+    "features__cv": 3, "features__sfs__cv": 2, "features__sfs__n_jobs": 1,
+    "compare__models": ["logistic_regression", "knn", "decision_tree"], "compare__folds": 3,
+    "compare__repeats": 1, "compare__n_jobs": 1, "tune__cv": 3, "tune__n_jobs": 1,
+}
+
+
+def run_stages(workdir: Path, *modules, **overrides) -> None:
+    """Set FAST params (plus overrides), then run the given stages in order."""
+    set_params(workdir, **{**FAST, **overrides})
+    for module in modules:
+        run_ok(module)

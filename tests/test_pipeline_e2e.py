@@ -49,12 +49,19 @@ def test_repro_from_scratch_reproduces_the_committed_results(project):
     assert "Running stage 'ingest'" in out and "Running stage 'preprocess'" in out
     assert (root / "data/prepared/train.csv").is_file()
     assert (root / "models/preprocess/preprocessor.joblib").is_file()
+    for stage in ("select_features", "compare_models", "tune"):
+        assert f"Running stage '{stage}'" in out
+    # evaluate's inputs came out byte-identical and all its outputs are committed: nothing to do
+    assert "Stage 'evaluate' didn't change" in out or "Running stage 'evaluate'" in out
     # same code + params => byte-identical outputs, so dvc.lock and the metrics stay as committed
-    changed = sh("git", "status", "--porcelain").stdout
-    assert changed == "", f"a fresh `dvc repro` changed committed files (run `make repro`, commit dvc.lock):\n{changed}"
+    checked = sh(sys.executable, "tools/check_reproduced.py", check=False)
+    assert checked.returncode == 0, checked.stderr
     assert "Data and pipelines are up to date" in sh("dvc", "status").stdout
     metrics = json.loads((root / "reports/preprocess/metrics.json").read_text())
     assert (metrics["n_train"], metrics["n_test"]) == (455, 114)
+    compared = json.loads((root / "reports/compare_models/metrics.json").read_text())
+    assert len(compared["cv_accuracy"]) >= 6
+    assert json.loads((root / "reports/evaluate/metrics.json").read_text())["accuracy"] >= 0.95
 
 
 def test_exp_run_changes_a_param_and_shows_it(project):
@@ -85,6 +92,34 @@ def test_exp_run_with_another_feature_selection_differs_from_the_baseline(projec
     assert table["rfe_rank"].notna().all() and table["selected"].sum() == rfe["n_selected"]
 
 
+def test_exp_run_random_and_halving_search_show_cv_and_test_scores(project):
+    root, sh = project
+    sh("git", "checkout", "-q", "--", ".")
+    for search in ("random", "halving"):
+        out = sh("dvc", "exp", "run", "-n", search, "-S", f"tune.search={search}").stdout
+        assert "Running stage 'tune'" in out and "Running stage 'compare_models'" not in out
+    shown = json.loads(sh("dvc", "exp", "show", "--json").stdout)
+    runs = {run["name"]: run for rev in shown for exp in (rev.get("experiments") or []) for run in exp["revs"]}
+    for search in ("random", "halving"):
+        metrics = runs[search]["data"]["metrics"]
+        assert runs[search]["data"]["params"]["params.yaml"]["data"]["tune"]["search"] == search
+        assert 0.9 < metrics["reports/tune/metrics.json"]["data"]["best_cv_score"] <= 1
+        assert metrics["reports/evaluate/metrics.json"]["data"]["accuracy"] >= 0.95
+
+
+def test_plots_show_renders_the_evaluation_and_comparison_data(project):
+    root, sh = project
+    plots = json.loads(sh("dvc", "plots", "show", "--json").stdout)["data"]
+    kinds = {path: entry[0]["type"] for path, entry in plots.items()}
+    for data in ("evaluate/confusion.csv", "evaluate/roc.csv", "evaluate/precision_recall.csv",
+                 "compare_models/fold_scores.csv", "select_features/curve.csv"):
+        assert kinds[f"reports/{data}"] == "vega", data
+    confusion = plots["reports/evaluate/confusion.csv"][0]["content"]
+    assert {"actual", "predicted"} <= set(confusion["data"]["values"][0])
+    for image in ("evaluate/confusion.png", "evaluate/roc.png", "compare_models/boxplot.png"):
+        assert kinds[f"reports/{image}"] == "image", image
+
+
 def test_user_csv_tracked_by_dvc_reruns_when_its_content_changes(project):
     root, sh = project
     sh("git", "checkout", "-q", "--", ".")
@@ -94,6 +129,7 @@ def test_user_csv_tracked_by_dvc_reruns_when_its_content_changes(project):
     assert (root / "data/raw/patients.csv.dvc").is_file()
     params = yaml.safe_load((root / "params.yaml").read_text())
     params["data"].update(csv="data/raw/patients.csv", target="outcome")
+    params["compare"].update(repeats=1, folds=5)  # this test is about re-running, not about the scores
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
     sh("dvc", "repro")

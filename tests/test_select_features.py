@@ -159,7 +159,8 @@ def test_k_not_a_positive_count_or_a_rule(prepared, capsys, k):
 
 @pytest.mark.parametrize(("key", "value", "allowed"), [
     ("method", "lasso", "choose one of chi2, rfe, sfs or none"),
-    ("estimator", "xgb", "choose one of logistic_regression, linear_svm, random_forest or knn"),
+    ("estimator", "xgb", "choose one of logistic_regression, knn, decision_tree, random_forest, svm, linear_svm, "
+                  "hist_gradient_boosting or xgboost"),
 ])
 def test_unknown_method_or_estimator_lists_the_choices(prepared, capsys, key, value, allowed):
     set_params(prepared, **{f"features__{key}": value})
@@ -171,7 +172,7 @@ def test_rfe_with_an_estimator_that_cannot_rank(prepared, capsys):
     set_params(prepared, features__method="rfe", features__estimator="knn")
     msg = run_fails(select_features, capsys)
     assert "features.estimator = 'knn' has neither coef_ nor feature_importances_" in msg
-    assert "use one of logistic_regression, linear_svm, random_forest" in msg
+    assert "use one of logistic_regression, decision_tree, random_forest, linear_svm, or" in msg
     assert not paths.SELECTED.exists() and not paths.SELECTION_METRICS.exists()
 
 
@@ -205,4 +206,4 @@ def test_more_folds_than_the_rarest_class_has_rows(prepared, capsys):
     rarest = read_table(paths.TRAIN)["outcome"].value_counts().min()
     set_params(prepared, features__cv=int(rarest) + 1)
     msg = run_fails(select_features, capsys)
-    assert f"features.cv = {rarest + 1} but class " in msg and f"has only {rarest} rows" in msg
+    assert f"features.cv = {rarest + 1} but class " in msg and f"has only {rarest} training rows" in msg

@@ -57,3 +57,43 @@ def selection_curve_figure(curve, chosen: int, all_score: float, scoring: str, t
     ax.legend(loc="lower right")
     ax.grid(alpha=0.3)
     return _png(fig)
+
+
+def comparison_boxplot(scores, order: list[str], metric: str, title: str) -> bytes:
+    """The classic algorithm-comparison figure: one box of fold scores per model, best mean on top."""
+    fig, ax = plt.subplots(figsize=(9, 0.6 * len(order) + 1.8), layout="constrained")
+    data = [scores.loc[scores["model"] == m, metric] for m in order]
+    ax.boxplot(data, orientation="horizontal", tick_labels=order, showmeans=True,
+               meanprops={"marker": "D", "markerfacecolor": "white", "markeredgecolor": "black"})
+    ax.invert_yaxis()
+    ax.set(xlabel=f"{metric} per fold (diamond: mean)", title=title)
+    ax.grid(axis="x", alpha=0.3)
+    return _png(fig)
+
+
+def evaluation_figures(y_true, y_pred, scores, classes: list[str], positive: int, title: str) -> dict[str, bytes]:
+    """Confusion matrix (truth on rows), ROC and precision-recall curves: one per class for multiclass."""
+    from sklearn.metrics import ConfusionMatrixDisplay, PrecisionRecallDisplay, RocCurveDisplay
+
+    shown = [positive] if len(classes) == 2 else range(len(classes))
+    figures = {}
+    fig, ax = plt.subplots(figsize=(max(5, 0.6 * len(classes) + 3),) * 2, layout="constrained")
+    ConfusionMatrixDisplay.from_predictions(
+        y_true, y_pred, labels=range(len(classes)), display_labels=classes, ax=ax, colorbar=False, cmap="Blues"
+    )
+    ax.set(title=f"Confusion matrix\n{title}", xlabel="predicted", ylabel="actual")
+    plt.setp(ax.get_xticklabels(), rotation=45 if len(classes) > 4 else 0, ha="right" if len(classes) > 4 else "center")
+    figures["confusion"] = _png(fig)
+    for name, display in (("roc", RocCurveDisplay), ("precision_recall", PrecisionRecallDisplay)):
+        fig, ax = plt.subplots(figsize=(6, 5), layout="constrained")
+        for c in shown:
+            display.from_predictions(y_true == c, scores[:, c], name=str(classes[c]), ax=ax,
+                                     plot_chance_level=c == shown[-1])
+        if name == "roc":
+            ax.set(title=f"ROC\n{title}", xlabel="false positive rate (1 - specificity)",
+                   ylabel="true positive rate (sensitivity)")
+        else:
+            ax.set(title=f"Precision-recall\n{title}", xlabel="recall (sensitivity)", ylabel="precision")
+        ax.grid(alpha=0.3)
+        figures[name] = _png(fig)
+    return figures

@@ -1,0 +1,17 @@
+"""A built-in dataset's training split, as the default pipeline makes it, rebuilt in memory for the benchmarks."""
+
+from __future__ import annotations
+
+from stages.core.datasets import load_builtin
+from stages.core.preprocessing import build_preprocessor, encode_labels, feature_types, split
+
+SEED = 42
+
+
+def training_split(dataset: str = "breast_cancer"):
+    """(X raw rows, y codes, unfitted preprocessor): what compare_models and tune start from."""
+    train, _ = split(load_builtin(dataset, "target"), "target", 0.2, SEED)
+    X = train.drop(columns="target")
+    y = encode_labels(train["target"]).transform(train["target"])
+    numeric, categorical = feature_types(X)
+    return X, y, build_preprocessor(numeric, categorical, "standard", "median", 20)

@@ -1,0 +1,74 @@
+"""Stage compare_models: every model as one Pipeline (preprocessing -> selected features -> model),
+scored on the same repeated stratified k-fold splits of the training split; a ranked table, the
+boxplot of fold scores, the winner, and whether it really beats the runner-up."""
+
+from __future__ import annotations
+
+from stages import paths
+from stages.core.comparison import check_can_score, corrected_ttest, fold_scores, scorers, summarize
+from stages.core.models import build_pipeline, make_estimator
+from stages.core.plots import comparison_boxplot
+from stages.core.scoring import check_folds
+from stages.io import read_json, read_object, read_table, write_bytes, write_json, write_table, write_text
+from stages.params import load_params
+from stages.runner import run_stage
+
+
+def main() -> None:
+    params = load_params()
+    c = params.compare
+    labels = read_json(paths.LABELS)
+    train = read_table(paths.TRAIN)
+    X, y = train.drop(columns=labels["target"]), train[labels["target"]].to_numpy()
+    selected = read_json(paths.SELECTED)["features"]
+    preprocessor = read_object(paths.PREPROCESSOR)
+    n_classes = len(labels["classes"])
+
+    metrics = list(dict.fromkeys(["accuracy", c.sort_by, *c.metrics]))  # the boxplot data and the ranking
+    check_folds(y, labels["classes"], c.folds, "compare.folds")
+    pipelines = {}
+    for name in dict.fromkeys(c.models):
+        pipelines[name] = build_pipeline(preprocessor, selected, make_estimator(name, params.seed, "compare.models"))
+        check_can_score(name, pipelines[name], metrics, n_classes, "compare.metrics")
+
+    print(f"compare_models: {len(pipelines)} models, {c.repeats}x{c.folds}-fold CV on {len(y)} rows, "
+          f"{len(selected)} features", flush=True)
+    scores = fold_scores(pipelines, X, y, scorers(metrics, n_classes), c.folds, c.repeats, params.seed, c.n_jobs,
+                         progress=lambda line: print(f"compare_models: {line}", flush=True))
+    table = summarize(scores, metrics, c.sort_by)
+    order = table["model"].tolist()
+    winner = order[0]
+    mean = table.set_index("model")[f"{c.sort_by}_mean"]
+    result = {
+        "winner": {c.sort_by: float(mean[winner]),
+                   f"{c.sort_by}_std": float(table.set_index("model").loc[winner, f"{c.sort_by}_std"])},
+        f"cv_{c.sort_by}": {m: float(mean[m]) for m in order},
+    }
+    if len(order) > 1:
+        runner_up = order[1]
+        pick = scores.set_index("model")[c.sort_by]
+        result["winner_vs_runner_up"] = {
+            "difference": float(mean[winner] - mean[runner_up]),
+            "p_value": corrected_ttest(pick[winner].to_numpy(), pick[runner_up].to_numpy(), c.folds),
+        }
+    figure = comparison_boxplot(
+        scores, order, c.sort_by, f"{c.repeats}x{c.folds}-fold CV on the training split ({len(y)} rows)"
+    )
+
+    # timings differ run to run: only the markdown table shows them, so the CSVs change only with results
+    write_table(paths.FOLD_SCORES, scores.drop(columns="fit_time"))
+    write_table(paths.COMPARISON, table.drop(columns="fit_time_s"))
+    write_text(paths.COMPARISON_MD, table.to_markdown(index=False, floatfmt=".4f") + "\n")
+    write_bytes(paths.BOXPLOT_PNG, figure)
+    write_json(paths.WINNER, {"model": winner, "sort_by": c.sort_by})
+    write_json(paths.COMPARE_METRICS, result)
+    verdict = ""
+    if "winner_vs_runner_up" in result:
+        p = result["winner_vs_runner_up"]["p_value"]
+        verdict = f"; vs {order[1]}: p = {p:.3f}" + (" (not a significant difference)" if p >= 0.05 else "")
+    print(f"compare_models: winner {winner} ({c.sort_by} {mean[winner]:.4f}){verdict} -> {paths.COMPARISON_MD}, "
+          f"{paths.BOXPLOT_PNG}")
+
+
+if __name__ == "__main__":
+    run_stage("compare_models", main)

@@ -1,0 +1,90 @@
+"""Comparing algorithms on the same repeated stratified k-fold splits: fold scores, a ranked summary,
+and whether the winner really beats the runner-up."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from scipy import stats
+from sklearn.model_selection import RepeatedStratifiedKFold, cross_validate
+
+from stages.core.errors import PipelineError
+
+# metric names in params.yaml -> scikit-learn scorers; multiclass data takes macro / one-vs-rest forms
+SCORERS = {
+    "accuracy": ("accuracy", "accuracy"),
+    "balanced_accuracy": ("balanced_accuracy", "balanced_accuracy"),
+    "f1": ("f1", "f1_macro"),
+    "precision": ("precision", "precision_macro"),
+    "recall": ("recall", "recall_macro"),
+    "roc_auc": ("roc_auc", "roc_auc_ovr"),
+}
+
+
+def scorers(metrics: list[str], n_classes: int) -> dict[str, str]:
+    return {m: SCORERS[m][0 if n_classes == 2 else 1] for m in metrics}
+
+
+def check_can_score(name: str, estimator, metrics: list[str], n_classes: int, key: str) -> None:
+    """ROC AUC ranks rows by a score: binary needs predict_proba or decision_function, multiclass
+    (one-vs-rest) needs probabilities."""
+    if "roc_auc" not in metrics:
+        return
+    needed = ["predict_proba"] if n_classes > 2 else ["predict_proba", "decision_function"]
+    if not any(hasattr(estimator, method) for method in needed):
+        raise PipelineError(
+            f"{key} includes roc_auc, but model {name!r} has no {' or '.join(needed)} "
+            f"({n_classes} classes); drop roc_auc from {key} or that model from compare.models"
+        )
+
+
+def fold_scores(pipelines: dict, X: pd.DataFrame, y, metrics: dict[str, str], folds: int, repeats: int,
+                seed: int, n_jobs: int, progress=lambda _: None) -> pd.DataFrame:
+    """One row per model and fold: every metric and the fit time, all models on the same splits.
+
+    All (model, fold) fits go to one pool, so both cores stay busy across model boundaries.
+    """
+    splits = list(RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed).split(X, y))
+    tasks = [(name, i) for name in pipelines for i in range(len(splits))]
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(cross_validate)(pipelines[name], X, y, cv=[splits[i]], scoring=metrics) for name, i in tasks
+    )
+    rows = []
+    for (name, i), result in zip(tasks, results, strict=True):  # in task order, as they finish
+        rows.append({"model": name, "repeat": i // folds + 1, "fold": i % folds + 1,
+                     **{m: float(result[f"test_{m}"][0]) for m in metrics}, "fit_time": float(result["fit_time"][0])})
+        if i == len(splits) - 1:
+            done = pd.DataFrame(rows[-len(splits):])
+            first = next(iter(metrics))
+            progress(f"{name}: {done[first].mean():.4f} mean {first}, {done['fit_time'].sum():.1f} s of fitting")
+    scores = pd.DataFrame(rows)
+    return scores
+
+
+def summarize(scores: pd.DataFrame, metrics: list[str], sort_by: str) -> pd.DataFrame:
+    """Mean, std and median per model and metric, plus mean fit time; best `sort_by` mean first."""
+    grouped = scores.groupby("model", sort=False)
+    table = pd.concat(
+        [grouped[m].agg(["mean", "std", "median"]).add_prefix(f"{m}_") for m in metrics]
+        + [grouped["fit_time"].mean().rename("fit_time_s")],
+        axis=1,
+    )
+    table = table.sort_values([f"{sort_by}_mean", f"{sort_by}_std"], ascending=[False, True], kind="stable")
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    return table.reset_index()
+
+
+def corrected_ttest(a: np.ndarray, b: np.ndarray, folds: int) -> float:
+    """Two-sided p-value of Nadeau & Bengio's corrected repeated k-fold t-test on paired fold scores
+    (same splits for both models).
+
+    Fold scores share training rows, so the plain paired t-test is far too confident; the correction
+    adds n_test / n_train = 1 / (folds - 1) to the 1 / n factor of the variance (Bouckaert & Frank, 2004).
+    """
+    diff = np.asarray(a) - np.asarray(b)
+    var = diff.var(ddof=1)
+    if var == 0:
+        return 1.0 if diff.mean() == 0 else 0.0
+    t = diff.mean() / np.sqrt((1 / len(diff) + 1 / (folds - 1)) * var)
+    return float(2 * stats.t.sf(abs(t), df=len(diff) - 1))

@@ -1,0 +1,82 @@
+"""Held-out metrics for a fitted classifier: the binary view around one positive class (sensitivity,
+specificity, ...) or macro averages for multiclass, per-class values, and ROC / precision-recall curves."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import (
+    accuracy_score,
+    average_precision_score,
+    balanced_accuracy_score,
+    confusion_matrix,
+    precision_recall_curve,
+    precision_recall_fscore_support,
+    roc_auc_score,
+    roc_curve,
+)
+
+
+def class_scores(pipeline, X: pd.DataFrame, n_classes: int) -> np.ndarray:
+    """One score column per class: probabilities when the model has them, else its decision function."""
+    if hasattr(pipeline, "predict_proba"):
+        return pipeline.predict_proba(X)
+    scores = pipeline.decision_function(X)
+    return np.column_stack([-scores, scores]) if n_classes == 2 else scores
+
+
+def per_class(y_true: np.ndarray, y_pred: np.ndarray, scores: np.ndarray, classes: list[str]) -> dict:
+    """Precision, recall (sensitivity), specificity, F1, ROC AUC and support, each class against the rest."""
+    codes = np.arange(len(classes))
+    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=codes, zero_division=0)
+    matrix = confusion_matrix(y_true, y_pred, labels=codes)
+    negatives = len(y_true) - matrix.sum(axis=1)
+    false_pos = matrix.sum(axis=0) - np.diag(matrix)
+    return {
+        str(name): {
+            "precision": float(precision[c]),
+            "recall": float(recall[c]),
+            "specificity": float((negatives[c] - false_pos[c]) / negatives[c]),
+            "f1": float(f1[c]),
+            "roc_auc": float(roc_auc_score(y_true == c, scores[:, c])),
+            "support": int(support[c]),
+        }
+        for c, name in zip(codes, classes, strict=True)
+    }
+
+
+def held_out_metrics(y_true, y_pred, scores, classes: list[str], positive: int) -> dict:
+    """Binary: the positive class's view. Multiclass: macro averages (`positive` unused)."""
+    classes_ = per_class(y_true, y_pred, scores, classes)
+    metrics = {
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "balanced_accuracy": float(balanced_accuracy_score(y_true, y_pred)),
+    }
+    if len(classes) == 2:
+        metrics.update({k: v for k, v in classes_[str(classes[positive])].items() if k != "support"})
+    else:
+        for k in ("precision", "recall", "specificity", "f1", "roc_auc"):
+            metrics[f"{k}_macro"] = float(np.mean([c[k] for c in classes_.values()]))
+    metrics["per_class"] = classes_
+    return metrics
+
+
+def curves(y_true, scores, positive: int, n_classes: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """ROC and precision-recall points: the positive class (binary) or the micro-average (multiclass)."""
+    if n_classes == 2:
+        truth, score = y_true == positive, scores[:, positive]
+    else:
+        truth = (y_true[:, None] == np.arange(n_classes)).ravel()
+        score = scores.ravel()
+    fpr, tpr, roc_thresholds = roc_curve(truth, score)
+    precision, recall, pr_thresholds = precision_recall_curve(truth, score)
+    roc_thresholds = np.where(np.isinf(roc_thresholds), np.nan, roc_thresholds)  # the first point is +inf
+    roc = pd.DataFrame({"fpr": fpr, "tpr": tpr, "threshold": roc_thresholds})
+    pr = pd.DataFrame({"recall": recall, "precision": precision, "threshold": np.append(pr_thresholds, np.nan)})
+    return roc, pr
+
+
+def average_precision(y_true, scores, positive: int, n_classes: int) -> float:
+    if n_classes == 2:
+        return float(average_precision_score(y_true == positive, scores[:, positive]))
+    return float(average_precision_score(y_true[:, None] == np.arange(n_classes), scores, average="macro"))

@@ -1,0 +1,107 @@
+"""Hyper-parameter search over a model's space from params.yaml: grid, random, or successive halving,
+each over the whole Pipeline, so every candidate refits the preprocessing inside each fold."""
+
+from __future__ import annotations
+
+import difflib
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from sklearn.experimental import enable_halving_search_cv  # noqa: F401  (registers the Halving*SearchCV)
+from sklearn.model_selection import (
+    GridSearchCV,
+    HalvingGridSearchCV,
+    HalvingRandomSearchCV,
+    ParameterGrid,
+    RandomizedSearchCV,
+)
+
+from stages.core.errors import PipelineError
+from stages.core.models import tunable
+
+
+class LogUniformInt:
+    """Integers drawn log-uniformly from [low, high]: n_estimators 10..1000 should not spend 99% of its
+    draws above 100. Has the `rvs` that RandomizedSearchCV samples from."""
+
+    def __init__(self, low: int, high: int):
+        self.low, self.high = low, high
+
+    def rvs(self, size=None, random_state=None):
+        draws = stats.loguniform(self.low, self.high + 1).rvs(size=size, random_state=random_state)
+        return np.clip(np.floor(draws), self.low, self.high).astype(int)
+
+
+def distribution(spec, key: str):
+    """{low, high, log} from params.yaml -> a scipy-style distribution; integer bounds draw integers."""
+    low, high, log = spec.low, spec.high, spec.log
+    if not low < high:
+        raise PipelineError(f"{key}: low = {low} must be below high = {high}")
+    if log and low <= 0:
+        raise PipelineError(f"{key}: a log range needs low > 0, not {low}")
+    if isinstance(low, int) and isinstance(high, int):
+        return LogUniformInt(low, high) if log else stats.randint(low, high + 1)
+    return stats.loguniform(low, high) if log else stats.uniform(low, high - low)
+
+
+def search_space(spaces: dict, model: str, estimator, search: str) -> dict:
+    """The model's space as Pipeline parameters, checked against the model's real parameters."""
+    key = f"tune.spaces.{model}"
+    if model not in spaces or not spaces[model]:
+        raise PipelineError(f"{key} is missing; add the values to search, e.g. {key}: {{<param>: [v1, v2]}}")
+    prefix, valid = tunable(estimator)
+    space = {}
+    for name, values in spaces[model].items():
+        if name not in valid:
+            close = difflib.get_close_matches(name, valid, n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            raise PipelineError(f"{key}.{name}: {model} has no parameter {name!r}; {hint}"
+                                f"its parameters: {', '.join(sorted(valid))}")
+        if isinstance(values, list):
+            if not values:
+                raise PipelineError(f"{key}.{name} is an empty list; give at least one value")
+            space[prefix + name] = values
+        elif search == "grid":
+            raise PipelineError(f"{key}.{name} is a range, but grid search needs a list of values; "
+                                "give a list, or set tune.search to random or halving")
+        else:
+            space[prefix + name] = distribution(values, f"{key}.{name}")
+    return space
+
+
+def n_candidates(space: dict, search: str, n_iter: int) -> int:
+    """How many candidates the search will try (halving: in its first round)."""
+    grid = math.prod(len(v) for v in space.values()) if all(isinstance(v, list) for v in space.values()) else None
+    if search == "grid" or (search == "halving" and grid):
+        return grid
+    return min(n_iter, grid) if grid else n_iter
+
+
+def make_search(search: str, pipeline, space: dict, cv, scoring: str, n_iter: int, n_jobs: int, seed: int):
+    common = {"cv": cv, "scoring": scoring, "n_jobs": n_jobs, "refit": False, "return_train_score": False}
+    all_lists = all(isinstance(v, list) for v in space.values())
+    if search == "grid":
+        return GridSearchCV(pipeline, space, **common)
+    if search == "random":
+        n_iter = min(n_iter, len(ParameterGrid(space))) if all_lists else n_iter
+        return RandomizedSearchCV(pipeline, space, n_iter=n_iter, random_state=seed, **common)
+    if all_lists:
+        return HalvingGridSearchCV(pipeline, space, factor=3, random_state=seed, **common)
+    return HalvingRandomSearchCV(pipeline, space, n_candidates=n_iter, factor=3, random_state=seed, **common)
+
+
+def results_table(cv_results: dict, prefix: str) -> pd.DataFrame:
+    """One row per candidate (per halving round): its parameters and scores; timings left out so that the
+    committed file only changes when results do."""
+    frame = pd.DataFrame(cv_results)
+    params = [c for c in frame.columns if c.startswith("param_")]
+    keep = [c for c in ("iter", "n_resources") if c in frame.columns]
+    table = frame[keep + params + ["mean_test_score", "std_test_score", "rank_test_score"]]
+    return table.rename(columns={c: c.removeprefix("param_").removeprefix(prefix) for c in params})
+
+
+def plain(value):
+    """numpy scalars -> Python, for JSON."""
+    return value.item() if isinstance(value, np.generic) else value

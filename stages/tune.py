@@ -1,0 +1,82 @@
+"""Stage tune: search the hyper-parameters of one model (compare_models' winner by default) with grid,
+random or successive-halving search over the whole Pipeline; keep the tuned model only if it beats the
+untuned one on the same folds; refit the chosen Pipeline on the whole training split."""
+
+from __future__ import annotations
+
+import time
+
+from sklearn.base import clone
+from sklearn.model_selection import StratifiedKFold, cross_val_score
+
+from stages import paths
+from stages.core.errors import PipelineError
+from stages.core.models import build_pipeline, make_estimator, tunable
+from stages.core.scoring import check_folds, check_scoring
+from stages.core.tuning import make_search, n_candidates, plain, results_table, search_space
+from stages.io import read_json, read_object, read_table, write_json, write_object, write_table
+from stages.params import load_params
+from stages.runner import run_stage
+
+
+def main() -> None:
+    params = load_params()
+    t = params.tune
+    labels = read_json(paths.LABELS)
+    train = read_table(paths.TRAIN)
+    X, y = train.drop(columns=labels["target"]), train[labels["target"]].to_numpy()
+    selected = read_json(paths.SELECTED)["features"]
+    model = read_json(paths.WINNER)["model"] if t.model == "best" else t.model
+
+    estimator = make_estimator(model, params.seed, "tune.model")
+    pipeline = build_pipeline(read_object(paths.PREPROCESSOR), selected, estimator)
+    space = search_space(t.spaces, model, estimator, t.search)
+    candidates = n_candidates(space, t.search, t.n_iter)
+    if candidates > t.max_candidates:
+        raise PipelineError(
+            f"tune.spaces.{model} gives {candidates} candidates for {t.search} search, more than "
+            f"tune.max_candidates = {t.max_candidates}; shrink the space, use tune.search: random "
+            f"(tune.n_iter draws), or raise tune.max_candidates"
+        )
+    check_scoring(t.scoring, y, "tune.scoring")
+    check_folds(y, labels["classes"], t.cv, "tune.cv")
+
+    cv = StratifiedKFold(t.cv, shuffle=True, random_state=params.seed)
+    print(f"tune: {t.search} search over {candidates} candidates for {model}, {t.cv}-fold {t.scoring}", flush=True)
+    start = time.perf_counter()
+    search = make_search(t.search, pipeline, space, cv, t.scoring, t.n_iter, t.n_jobs, params.seed).fit(X, y)
+    elapsed = time.perf_counter() - start
+    tuned = clone(pipeline).set_params(**search.best_params_)
+
+    def cv_score(candidate) -> float:  # the same folds, all training rows (halving's last round may use fewer)
+        return float(cross_val_score(candidate, X, y, cv=cv, scoring=t.scoring, n_jobs=t.n_jobs).mean())
+
+    untuned, best = cv_score(pipeline), cv_score(tuned)
+    tuned_wins = best > untuned
+    prefix = tunable(estimator)[0]
+    best_params = {name.removeprefix(prefix): plain(v) for name, v in search.best_params_.items()}
+
+    # refit on the whole training split; the test split stays unread until evaluate
+    chosen = (tuned if tuned_wins else clone(pipeline)).fit(X, y)
+    bundle = {"pipeline": chosen, "classes": labels["classes"], "target": labels["target"],
+              "features": X.columns.tolist(), "class_counts": train[labels["target"]].value_counts().to_dict()}
+
+    write_object(paths.MODEL, bundle)
+    write_json(paths.BEST_PARAMS, {"model": model, "search": t.search, "best_params": best_params,
+                                   "kept": "tuned" if tuned_wins else "untuned (tuning did not beat the defaults)"})
+    write_table(paths.CV_RESULTS, results_table(search.cv_results_, prefix))
+    write_json(paths.TUNE_METRICS, {
+        "best_cv_score": best,
+        "untuned_cv_score": untuned,
+        "improvement": best - untuned,
+        "tuned_model_kept": tuned_wins,
+        "n_candidates": len(search.cv_results_["params"]),
+    })
+    verdict = (f"tuned {best:.4f} vs untuned {untuned:.4f}: kept the tuned model" if tuned_wins
+               else f"tuned {best:.4f} did not beat untuned {untuned:.4f}: kept the untuned model")
+    print(f"tune: {model}, {len(search.cv_results_['params'])} fits of {t.cv} folds in {elapsed:.1f} s; {verdict} "
+          f"-> {paths.MODEL}, {paths.BEST_PARAMS}")
+
+
+if __name__ == "__main__":
+    run_stage("tune", main)

@@ -1,0 +1,107 @@
+"""Stage compare_models: the same folds for every model, a ranked table, the boxplot, and the t-test."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from sklearn.utils.validation import check_is_fitted
+
+from conftest import run_fails, run_stages
+from stages import compare_models, ingest, paths, preprocess, select_features
+from stages.core.comparison import corrected_ttest, summarize
+from stages.core.models import build_pipeline, make_estimator
+from stages.io import read_json, read_object, read_table
+
+UPSTREAM = (ingest, preprocess, select_features)
+
+
+@pytest.fixture
+def selected(patients_csv):
+    workdir = patients_csv.parents[2]
+    run_stages(workdir, *UPSTREAM)
+    return workdir
+
+
+def test_stage_ranks_models_on_the_same_folds(selected):
+    run_stages(selected, compare_models, compare__repeats=2, compare__metrics=["accuracy", "roc_auc"],
+               compare__sort_by="roc_auc")
+    scores = read_table(paths.FOLD_SCORES)
+    table = read_table(paths.COMPARISON)
+    metrics = read_json(paths.COMPARE_METRICS)
+    assert len(scores) == 3 * 3 * 2  # models x folds x repeats
+    assert set(scores.columns) == {"model", "repeat", "fold", "accuracy", "roc_auc"}
+    assert table["roc_auc_mean"].is_monotonic_decreasing and table["rank"].tolist() == [1, 2, 3]
+    winner = read_json(paths.WINNER)
+    assert winner == {"model": table["model"][0], "sort_by": "roc_auc"}
+    assert metrics["winner"]["roc_auc"] == pytest.approx(scores.groupby("model")["roc_auc"].mean().max())
+    assert 0 <= metrics["winner_vs_runner_up"]["p_value"] <= 1
+    assert "fit_time_s" in paths.COMPARISON_MD.read_text().splitlines()[0]
+    assert paths.BOXPLOT_PNG.read_bytes().startswith(b"\x89PNG")
+
+
+def test_summary_has_mean_std_median_and_ranks_by_the_chosen_metric():
+    scores = pd.DataFrame({"model": ["a"] * 3 + ["b"] * 3, "accuracy": [0.9, 0.8, 0.7, 0.85, 0.85, 0.86],
+                           "fit_time": [1.0] * 6})
+    table = summarize(scores, ["accuracy"], "accuracy")
+    assert table["model"].tolist() == ["b", "a"]
+    assert table.set_index("model").loc["a", "accuracy_median"] == pytest.approx(0.8)
+    assert table.set_index("model").loc["a", "accuracy_std"] == pytest.approx(0.1)
+
+
+def test_corrected_ttest_is_more_cautious_than_the_naive_paired_test():
+    rng = np.random.default_rng(0)
+    a = 0.90 + rng.normal(0, 0.02, 30)
+    b = a - 0.01 + rng.normal(0, 0.01, 30)
+    naive = stats.ttest_rel(a, b).pvalue
+    corrected = corrected_ttest(a, b, folds=10)
+    assert naive < 0.001 < corrected < 1
+    assert corrected_ttest(a, a, folds=10) == 1.0
+
+
+def test_pipeline_refits_preprocessing_in_each_fold(selected):
+    pipeline = build_pipeline(read_object(paths.PREPROCESSOR), ["age", "bmi"], make_estimator("knn", 0))
+    with pytest.raises(Exception, match="not fitted"):
+        check_is_fitted(pipeline.named_steps["preprocess"])  # a clone of the definition, not the fitted copy
+    train = read_table(paths.TRAIN)
+    pipeline.fit(train.drop(columns="outcome"), train["outcome"])
+    assert pipeline.predict(train.drop(columns="outcome").head(3)).shape == (3,)
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+
+def test_unknown_model_lists_the_zoo(selected, capsys):
+    run_stages(selected, compare__models=["logistic_regression", "xgb"])
+    msg = run_fails(compare_models, capsys)
+    assert "`compare.models` = 'xgb' is not allowed; choose one of logistic_regression, knn, decision_tree" in msg
+
+
+def test_empty_model_list(selected, capsys):
+    run_stages(selected, compare__models=[])
+    assert "`compare.models` = []: the list is empty; name at least one" in run_fails(compare_models, capsys)
+
+
+def test_more_folds_than_the_rarest_class_has_rows(selected, capsys):
+    rarest = int(read_table(paths.TRAIN)["outcome"].value_counts().min())
+    run_stages(selected, compare__folds=rarest + 1)
+    msg = run_fails(compare_models, capsys)
+    assert f"compare.folds = {rarest + 1} but class" in msg and f"has only {rarest} training rows" in msg
+
+
+def test_roc_auc_needs_probabilities_on_multiclass_data(workdir, capsys):
+    run_stages(workdir, *UPSTREAM, data__dataset="iris", compare__models=["logistic_regression", "linear_svm"])
+    msg = run_fails(compare_models, capsys)
+    assert "compare.metrics includes roc_auc, but model 'linear_svm' has no predict_proba (3 classes)" in msg
+    assert not paths.COMPARISON.exists()
+
+
+@pytest.mark.skipif(__import__("importlib").util.find_spec("xgboost") is not None, reason="xgboost is installed")
+def test_optional_xgboost_says_how_to_install_it(selected, capsys):
+    run_stages(selected, compare__models=["xgboost"])
+    assert "compare.models = 'xgboost' needs the optional package xgboost" in run_fails(compare_models, capsys)
+
+
+def test_multiclass_runs_with_macro_scores(workdir):
+    run_stages(workdir, *UPSTREAM, compare_models, data__dataset="wine")
+    assert set(read_table(paths.FOLD_SCORES).columns) >= {"f1", "roc_auc"}
+    assert read_table(paths.COMPARISON)["roc_auc_mean"].between(0.5, 1).all()

@@ -1,0 +1,109 @@
+"""Stage tune: grid, random and halving search over the whole Pipeline, the untuned baseline, and
+the saved model that predicts from raw rows."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from conftest import patients, run_fails, run_stages
+from stages import compare_models, ingest, paths, preprocess, select_features, tune
+from stages.core.tuning import LogUniformInt, distribution
+from stages.io import read_json, read_object, read_table
+from stages.params import Distribution
+
+
+@pytest.fixture
+def compared(patients_csv):
+    workdir = patients_csv.parents[2]
+    run_stages(workdir, ingest, preprocess, select_features, compare_models)
+    return workdir
+
+
+def test_grid_search_saves_a_pipeline_that_predicts_raw_rows(compared):
+    run_stages(compared, tune, tune__model="knn", tune__spaces__knn={"n_neighbors": [1, 5, 9], "weights": ["uniform"]})
+    results = read_table(paths.CV_RESULTS)
+    best = read_json(paths.BEST_PARAMS)
+    metrics = read_json(paths.TUNE_METRICS)
+    assert sorted(results["n_neighbors"]) == [1, 5, 9] and metrics["n_candidates"] == 3
+    assert best["model"] == "knn" and set(best["best_params"]) == {"n_neighbors", "weights"}
+    assert metrics["improvement"] == pytest.approx(metrics["best_cv_score"] - metrics["untuned_cv_score"])
+    bundle = read_object(paths.MODEL)
+    raw = patients(10, seed=5).drop(columns="outcome")  # gaps and text columns, as in the CSV
+    assert set(bundle["pipeline"].predict(raw[bundle["features"]])) <= {0, 1}
+    expected = best["best_params"]["n_neighbors"] if metrics["tuned_model_kept"] else 5
+    assert bundle["pipeline"].named_steps["model"].n_neighbors == expected
+
+
+def test_model_best_tunes_the_compare_winner(compared):
+    run_stages(compared, tune, tune__model="best")
+    assert read_json(paths.BEST_PARAMS)["model"] == read_json(paths.WINNER)["model"]
+
+
+def test_untuned_model_is_kept_when_tuning_does_not_beat_it(compared):
+    run_stages(compared, tune, tune__model="logistic_regression", tune__spaces__logistic_regression={"C": [1.0]})
+    metrics = read_json(paths.TUNE_METRICS)
+    assert metrics["tuned_model_kept"] is False and metrics["improvement"] == 0
+    assert read_json(paths.BEST_PARAMS)["kept"].startswith("untuned")
+
+
+def test_random_search_draws_from_ranges(compared):
+    space = {"n_estimators": {"low": 5, "high": 40, "log": True}, "max_depth": [2, 4]}
+    run_stages(compared, tune, tune__model="random_forest", tune__search="random", tune__n_iter=4,
+               tune__spaces__random_forest=space)
+    results = read_table(paths.CV_RESULTS)
+    assert len(results) == 4 and results["n_estimators"].between(5, 40).all()
+    assert results["n_estimators"].dtype.kind == "i"
+
+
+def test_halving_search_runs_rounds(compared):
+    run_stages(compared, tune, tune__model="knn", tune__search="halving",
+               tune__spaces__knn={"n_neighbors": [1, 2, 3, 4, 5, 6], "weights": ["uniform", "distance"]})
+    results = read_table(paths.CV_RESULTS)
+    assert results["iter"].nunique() >= 2
+    assert results.groupby("iter")["n_resources"].first().is_monotonic_increasing
+
+
+def test_log_uniform_integers_spread_over_decades():
+    draws = LogUniformInt(10, 1000).rvs(size=4000, random_state=0)
+    assert draws.dtype.kind == "i" and draws.min() >= 10 and draws.max() <= 1000
+    assert 70 < np.median(draws) < 130  # log-uniform: the median is near sqrt(10 * 1000) = 100
+    assert isinstance(distribution(Distribution(low=0.1, high=10.0), "k"), type(stats.uniform(0, 1)))
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+
+def test_unknown_space_key_names_the_model_parameters(compared, capsys):
+    run_stages(compared, tune__model="svm", tune__spaces__svm={"gama": [0.1]})
+    msg = run_fails(tune, capsys)
+    assert "tune.spaces.svm.gama: svm has no parameter 'gama'; did you mean gamma? its parameters: C," in msg
+
+
+def test_n_iter_must_be_positive(compared, capsys):
+    run_stages(compared, tune__n_iter=0)
+    assert "`tune.n_iter` = 0: input should be greater than or equal to 1" in run_fails(tune, capsys)
+
+
+def test_grid_larger_than_max_candidates(compared, capsys):
+    run_stages(compared, tune__model="knn", tune__max_candidates=10,
+               tune__spaces__knn={"n_neighbors": list(range(1, 7)), "weights": ["uniform", "distance"]})
+    msg = run_fails(tune, capsys)
+    assert "tune.spaces.knn gives 12 candidates for grid search, more than tune.max_candidates = 10" in msg
+    assert not paths.MODEL.exists()
+
+
+def test_grid_search_rejects_ranges(compared, capsys):
+    run_stages(compared, tune__model="knn", tune__spaces__knn={"n_neighbors": {"low": 1, "high": 9}})
+    msg = run_fails(tune, capsys)
+    assert "tune.spaces.knn.n_neighbors is a range, but grid search needs a list of values" in msg
+
+
+def test_model_without_a_space(compared, capsys):
+    run_stages(compared, tune__model="knn", tune__spaces__knn={})
+    assert "tune.spaces.knn is missing; add the values to search" in run_fails(tune, capsys)
+
+
+def test_log_range_needs_positive_low(compared, capsys):
+    run_stages(compared, tune__model="svm", tune__search="random",
+               tune__spaces__svm={"C": {"low": 0, "high": 10, "log": True}})
+    assert "tune.spaces.svm.C: a log range needs low > 0, not 0" in run_fails(tune, capsys)
