@@ -52,4 +52,4 @@ lock:
 	PYTHON=$(PYTHON) tools/lock.sh
 
 clean:
-	rm -rf $(VENV) data/interim data/prepared models
+	rm -rf $(VENV) data/interim data/prepared data/images models

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
+import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
 import joblib
+import numpy as np
 import pandas as pd
 
 
@@ -63,3 +67,62 @@ def read_object(path: Path) -> Any:
 def write_text(path: Path, text: str) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(text)
+
+
+@contextmanager
+def atomic_dir(path: Path) -> Iterator[Path]:
+    """Yield a temp folder beside `path`; it replaces `path` only if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        yield tmp
+        shutil.rmtree(path, ignore_errors=True)
+        os.replace(tmp, path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_arrays(path: Path, **arrays) -> None:
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:  # a file object: np.savez would append .npz to a bare name
+            np.savez(f, **arrays)
+
+
+def read_arrays(path: Path) -> dict:
+    with np.load(path) as data:
+        return {k: data[k] for k in data.files}
+
+
+def _renumber_shared_ids(config: bytes) -> bytes:
+    """Object ids -> 1, 2, 3... in order of appearance; equal ids stay equal, so sharing is kept."""
+    ids: dict[bytes, bytes] = {}
+    return re.sub(rb'"shared_object_id": (\d+)',
+                  lambda m: b'"shared_object_id": ' + ids.setdefault(m.group(1), str(len(ids) + 1).encode()), config)
+
+
+def write_keras(path: Path, model) -> None:
+    """model.save, made byte-reproducible: Keras stamps the date into metadata.json and the zip entries, and
+    writes Python object ids (memory addresses) as `shared_object_id` in config.json, which would change
+    the file (and dvc.lock) on every run even when the weights are identical."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    saved = path.with_name(f".{os.getpid()}.{path.name}")  # Keras insists on the .keras suffix
+    try:
+        model.save(saved)
+        with atomic_path(path) as tmp, zipfile.ZipFile(saved) as src, zipfile.ZipFile(tmp, "w") as dst:
+            for entry in src.infolist():
+                data = src.read(entry)
+                if entry.filename == "metadata.json":
+                    meta = json.loads(data)
+                    meta.pop("date_saved", None)
+                    data = json.dumps(meta).encode()
+                if entry.filename == "config.json":
+                    data = _renumber_shared_ids(data)
+                dst.writestr(zipfile.ZipInfo(entry.filename, date_time=(1980, 1, 1, 0, 0, 0)), data,
+                             compress_type=entry.compress_type)
+    finally:
+        if saved.exists():
+            saved.unlink()

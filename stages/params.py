@@ -110,6 +110,55 @@ class EvaluateParams(Section):
     positive_class: str | int | None  # binary metrics; null: the rarer class in the training split
 
 
+Share = Annotated[float, Field(gt=0, lt=1)]
+Dropout = Annotated[float, Field(ge=0, lt=1)]
+Positive = Annotated[int, Field(ge=1)]
+
+
+class ImagesParams(Section):
+    source: str  # digits (built in), or a folder of images under data/raw/
+    layout: Literal["auto", "subfolders", "prefix"]
+    image_size: Positive  # square side in pixels after resizing
+    channels: Literal[1, 3]
+    val_size: Share
+    test_size: Share
+    strict: bool  # unreadable files: error (true) or skip with a warning (false)
+
+
+class ConvParams(Section):
+    filters: Annotated[list[Positive], AfterValidator(_not_empty)]  # one convolution block per entry
+    kernel_size: Positive
+    pool_size: Annotated[int, Field(ge=2)]
+    dropout: Dropout  # after each block
+    dense_units: Positive
+    dense_dropout: Dropout
+
+
+class MlpParams(Section):
+    units: Annotated[list[Positive], AfterValidator(_not_empty)]
+    dropout: Dropout
+
+
+class AugmentParams(Section):
+    flip: bool
+    rotation: Annotated[float, Field(ge=0, le=0.5)]  # fraction of a full turn
+    zoom: Annotated[float, Field(ge=0, lt=1)]
+
+
+class CnnParams(Section):
+    model: Literal["cnn", "mlp"]
+    conv: ConvParams
+    mlp: MlpParams
+    augment: AugmentParams
+    optimizer: Literal["adam", "sgd"]
+    learning_rate: Annotated[float, Field(gt=0)]
+    momentum: Annotated[float, Field(ge=0, lt=1)]  # sgd only
+    batch_size: Positive
+    epochs: Positive
+    patience: Positive  # early stopping on validation loss
+    mixed_precision: Literal["auto", "on", "off"]  # auto: on only on a GPU
+
+
 class Params(Section):
     seed: Annotated[int, Field(ge=0)]
     data: DataParams
@@ -118,6 +167,8 @@ class Params(Section):
     compare: CompareParams
     tune: TuneParams
     evaluate: EvaluateParams
+    images: ImagesParams
+    cnn: CnnParams
 
 
 def load_params(path: Path = paths.PARAMS) -> Params:

@@ -50,3 +50,22 @@ PRECISION_RECALL = Path("reports/evaluate/precision_recall.csv")
 CONFUSION_PNG = Path("reports/evaluate/confusion.png")
 ROC_PNG = Path("reports/evaluate/roc.png")
 PRECISION_RECALL_PNG = Path("reports/evaluate/precision_recall.png")
+
+# ingest_images
+DIGITS_DIR = Path("data/images/digits")  # the built-in digits as PNG files, one folder per class
+IMAGE_MANIFEST = Path("data/images/manifest.csv")  # path, label, split
+IMAGE_LABELS = Path("data/images/labels.json")
+IMAGES_TRAIN = Path("data/images/train.npz")
+IMAGES_VAL = Path("data/images/val.npz")
+IMAGES_TEST = Path("data/images/test.npz")  # read by the image stages' final evaluation only
+INGEST_IMAGES_METRICS = Path("reports/ingest_images/metrics.json")
+IMAGE_SAMPLES_PNG = Path("reports/ingest_images/samples.png")
+
+# train_cnn
+CNN_MODEL = Path("models/train_cnn/model.keras")
+CNN_LIVE_METRICS = Path("reports/train_cnn/live/metrics.json")  # DVCLive: the last epoch's values
+CNN_LIVE_PLOTS = Path("reports/train_cnn/live/plots/metrics")  # DVCLive: loss and accuracy per epoch
+CNN_METRICS = Path("reports/train_cnn/metrics.json")
+CNN_CONFUSION = Path("reports/train_cnn/confusion.csv")
+CNN_CURVES_PNG = Path("reports/train_cnn/curves.png")
+CNN_CONFUSION_PNG = Path("reports/train_cnn/confusion.png")

@@ -72,8 +72,8 @@ def main() -> None:
         "tuned_model_kept": tuned_wins,
         "n_candidates": len(search.cv_results_["params"]),
     })
-    verdict = (f"tuned {best:.4f} vs untuned {untuned:.4f}: kept the tuned model" if tuned_wins
-               else f"tuned {best:.4f} did not beat untuned {untuned:.4f}: kept the untuned model")
+    versus = f"tuned {best:.4f} vs untuned {untuned:.4f} ({best - untuned:+.5f})"
+    verdict = f"{versus}: kept the {'tuned' if tuned_wins else 'untuned'} model"
     print(f"tune: {model}, {len(search.cv_results_['params'])} fits of {t.cv} folds in {elapsed:.1f} s; {verdict} "
           f"-> {paths.MODEL}, {paths.BEST_PARAMS}")
 

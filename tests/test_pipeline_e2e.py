@@ -62,6 +62,7 @@ def test_repro_from_scratch_reproduces_the_committed_results(project):
     compared = json.loads((root / "reports/compare_models/metrics.json").read_text())
     assert len(compared["cv_accuracy"]) >= 6
     assert json.loads((root / "reports/evaluate/metrics.json").read_text())["accuracy"] >= 0.95
+    assert json.loads((root / "reports/train_cnn/metrics.json").read_text())["test_accuracy"] >= 0.98
 
 
 def test_exp_run_changes_a_param_and_shows_it(project):
@@ -107,6 +108,17 @@ def test_exp_run_random_and_halving_search_show_cv_and_test_scores(project):
         assert metrics["reports/evaluate/metrics.json"]["data"]["accuracy"] >= 0.95
 
 
+def test_exp_run_trains_the_mlp_instead_of_the_cnn(project):
+    root, sh = project
+    sh("git", "checkout", "-q", "--", ".")
+    out = sh("dvc", "exp", "run", "-n", "mlp", "-S", "cnn.model=mlp").stdout
+    assert "Running stage 'train_cnn'" in out and "train_cnn: mlp," in out
+    assert "Running stage 'ingest_images'" not in out
+    shown = json.loads(sh("dvc", "exp", "show", "--json").stdout)
+    runs = {run["name"]: run for rev in shown for exp in (rev.get("experiments") or []) for run in exp["revs"]}
+    assert runs["mlp"]["data"]["metrics"]["reports/train_cnn/metrics.json"]["data"]["test_accuracy"] > 0.9
+
+
 def test_plots_show_renders_the_evaluation_and_comparison_data(project):
     root, sh = project
     plots = json.loads(sh("dvc", "plots", "show", "--json").stdout)["data"]
@@ -116,7 +128,9 @@ def test_plots_show_renders_the_evaluation_and_comparison_data(project):
         assert kinds[f"reports/{data}"] == "vega", data
     confusion = plots["reports/evaluate/confusion.csv"][0]["content"]
     assert {"actual", "predicted"} <= set(confusion["data"]["values"][0])
-    for image in ("evaluate/confusion.png", "evaluate/roc.png", "compare_models/boxplot.png"):
+    assert kinds["cnn_loss"] == kinds["cnn_accuracy"] == "vega"  # DVCLive's curves, train vs eval on one chart
+    assert len(plots["cnn_loss"][0]["content"]["data"]["values"]) > 10
+    for image in ("evaluate/confusion.png", "evaluate/roc.png", "compare_models/boxplot.png", "train_cnn/curves.png"):
         assert kinds[f"reports/{image}"] == "image", image
 
 

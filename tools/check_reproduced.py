@@ -1,6 +1,6 @@
 """Exit 1 unless a fresh `dvc repro` gave back exactly the committed results.
 
-Everything must be byte-identical except files that hold wall-clock timings (listed in VARIES), whose
+Everything must be byte-identical except files that hold wall-clock times (listed in VARIES), whose
 hashes in dvc.lock may change too. Used by CI and by tests/test_pipeline_e2e.py.
 """
 

@@ -73,17 +73,10 @@ def comparison_boxplot(scores, order: list[str], metric: str, title: str) -> byt
 
 def evaluation_figures(y_true, y_pred, scores, classes: list[str], positive: int, title: str) -> dict[str, bytes]:
     """Confusion matrix (truth on rows), ROC and precision-recall curves: one per class for multiclass."""
-    from sklearn.metrics import ConfusionMatrixDisplay, PrecisionRecallDisplay, RocCurveDisplay
+    from sklearn.metrics import PrecisionRecallDisplay, RocCurveDisplay
 
     shown = [positive] if len(classes) == 2 else range(len(classes))
-    figures = {}
-    fig, ax = plt.subplots(figsize=(max(5, 0.6 * len(classes) + 3),) * 2, layout="constrained")
-    ConfusionMatrixDisplay.from_predictions(
-        y_true, y_pred, labels=range(len(classes)), display_labels=classes, ax=ax, colorbar=False, cmap="Blues"
-    )
-    ax.set(title=f"Confusion matrix\n{title}", xlabel="predicted", ylabel="actual")
-    plt.setp(ax.get_xticklabels(), rotation=45 if len(classes) > 4 else 0, ha="right" if len(classes) > 4 else "center")
-    figures["confusion"] = _png(fig)
+    figures = {"confusion": confusion_figure(y_true, y_pred, classes, title)}
     for name, display in (("roc", RocCurveDisplay), ("precision_recall", PrecisionRecallDisplay)):
         fig, ax = plt.subplots(figsize=(6, 5), layout="constrained")
         for c in shown:
@@ -97,3 +90,48 @@ def evaluation_figures(y_true, y_pred, scores, classes: list[str], positive: int
         ax.grid(alpha=0.3)
         figures[name] = _png(fig)
     return figures
+
+
+def image_samples_figure(images, labels, classes: list[str], per_class: int = 6) -> bytes:
+    """A few training images per class: what the network will actually see (after resizing)."""
+    shown = classes[:12]
+    fig, axes = plt.subplots(len(shown), per_class, figsize=(per_class * 0.9, len(shown) * 0.95),
+                             layout="constrained", squeeze=False)
+    for row, name in enumerate(shown):
+        picks = [i for i, label in enumerate(labels) if label == name][:per_class]
+        for col, ax in enumerate(axes[row]):
+            ax.axis("off")
+            if col < len(picks):
+                image = images[picks[col]]
+                ax.imshow(image.squeeze(), cmap="gray" if image.shape[-1] == 1 else None, vmin=0, vmax=1)
+        axes[row][0].set_title(name, loc="left", fontsize=8)
+    return _png(fig)
+
+
+def confusion_figure(y_true, y_pred, classes: list[str], title: str) -> bytes:
+    """Counts with the truth on rows, the prediction on columns (the course's convention)."""
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    fig, ax = plt.subplots(figsize=(max(5, 0.6 * len(classes) + 3),) * 2, layout="constrained")
+    ConfusionMatrixDisplay.from_predictions(
+        y_true, y_pred, labels=range(len(classes)), display_labels=classes, ax=ax, colorbar=False, cmap="Blues"
+    )
+    ax.set(title=f"Confusion matrix\n{title}", xlabel="predicted", ylabel="actual")
+    if len(classes) > 4 and max(len(c) for c in classes) > 3:
+        plt.setp(ax.get_xticklabels(), rotation=45, ha="right")
+    return _png(fig)
+
+
+def learning_curves_figure(history: dict[str, list[float]], best_epoch: int, title: str) -> bytes:
+    """Training vs validation loss and accuracy per epoch; the kept (best) epoch marked."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
+    epochs = range(1, len(history["loss"]) + 1)
+    for ax, metric in zip(axes, ("loss", "accuracy"), strict=True):
+        ax.plot(epochs, history[metric], marker="o", markersize=3, label="training")
+        ax.plot(epochs, history[f"val_{metric}"], marker="o", markersize=3, label="validation")
+        ax.axvline(best_epoch, color="grey", linestyle=":", label=f"kept: epoch {best_epoch}")
+        ax.set(xlabel="epoch", ylabel=metric, title=metric.capitalize())
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.suptitle(title)
+    return _png(fig)

@@ -1,0 +1,82 @@
+"""Keras 3 models for images: a CNN (convolution blocks -> flatten -> dense -> softmax) and an MLP,
+with optional augmentation layers that act only while training. Plain Keras: any backend."""
+
+from __future__ import annotations
+
+from stages.core import runtime  # noqa: F401  (first: quiets TensorFlow's start-up logs before Keras loads it)
+from stages.core.errors import PipelineError
+
+import keras  # noqa: E402, I001
+from keras import layers  # noqa: E402
+
+
+def min_image_size(blocks: int, pool_size: int) -> int:
+    """'same' convolutions keep the size; each pooling divides it by pool_size, down to at least 1."""
+    return pool_size**blocks
+
+
+def augmentation(flip: bool, rotation: float, zoom: float, seed: int) -> list:
+    steps = []
+    if flip:
+        steps.append(layers.RandomFlip("horizontal", seed=seed))
+    if rotation:
+        steps.append(layers.RandomRotation(rotation, fill_mode="constant", seed=seed))
+    if zoom:
+        steps.append(layers.RandomZoom(zoom, fill_mode="constant", seed=seed))
+    return steps
+
+
+def build_cnn(shape: tuple, n_classes: int, filters: list[int], kernel_size: int, pool_size: int,
+              dropout: float, dense_units: int, dense_dropout: float, augment: list) -> keras.Model:
+    """The classic: per block a 'same' convolution, max pooling and dropout; then dense, dropout, softmax."""
+    if shape[0] < (needed := min_image_size(len(filters), pool_size)):
+        raise PipelineError(
+            f"images.image_size = {shape[0]} is too small for {len(filters)} pooling blocks of {pool_size}; "
+            f"the minimum is {needed}: raise images.image_size or use fewer cnn.conv.filters"
+        )
+    stack = [keras.Input(shape), *augment]
+    for n in filters:
+        stack += [
+            layers.Conv2D(n, kernel_size, padding="same", activation="relu", kernel_initializer="he_normal"),
+            layers.MaxPooling2D(pool_size),
+            layers.Dropout(dropout),
+        ]
+    stack += [
+        layers.Flatten(),
+        layers.Dense(dense_units, activation="relu", kernel_initializer="he_normal"),
+        layers.Dropout(dense_dropout),
+        layers.Dense(n_classes, activation="softmax", dtype="float32"),  # float32 even under mixed precision
+    ]
+    return keras.Sequential(stack, name="cnn")
+
+
+def build_mlp(shape: tuple, n_classes: int, units: list[int], dropout: float, augment: list) -> keras.Model:
+    """Flatten -> dense ReLU layers (He initialisation) with dropout -> softmax."""
+    stack = [keras.Input(shape), *augment, layers.Flatten()]
+    for n in units:
+        stack += [layers.Dense(n, activation="relu", kernel_initializer="he_normal"), layers.Dropout(dropout)]
+    stack.append(layers.Dense(n_classes, activation="softmax", dtype="float32"))
+    return keras.Sequential(stack, name="mlp")
+
+
+def compile_model(model: keras.Model, optimizer: str, learning_rate: float, momentum: float) -> keras.Model:
+    opt = (keras.optimizers.Adam(learning_rate) if optimizer == "adam"
+           else keras.optimizers.SGD(learning_rate, momentum=momentum))
+    model.compile(optimizer=opt, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+class LiveLogger(keras.callbacks.Callback):
+    """Per-epoch metrics to DVCLive (train/loss, eval/loss, ...), so `dvc plots show` draws the curves while
+    training runs. Pure Keras, unlike dvclive.keras, which imports TensorFlow."""
+
+    def __init__(self, live):
+        super().__init__()
+        self.live = live
+
+    def on_epoch_end(self, epoch, logs=None):
+        for name, value in (logs or {}).items():
+            if name != "learning_rate":
+                split = "eval" if name.startswith("val_") else "train"
+                self.live.log_metric(f"{split}/{name.removeprefix('val_')}", float(value))
+        self.live.next_step()
