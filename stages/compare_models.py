@@ -9,7 +9,7 @@ from stages.core.comparison import check_can_score, corrected_ttest, fold_scores
 from stages.core.models import build_pipeline, make_estimator
 from stages.core.plots import comparison_boxplot
 from stages.core.scoring import check_folds
-from stages.io import read_json, read_object, read_table, write_bytes, write_json, write_table, write_text
+from stages.io import read_json, read_object, read_training_split, write_bytes, write_json, write_table, write_text
 from stages.params import load_params
 from stages.runner import run_stage
 
@@ -17,9 +17,7 @@ from stages.runner import run_stage
 def main() -> None:
     params = load_params()
     c = params.compare
-    labels = read_json(paths.LABELS)
-    train = read_table(paths.TRAIN)
-    X, y = train.drop(columns=labels["target"]), train[labels["target"]].to_numpy()
+    labels, X, y = read_training_split(paths.LABELS, paths.TRAIN)
     selected = read_json(paths.SELECTED)["features"]
     preprocessor = read_object(paths.PREPROCESSOR)
     n_classes = len(labels["classes"])

@@ -55,6 +55,13 @@ def read_table(path: Path) -> pd.DataFrame:
     return pd.read_csv(path)
 
 
+def read_training_split(labels_path: Path, train_path: Path) -> tuple[dict, pd.DataFrame, np.ndarray]:
+    """labels.json (target, class names) and the training split as raw features X and class codes y."""
+    labels = read_json(labels_path)
+    train = read_table(train_path)
+    return labels, train.drop(columns=labels["target"]), train[labels["target"]].to_numpy()
+
+
 def write_object(path: Path, obj: Any) -> None:
     with atomic_path(path) as tmp:
         joblib.dump(obj, tmp)

@@ -16,7 +16,7 @@ from stages.core.models import ESTIMATORS, available, make_estimator
 from stages.core.plots import selection_curve_figure
 from stages.core.scoring import check_folds, check_scoring
 from stages.core.selection import Method, can_rank, choose_k, score_curve, selection_path
-from stages.io import read_json, read_object, read_table, write_bytes, write_json, write_table
+from stages.io import read_object, read_training_split, write_bytes, write_json, write_table
 from stages.params import load_params
 from stages.runner import run_stage
 
@@ -24,9 +24,7 @@ from stages.runner import run_stage
 def main() -> None:
     params = load_params()
     f = params.features
-    labels = read_json(paths.LABELS)
-    train = read_table(paths.TRAIN)
-    X, y = train.drop(columns=labels["target"]), train[labels["target"]].to_numpy()
+    labels, X, y = read_training_split(paths.LABELS, paths.TRAIN)
     fitted = read_object(paths.PREPROCESSOR)  # fitted on these rows by preprocess
     encoded = fitted.transform(X)
     n = encoded.shape[1]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
@@ -14,7 +15,7 @@ from stages.core.errors import PipelineError
 from stages.core.models import build_pipeline, make_estimator, tunable
 from stages.core.scoring import check_folds, check_scoring
 from stages.core.tuning import make_search, n_candidates, plain, results_table, search_space
-from stages.io import read_json, read_object, read_table, write_json, write_object, write_table
+from stages.io import read_json, read_object, read_training_split, write_json, write_object, write_table
 from stages.params import load_params
 from stages.runner import run_stage
 
@@ -22,9 +23,7 @@ from stages.runner import run_stage
 def main() -> None:
     params = load_params()
     t = params.tune
-    labels = read_json(paths.LABELS)
-    train = read_table(paths.TRAIN)
-    X, y = train.drop(columns=labels["target"]), train[labels["target"]].to_numpy()
+    labels, X, y = read_training_split(paths.LABELS, paths.TRAIN)
     selected = read_json(paths.SELECTED)["features"]
     model = read_json(paths.WINNER)["model"] if t.model == "best" else t.model
 
@@ -59,7 +58,7 @@ def main() -> None:
     # refit on the whole training split; the test split stays unread until evaluate
     chosen = (tuned if tuned_wins else clone(pipeline)).fit(X, y)
     bundle = {"pipeline": chosen, "classes": labels["classes"], "target": labels["target"],
-              "features": X.columns.tolist(), "class_counts": train[labels["target"]].value_counts().to_dict()}
+              "features": X.columns.tolist(), "class_counts": dict(zip(*np.unique(y, return_counts=True), strict=True))}
 
     write_object(paths.MODEL, bundle)
     write_json(paths.BEST_PARAMS, {"model": model, "search": t.search, "best_params": best_params,

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from conftest import REPO, patients, run_ok, set_params
 from stages import (
-    compare_models, evaluate, ingest, ingest_images, paths, preprocess, select_features, train_cnn, tune,
+    compare_models, evaluate, ingest, ingest_images, io, paths, preprocess, select_features, train_cnn, tune,
 )
 from stages.params import load_params
 
@@ -52,10 +52,11 @@ def run_recorded(stage, monkeypatch, workdir):
     module = MODULES[stage]
     params_read, files_read = set(), set()
     monkeypatch.setattr(module, "load_params", lambda: Recorder(load_params(), params_read))
-    for name in ("read_table", "read_object", "read_json", "read_user_csv", "read_arrays", "list_images"):
-        if hasattr(module, name):
-            real = getattr(module, name)
-            monkeypatch.setattr(module, name, lambda p, *a, _real=real: files_read.add(str(p)) or _real(p, *a))
+    for owner in (module, io):  # the stage's own names, and what stages.io helpers read on its behalf
+        for name in ("read_table", "read_object", "read_json", "read_user_csv", "read_arrays", "list_images"):
+            if hasattr(owner, name):
+                real = getattr(owner, name)
+                monkeypatch.setattr(owner, name, lambda p, *a, _real=real: files_read.add(str(p)) or _real(p, *a))
     before = files_under(workdir)
     run_ok(module)
     return params_read, files_read, files_under(workdir) - before
