@@ -10,11 +10,12 @@ PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help repro test bench lock clean
+.PHONY: help repro test report bench lock clean
 
 help:
 	@echo "make repro   run the whole pipeline on built-in data (dvc repro)"
 	@echo "make test    run the test suite"
+	@echo "make report  markdown of params, metrics and plots changed against BASE (default main)"
 	@echo "make bench   run benchmarks/*.py (speed ratios, printed from one run)"
 	@echo "make lock    re-pin requirements*.lock after editing pyproject.toml"
 	@echo "make clean   remove .venv and pipeline outputs"
@@ -42,6 +43,10 @@ repro: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	python -m pytest
+
+BASE ?= main
+report: $(VENV)/.installed
+	python tools/report.py --base $(BASE) --out build/report
 
 bench: $(VENV)/.installed
 	@for script in benchmarks/*.py; do \

@@ -52,6 +52,7 @@ def main() -> None:
     write_bytes(paths.CONFUSION_PNG, figures["confusion"])
     write_bytes(paths.ROC_PNG, figures["roc"])
     write_bytes(paths.PRECISION_RECALL_PNG, figures["precision_recall"])
+    write_json(paths.EVALUATE_PER_CLASS, metrics.pop("per_class"))  # kept out of `dvc exp show`'s columns
     write_json(paths.EVALUATE_METRICS, metrics)
     headline = "recall" if len(classes) == 2 else "recall_macro"
     print(f"evaluate: test accuracy {metrics['accuracy']:.4f}, {headline} {metrics[headline]:.4f} ({about}) "

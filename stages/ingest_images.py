@@ -62,13 +62,11 @@ def main() -> None:
     for part in ("train", "val", "test"):
         rows = (manifest["split"] == part).to_numpy()
         arrays[part] = {"x": images[rows], "y": codes[rows].astype(np.int64)}
-    counts = manifest.groupby(["split", "label"]).size()
     metrics = {
         "n_images": len(manifest),
         "n_unreadable": len(unreadable),
         "n_classes": len(classes),
         "split": {part: int((manifest["split"] == part).sum()) for part in ("train", "val", "test")},
-        "per_class": {name: int(counts.xs(name, level="label").sum()) for name in classes},
     }
     train = manifest["split"] == "train"
     figure = image_samples_figure(images[train.to_numpy()], manifest.loc[train, "label"].tolist(), classes)

@@ -43,7 +43,8 @@ CV_RESULTS = Path("reports/tune/cv_results.csv")
 TUNE_METRICS = Path("reports/tune/metrics.json")
 
 # evaluate (the only tabular stage that reads the test split)
-EVALUATE_METRICS = Path("reports/evaluate/metrics.json")
+EVALUATE_METRICS = Path("reports/evaluate/metrics.json")  # headline numbers: what `dvc exp show` lists
+EVALUATE_PER_CLASS = Path("reports/evaluate/per_class.json")
 CONFUSION = Path("reports/evaluate/confusion.csv")  # one row per test row: actual, predicted
 ROC = Path("reports/evaluate/roc.csv")
 PRECISION_RECALL = Path("reports/evaluate/precision_recall.csv")
@@ -66,6 +67,7 @@ CNN_MODEL = Path("models/train_cnn/model.keras")
 CNN_LIVE_METRICS = Path("reports/train_cnn/live/metrics.json")  # DVCLive: the last epoch's values
 CNN_LIVE_PLOTS = Path("reports/train_cnn/live/plots/metrics")  # DVCLive: loss and accuracy per epoch
 CNN_METRICS = Path("reports/train_cnn/metrics.json")
+CNN_PER_CLASS = Path("reports/train_cnn/per_class.json")
 CNN_CONFUSION = Path("reports/train_cnn/confusion.csv")
 CNN_CURVES_PNG = Path("reports/train_cnn/curves.png")
 CNN_CONFUSION_PNG = Path("reports/train_cnn/confusion.png")

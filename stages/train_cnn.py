@@ -60,14 +60,15 @@ def main() -> None:
         "test_f1_macro": float(f1_score(test["y"], predicted, average="macro")),
         "epochs_trained": len(history["loss"]),
         "best_epoch": best_epoch,
-        "per_class": {name: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]),
-                             "support": int(support[i])} for i, name in enumerate(classes)},
     }
+    per_class = {name: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]),
+                        "support": int(support[i])} for i, name in enumerate(classes)}
     names = np.array(classes)
     title = f"{c.model}, test split ({len(test['y'])} images)"
 
     write_keras(paths.CNN_MODEL, model)
     write_json(paths.CNN_METRICS, metrics)
+    write_json(paths.CNN_PER_CLASS, per_class)
     write_table(paths.CNN_CONFUSION, pd.DataFrame({"actual": names[test["y"]], "predicted": names[predicted]}))
     write_bytes(paths.CNN_CURVES_PNG, learning_curves_figure(history, best_epoch, f"{c.model}: training vs validation"))
     write_bytes(paths.CNN_CONFUSION_PNG, confusion_figure(test["y"], predicted, classes, title))

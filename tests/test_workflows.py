@@ -1,0 +1,41 @@
+"""The GitHub Actions workflows cannot run here: check that they parse and do what the README says."""
+
+import yaml
+
+from conftest import REPO
+
+
+def load(name):
+    workflow = yaml.safe_load((REPO / ".github/workflows" / name).read_text())
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on:` as true
+    steps = workflow["jobs"][next(iter(workflow["jobs"]))]["steps"]
+    return workflow, triggers, steps
+
+
+def step(steps, uses=None, run=None):
+    found = [s for s in steps if (uses and s.get("uses", "").startswith(uses)) or (run and run in s.get("run", ""))]
+    assert found, uses or run
+    return found[0]
+
+
+def test_pull_request_workflow_tests_reproduces_reports_and_comments():
+    workflow, triggers, steps = load("pr-report.yml")
+    assert "pull_request" in triggers
+    assert workflow["permissions"]["pull-requests"] == "write"
+    assert step(steps, uses="actions/checkout@")["with"]["fetch-depth"] == 0  # the base's history
+    assert step(steps, uses="actions/setup-python@")["with"]["cache"] == "pip"
+    order = [i for i, s in enumerate(steps) for cmd in ("make test", "make repro", "make report")
+             if cmd in s.get("run", "")]
+    assert order == sorted(order) and len(order) == 3
+    assert "BASE=origin/${{ github.base_ref }}" in step(steps, run="make report")["run"]
+    comment = step(steps, run="gh pr comment")
+    assert "--edit-last" in comment["run"] and "build/report/report.md" in comment["run"]
+    assert comment["env"]["GH_TOKEN"] == "${{ secrets.GITHUB_TOKEN }}"
+    assert step(steps, uses="actions/upload-artifact@")["with"]["path"] == "build/report/plots"
+
+
+def test_ci_workflow_runs_the_ci_script_and_checks_reproduction():
+    _, triggers, steps = load("ci.yml")
+    assert "push" in triggers
+    assert step(steps, run="bash .ci/run")
+    assert "tools/check_reproduced.py" in step(steps, run="make repro")["run"]
