@@ -8,9 +8,10 @@ import time
 import numpy as np
 import pandas as pd
 from dvclive import Live
-from sklearn.metrics import f1_score, precision_recall_fscore_support
+from sklearn.metrics import f1_score
 
 from stages import paths
+from stages.core.evaluation import per_class as class_metrics
 from stages.core.networks import LiveLogger, augmentation, build_cnn, build_mlp, compile_model
 from stages.core.plots import confusion_figure, learning_curves_figure
 from stages.core.runtime import configure
@@ -51,9 +52,8 @@ def main() -> None:
 
     test = read_arrays(paths.IMAGES_TEST)  # the final evaluation: the only read of the test images
     loss, accuracy = model.evaluate(test["x"], test["y"], batch_size=c.batch_size, verbose=0)
-    predicted = model.predict(test["x"], batch_size=c.batch_size, verbose=0).argmax(axis=1)
-    precision, recall, f1, support = precision_recall_fscore_support(
-        test["y"], predicted, labels=range(len(classes)), zero_division=0)
+    probabilities = model.predict(test["x"], batch_size=c.batch_size, verbose=0)
+    predicted = probabilities.argmax(axis=1)
     metrics = {
         "test_accuracy": float(accuracy),
         "test_loss": float(loss),
@@ -61,8 +61,7 @@ def main() -> None:
         "epochs_trained": len(history["loss"]),
         "best_epoch": best_epoch,
     }
-    per_class = {name: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]),
-                        "support": int(support[i])} for i, name in enumerate(classes)}
+    per_class = class_metrics(test["y"], predicted, probabilities, classes)  # as evaluate reports them
     names = np.array(classes)
     title = f"{c.model}, test split ({len(test['y'])} images)"
 

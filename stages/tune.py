@@ -47,10 +47,13 @@ def main() -> None:
     elapsed = time.perf_counter() - start
     tuned = clone(pipeline).set_params(**search.best_params_)
 
-    def cv_score(candidate) -> float:  # the same folds, all training rows (halving's last round may use fewer)
+    def cv_score(candidate) -> float:
         return float(cross_val_score(candidate, X, y, cv=cv, scoring=t.scoring, n_jobs=t.n_jobs).mean())
 
-    untuned, best = cv_score(pipeline), cv_score(tuned)
+    untuned = cv_score(pipeline)
+    # grid and random search scored every candidate on these folds with all rows already; halving's last
+    # round may have used fewer rows, so its winner is scored again like the untuned model
+    best = cv_score(tuned) if t.search == "halving" else float(search.best_score_)
     tuned_wins = best > untuned
     prefix = tunable(estimator)[0]
     best_params = {name.removeprefix(prefix): plain(v) for name, v in search.best_params_.items()}

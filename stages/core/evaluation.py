@@ -38,7 +38,8 @@ def per_class(y_true: np.ndarray, y_pred: np.ndarray, scores: np.ndarray, classe
             "recall": float(recall[c]),
             "specificity": float((negatives[c] - false_pos[c]) / negatives[c]),
             "f1": float(f1[c]),
-            "roc_auc": float(roc_auc_score(y_true == c, scores[:, c])),
+            # undefined when a tiny split lacks the class (or holds nothing else)
+            "roc_auc": float(roc_auc_score(y_true == c, scores[:, c])) if 0 < support[c] < len(y_true) else None,
             "support": int(support[c]),
         }
         for c, name in zip(codes, classes, strict=True)

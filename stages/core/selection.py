@@ -62,10 +62,10 @@ def selection_path(method: Method, X: pd.DataFrame, y, sizes: set[int] = frozens
     table = pd.DataFrame(index=pd.Index(names, name="feature"))
     table["chi2"], table["p_value"] = chi2_minmax(X, y)
     table["rfe_rank"] = table["sfs_order"] = pd.Series(pd.NA, index=table.index, dtype="Int64")  # if run
-    if method.name in ("chi2", "none"):
+    if method.name == "none":
+        return {len(names): names}, table
+    if method.name == "chi2":
         order = table["chi2"].sort_values(ascending=False, kind="stable").index.tolist()
-        if method.name == "none":
-            return {len(names): names}, table
         grid = np.unique(np.linspace(1, len(names), min(len(names), CURVE_POINTS)).round().astype(int))
         return {int(k): order[:k] for k in sorted(set(grid) | set(sizes))}, table
     if method.name == "rfe":

@@ -14,7 +14,6 @@ from sklearn.model_selection import (
     GridSearchCV,
     HalvingGridSearchCV,
     HalvingRandomSearchCV,
-    ParameterGrid,
     RandomizedSearchCV,
 )
 
@@ -84,9 +83,9 @@ def make_search(search: str, pipeline, space: dict, cv, scoring: str, n_iter: in
     all_lists = all(isinstance(v, list) for v in space.values())
     if search == "grid":
         return GridSearchCV(pipeline, space, **common)
-    if search == "random":
-        n_iter = min(n_iter, len(ParameterGrid(space))) if all_lists else n_iter
-        return RandomizedSearchCV(pipeline, space, n_iter=n_iter, random_state=seed, **common)
+    if search == "random":  # never more draws than a grid of lists holds
+        return RandomizedSearchCV(pipeline, space, n_iter=n_candidates(space, search, n_iter), random_state=seed,
+                                  **common)
     if all_lists:
         return HalvingGridSearchCV(pipeline, space, factor=3, random_state=seed, **common)
     return HalvingRandomSearchCV(pipeline, space, n_candidates=n_iter, factor=3, random_state=seed, **common)
