@@ -159,6 +159,38 @@ class CnnParams(Section):
     mixed_precision: Literal["auto", "on", "off"]  # auto: on only on a GPU
 
 
+BACKBONES = ("pipeline", "vgg16", "mobilenet_v2", "efficientnet_b0", "resnet50")  # stages.core.transfer builds them
+
+
+class HeadParams(Section):
+    pooling: Literal["avg", "flatten"]  # global average pooling, or flatten
+    dense_units: Annotated[int, Field(ge=0)]  # 0: the softmax right after pooling
+    dropout: Dropout
+
+
+class PipelineBackboneParams(Section):
+    source_classes: Annotated[list[str | int], AfterValidator(_not_empty)]  # pre-trained on; the rest: the target
+    filters: Annotated[list[Positive], AfterValidator(_not_empty)]  # conv -> BatchNorm -> ReLU -> max-pool blocks
+    epochs: Positive  # of pre-training
+
+
+class TransferParams(Section):
+    backbone: Literal[BACKBONES]
+    weights: str  # imagenet | none | a file under data/weights/
+    input_size: Positive | None  # side the backbone sees; null: stored size, raised to the backbone's minimum
+    pipeline: PipelineBackboneParams
+    target_samples_per_class: Positive | None  # labelled training images per class; null: all
+    head: HeadParams
+    learning_rate: Annotated[float, Field(gt=0)]  # phase 1, and the from-scratch baseline
+    epochs: Positive  # phase 1
+    fine_tune_layers: Annotated[int, Field(ge=0)]  # phase 2: top layers with weights unfrozen (BatchNorm stays)
+    fine_tune_lr: Annotated[float, Field(gt=0)]
+    fine_tune_epochs: Annotated[int, Field(ge=0)]
+    batch_size: Positive
+    scratch: bool  # also train the same network from random weights, same images and epochs
+    mixed_precision: Literal["auto", "on", "off"]
+
+
 class Params(Section):
     seed: Annotated[int, Field(ge=0)]
     data: DataParams
@@ -169,6 +201,7 @@ class Params(Section):
     evaluate: EvaluateParams
     images: ImagesParams
     cnn: CnnParams
+    transfer: TransferParams
 
 
 def load_params(path: Path = paths.PARAMS) -> Params:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 PARAMS = Path("params.yaml")
 RAW_DIR = Path("data/raw")  # user CSVs, tracked with `dvc add`
+WEIGHTS_DIR = Path("data/weights")  # local backbone weights for transfer, tracked with `dvc add`
 
 # ingest
 DATASET = Path("data/interim/dataset.csv")
@@ -71,3 +72,13 @@ CNN_PER_CLASS = Path("reports/train_cnn/per_class.json")
 CNN_CONFUSION = Path("reports/train_cnn/confusion.csv")
 CNN_CURVES_PNG = Path("reports/train_cnn/curves.png")
 CNN_CONFUSION_PNG = Path("reports/train_cnn/confusion.png")
+
+# transfer
+TRANSFER_MODEL = Path("models/transfer/model.keras")  # load after `import stages.core.transfer` (BackboneInput)
+TRANSFER_LIVE_METRICS = Path("reports/transfer/live/metrics.json")  # DVCLive: the last epoch's values
+TRANSFER_LIVE_PLOTS = Path("reports/transfer/live/plots/metrics")  # both phases, one curve; phase.tsv marks them
+TRANSFER_METRICS = Path("reports/transfer/metrics.json")
+TRANSFER_PER_CLASS = Path("reports/transfer/per_class.json")
+TRANSFER_CONFUSION = Path("reports/transfer/confusion.csv")
+TRANSFER_CURVES_PNG = Path("reports/transfer/curves.png")
+TRANSFER_CONFUSION_PNG = Path("reports/transfer/confusion.png")

@@ -14,14 +14,14 @@ from pydantic import BaseModel
 
 from conftest import REPO, patients, run_ok, set_params
 from stages import (
-    compare_models, evaluate, ingest, ingest_images, io, paths, preprocess, select_features, train_cnn, tune,
+    compare_models, evaluate, ingest, ingest_images, io, paths, preprocess, select_features, train_cnn, transfer, tune,
 )
 from stages.params import load_params
 
 DVC = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]
 MODULES = {"ingest": ingest, "preprocess": preprocess, "select_features": select_features,
            "compare_models": compare_models, "tune": tune, "evaluate": evaluate,
-           "ingest_images": ingest_images, "train_cnn": train_cnn}
+           "ingest_images": ingest_images, "train_cnn": train_cnn, "transfer": transfer}
 
 
 class Recorder:
@@ -73,7 +73,8 @@ def recorded(tmp_path_factory):
         monkeypatch.chdir(workdir)
         # fast: what is read and written does not depend on these values
         set_params(workdir, compare__models=["logistic_regression", "knn"], compare__folds=3, compare__repeats=1,
-                   features__cv=3, tune__cv=3, cnn__epochs=1)
+                   features__cv=3, tune__cv=3, cnn__epochs=1, transfer__epochs=1, transfer__fine_tune_epochs=1,
+                   transfer__pipeline__epochs=1)
         for setup in ("builtin", "csv"):
             if setup == "csv":
                 patients().to_csv(workdir / "data" / "raw" / "patients.csv", index=False)

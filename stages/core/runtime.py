@@ -6,6 +6,7 @@ run with KERAS_BACKEND=tensorflow (the default), jax or torch.
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
@@ -42,3 +43,17 @@ def configure(seed: int, mixed_precision: str) -> dict:
     mixed = mixed_precision == "on" or (mixed_precision == "auto" and gpus > 0)
     keras.mixed_precision.set_global_policy("mixed_float16" if mixed else "float32")
     return {"backend": keras.backend.backend(), "gpus": gpus, "mixed_precision": mixed}
+
+
+def data_parallel(gpus: int):
+    """Build and compile inside this with more than one GPU: each batch is split across them
+    (tf.distribute.MirroredStrategy on TensorFlow, keras.distribution.DataParallel on JAX). One device: no-op."""
+    if gpus < 2:
+        return contextlib.nullcontext()
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.distribute.MirroredStrategy().scope()
+    if keras.backend.backend() == "jax":
+        keras.distribution.set_distribution(keras.distribution.DataParallel())
+    return contextlib.nullcontext()  # torch: Keras trains on one GPU
