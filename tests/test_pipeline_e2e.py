@@ -64,6 +64,9 @@ def test_repro_from_scratch_reproduces_the_committed_results(project):
     assert len(compared["cv_accuracy"]) >= 6
     assert json.loads((root / "reports/evaluate/metrics.json").read_text())["accuracy"] >= 0.95
     assert json.loads((root / "reports/train_cnn/metrics.json").read_text())["test_accuracy"] >= 0.98
+    transferred = json.loads((root / "reports/transfer/metrics.json").read_text())
+    assert transferred["pretrain_val_accuracy"] >= 0.95 and transferred["train_images"] == 100
+    assert transferred["transfer_accuracy"] >= 0.9 and transferred["scratch_accuracy"] >= 0.9
 
 
 def test_pull_request_report_shows_the_param_change_and_metric_deltas(project):
@@ -180,6 +183,20 @@ def test_exp_run_trains_the_mlp_instead_of_the_cnn(project):
     assert runs["mlp"]["data"]["metrics"]["reports/train_cnn/metrics.json"]["data"]["test_accuracy"] > 0.9
 
 
+def test_exp_run_transfers_a_keras_applications_backbone_without_a_download(project):
+    root, sh = project
+    sh("git", "checkout", "-q", "--", ".")
+    out = sh("dvc", "exp", "run", "-n", "mobilenet", "-S", "transfer.backbone=mobilenet_v2", "-S",
+             "transfer.weights=none", "-S", "transfer.epochs=2", "-S", "transfer.fine_tune_epochs=1").stdout
+    assert "Running stage 'transfer'" in out and "Running stage 'train_cnn'" not in out
+    assert "transfer: mobilenet_v2 (weights none) at 32x32 -> 10 classes from 200 training images" in out
+    shown = json.loads(sh("dvc", "exp", "show", "--json").stdout)
+    runs = {run["name"]: run for rev in shown for exp in (rev.get("experiments") or []) for run in exp["revs"]}
+    metrics = runs["mobilenet"]["data"]["metrics"]["reports/transfer/metrics.json"]["data"]
+    assert {"transfer_accuracy", "scratch_accuracy", "phase1", "phase2", "scratch"} <= set(metrics)
+    assert metrics["phase1"]["trainable_params"] < metrics["phase2"]["trainable_params"]
+
+
 def test_plots_show_renders_the_evaluation_and_comparison_data(project):
     root, sh = project
     plots = json.loads(sh("dvc", "plots", "show", "--json").stdout)["data"]
@@ -191,7 +208,9 @@ def test_plots_show_renders_the_evaluation_and_comparison_data(project):
     assert {"actual", "predicted"} <= set(confusion["data"]["values"][0])
     assert kinds["cnn_loss"] == kinds["cnn_accuracy"] == "vega"  # DVCLive's curves, train vs eval on one chart
     assert len(plots["cnn_loss"][0]["content"]["data"]["values"]) > 10
-    for image in ("evaluate/confusion.png", "evaluate/roc.png", "compare_models/boxplot.png", "train_cnn/curves.png"):
+    assert kinds["transfer_loss"] == kinds["transfer_phase"] == "vega"  # both phases, one curve
+    for image in ("evaluate/confusion.png", "evaluate/roc.png", "compare_models/boxplot.png", "train_cnn/curves.png",
+                  "transfer/curves.png"):
         assert kinds[f"reports/{image}"] == "image", image
 
 

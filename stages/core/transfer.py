@@ -72,7 +72,8 @@ def pipeline_backbone(size: int, channels: int, filters: list[int]) -> keras.Mod
     inputs = keras.Input((size, size, channels))
     x = inputs
     for i, n in enumerate(filters, 1):
-        x = layers.Conv2D(n, 3, padding="same", use_bias=False, kernel_initializer="he_normal", name=f"block{i}_conv")(x)
+        x = layers.Conv2D(n, 3, padding="same", use_bias=False, kernel_initializer="he_normal",  # BatchNorm shifts
+                          name=f"block{i}_conv")(x)
         x = layers.BatchNormalization(momentum=0.9, name=f"block{i}_bn")(x)
         x = layers.Activation("relu", name=f"block{i}_relu")(x)
         x = layers.MaxPooling2D(2, name=f"block{i}_pool")(x)
