@@ -241,3 +241,13 @@ def test_weights_file_that_does_not_fit_the_backbone(shapes, workdir, capsys, co
     err = run_fails(transfer, capsys)
     assert "transfer.weights = 'data/weights/mobilenet.weights.h5' does not fit resnet50 without its top (" in err
     assert "use resnet50's no-top weights (a Keras .h5 or .weights.h5 file), or weights: imagenet" in err
+
+
+def test_download_problems_say_what_to_do_and_other_errors_pass_through():
+    from stages.core.transfer import download_problem
+
+    corrupted = download_problem("vgg16", "Incomplete or corrupted file detected. The sha256 file hash does not match")
+    assert corrupted.startswith("the cached ImageNet weights of vgg16 under ") and "delete that file" in corrupted
+    refused = download_problem("vgg16", "URL fetch failure on https://example.org/w/vgg16_notop.h5: 403 -- Forbidden")
+    assert refused.startswith("cannot download vgg16's ImageNet weights vgg16_notop.h5 (Forbidden); either put")
+    assert download_problem("vgg16", "Input size must be at least 32x32") is None  # our bug: keep the traceback

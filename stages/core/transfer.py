@@ -106,7 +106,8 @@ def download_problem(name: str, message: str) -> str | None:
     if message.startswith(prefix):
         origin = message[len(prefix):].split(": ", 1)[0]
         file = origin.rsplit("/", 1)[-1]
-        return (f"cannot download {name}'s ImageNet weights {file} ({message[len(prefix) + len(origin) + 2:]}); "
+        reason = message[len(prefix) + len(origin) + 2:].split(" -- ")[-1]  # "errno -- reason"
+        return (f"cannot download {name}'s ImageNet weights {file} ({reason}); "
                 f"either put {file} (from {origin}) in the Keras cache {cache}/, or save it under data/weights/, "
                 f"`dvc add` it and set transfer.weights: data/weights/{file}")
     if message.startswith("Incomplete or corrupted file detected"):
