@@ -8,11 +8,10 @@ import time
 import numpy as np
 import pandas as pd
 from dvclive import Live
-from sklearn.metrics import f1_score
 
 from stages import paths
 from stages.core.evaluation import per_class as class_metrics
-from stages.core.networks import LiveLogger, augmentation, build_cnn, build_mlp, compile_model
+from stages.core.networks import LiveLogger, augmentation, build_cnn, build_mlp, compile_model, score_on_test
 from stages.core.plots import confusion_figure, learning_curves_figure
 from stages.core.runtime import configure
 from stages.io import read_arrays, read_json, write_bytes, write_json, write_keras, write_table
@@ -51,16 +50,8 @@ def main() -> None:
     best_epoch = int(np.argmin(history["val_loss"])) + 1
 
     test = read_arrays(paths.IMAGES_TEST)  # the final evaluation: the only read of the test images
-    loss, accuracy = model.evaluate(test["x"], test["y"], batch_size=c.batch_size, verbose=0)
-    probabilities = model.predict(test["x"], batch_size=c.batch_size, verbose=0)
-    predicted = probabilities.argmax(axis=1)
-    metrics = {
-        "test_accuracy": float(accuracy),
-        "test_loss": float(loss),
-        "test_f1_macro": float(f1_score(test["y"], predicted, average="macro")),
-        "epochs_trained": len(history["loss"]),
-        "best_epoch": best_epoch,
-    }
+    scores, predicted, probabilities = score_on_test(model, test["x"], test["y"], c.batch_size)
+    metrics = {**scores, "epochs_trained": len(history["loss"]), "best_epoch": best_epoch}
     per_class = class_metrics(test["y"], predicted, probabilities, classes)  # as evaluate reports them
     names = np.array(classes)
     title = f"{c.model}, test split ({len(test['y'])} images)"
@@ -72,7 +63,8 @@ def main() -> None:
     write_bytes(paths.CNN_CURVES_PNG, learning_curves_figure(history, best_epoch, f"{c.model}: training vs validation"))
     write_bytes(paths.CNN_CONFUSION_PNG, confusion_figure(test["y"], predicted, classes, title))
     print(f"train_cnn: {len(history['loss'])} epochs in {seconds:.1f} s (best: {best_epoch}); test accuracy "
-          f"{accuracy:.4f}, macro F1 {metrics['test_f1_macro']:.4f} -> {paths.CNN_MODEL}, {paths.CNN_METRICS}")
+          f"{metrics['test_accuracy']:.4f}, macro F1 {metrics['test_f1_macro']:.4f} -> {paths.CNN_MODEL}, "
+          f"{paths.CNN_METRICS}")
 
 
 if __name__ == "__main__":

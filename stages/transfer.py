@@ -9,12 +9,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from dvclive import Live
-from sklearn.metrics import f1_score
 
 from stages import paths
 from stages.core.errors import PipelineError
 from stages.core.evaluation import per_class as class_metrics
-from stages.core.networks import LiveLogger
+from stages.core.networks import LiveLogger, score_on_test
 from stages.core.plots import confusion_figure, transfer_curves_figure
 from stages.core.runtime import configure, data_parallel
 from stages.core.transfer import (
@@ -43,13 +42,8 @@ def check_weights(backbone: str, weights: str) -> None:
 
 
 def scores(model, x, y, batch_size: int) -> tuple[dict, np.ndarray, np.ndarray]:
-    loss, accuracy = model.evaluate(x, y, batch_size=batch_size, verbose=0)
-    probabilities = model.predict(x, batch_size=batch_size, verbose=0)
-    predicted = probabilities.argmax(axis=1)
-    result = {"test_accuracy": float(accuracy), "test_loss": float(loss),
-              "test_f1_macro": float(f1_score(y, predicted, average="macro")),
-              "trainable_params": trainable_params(model)}
-    return result, predicted, probabilities
+    result, predicted, probabilities = score_on_test(model, x, y, batch_size)
+    return {**result, "trainable_params": trainable_params(model)}, predicted, probabilities
 
 
 def main() -> None:
@@ -76,19 +70,16 @@ def main() -> None:
 
     metrics: dict = {}
     with data_parallel(runtime["gpus"]):
-        if t.backbone == "pipeline":
-            base = pipeline_backbone(size, stored[-1], t.pipeline.filters)
-            check_fine_tune_layers(base, t.backbone, t.fine_tune_layers)
-            if t.weights == "imagenet":  # the offline stand-in for ImageNet: pre-train on the source classes
-                pretrain = compile_adam(with_head(base, **{**head, "n_classes": len(source)}, frozen=False),
-                                        t.learning_rate)
-                print(f"transfer: pre-training on classes {', '.join(classes[i] for i in source)}", flush=True)
-                history = pretrain.fit(*only(train, source), validation_data=only(val, source),
-                                       epochs=t.pipeline.epochs, **fit).history
-                metrics["pretrain_val_accuracy"] = float(history["val_accuracy"][-1])
-        else:
-            base = application_backbone(t.backbone, t.weights, size)
-            check_fine_tune_layers(base, t.backbone, t.fine_tune_layers)
+        base = (pipeline_backbone(size, stored[-1], t.pipeline.filters) if t.backbone == "pipeline"
+                else application_backbone(t.backbone, t.weights, size))
+        check_fine_tune_layers(base, t.backbone, t.fine_tune_layers)  # before any training time is spent
+        if t.backbone == "pipeline" and t.weights == "imagenet":  # offline stand-in: pre-train on source classes
+            pretrain = compile_adam(with_head(base, **{**head, "n_classes": len(source)}, frozen=False),
+                                    t.learning_rate)
+            print(f"transfer: pre-training on classes {', '.join(classes[i] for i in source)}", flush=True)
+            history = pretrain.fit(*only(train, source), validation_data=only(val, source),
+                                   epochs=t.pipeline.epochs, **fit).history
+            metrics["pretrain_val_accuracy"] = float(history["val_accuracy"][-1])
 
         live = Live(str(paths.TRANSFER_LIVE_METRICS.parent), dvcyaml=False, save_dvc_exp=False, report=None)
         model = compile_adam(with_head(base, **head, frozen=True), t.learning_rate)

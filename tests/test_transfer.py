@@ -52,9 +52,9 @@ def keras_ready():
     import keras
 
     from stages.core import transfer as core
+    from stages.core.runtime import configure
 
-    keras.backend.clear_session()
-    keras.utils.set_random_seed(0)
+    configure(0, "off")  # as the stage does: fresh session, seeded, float32
     return keras, core
 
 

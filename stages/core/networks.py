@@ -3,6 +3,9 @@ with optional augmentation layers that act only while training. Plain Keras: any
 
 from __future__ import annotations
 
+import numpy as np
+from sklearn.metrics import f1_score
+
 from stages.core import runtime  # noqa: F401  (first: quiets TensorFlow's start-up logs before Keras loads it)
 from stages.core.errors import PipelineError
 
@@ -64,6 +67,16 @@ def compile_model(model: keras.Model, optimizer: str, learning_rate: float, mome
            else keras.optimizers.SGD(learning_rate, momentum=momentum))
     model.compile(optimizer=opt, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
+
+
+def score_on_test(model: keras.Model, x, y, batch_size: int) -> tuple[dict, np.ndarray, np.ndarray]:
+    """The final evaluation: test accuracy, loss and macro F1, with the class probabilities and predictions."""
+    loss, accuracy = model.evaluate(x, y, batch_size=batch_size, verbose=0)
+    probabilities = model.predict(x, batch_size=batch_size, verbose=0)
+    predicted = probabilities.argmax(axis=1)
+    scores = {"test_accuracy": float(accuracy), "test_loss": float(loss),
+              "test_f1_macro": float(f1_score(y, predicted, average="macro"))}
+    return scores, predicted, probabilities
 
 
 class LiveLogger(keras.callbacks.Callback):

@@ -15,6 +15,7 @@ import numpy as np
 
 from stages.core import runtime  # noqa: F401  (first: quiets TensorFlow's start-up logs before Keras loads it)
 from stages.core.errors import PipelineError
+from stages.core.networks import min_image_size
 
 import keras  # noqa: E402, I001
 from keras import layers, ops  # noqa: E402
@@ -58,7 +59,7 @@ class BackboneInput(layers.Layer):
 
 def input_size(backbone: str, stored: int, requested: int | None, blocks: int) -> int:
     """The side the backbone sees: as requested, else the stored size raised to the backbone's minimum."""
-    minimum = MIN_SIZE if backbone in APPLICATIONS else 2**blocks  # pipeline: one 2x2 pooling per block
+    minimum = MIN_SIZE if backbone in APPLICATIONS else min_image_size(blocks, 2)  # pipeline: 2x2 pooling
     size = requested or max(stored, minimum)
     if size < minimum:
         raise PipelineError(f"transfer.input_size = {size} is below {backbone}'s minimum of {minimum} pixels; "
