@@ -1,6 +1,7 @@
-"""Stage compare_models: every model as one Pipeline (preprocessing -> selected features -> model),
-scored on the same repeated stratified k-fold splits of the training split; a ranked table, the
-boxplot of fold scores, the winner, and whether it really beats the runner-up."""
+"""Stage compare_models: every model as one Pipeline (preprocessing -> feature selection -> model),
+scored on the same repeated stratified k-fold splits of the training split, with the preprocessing and
+the selection refitted in every fold; a ranked table, the boxplot of fold scores, the winner, and
+whether it really beats the runner-up."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from stages import paths
 from stages.core.comparison import check_can_score, corrected_ttest, fold_scores, scorers, summarize
 from stages.core.models import build_pipeline, make_estimator
 from stages.core.plots import comparison_boxplot
-from stages.core.scoring import check_folds
+from stages.core.scoring import check_folds, positive_code
+from stages.core.selection import selector_from
 from stages.io import read_json, read_object, read_training_split, write_bytes, write_json, write_table, write_text
 from stages.params import load_params
 from stages.runner import run_stage
@@ -18,20 +20,23 @@ def main() -> None:
     params = load_params()
     c = params.compare
     labels, X, y = read_training_split(paths.LABELS, paths.TRAIN)
-    selected = read_json(paths.SELECTED)["features"]
+    selected = read_json(paths.SELECTED)
     preprocessor = read_object(paths.PREPROCESSOR)
     n_classes = len(labels["classes"])
+    positive = positive_code(labels)
+    selector = selector_from(selected, params.seed, positive)
 
     metrics = list(dict.fromkeys(["accuracy", c.sort_by, *c.metrics]))  # the boxplot data and the ranking
     check_folds(y, labels["classes"], c.folds, "compare.folds")
     pipelines = {}
     for name in dict.fromkeys(c.models):
-        pipelines[name] = build_pipeline(preprocessor, selected, make_estimator(name, params.seed, "compare.models"))
+        pipelines[name] = build_pipeline(preprocessor, selector, make_estimator(name, params.seed, "compare.models"))
         check_can_score(name, pipelines[name], metrics, n_classes, "compare.metrics")
 
     print(f"compare_models: {len(pipelines)} models, {c.repeats}x{c.folds}-fold CV on {len(y)} rows, "
-          f"{len(selected)} features", flush=True)
-    scores = fold_scores(pipelines, X, y, scorers(metrics, n_classes), c.folds, c.repeats, params.seed, c.n_jobs,
+          f"{selected['method']['name']} selection of {selected['k']} features refitted in each fold", flush=True)
+    scores = fold_scores(pipelines, X, y, scorers(metrics, n_classes, positive), c.folds, c.repeats, params.seed,
+                         c.n_jobs,
                          progress=lambda line: print(f"compare_models: {line}", flush=True))
     table = summarize(scores, metrics, c.sort_by)
     order = table["model"].tolist()

@@ -34,9 +34,10 @@ def source_folder(source: str) -> Path:
     with atomic_dir(paths.DIGITS_DIR):  # declared output: left empty when the images are yours
         pass
     folder = Path(source)
-    if not folder.resolve().is_relative_to(paths.RAW_DIR.resolve()):
-        raise PipelineError(f"images.source = '{source}' is outside {paths.RAW_DIR}/; move the folder there and "
-                            f"run `dvc add {paths.RAW_DIR}/{folder.name}` so DVC re-runs when images change")
+    if not folder.resolve().is_relative_to(paths.RAW_IMAGES.resolve()):
+        raise PipelineError(f"images.source = '{source}' is outside {paths.RAW_IMAGES}/; move the folder there and "
+                            f"run `dvc add {paths.RAW_IMAGES}/{folder.name}` so DVC re-runs the image stages when "
+                            "images change")
     return folder
 
 

@@ -21,14 +21,27 @@ from stages.core.errors import PipelineError
 BUILTIN_DATASETS = ("breast_cancer", "iris", "wine", "digits")
 
 
+Positive = Annotated[int, Field(ge=1)]
+
+
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _separator(value: str | None) -> str | None:
+    if value is None or (isinstance(value, str) and len(value) == 1):
+        return value
+    raise ValueError("give one character, e.g. ',' or ';' or '\\t' (tab), or null to detect it")
+
+
 class DataParams(Section):
     dataset: Literal[BUILTIN_DATASETS]  # used when csv is null
-    csv: str | None  # a CSV under data/raw/, tracked with `dvc add`
+    csv: str | None  # a CSV under data/raw/tables/, tracked with `dvc add`
     target: str  # the class column
+    positive_class: str | int | None  # binary metrics are about it; null: the rarer class in the training split
+    sep: Annotated[str | None, PlainValidator(_separator)]  # null: detected
+    na_values: list[str]  # cells read as missing (besides pandas' defaults)
+    drop: list[str]  # columns to ignore: identifiers, free text, leaks
     test_size: Annotated[float, Field(gt=0, lt=1)]
 
 
@@ -46,6 +59,15 @@ def _subset_size(value: int | str) -> int | str:
                      "(fewest features within one standard error of the best)")
 
 
+def _n_jobs(value: int) -> int:
+    if value == 0:
+        raise ValueError("0 processes cannot run anything; use a count >= 1, or -1 for all cores")
+    return value
+
+
+NJobs = Annotated[int, AfterValidator(_n_jobs)]
+
+
 class RfeParams(Section):
     step: Annotated[int, Field(ge=1)]  # features dropped per elimination round
 
@@ -55,7 +77,7 @@ class SfsParams(Section):
     floating: bool  # after each step, try undoing earlier ones (SFFS / SBFS)
     cv: Annotated[int, Field(ge=2)]  # folds SFS uses to score each candidate subset
     scoring: str  # what SFS maximises (a scikit-learn scorer name)
-    n_jobs: int  # -1: all cores
+    n_jobs: NJobs  # -1: all cores
 
 
 class FeaturesParams(Section):
@@ -84,7 +106,7 @@ class CompareParams(Section):
     sort_by: Metric  # ranks the table and picks the winner
     folds: Annotated[int, Field(ge=2)]
     repeats: Annotated[int, Field(ge=1)]
-    n_jobs: int  # folds in parallel (-1: all cores)
+    n_jobs: NJobs  # folds in parallel (-1: all cores)
 
 
 class Distribution(Section):
@@ -101,22 +123,18 @@ class TuneParams(Section):
     cv: Annotated[int, Field(ge=2)]
     n_iter: Annotated[int, Field(ge=1)]  # candidates drawn by random (and random halving) search
     scoring: str
-    n_jobs: int
+    n_jobs: NJobs
     max_candidates: Annotated[int, Field(ge=1)]  # refuse searches larger than this
+    k: Annotated[list[Positive], AfterValidator(_not_empty)] | Distribution | None  # features kept; null: select_features' k
     spaces: dict[ModelName, dict[str, list[Any] | Distribution]]
-
-
-class EvaluateParams(Section):
-    positive_class: str | int | None  # binary metrics; null: the rarer class in the training split
 
 
 Share = Annotated[float, Field(gt=0, lt=1)]
 Dropout = Annotated[float, Field(ge=0, lt=1)]
-Positive = Annotated[int, Field(ge=1)]
 
 
 class ImagesParams(Section):
-    source: str  # digits (built in), or a folder of images under data/raw/
+    source: str  # digits (built in), or a folder of images under data/raw/images/
     layout: Literal["auto", "subfolders", "prefix"]
     image_size: Positive  # square side in pixels after resizing
     channels: Literal[1, 3]
@@ -198,7 +216,6 @@ class Params(Section):
     features: FeaturesParams
     compare: CompareParams
     tune: TuneParams
-    evaluate: EvaluateParams
     images: ImagesParams
     cnn: CnnParams
     transfer: TransferParams

@@ -7,7 +7,8 @@ check that each stage writes exactly these files.
 from pathlib import Path
 
 PARAMS = Path("params.yaml")
-RAW_DIR = Path("data/raw")  # user CSVs, tracked with `dvc add`
+RAW_TABLES = Path("data/raw/tables")  # user CSVs, tracked with `dvc add`: only the tabular stages depend on them
+RAW_IMAGES = Path("data/raw/images")  # user image folders, tracked with `dvc add`: only the image stages
 WEIGHTS_DIR = Path("data/weights")  # local backbone weights for transfer, tracked with `dvc add`
 
 # ingest

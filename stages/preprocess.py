@@ -10,7 +10,7 @@ from __future__ import annotations
 from stages import paths
 from stages.core.datasets import class_balance
 from stages.core.errors import PipelineError
-from stages.core.preprocessing import build_preprocessor, encode_labels, feature_types, split
+from stages.core.preprocessing import build_preprocessor, encode_labels, feature_types, positive_class, split
 from stages.io import read_table, write_json, write_object, write_table
 from stages.params import load_params
 from stages.runner import run_stage
@@ -29,6 +29,7 @@ def main() -> None:
     preprocessor = build_preprocessor(numeric, categorical, pre.scale, pre.impute, pre.max_categories)
     preprocessor.fit(features)  # training rows only
     labels = encode_labels(train[target])
+    positive = positive_class(params.data.positive_class, train[target])
 
     metrics = {
         "n_train": len(train),
@@ -43,12 +44,14 @@ def main() -> None:
     write_table(paths.TRAIN, train)
     write_table(paths.TEST, test)
     write_object(paths.PREPROCESSOR, preprocessor)
-    write_json(paths.LABELS, {"target": target, "classes": labels.classes_.tolist(),
+    write_json(paths.LABELS, {"target": target, "classes": labels.classes_.tolist(), "positive": positive,
                               "numeric": numeric, "categorical": categorical})
     write_json(paths.PREPROCESS_METRICS, metrics)
     print(
         f"preprocess: {len(train)} train / {len(test)} test rows, {features.shape[1]} features "
-        f"({metrics['n_features_encoded']} after encoding) -> {paths.TRAIN.parent}/, {paths.PREPROCESSOR.parent}/"
+        f"({metrics['n_features_encoded']} after encoding)"
+        + (f", positive class {positive!r}" if positive is not None else "")
+        + f" -> {paths.TRAIN.parent}/, {paths.PREPROCESSOR.parent}/"
     )
 
 

@@ -1,8 +1,9 @@
-"""Stage select_features: which encoded columns the models see (chi2 filter, RFE or sequential
-selection), chosen from a leak-free curve of CV score against the number of features.
+"""Stage select_features: how the models' features are chosen (chi2 filter, RFE or sequential
+selection) and how many (k), read off a leak-free curve of CV score against the number of features.
 
-The curve refits the preprocessor and the selection inside every fold (stages/core/selection.py);
-the final selection is then fitted once on the whole training split.
+The curve refits the preprocessor and the selection inside every fold (stages/core/selection.py).
+compare_models and tune take the method and k, not the columns: they refit the selection inside each
+of their own folds. The columns kept by a fit on the whole training split are reported for people.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from stages import paths
 from stages.core.errors import PipelineError
 from stages.core.models import ESTIMATORS, available, make_estimator
 from stages.core.plots import selection_curve_figure
-from stages.core.scoring import check_folds, check_scoring
-from stages.core.selection import Method, can_rank, choose_k, score_curve, selection_path
+from stages.core.scoring import check_folds, check_scoring, positive_code
+from stages.core.selection import Method, can_rank, choose_k, method_spec, score_curve, selection_path
 from stages.io import read_object, read_training_split, write_bytes, write_json, write_table
 from stages.params import load_params
 from stages.runner import run_stage
@@ -50,13 +51,14 @@ def main() -> None:
     method = Method(
         f.method, estimator, rfe_step=f.rfe.step, sfs_forward=f.sfs.direction == "forward",
         sfs_floating=f.sfs.floating, sfs_cv=f.sfs.cv, sfs_scoring=f.sfs.scoring, sfs_n_jobs=f.sfs.n_jobs,
-        seed=params.seed,
+        seed=params.seed, positive=positive_code(labels),
     )
     wanted = {f.k} if isinstance(f.k, int) else set()
     print(f"select_features: {f.method} with {f.estimator}, {f.cv}-fold {f.scoring} curve over {n} features",
           flush=True)
     curve, all_scores = score_curve(method, clone(fitted), X, y, f.cv, f.scoring, params.seed, wanted,
-                                    progress=lambda line: print(f"select_features: {line}", flush=True))
+                                    progress=lambda line: print(f"select_features: {line}", flush=True),
+                                    positive=method.positive)
     k = n if f.method == "none" else choose_k(curve, f.k)
     path, table = selection_path(method, encoded, y, {k})
     selected = path[k]
@@ -78,7 +80,8 @@ def main() -> None:
         f"{f.method} + {f.estimator}: {f.cv}-fold CV, selection refitted in each fold",
     )
 
-    write_json(paths.SELECTED, {"method": f.method, "k": k, "features": selected})
+    # what compare_models and tune refit in each fold; `features` is for people (and serving), not for CV
+    write_json(paths.SELECTED, {"method": method_spec(method, f.estimator), "k": k, "features": selected})
     write_table(paths.FEATURE_TABLE, table.reset_index())
     write_table(paths.SELECTION_CURVE, curve)
     write_bytes(paths.SELECTION_CURVE_PNG, figure)

@@ -1,20 +1,21 @@
-"""Stage tune: search the hyper-parameters of one model (compare_models' winner by default) with grid,
-random or successive-halving search over the whole Pipeline; keep the tuned model only if it beats the
-untuned one on the same folds; refit the chosen Pipeline on the whole training split."""
+"""Stage tune: search the hyper-parameters of one model (compare_models' winner by default), and with
+`tune.k` the number of selected features too, with grid, random or successive-halving search over the
+whole Pipeline; keep the tuned model only if it beats the untuned one on the same folds; refit the
+chosen Pipeline on the whole training split and save it as one estimator that predicts class names."""
 
 from __future__ import annotations
 
 import time
 
-import numpy as np
 from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 from stages import paths
-from stages.core.errors import PipelineError
-from stages.core.models import build_pipeline, make_estimator, tunable
-from stages.core.scoring import check_folds, check_scoring
-from stages.core.tuning import make_search, n_candidates, plain, results_table, search_space
+from stages.core.errors import PipelineError, plain
+from stages.core.models import NamedClassifier, build_pipeline, make_estimator, tunable
+from stages.core.scoring import check_folds, check_scoring, positive_code, scorer_for
+from stages.core.selection import selector_from
+from stages.core.tuning import K, k_space, make_search, n_candidates, results_table, search_space, short_name
 from stages.io import read_json, read_object, read_training_split, write_json, write_object, write_table
 from stages.params import load_params
 from stages.runner import run_stage
@@ -24,12 +25,17 @@ def main() -> None:
     params = load_params()
     t = params.tune
     labels, X, y = read_training_split(paths.LABELS, paths.TRAIN)
-    selected = read_json(paths.SELECTED)["features"]
+    selected = read_json(paths.SELECTED)
     model = read_json(paths.WINNER)["model"] if t.model == "best" else t.model
+    positive = positive_code(labels)
 
     estimator = make_estimator(model, params.seed, "tune.model")
-    pipeline = build_pipeline(read_object(paths.PREPROCESSOR), selected, estimator)
+    preprocessor = read_object(paths.PREPROCESSOR)
+    pipeline = build_pipeline(preprocessor, selector_from(selected, params.seed, positive), estimator)
     space = search_space(t.spaces, model, estimator, t.search)
+    ks = k_space(t.k, selected["method"]["name"], len(preprocessor.get_feature_names_out()), t.search)
+    if ks is not None:
+        space[K] = ks
     candidates = n_candidates(space, t.search, t.n_iter)
     if candidates > t.max_candidates:
         raise PipelineError(
@@ -41,14 +47,15 @@ def main() -> None:
     check_folds(y, labels["classes"], t.cv, "tune.cv")
 
     cv = StratifiedKFold(t.cv, shuffle=True, random_state=params.seed)
+    scoring = scorer_for(t.scoring, positive)
     print(f"tune: {t.search} search over {candidates} candidates for {model}, {t.cv}-fold {t.scoring}", flush=True)
     start = time.perf_counter()
-    search = make_search(t.search, pipeline, space, cv, t.scoring, t.n_iter, t.n_jobs, params.seed).fit(X, y)
+    search = make_search(t.search, pipeline, space, cv, scoring, t.n_iter, t.n_jobs, params.seed).fit(X, y)
     elapsed = time.perf_counter() - start
     tuned = clone(pipeline).set_params(**search.best_params_)
 
     def cv_score(candidate) -> float:
-        return float(cross_val_score(candidate, X, y, cv=cv, scoring=t.scoring, n_jobs=t.n_jobs).mean())
+        return float(cross_val_score(candidate, X, y, cv=cv, scoring=scoring, n_jobs=t.n_jobs).mean())
 
     untuned = cv_score(pipeline)
     # grid and random search scored every candidate on these folds with all rows already; halving's last
@@ -56,16 +63,17 @@ def main() -> None:
     best = cv_score(tuned) if t.search == "halving" else float(search.best_score_)
     tuned_wins = best > untuned
     prefix = tunable(estimator)[0]
-    best_params = {name.removeprefix(prefix): plain(v) for name, v in search.best_params_.items()}
+    best_params = {short_name(name, prefix): plain(v) for name, v in search.best_params_.items()}
 
     # refit on the whole training split; the test split stays unread until evaluate
-    chosen = (tuned if tuned_wins else clone(pipeline)).fit(X, y)
-    bundle = {"pipeline": chosen, "classes": labels["classes"], "target": labels["target"],
-              "features": X.columns.tolist(), "class_counts": dict(zip(*np.unique(y, return_counts=True), strict=True))}
+    classes = labels["classes"]
+    saved = NamedClassifier(tuned if tuned_wins else pipeline, classes, X.columns.tolist())
+    saved.fit(X, [classes[code] for code in y])
 
-    write_object(paths.MODEL, bundle)
+    write_object(paths.MODEL, saved)
     write_json(paths.BEST_PARAMS, {"model": model, "search": t.search, "best_params": best_params,
-                                   "kept": "tuned" if tuned_wins else "untuned (tuning did not beat the defaults)"})
+                                   "kept": "tuned" if tuned_wins else "untuned (tuning did not beat the defaults)",
+                                   "features": saved.pipeline_.named_steps["select"].features_})
     write_table(paths.CV_RESULTS, results_table(search.cv_results_, prefix))
     write_json(paths.TUNE_METRICS, {
         "best_cv_score": best,

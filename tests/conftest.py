@@ -19,7 +19,8 @@ REPO = Path(__file__).resolve().parents[1]
 def workdir(tmp_path, monkeypatch):
     """An empty project directory with the repo's params.yaml, as the stages see it under DVC."""
     shutil.copy(REPO / "params.yaml", tmp_path / "params.yaml")
-    (tmp_path / "data" / "raw").mkdir(parents=True)
+    for raw in ("tables", "images"):
+        (tmp_path / "data" / "raw" / raw).mkdir(parents=True)
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -73,11 +74,16 @@ def patients(n: int = 80, seed: int = 0) -> pd.DataFrame:
 
 @pytest.fixture
 def patients_csv(workdir):
-    """patients() saved under data/raw/ and selected in params.yaml."""
-    path = workdir / "data" / "raw" / "patients.csv"
+    """patients() saved under data/raw/tables/ and selected in params.yaml."""
+    path = workdir / "data" / "raw" / "tables" / "patients.csv"
     patients().to_csv(path, index=False)
-    set_params(workdir, data__csv="data/raw/patients.csv", data__target="outcome")
+    set_params(workdir, data__csv="data/raw/tables/patients.csv", data__target="outcome")
     return path
+
+
+def project_of(csv: Path) -> Path:
+    """The workdir of a CSV under data/raw/tables/."""
+    return csv.parents[3]
 
 
 # small folds and few models: stage tests check behaviour, not the default run's cost

@@ -6,7 +6,7 @@ import pytest
 from scipy import stats
 from sklearn.utils.validation import check_is_fitted
 
-from conftest import run_fails, run_stages
+from conftest import project_of, run_fails, run_stages
 from stages import compare_models, ingest, paths, preprocess, select_features
 from stages.core.comparison import corrected_ttest, summarize
 from stages.core.models import build_pipeline, make_estimator
@@ -17,7 +17,7 @@ UPSTREAM = (ingest, preprocess, select_features)
 
 @pytest.fixture
 def selected(patients_csv):
-    workdir = patients_csv.parents[2]
+    workdir = project_of(patients_csv)
     run_stages(workdir, *UPSTREAM)
     return workdir
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from conftest import run_fails, run_stages
+from conftest import project_of, run_fails, run_stages
 from stages import compare_models, evaluate, ingest, paths, preprocess, select_features, tune
 from stages.core.evaluation import held_out_metrics
 from stages.io import read_json, read_table
@@ -24,7 +24,7 @@ def test_binary_metrics_are_about_the_positive_class():
 
 
 def test_stage_on_a_user_csv_defaults_to_the_rarer_class(patients_csv):
-    workdir = patients_csv.parents[2]
+    workdir = project_of(patients_csv)
     run_stages(workdir, *PIPELINE, evaluate)
     metrics = read_json(paths.EVALUATE_METRICS)
     test = read_table(paths.TEST)
@@ -42,7 +42,7 @@ def test_stage_on_a_user_csv_defaults_to_the_rarer_class(patients_csv):
 
 
 def test_positive_class_param_switches_the_view(patients_csv):
-    workdir = patients_csv.parents[2]
+    workdir = project_of(patients_csv)
     run_stages(workdir, *PIPELINE, evaluate, evaluate__positive_class="neg")
     neg = read_json(paths.EVALUATE_METRICS)
     run_stages(workdir, evaluate, evaluate__positive_class="pos")
@@ -60,6 +60,6 @@ def test_multiclass_reports_macro_averages_and_every_class(workdir):
 
 
 def test_unknown_positive_class(patients_csv, capsys):
-    run_stages(patients_csv.parents[2], *PIPELINE, evaluate__positive_class="maybe")
+    run_stages(project_of(patients_csv), *PIPELINE, evaluate__positive_class="maybe")
     msg = run_fails(evaluate, capsys)
     assert "evaluate.positive_class = 'maybe' is not a class; choose one of neg, pos" in msg

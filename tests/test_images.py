@@ -52,16 +52,16 @@ def write_subfolders(folder, per_class=10, seed=1):
 
 @pytest.fixture
 def flat(workdir):
-    write_flat(workdir / "data/raw/digits_flat")
-    set_params(workdir, images__source="data/raw/digits_flat", **FAST_CNN)
-    return workdir / "data/raw/digits_flat"
+    write_flat(workdir / "data/raw/images/digits_flat")
+    set_params(workdir, images__source="data/raw/images/digits_flat", **FAST_CNN)
+    return workdir / "data/raw/images/digits_flat"
 
 
 @pytest.fixture
 def xrays(workdir):
-    write_subfolders(workdir / "data/raw/xray")
-    set_params(workdir, images__source="data/raw/xray", images__channels=3, **FAST_CNN)
-    return workdir / "data/raw/xray"
+    write_subfolders(workdir / "data/raw/images/xray")
+    set_params(workdir, images__source="data/raw/images/xray", images__channels=3, **FAST_CNN)
+    return workdir / "data/raw/images/xray"
 
 
 def test_flat_prefix_layout_runs_through_both_stages(flat):
@@ -136,16 +136,16 @@ def test_read_image_converts_modes_and_sizes(tmp_path):
 
 
 def test_empty_folder(workdir, capsys):
-    (workdir / "data/raw/empty").mkdir()
-    set_params(workdir, images__source="data/raw/empty")
-    assert "images.source = 'data/raw/empty' holds no image files" in run_fails(ingest_images, capsys)
+    (workdir / "data/raw/images/empty").mkdir()
+    set_params(workdir, images__source="data/raw/images/empty")
+    assert "images.source = 'data/raw/images/empty' holds no image files" in run_fails(ingest_images, capsys)
 
 
 def test_single_class(workdir, capsys):
-    write_flat(workdir / "data/raw/one")
-    for path in (workdir / "data/raw/one").glob("[12]_*"):
+    write_flat(workdir / "data/raw/images/one")
+    for path in (workdir / "data/raw/images/one").glob("[12]_*"):
         path.unlink()
-    set_params(workdir, images__source="data/raw/one")
+    set_params(workdir, images__source="data/raw/images/one")
     assert "only one class ('0') was found; a classifier needs at least two" in run_fails(ingest_images, capsys)
 
 
@@ -185,4 +185,4 @@ def test_image_size_too_small_for_the_network(flat, workdir, capsys):
 def test_source_outside_data_raw(workdir, tmp_path, capsys):
     write_flat(workdir / "elsewhere")
     set_params(workdir, images__source="elsewhere")
-    assert "images.source = 'elsewhere' is outside data/raw/" in run_fails(ingest_images, capsys)
+    assert "images.source = 'elsewhere' is outside data/raw/images/" in run_fails(ingest_images, capsys)

@@ -34,7 +34,7 @@ def test_builtin_target_name_follows_params():
 
 def test_profile_counts_types_gaps_and_classes():
     frame = patients()
-    report = profile(frame, "outcome", "data/raw/patients.csv", dropped_rows=0)
+    report = profile(frame, "outcome", "data/raw/tables/patients.csv", dropped_rows=0)
     assert report["rows"] == 80 and report["columns"] == 5
     assert report["missing"] == {"age": 8, "bmi": 0, "smoker": 6, "region": 0}
     assert sum(report["class_balance"].values()) == 80
@@ -58,7 +58,7 @@ def test_stage_reads_user_csv(patients_csv):
     table = pd.read_csv(paths.DATASET)
     pd.testing.assert_frame_equal(table, pd.read_csv(patients_csv))
     report = json.loads(paths.PROFILE.read_text())
-    assert report["source"] == "data/raw/patients.csv"
+    assert report["source"] == "data/raw/tables/patients.csv"
     assert report["target"] == "outcome"
     assert report["missing"]["smoker"] == 6
 
@@ -80,23 +80,23 @@ def assert_nothing_written(workdir):
 
 
 def test_missing_csv(workdir, capsys):
-    set_params(workdir, data__csv="data/raw/nope.csv")
+    set_params(workdir, data__csv="data/raw/tables/nope.csv")
     err = run_fails(ingest, capsys)
-    assert "data.csv = 'data/raw/nope.csv': file not found" in err
-    assert "no CSV is in data/raw/ yet" in err
+    assert "data.csv = 'data/raw/tables/nope.csv': file not found" in err
+    assert "no CSV is in data/raw/tables/ yet" in err
     assert_nothing_written(workdir)
 
 
 def test_missing_csv_lists_the_csvs_that_are_there(workdir, patients_csv, capsys):
-    set_params(workdir, data__csv="data/raw/patient.csv")
-    assert "CSVs there: data/raw/patients.csv" in run_fails(ingest, capsys)
+    set_params(workdir, data__csv="data/raw/tables/patient.csv")
+    assert "CSVs there: data/raw/tables/patients.csv" in run_fails(ingest, capsys)
 
 
 def test_csv_outside_data_raw(workdir, capsys):
     patients().to_csv(workdir / "elsewhere.csv", index=False)
     set_params(workdir, data__csv="elsewhere.csv", data__target="outcome")
     err = run_fails(ingest, capsys)
-    assert "is outside data/raw/" in err and "dvc add data/raw/elsewhere.csv" in err
+    assert "is outside data/raw/tables/" in err and "dvc add data/raw/tables/elsewhere.csv" in err
     assert_nothing_written(workdir)
 
 
@@ -135,13 +135,29 @@ def test_duplicate_column_names(workdir, patients_csv, capsys):
 
 def test_entirely_empty_column(workdir, patients_csv, capsys):
     patients().assign(notes=np.nan).to_csv(patients_csv, index=False)
-    assert "column(s) ['notes'] are entirely empty; drop them" in run_fails(ingest, capsys)
+    assert "column(s) ['notes'] are entirely empty; drop them from the CSV or list them in data.drop" in run_fails(
+        ingest, capsys)
     assert_nothing_written(workdir)
 
 
 def test_continuous_target(workdir, patients_csv, capsys):
     set_params(workdir, data__target="bmi")
     assert "target 'bmi' holds continuous values" in run_fails(ingest, capsys)
+
+
+def test_whole_number_target_with_many_values_is_called_a_regression_target(workdir, patients_csv, capsys):
+    set_params(workdir, data__target="age")  # ages 20..79: whole numbers, ~50 distinct
+    err = run_fails(ingest, capsys)
+    assert "target 'age' has " in err and "distinct whole numbers (e.g. " in err
+    assert "looks like a regression target; this pipeline classifies" in err
+    assert "np." not in err
+    assert_nothing_written(workdir)
+
+
+def test_integer_class_labels_stay_a_classification(workdir, patients_csv):
+    patients().assign(outcome=lambda f: np.where(f["outcome"] == "pos", 2, 1)).to_csv(patients_csv, index=False)
+    run_ok(ingest)
+    assert json.loads(paths.PROFILE.read_text())["class_balance"].keys() == {"1", "2"}
 
 
 def test_not_utf8(workdir, patients_csv, capsys):
@@ -152,7 +168,7 @@ def test_not_utf8(workdir, patients_csv, capsys):
 def test_a_failed_run_keeps_the_previous_complete_outputs(workdir, capsys):
     run_ok(ingest)
     before = paths.DATASET.read_bytes(), paths.PROFILE.read_bytes()
-    set_params(workdir, data__csv="data/raw/nope.csv")
+    set_params(workdir, data__csv="data/raw/tables/nope.csv")
     run_fails(ingest, capsys)
     assert (paths.DATASET.read_bytes(), paths.PROFILE.read_bytes()) == before
     assert not list(paths.DATASET.parent.glob(".*.tmp"))
@@ -161,3 +177,108 @@ def test_a_failed_run_keeps_the_previous_complete_outputs(workdir, capsys):
 def test_check_table_rejects_target_only_table():
     with pytest.raises(PipelineError, match="only the target column"):
         check_table(pd.DataFrame({"y": ["a", "b"]}), "y", "t.csv")
+
+
+# --- what real CSVs carry: fixed with a note, or stopped with one line -----------------------------
+
+
+def test_semicolon_csv_with_question_marks_for_missing_is_read_as_numbers(workdir, patients_csv, capsys):
+    frame = patients()
+    text = frame.to_csv(index=False, sep=";", na_rep="?")
+    patients_csv.write_text(text)
+    run_ok(ingest)
+    table = pd.read_csv(paths.DATASET)
+    assert table["age"].dtype == float and table["age"].isna().sum() == 8  # `?` is missing, not text
+    assert table.shape == (80, 5)
+    out = capsys.readouterr().out
+    assert "note: ingest: detected the delimiter ';'" in out
+    assert json.loads(paths.PROFILE.read_text())["missing"]["age"] == 8
+
+
+def test_na_values_param_adds_markers(workdir, patients_csv):
+    patients().to_csv(patients_csv, index=False, na_rep="-999")
+    set_params(workdir, data__na_values=["-999"])
+    run_ok(ingest)
+    assert pd.read_csv(paths.DATASET)["age"].isna().sum() == 8
+
+
+def test_a_wrong_sep_names_the_delimiter_the_header_uses(workdir, patients_csv, capsys):
+    patients().to_csv(patients_csv, index=False, sep=";")
+    set_params(workdir, data__sep=",")
+    err = run_fails(ingest, capsys)
+    assert "has no target column 'outcome'; the header looks ';'-separated: set data.sep: ';'" in err
+
+
+def test_unknown_marker_in_a_numeric_column_gets_a_note(workdir, patients_csv, capsys):
+    patients().astype({"age": object}).fillna({"age": "unknown"}).to_csv(patients_csv, index=False)
+    run_ok(ingest)
+    out = capsys.readouterr().out
+    assert "note: ingest: column 'age' is numbers except ['unknown'], so it is treated as text" in out
+    assert "add them to data.na_values" in out
+
+
+def test_saved_pandas_index_column_is_dropped_with_a_note(workdir, patients_csv, capsys):
+    patients().to_csv(patients_csv)  # index=True: a first column without a name
+    run_ok(ingest)
+    table = pd.read_csv(paths.DATASET)
+    assert list(table.columns) == ["age", "bmi", "smoker", "region", "outcome"]
+    assert "note: ingest: dropped the unnamed first column: a saved row index" in capsys.readouterr().out
+    assert any("saved row index" in note for note in json.loads(paths.PROFILE.read_text())["notes"])
+
+
+def test_trailing_commas_are_dropped_with_a_note(workdir, patients_csv, capsys):
+    lines = patients().to_csv(index=False).splitlines()
+    patients_csv.write_text("\n".join(line + "," for line in lines) + "\n")
+    run_ok(ingest)
+    assert list(pd.read_csv(paths.DATASET).columns) == ["age", "bmi", "smoker", "region", "outcome"]
+    assert "dropped 1 unnamed, entirely empty column(s) (trailing delimiters)" in capsys.readouterr().out
+
+
+def test_labels_with_surrounding_spaces_are_one_class(workdir, patients_csv, capsys):
+    frame = patients()
+    frame.loc[::3, "outcome"] = " " + frame.loc[::3, "outcome"]
+    frame.loc[1::3, "region"] = frame.loc[1::3, "region"] + "  "
+    frame.to_csv(patients_csv, index=False)
+    run_ok(ingest)
+    report = json.loads(paths.PROFILE.read_text())
+    assert report["class_balance"].keys() == {"neg", "pos"}
+    assert set(pd.read_csv(paths.DATASET)["region"]) == {"north", "south", "east", "west"}
+    assert "stripped spaces around the text values of ['region', 'outcome']" in capsys.readouterr().out
+
+
+def test_infinity_names_the_column_and_row_count(workdir, patients_csv, capsys):
+    frame = patients()
+    frame.loc[[1, 5, 9], "bmi"] = np.inf
+    frame.loc[2, "bmi"] = -np.inf
+    frame.to_csv(patients_csv, index=False)
+    err = run_fails(ingest, capsys)
+    assert "column 'bmi' holds +inf or -inf in 4 row(s); replace them with numbers, or empty the cells" in err
+    assert_nothing_written(workdir)
+
+
+def test_identifier_column_is_reported_with_the_fix(workdir, patients_csv, capsys):
+    patients().assign(patient_id=[f"P{i:04d}" for i in range(80)]).to_csv(patients_csv, index=False)
+    err = run_fails(ingest, capsys)
+    assert ("column 'patient_id' looks like an identifier (80 rows, every value distinct, e.g. 'P0000'); "
+            "ignore it with data.drop: [patient_id]") in err
+    assert_nothing_written(workdir)
+    set_params(workdir, data__drop=["patient_id"])
+    run_ok(ingest)
+    assert "patient_id" not in pd.read_csv(paths.DATASET).columns
+
+
+def test_drop_with_an_unknown_column_lists_the_columns(workdir, patients_csv, capsys):
+    set_params(workdir, data__drop=["patient"])
+    err = run_fails(ingest, capsys)
+    assert "data.drop names ['patient'], which data/raw/tables/patients.csv does not have; its columns: age, bmi" in err
+
+
+def test_drop_works_on_builtin_data(workdir):
+    set_params(workdir, data__drop=["mean radius"])
+    run_ok(ingest)
+    assert pd.read_csv(paths.DATASET).shape == (569, 30)
+
+
+def test_single_class_message_prints_plain_numbers(workdir, patients_csv, capsys):
+    patients().assign(outcome=2).to_csv(patients_csv, index=False)
+    assert "has a single class (2); a classifier needs at least 2" in run_fails(ingest, capsys)

@@ -50,7 +50,7 @@ def test_misspelt_section_suggests_the_closest():
 
 
 def test_unknown_key_with_no_near_match_lists_the_valid_ones():
-    assert "unknown key `data.colour`; valid keys in `data`: dataset, csv, target, test_size" in problem(
+    assert "unknown key `data.colour`; valid keys in `data`: dataset, csv, target, positive_class, sep, na_values, drop, test_size" in problem(
         data__colour="red"
     )
 
@@ -100,3 +100,26 @@ def test_stage_reports_params_error_on_one_line(workdir, capsys):
     err = run_fails(ingest, capsys)
     assert "`data.test_size` = 'big'" in err
     assert not (workdir / "data" / "interim").exists()
+
+
+@pytest.mark.parametrize("key", ["compare__n_jobs", "tune__n_jobs", "features__sfs__n_jobs"])
+def test_zero_processes_is_rejected_before_any_work(key):
+    message = problem(**{key: 0})
+    assert f"`{key.replace('__', '.')}` = 0: 0 processes cannot run anything; use a count >= 1, or -1 for all cores" in message
+
+
+def test_all_cores_is_allowed():
+    raw = repo_params()
+    raw["compare"]["n_jobs"] = -1
+    assert validate_params(raw).compare.n_jobs == -1
+
+
+def test_separator_is_one_character():
+    assert "`data.sep` = ';;': give one character" in problem(data__sep=";;")
+
+
+def test_tune_k_takes_a_list_of_counts_or_a_range():
+    assert "`tune.k`" in problem(tune__k=[0, 5])
+    raw = repo_params()
+    raw["tune"]["k"] = {"low": 2, "high": 10}
+    assert validate_params(raw).tune.k.high == 10

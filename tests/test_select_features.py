@@ -9,9 +9,9 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 
-from conftest import run_fails, run_ok, set_params
+from conftest import project_of, run_fails, run_ok, set_params
 from stages import ingest, paths, preprocess, select_features
-from stages.core.selection import Method, chi2_minmax, choose_k, score_curve, selection_path
+from stages.core.selection import Method, SelectFeatures, chi2_minmax, choose_k, score_curve, selection_path
 from stages.io import read_json, read_table
 
 
@@ -28,10 +28,10 @@ def signal_and_noise(n=90, seed=0):
 @pytest.fixture
 def prepared(patients_csv):
     """The patients CSV through ingest and preprocess: 8 encoded features, 64 training rows."""
-    set_params(patients_csv.parents[2], features__cv=3, features__sfs__cv=2, features__sfs__n_jobs=1)
+    set_params(project_of(patients_csv), features__cv=3, features__sfs__cv=2, features__sfs__n_jobs=1)
     run_ok(ingest)
     run_ok(preprocess)
-    return patients_csv.parents[2]
+    return project_of(patients_csv)
 
 
 # --- the methods, on tiny data ---------------------------------------------------------------
@@ -46,6 +46,17 @@ def test_every_method_finds_the_informative_columns(method):
     assert sorted(path) == list(range(1, 10))
     column = {"chi2": "chi2", "rfe": "rfe_rank", "sfs": "sfs_order"}[method]
     assert table[column].notna().all()
+
+
+@pytest.mark.parametrize("method", ["chi2", "rfe", "sfs"])
+def test_selection_step_keeps_k_of_the_fold_columns_and_clamps_k(method):
+    X, y = signal_and_noise()
+    step = SelectFeatures(Method(method, LogisticRegression(max_iter=1000), sfs_cv=3), k=3).fit(X, y)
+    assert sorted(step.features_) == ["signal0", "signal1", "signal2"]
+    assert list(step.transform(X.head(2)).columns) == step.features_
+    assert step.get_feature_names_out().tolist() == step.features_
+    wide = SelectFeatures(Method(method, LogisticRegression(max_iter=1000), sfs_cv=3), k=50).fit(X.iloc[:, :4], y)
+    assert sorted(wide.features_) == sorted(X.columns[:4])  # a fold with fewer columns keeps them all
 
 
 def test_sfs_backward_order_ranks_the_last_survivors_first():
@@ -80,11 +91,16 @@ def test_choose_k_best_and_parsimonious():
     assert choose_k(curve, 4) == 4
 
 
-def test_curve_on_pure_noise_stays_near_chance_while_select_then_cv_is_fooled():
-    rng = np.random.default_rng(1)
-    X = pd.DataFrame(rng.normal(size=(60, 2000)), columns=[f"f{i}" for i in range(2000)])
-    y = np.repeat([0, 1], 30)
+def pure_noise(rows: int, columns: int, seed: int = 1) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(rows, columns)), columns=[f"f{i}" for i in range(columns)])
+    y = np.repeat([0, 1], rows // 2)
     rng.shuffle(y)
+    return X, y
+
+
+def test_curve_on_pure_noise_stays_near_chance_while_select_then_cv_is_fooled():
+    X, y = pure_noise(60, 2000)
     folds = StratifiedKFold(5, shuffle=True, random_state=0)
 
     # the mistake: pick the 10 best columns using every row, then cross-validate on them
@@ -98,6 +114,38 @@ def test_curve_on_pure_noise_stays_near_chance_while_select_then_cv_is_fooled():
     assert len(curve) <= 61  # wide data: a grid of sizes (plus the requested one), not all 2000
     assert naive > 0.8
     assert abs(honest - 0.5) < 0.15
+
+
+@pytest.mark.parametrize(("method", "columns"), [
+    (Method("rfe", LogisticRegression(), rfe_step=100), 2000),
+    (Method("sfs", LogisticRegression(), sfs_cv=2), 10),  # SFS scores every subset on its path: keep it narrow
+])
+def test_curve_on_pure_noise_stays_near_chance_for_rfe_and_sfs(method, columns):
+    X, y = pure_noise(60, columns)
+    scaler = StandardScaler().set_output(transform="pandas")
+    curve, all_scores = score_curve(method, scaler, X, y, folds=5, scoring="accuracy", seed=0, sizes={3})
+    assert abs(curve.set_index("n_features").loc[3, "cv_score"] - 0.5) < 0.15
+    assert curve["cv_score"].max() < 0.65  # no subset size looks better than chance
+
+
+class FitSpy(StandardScaler):
+    """A scaler that logs the rows of every fit; clone() keeps the class, so every fold's copy logs too."""
+
+    fits: list = []
+
+    def fit(self, X, y=None, **kwargs):
+        FitSpy.fits.append(sorted(X.index))
+        return super().fit(X, y, **kwargs)
+
+
+def test_curve_fits_the_preprocessing_on_each_folds_training_rows_only():
+    X, y = signal_and_noise()
+    FitSpy.fits.clear()
+    score_curve(Method("chi2", LogisticRegression()), FitSpy().set_output(transform="pandas"), X, y, folds=5,
+                scoring="accuracy", seed=3)
+    expected = [sorted(train) for train, _ in StratifiedKFold(5, shuffle=True, random_state=3).split(X, y)]
+    assert FitSpy.fits == expected
+    assert all(len(rows) == len(X) * 4 // 5 for rows in FitSpy.fits)  # never all rows
 
 
 # --- the stage ---------------------------------------------------------------------------------

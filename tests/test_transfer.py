@@ -18,7 +18,7 @@ from stages.params import BACKBONES
 # four bar directions on 12-pixel images: pre-train on two, transfer to the other two
 KINDS = {"0": "h", "1": "v", "2": "d", "3": "a"}
 FAST_TRANSFER = {
-    "images__source": "data/raw/bars", "images__image_size": 12,
+    "images__source": "data/raw/images/bars", "images__image_size": 12,
     "transfer__pipeline__source_classes": [0, 1], "transfer__pipeline__filters": [4, 8],
     "transfer__pipeline__epochs": 2, "transfer__target_samples_per_class": 5, "transfer__head__dense_units": 8,
     "transfer__epochs": 2, "transfer__fine_tune_epochs": 1, "transfer__batch_size": 8,
@@ -37,7 +37,7 @@ def bars(kind: str, size: int, rng) -> np.ndarray:
 def shapes(workdir):
     """Prepared arrays (via ingest_images) of 4 classes, 12 images each, at 12x12 grey."""
     rng = np.random.default_rng(0)
-    folder = workdir / "data/raw/bars"
+    folder = workdir / "data/raw/images/bars"
     folder.mkdir(parents=True)
     for label, kind in KINDS.items():
         for i in range(12):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from conftest import patients, run_fails, run_stages
+from conftest import patients, project_of, run_fails, run_stages
 from stages import compare_models, ingest, paths, preprocess, select_features, tune
 from stages.core.tuning import LogUniformInt, distribution
 from stages.io import read_json, read_object, read_table
@@ -14,7 +14,7 @@ from stages.params import Distribution
 
 @pytest.fixture
 def compared(patients_csv):
-    workdir = patients_csv.parents[2]
+    workdir = project_of(patients_csv)
     run_stages(workdir, ingest, preprocess, select_features, compare_models)
     return workdir
 

@@ -10,6 +10,7 @@ from scipy import stats
 from sklearn.model_selection import RepeatedStratifiedKFold, cross_validate
 
 from stages.core.errors import PipelineError
+from stages.core.scoring import scorer_for
 
 # metric names in params.yaml -> scikit-learn scorers; multiclass data takes macro / one-vs-rest forms
 SCORERS = {
@@ -22,8 +23,9 @@ SCORERS = {
 }
 
 
-def scorers(metrics: list[str], n_classes: int) -> dict[str, str]:
-    return {m: SCORERS[m][0 if n_classes == 2 else 1] for m in metrics}
+def scorers(metrics: list[str], n_classes: int, positive: int | None = None) -> dict:
+    """Binary f1, precision and recall are about the positive class, as in evaluate."""
+    return {m: scorer_for(SCORERS[m][0 if n_classes == 2 else 1], positive) for m in metrics}
 
 
 def check_can_score(name: str, estimator, metrics: list[str], n_classes: int, key: str) -> None:

@@ -6,3 +6,8 @@ class PipelineError(Exception):
 
     Anything else that escapes a stage is a bug in this project and keeps its traceback.
     """
+
+
+def plain(value):
+    """numpy scalars -> Python values, so messages and JSON say 2, not np.int64(2)."""
+    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value

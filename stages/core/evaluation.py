@@ -20,7 +20,7 @@ from sklearn.metrics import (
 def class_scores(pipeline, X: pd.DataFrame, n_classes: int) -> np.ndarray:
     """One score column per class: probabilities when the model has them, else its decision function."""
     if hasattr(pipeline, "predict_proba"):
-        return pipeline.predict_proba(X)
+        return np.asarray(pipeline.predict_proba(X))  # the saved model names its columns: a DataFrame
     scores = pipeline.decision_function(X)
     return np.column_stack([-scores, scores]) if n_classes == 2 else scores
 

@@ -36,7 +36,7 @@ def detect_layout(root: Path) -> str:
 def list_images(root: Path, layout: str, key: str) -> pd.DataFrame:
     """(path, label) for every file; labels from the folder name or the file-name prefix before `_`."""
     if not root.is_dir():
-        raise PipelineError(f"{key} = '{root}' is not a folder; point it at a folder of images under data/raw/")
+        raise PipelineError(f"{key} = '{root}' is not a folder; point it at a folder of images under data/raw/images/")
     layout = detect_layout(root) if layout == "auto" else layout
     if layout == "subfolders":
         rows = [(p, folder.name) for folder in sorted(root.iterdir()) if folder.is_dir()

@@ -13,7 +13,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelEncoder, MinMaxScaler, OneHotEncoder, RobustScaler, StandardScaler
 
-from stages.core.errors import PipelineError
+from stages.core.errors import PipelineError, plain
 
 MIN_ROWS_PER_CLASS = 2  # per split: stratified k-fold and per-class metrics need at least this
 
@@ -31,7 +31,7 @@ def split(frame: pd.DataFrame, target: str, test_size: float, seed: int) -> tupl
     too_rare = counts[counts < 2 * MIN_ROWS_PER_CLASS]
     if len(too_rare):
         raise PipelineError(
-            f"class {too_rare.index[0]!r} of {target!r} has {too_rare.iloc[0]} row(s); every class needs "
+            f"class {plain(too_rare.index[0])!r} of {target!r} has {too_rare.iloc[0]} row(s); every class needs "
             f"at least {2 * MIN_ROWS_PER_CLASS} ({MIN_ROWS_PER_CLASS} per split): add rows or drop the class"
         )
     try:
@@ -43,7 +43,7 @@ def split(frame: pd.DataFrame, target: str, test_size: float, seed: int) -> tupl
         short = per_class[per_class < MIN_ROWS_PER_CLASS]
         if len(short):
             raise PipelineError(
-                f"data.test_size = {test_size} leaves class {short.index[0]!r} with {short.iloc[0]} row(s) "
+                f"data.test_size = {test_size} leaves class {plain(short.index[0])!r} with {short.iloc[0]} row(s) "
                 f"in the {part} split; each class needs at least {MIN_ROWS_PER_CLASS} per split: {fix} data.test_size"
             )
     return train.reset_index(drop=True), test.reset_index(drop=True)
@@ -75,6 +75,23 @@ def build_preprocessor(
         verbose_feature_names_out=False,
     )
     return preprocessor.set_output(transform="pandas")
+
+
+def positive_class(wanted, y_train: pd.Series) -> str | None:
+    """The class binary metrics are about (as a name): as asked, or the rarer class of the training split
+    (in medicine the sick, whom a missed case costs most). None for multiclass data: macro averages."""
+    counts = y_train.astype(str).value_counts()
+    if len(counts) != 2:
+        if wanted is not None:
+            raise PipelineError(f"data.positive_class = {plain(wanted)!r} needs two classes, but {len(counts)} are "
+                                "here (multiclass metrics are macro averages); set it to null")
+        return None
+    if wanted is None:  # a tie goes to the second class, as scikit-learn's pos_label=1 would
+        return min(sorted(counts.index, reverse=True), key=lambda name: counts[name])
+    if str(wanted) not in counts.index:
+        raise PipelineError(f"data.positive_class = {plain(wanted)!r} is not a class; choose one of "
+                            f"{', '.join(sorted(counts.index))} (or null: the rarer class)")
+    return str(wanted)
 
 
 def encode_labels(y_train: pd.Series) -> LabelEncoder:

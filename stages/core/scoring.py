@@ -7,13 +7,46 @@ import warnings
 
 import numpy as np
 from sklearn.dummy import DummyClassifier
-from sklearn.metrics import get_scorer, get_scorer_names
+from sklearn.metrics import (
+    average_precision_score,
+    f1_score,
+    get_scorer,
+    get_scorer_names,
+    jaccard_score,
+    make_scorer,
+    precision_score,
+    recall_score,
+)
 
 from stages.core.errors import PipelineError
 
 # where scikit-learn keeps the score functions of classifiers (labels, probabilities, rankings)
 CLASSIFICATION_MODULES = ("sklearn.metrics._classification", "sklearn.metrics._ranking")
 MULTICLASS_HINT = "accuracy, balanced_accuracy, f1_macro, precision_macro, recall_macro, roc_auc_ovr, neg_log_loss"
+
+
+# binary scores that are about one class: scikit-learn's names mean class code 1, ours the positive class
+_ABOUT_POSITIVE = {"f1": f1_score, "precision": precision_score, "recall": recall_score, "jaccard": jaccard_score}
+
+
+def scorer_for(name: str, positive: int | None = None):
+    """The scorer `name`; on binary data (`positive` set) f1, precision, recall, jaccard and average_precision
+    are about the positive class, as in evaluate, rather than whichever class got code 1."""
+    if positive is None:
+        return get_scorer(name)
+    if name in _ABOUT_POSITIVE:
+        return make_scorer(_ABOUT_POSITIVE[name], pos_label=positive)
+    if name == "average_precision":
+        return make_scorer(average_precision_score, response_method=("decision_function", "predict_proba"),
+                           pos_label=positive)
+    return get_scorer(name)
+
+
+def positive_code(labels: dict) -> int | None:
+    """labels.json's positive class as its code (None: multiclass)."""
+    if labels.get("positive") is None:
+        return None
+    return [str(c) for c in labels["classes"]].index(str(labels["positive"]))
 
 
 def check_scoring(name: str, y: np.ndarray, key: str) -> None:

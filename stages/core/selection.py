@@ -16,11 +16,13 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 from mlxtend.feature_selection import SequentialFeatureSelector
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.feature_selection import RFE, chi2
-from sklearn.metrics import get_scorer
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import MinMaxScaler
+
+from stages.core.models import make_estimator
+from stages.core.scoring import scorer_for
 
 Path_ = dict[int, list[str]]  # subset size -> the features kept at that size, best first
 CURVE_POINTS = 60  # wide data: score the filter at this many sizes, not at every one
@@ -39,6 +41,7 @@ class Method:
     sfs_scoring: str = "accuracy"
     sfs_n_jobs: int = 1
     seed: int = 0
+    positive: int | None = None  # binary data: the code f1, precision, recall are about
 
 
 def chi2_minmax(X, y):
@@ -80,7 +83,7 @@ def selection_path(method: Method, X: pd.DataFrame, y, sizes: set[int] = frozens
         return path, table
     sfs = SequentialFeatureSelector(
         method.estimator, k_features=(1, len(names)), forward=method.sfs_forward, floating=method.sfs_floating,
-        scoring=method.sfs_scoring, n_jobs=method.sfs_n_jobs,
+        scoring=scorer_for(method.sfs_scoring, method.positive), n_jobs=method.sfs_n_jobs,
         cv=StratifiedKFold(method.sfs_cv, shuffle=True, random_state=method.seed),
     ).fit(X, y)
     subsets = {k: list(s["feature_names"]) for k, s in sfs.subsets_.items()}
@@ -92,14 +95,14 @@ def selection_path(method: Method, X: pd.DataFrame, y, sizes: set[int] = frozens
 
 def score_curve(
     method: Method, preprocessor, X: pd.DataFrame, y, folds: int, scoring: str, seed: int,
-    sizes: set[int] = frozenset(), progress: Callable[[str], None] = lambda _: None,
+    sizes: set[int] = frozenset(), progress: Callable[[str], None] = lambda _: None, positive: int | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Mean, std and standard error of the CV score per subset size, selection refitted inside each
     fold; and the fold scores with all features.
 
     X holds raw rows; `preprocessor` is the unfitted definition, cloned into every fold.
     """
-    scorer = get_scorer(scoring)
+    scorer = scorer_for(scoring, positive)
     per_fold: list[dict[int, float]] = []
     all_features = []  # one-hot columns can differ between folds, so "all" is each fold's largest subset
     splits = StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y)
@@ -136,3 +139,63 @@ def choose_k(curve: pd.DataFrame, k: int | str) -> int:
         return int(best["n_features"])
     within = curve[curve["cv_score"] >= best["cv_score"] - best["cv_sem"]]
     return int(within["n_features"].min())
+
+
+class SelectFeatures(TransformerMixin, BaseEstimator):
+    """The selection as a Pipeline step: fitted inside each CV fold on that fold's (encoded) training rows,
+    so compare_models and tune never score a model on columns its held-out rows helped to choose.
+
+    `k` is a count, clamped to the columns a fold has (one-hot columns can differ between folds); a search
+    can vary it as `select__k`.
+    """
+
+    def __init__(self, method: Method | None = None, k: int = 10):
+        self.method, self.k = method, k
+
+    def fit(self, X: pd.DataFrame, y):
+        names = list(X.columns)
+        self.feature_names_in_ = np.asarray(names, dtype=object)
+        self.n_features_in_ = len(names)
+        if self.method is None or self.method.name == "none":
+            self.features_ = names
+        else:
+            self.features_ = _select_k(self.method, X, np.asarray(y), min(int(self.k), len(names)))
+        return self
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        return X[self.features_]
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray(self.features_, dtype=object)
+
+
+def _select_k(method: Method, X: pd.DataFrame, y, k: int) -> list[str]:
+    """The k features `method` keeps; cheaper than the whole path (one RFE fit, SFS only up to k)."""
+    names = list(X.columns)
+    if method.name == "chi2":
+        scores, _ = chi2_minmax(X, y)
+        return [names[i] for i in np.argsort(-scores, kind="stable")[:k]]
+    if method.name == "rfe":
+        support = RFE(clone(method.estimator), n_features_to_select=k, step=method.rfe_step).fit(X, y).support_
+        return [n for n, kept in zip(names, support, strict=True) if kept]
+    sfs = SequentialFeatureSelector(
+        clone(method.estimator), k_features=k, forward=method.sfs_forward, floating=method.sfs_floating,
+        scoring=scorer_for(method.sfs_scoring, method.positive), n_jobs=method.sfs_n_jobs,
+        cv=StratifiedKFold(method.sfs_cv, shuffle=True, random_state=method.seed),
+    ).fit(X, y)
+    return list(sfs.k_feature_names_)
+
+
+def method_spec(method: Method, estimator_name: str) -> dict:
+    """The method as plain values (selected.json), so compare_models and tune rebuild the same step."""
+    return {"name": method.name, "estimator": estimator_name, "rfe_step": method.rfe_step,
+            "sfs_forward": method.sfs_forward, "sfs_floating": method.sfs_floating, "sfs_cv": method.sfs_cv,
+            "sfs_scoring": method.sfs_scoring, "sfs_n_jobs": method.sfs_n_jobs}
+
+
+def selector_from(selected: dict, seed: int, positive: int | None) -> SelectFeatures:
+    """select_features' choice (selected.json) as an unfitted Pipeline step."""
+    spec = selected["method"]
+    method = Method(**{k: v for k, v in spec.items() if k != "estimator"},
+                    estimator=make_estimator(spec["estimator"], seed), seed=seed, positive=positive)
+    return SelectFeatures(method, selected["k"])

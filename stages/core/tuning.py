@@ -17,8 +17,14 @@ from sklearn.model_selection import (
     RandomizedSearchCV,
 )
 
-from stages.core.errors import PipelineError
+from sklearn.base import clone
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.utils._param_validation import InvalidParameterError
+
+from stages.core.errors import PipelineError, plain
 from stages.core.models import tunable
+
+K = "select__k"  # the selection step's k, searched like a model parameter when tune.k is set
 
 
 class LogUniformInt:
@@ -61,13 +67,50 @@ def search_space(spaces: dict, model: str, estimator, search: str) -> dict:
         if isinstance(values, list):
             if not values:
                 raise PipelineError(f"{key}.{name} is an empty list; give at least one value")
+            check_values(estimator, name, values, f"{key}.{name}", model)
             space[prefix + name] = values
         elif search == "grid":
             raise PipelineError(f"{key}.{name} is a range, but grid search needs a list of values; "
                                 "give a list, or set tune.search to random or halving")
         else:
+            check_values(estimator, name, [values.low, values.high], f"{key}.{name}", model)
             space[prefix + name] = distribution(values, f"{key}.{name}")
     return space
+
+
+def check_values(estimator, name: str, values: list, key: str, model: str) -> None:
+    """scikit-learn's own parameter validation, value by value, before any fit: an invalid value would
+    otherwise fail in every fold, flood the log with FitFailedWarnings and leave NaN scores."""
+    inner = estimator.estimator if isinstance(estimator, CalibratedClassifierCV) else estimator
+    if not hasattr(inner, "_parameter_constraints"):  # e.g. xgboost: it checks at fit time
+        return
+    for value in values:
+        try:
+            clone(inner).set_params(**{name: value})._validate_params()
+        except InvalidParameterError as exc:
+            raise PipelineError(f"{key}: {plain(value)!r} is not a valid value for {model} "
+                                f"({' '.join(str(exc).split())}); fix or drop it") from None
+
+
+def k_space(k, method: str, n_features: int, search: str):
+    """tune.k as the search's `select__k` values (None: not searched)."""
+    if k is None:
+        return None
+    if method == "none":
+        raise PipelineError("tune.k searches the number of selected features, but features.method is none; "
+                            "set tune.k: null or choose a selection method")
+    if isinstance(k, list):
+        too_many = [v for v in k if v > n_features]
+        if too_many:
+            raise PipelineError(f"tune.k = {k}: {too_many} exceed the {n_features} features after encoding; "
+                                f"use values in 1..{n_features}")
+        return k
+    if not (isinstance(k.low, int) and isinstance(k.high, int) and 1 <= k.low and k.high <= n_features):
+        raise PipelineError(f"tune.k = {{low: {k.low}, high: {k.high}}}: give whole numbers in 1..{n_features}")
+    if search == "grid":
+        raise PipelineError("tune.k is a range, but grid search needs a list of values; give a list, or set "
+                            "tune.search to random or halving")
+    return distribution(k, "tune.k")
 
 
 def n_candidates(space: dict, search: str, n_iter: int) -> int:
@@ -98,9 +141,9 @@ def results_table(cv_results: dict, prefix: str) -> pd.DataFrame:
     params = [c for c in frame.columns if c.startswith("param_")]
     keep = [c for c in ("iter", "n_resources") if c in frame.columns]
     table = frame[keep + params + ["mean_test_score", "std_test_score", "rank_test_score"]]
-    return table.rename(columns={c: c.removeprefix("param_").removeprefix(prefix) for c in params})
+    return table.rename(columns={c: short_name(c.removeprefix("param_"), prefix) for c in params})
 
 
-def plain(value):
-    """numpy scalars -> Python, for JSON."""
-    return value.item() if isinstance(value, np.generic) else value
+def short_name(name: str, prefix: str) -> str:
+    """Pipeline parameter -> the name params.yaml uses: model__C -> C, select__k -> k."""
+    return "k" if name == K else name.removeprefix(prefix)
