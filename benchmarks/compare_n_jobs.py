@@ -15,6 +15,7 @@ import time
 from benchmarks.common import SEED, training_split
 from stages.core.comparison import fold_scores, scorers
 from stages.core.models import build_pipeline, make_estimator
+from stages.core.selection import SelectFeatures
 
 ROUNDS = 3
 MODELS = ["logistic_regression", "knn", "decision_tree", "random_forest", "svm", "hist_gradient_boosting"]
@@ -22,7 +23,7 @@ MODELS = ["logistic_regression", "knn", "decision_tree", "random_forest", "svm",
 
 def main() -> None:
     X, y, preprocessor = training_split()
-    pipelines = {m: build_pipeline(preprocessor, X.columns.tolist(), make_estimator(m, SEED)) for m in MODELS}
+    pipelines = {m: build_pipeline(preprocessor, SelectFeatures(), make_estimator(m, SEED)) for m in MODELS}
     metrics = scorers(["accuracy", "balanced_accuracy", "f1", "roc_auc"], 2)
     times, results = {}, {}
     for n_jobs in (1, 2):

@@ -15,6 +15,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 from benchmarks.common import SEED, training_split
 from stages.core.models import build_pipeline, make_estimator
+from stages.core.selection import SelectFeatures
 from stages.core.tuning import make_search
 
 GRID = {  # 3 x 3 x 2 x 3 = 54 candidates
@@ -33,7 +34,7 @@ def main() -> None:
 
 def compare_searches(dataset: str) -> None:
     X, y, preprocessor = training_split(dataset)
-    pipeline = build_pipeline(preprocessor, X.columns.tolist(), make_estimator("random_forest", SEED))
+    pipeline = build_pipeline(preprocessor, SelectFeatures(), make_estimator("random_forest", SEED))
     cv = StratifiedKFold(5, shuffle=True, random_state=SEED)
     rows = {}
     for search in ("grid", "random", "halving"):

@@ -5,6 +5,8 @@ whether it really beats the runner-up."""
 
 from __future__ import annotations
 
+import tempfile
+
 from stages import paths
 from stages.core.comparison import check_can_score, corrected_ttest, fold_scores, scorers, summarize
 from stages.core.models import build_pipeline, make_estimator
@@ -28,16 +30,18 @@ def main() -> None:
 
     metrics = list(dict.fromkeys(["accuracy", c.sort_by, *c.metrics]))  # the boxplot data and the ranking
     check_folds(y, labels["classes"], c.folds, "compare.folds")
-    pipelines = {}
-    for name in dict.fromkeys(c.models):
-        pipelines[name] = build_pipeline(preprocessor, selector, make_estimator(name, params.seed, "compare.models"))
-        check_can_score(name, pipelines[name], metrics, n_classes, "compare.metrics")
+    # the models share each fold's fitted preprocessing and selection (SFS or RFE runs once per fold, not per model)
+    with tempfile.TemporaryDirectory(prefix="compare_models-") as cache:
+        pipelines = {}
+        for name in dict.fromkeys(c.models):
+            estimator = make_estimator(name, params.seed, "compare.models")
+            pipelines[name] = build_pipeline(preprocessor, selector, estimator, memory=cache)
+            check_can_score(name, pipelines[name], metrics, n_classes, "compare.metrics")
 
-    print(f"compare_models: {len(pipelines)} models, {c.repeats}x{c.folds}-fold CV on {len(y)} rows, "
-          f"{selected['method']['name']} selection of {selected['k']} features refitted in each fold", flush=True)
-    scores = fold_scores(pipelines, X, y, scorers(metrics, n_classes, positive), c.folds, c.repeats, params.seed,
-                         c.n_jobs,
-                         progress=lambda line: print(f"compare_models: {line}", flush=True))
+        print(f"compare_models: {len(pipelines)} models, {c.repeats}x{c.folds}-fold CV on {len(y)} rows, "
+              f"{selected['method']['name']} selection of {selected['k']} features refitted in each fold", flush=True)
+        scores = fold_scores(pipelines, X, y, scorers(metrics, n_classes, positive), c.folds, c.repeats,
+                             params.seed, c.n_jobs, progress=lambda line: print(f"compare_models: {line}", flush=True))
     table = summarize(scores, metrics, c.sort_by)
     order = table["model"].tolist()
     winner = order[0]

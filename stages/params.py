@@ -241,9 +241,17 @@ def validate_params(raw: Any, source: str = "params.yaml") -> Params:
         raise PipelineError(f"{source}: " + "; ".join(problems)) from None
 
 
+MOVED = {  # keys of earlier versions: say where they went rather than guess a near name
+    "evaluate": "`evaluate.positive_class` is now `data.positive_class` (compare_models and tune score it too); "
+                "move it there",
+}
+
+
 def _describe(err: dict) -> str:
     keys, model = _field_path(err["loc"])
     key = ".".join(keys)
+    if err["type"] == "extra_forbidden" and key in MOVED:
+        return f"unknown key `{key}`: {MOVED[key]}"
     if err["type"] == "extra_forbidden":
         fields = list(model.model_fields)
         close = difflib.get_close_matches(keys[-1], fields, n=1, cutoff=0.5)

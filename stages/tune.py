@@ -5,6 +5,7 @@ chosen Pipeline on the whole training split and save it as one estimator that pr
 
 from __future__ import annotations
 
+import tempfile
 import time
 
 from sklearn.base import clone
@@ -31,7 +32,8 @@ def main() -> None:
 
     estimator = make_estimator(model, params.seed, "tune.model")
     preprocessor = read_object(paths.PREPROCESSOR)
-    pipeline = build_pipeline(preprocessor, selector_from(selected, params.seed, positive), estimator)
+    cache = tempfile.TemporaryDirectory(prefix="tune-")  # candidates share each fold's preprocessing and selection
+    pipeline = build_pipeline(preprocessor, selector_from(selected, params.seed, positive), estimator, cache.name)
     space = search_space(t.spaces, model, estimator, t.search)
     ks = k_space(t.k, selected["method"]["name"], len(preprocessor.get_feature_names_out()), t.search)
     if ks is not None:
@@ -67,8 +69,9 @@ def main() -> None:
 
     # refit on the whole training split; the test split stays unread until evaluate
     classes = labels["classes"]
-    saved = NamedClassifier(tuned if tuned_wins else pipeline, classes, X.columns.tolist())
-    saved.fit(X, [classes[code] for code in y])
+    chosen = (tuned if tuned_wins else pipeline).set_params(memory=None)
+    saved = NamedClassifier(chosen, classes, X.columns.tolist()).fit(X, [classes[code] for code in y])
+    cache.cleanup()
 
     write_object(paths.MODEL, saved)
     write_json(paths.BEST_PARAMS, {"model": model, "search": t.search, "best_params": best_params,

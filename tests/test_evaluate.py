@@ -1,9 +1,15 @@
 """Stage evaluate: held-out metrics around the positive class, per-class values, curves and figures."""
 
+import json
+import os
+import subprocess
+import sys
+
 import numpy as np
+import pandas as pd
 import pytest
 
-from conftest import project_of, run_fails, run_stages
+from conftest import REPO, project_of, run_fails, run_stages
 from stages import compare_models, evaluate, ingest, paths, preprocess, select_features, tune
 from stages.core.evaluation import held_out_metrics
 from stages.io import read_json, read_table
@@ -43,9 +49,9 @@ def test_stage_on_a_user_csv_defaults_to_the_rarer_class(patients_csv):
 
 def test_positive_class_param_switches_the_view(patients_csv):
     workdir = project_of(patients_csv)
-    run_stages(workdir, *PIPELINE, evaluate, evaluate__positive_class="neg")
+    run_stages(workdir, *PIPELINE, evaluate, data__positive_class="neg")
     neg = read_json(paths.EVALUATE_METRICS)
-    run_stages(workdir, evaluate, evaluate__positive_class="pos")
+    run_stages(workdir, preprocess, evaluate, data__positive_class="pos")  # the same model, another view
     pos = read_json(paths.EVALUATE_METRICS)
     assert neg["recall"] == pytest.approx(pos["specificity"]) and neg["specificity"] == pytest.approx(pos["recall"])
 
@@ -60,6 +66,55 @@ def test_multiclass_reports_macro_averages_and_every_class(workdir):
 
 
 def test_unknown_positive_class(patients_csv, capsys):
-    run_stages(project_of(patients_csv), *PIPELINE, evaluate__positive_class="maybe")
-    msg = run_fails(evaluate, capsys)
-    assert "evaluate.positive_class = 'maybe' is not a class; choose one of neg, pos" in msg
+    run_stages(project_of(patients_csv), ingest, data__positive_class="maybe")
+    msg = run_fails(preprocess, capsys)
+    assert "data.positive_class = 'maybe' is not a class; choose one of neg, pos (or null: the rarer class)" in msg
+    assert not paths.LABELS.exists()
+
+
+def test_positive_class_on_multiclass_data(workdir, capsys):
+    run_stages(workdir, ingest, data__dataset="iris", data__positive_class="setosa")
+    msg = run_fails(preprocess, capsys)
+    assert "data.positive_class = 'setosa' needs two classes, but 3 are here" in msg
+
+
+def messy_csv(n: int = 1200, seed: int = 0) -> pd.DataFrame:
+    """What broke compare_models before: a 1,000-value text column, dates, and a numeric column with `?`."""
+    rng = np.random.default_rng(seed)
+    codes = np.concatenate([np.arange(1000), rng.integers(0, 1000, n - 1000)])
+    glucose = rng.normal(120, 30, n).round(0)
+    frame = pd.DataFrame({
+        "code": [f"id{c:05d}" for c in rng.permutation(codes)],
+        "visit": pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 1100, n), unit="D"),
+        "glucose": glucose.astype(object),
+        "age": rng.integers(21, 80, n),
+        "outcome": np.where(glucose + rng.normal(0, 15, n) > 135, "pos", "neg"),
+    })
+    frame.loc[rng.choice(n, 40, replace=False), "glucose"] = "?"
+    return frame
+
+
+def test_high_cardinality_csv_runs_every_stage_and_the_saved_model_works_in_a_fresh_process(workdir):
+    messy_csv().to_csv(workdir / "data/raw/tables/messy.csv", index=False)
+    run_stages(workdir, *PIPELINE, evaluate, data__csv="data/raw/tables/messy.csv", data__target="outcome",
+               preprocess__max_categories=20)
+    assert read_json(paths.PROFILE)["missing"]["glucose"] == 40  # `?` read as missing: a numeric column
+    assert read_json(paths.LABELS)["numeric"] == ["glucose", "age"]
+    accuracy = read_json(paths.EVALUATE_METRICS)["accuracy"]
+    assert accuracy > 0.7
+    # what the README shows: three lines, raw rows in, class names out
+    script = (
+        "import json, joblib, pandas as pd\n"
+        f"model = joblib.load({str(paths.MODEL)!r})\n"
+        f"rows = pd.read_csv({str(paths.TEST)!r})\n"
+        "predicted = model.predict(rows)\n"
+        "truth = rows['outcome'].map({0: 'neg', 1: 'pos'})  # the split stores codes\n"
+        "print(json.dumps([type(model).__name__, sorted(set(predicted.tolist())), (predicted == truth).mean(),\n"
+        "                  list(model.predict_proba(rows.head()).columns)]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=workdir,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 0, done.stderr
+    name, classes, fresh_accuracy, columns = json.loads(done.stdout)
+    assert (name, classes, columns) == ("NamedClassifier", ["neg", "pos"], ["neg", "pos"])
+    assert fresh_accuracy == pytest.approx(accuracy)

@@ -123,3 +123,10 @@ def test_tune_k_takes_a_list_of_counts_or_a_range():
     raw = repo_params()
     raw["tune"]["k"] = {"low": 2, "high": 10}
     assert validate_params(raw).tune.k.high == 10
+
+
+def test_a_moved_key_says_where_it_went():
+    raw = repo_params()
+    raw["evaluate"] = {"positive_class": "benign"}
+    message = str(pytest.raises(PipelineError, validate_params, raw).value)
+    assert "unknown key `evaluate`: `evaluate.positive_class` is now `data.positive_class`" in message

@@ -53,7 +53,7 @@ def test_repro_from_scratch_reproduces_the_committed_results(project):
     for stage in ("select_features", "compare_models", "tune"):
         assert f"Running stage '{stage}'" in out
     # evaluate's inputs came out byte-identical and all its outputs are committed: nothing to do
-    assert "Stage 'evaluate' didn't change" in out or "Running stage 'evaluate'" in out
+    assert "Stage 'evaluate' didn't change" in out and "Running stage 'evaluate'" not in out
     # same code + params => byte-identical outputs, so dvc.lock and the metrics stay as committed
     checked = sh(sys.executable, "tools/check_reproduced.py", check=False)
     assert checked.returncode == 0, checked.stderr
@@ -78,7 +78,7 @@ def test_pull_request_report_shows_the_param_change_and_metric_deltas(project):
     sh("git", "commit", "-qam", "evaluate benign as the positive class")
     sh(sys.executable, "tools/report.py", "--base", "main")
     report = (root / "build/report/report.md").read_text()
-    assert "| params.yaml | evaluate.positive_class | -      | benign      |" in report
+    assert re.search(r"\| params.yaml \| data.positive_class +\| - +\| benign +\|", report), report
     # benign's recall is malignant's specificity: the deltas are exact
     recall = re.search(r"\| reports/evaluate/metrics.json \| recall +\| ([\d.]+) +\| ([\d.]+) +\| ([-\d.]+)", report)
     assert recall and float(recall[1]) < float(recall[2]) and float(recall[3]) > 0, report
@@ -217,12 +217,15 @@ def test_plots_show_renders_the_evaluation_and_comparison_data(project):
 def test_user_csv_tracked_by_dvc_reruns_when_its_content_changes(project):
     root, sh = project
     sh("git", "checkout", "-q", "--", ".")
-    csv = root / "data/raw/patients.csv"
+    csv = root / "data/raw/tables/patients.csv"
     patients().to_csv(csv, index=False)
-    sh("dvc", "add", "data/raw/patients.csv")
-    assert (root / "data/raw/patients.csv.dvc").is_file()
+    sh("dvc", "add", "data/raw/tables/patients.csv")
+    assert (root / "data/raw/tables/patients.csv.dvc").is_file()
+    # a new table re-runs the tabular branch only: the Keras stages do not depend on data/raw/tables
+    status = sh("dvc", "status").stdout
+    assert "ingest:" in status and "ingest_images" not in status and "train_cnn" not in status, status
     params = yaml.safe_load((root / "params.yaml").read_text())
-    params["data"].update(csv="data/raw/patients.csv", target="outcome")
+    params["data"].update(csv="data/raw/tables/patients.csv", target="outcome")
     params["compare"].update(repeats=1, folds=5)  # this test is about re-running, not about the scores
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
@@ -247,5 +250,22 @@ def test_bad_params_stop_dvc_repro_with_one_line(project):
     assert done.returncode != 0
     # whichever stage DVC reaches first rejects the whole file, on one line, before DVC's summary
     first_line = done.stderr.splitlines()[0]
-    assert re.fullmatch(r"error: (ingest|preprocess): params.yaml: `data.test_size` = 'big': .*number.*", first_line)
+    assert re.fullmatch(r"error: (check_params|ingest|preprocess): params.yaml: `data.test_size` = 'big': .*number.*",
+                        first_line)
     assert "Traceback" not in done.stderr
+
+
+def test_a_misspelt_key_stops_a_plain_repro_even_when_nothing_else_changed(project):
+    root, sh = project
+    sh("git", "checkout", "-q", "--", ".")
+    sh("git", "clean", "-fdq", "data/raw")  # the CSV an earlier test added
+    sh("dvc", "checkout", "--force")  # the committed results, not the last experiment's
+    assert "Data and pipelines are up to date" in sh("dvc", "status").stdout
+    params = (root / "params.yaml").read_text()
+    (root / "params.yaml").write_text(params.replace("  dataset: breast_cancer", "  dataset: breast_cancer\n  datset: iris"))
+    done = sh("dvc", "repro", check=False)
+    (root / "params.yaml").write_text(params)
+    assert done.returncode != 0
+    assert done.stderr.splitlines()[0] == (
+        "error: check_params: params.yaml: unknown key `data.datset`; did you mean `data.dataset`?")
+    assert "Running stage 'ingest'" not in done.stdout

@@ -1,9 +1,12 @@
 """Stage tune: grid, random and halving search over the whole Pipeline, the untuned baseline, and
 the saved model that predicts from raw rows."""
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy import stats
+from sklearn.base import BaseEstimator
 
 from conftest import patients, project_of, run_fails, run_stages
 from stages import compare_models, ingest, paths, preprocess, select_features, tune
@@ -27,11 +30,18 @@ def test_grid_search_saves_a_pipeline_that_predicts_raw_rows(compared):
     assert sorted(results["n_neighbors"]) == [1, 5, 9] and metrics["n_candidates"] == 3
     assert best["model"] == "knn" and set(best["best_params"]) == {"n_neighbors", "weights"}
     assert metrics["improvement"] == pytest.approx(metrics["best_cv_score"] - metrics["untuned_cv_score"])
-    bundle = read_object(paths.MODEL)
-    raw = patients(10, seed=5).drop(columns="outcome")  # gaps and text columns, as in the CSV
-    assert set(bundle["pipeline"].predict(raw[bundle["features"]])) <= {0, 1}
+    model = read_object(paths.MODEL)
+    raw = patients(10, seed=5)  # gaps and text columns, as in the CSV; the extra outcome column is ignored
+    assert isinstance(model, BaseEstimator) and model.classes_.tolist() == ["neg", "pos"]
+    assert set(model.predict(raw)) <= {"neg", "pos"}
+    proba = model.predict_proba(raw)
+    assert list(proba.columns) == ["neg", "pos"] and proba.index.equals(raw.index)
+    assert np.allclose(proba.sum(axis=1), 1)
+    assert (proba.idxmax(axis=1) == model.predict(raw)).all()
     expected = best["best_params"]["n_neighbors"] if metrics["tuned_model_kept"] else 5
-    assert bundle["pipeline"].named_steps["model"].n_neighbors == expected
+    assert model.pipeline_.named_steps["model"].n_neighbors == expected
+    with pytest.raises(ValueError, match=r"lack the feature column\(s\) \['bmi'\]"):
+        model.predict(raw.drop(columns="bmi"))
 
 
 def test_model_best_tunes_the_compare_winner(compared):
@@ -63,6 +73,26 @@ def test_halving_search_runs_rounds(compared):
     assert results.groupby("iter")["n_resources"].first().is_monotonic_increasing
 
 
+def test_k_joins_the_search_and_each_candidate_refits_its_selection(compared):
+    run_stages(compared, tune, tune__model="logistic_regression", tune__k=[2, 5, 8],
+               tune__spaces__logistic_regression={"C": [0.1, 1.0]})
+    results = read_table(paths.CV_RESULTS)
+    best = read_json(paths.BEST_PARAMS)
+    assert sorted(set(results["k"])) == [2, 5, 8] and len(results) == 6
+    assert "k" in best["best_params"]
+    model = read_object(paths.MODEL)
+    kept_k = best["best_params"]["k"] if read_json(paths.TUNE_METRICS)["tuned_model_kept"] else read_json(
+        paths.SELECTED)["k"]
+    assert len(model.pipeline_.named_steps["select"].features_) == kept_k == len(best["features"])
+
+
+def test_k_range_is_rejected_for_grid_search_and_when_nothing_is_selected(compared, capsys):
+    run_stages(compared, tune__k={"low": 2, "high": 6})
+    assert "tune.k is a range, but grid search needs a list of values" in run_fails(tune, capsys)
+    run_stages(compared, tune__k=[2, 50])
+    assert "tune.k = [2, 50]: [50] exceed the 8 features after encoding; use values in 1..8" in run_fails(tune, capsys)
+
+
 def test_log_uniform_integers_spread_over_decades():
     draws = LogUniformInt(10, 1000).rvs(size=4000, random_state=0)
     assert draws.dtype.kind == "i" and draws.min() >= 10 and draws.max() <= 1000
@@ -77,6 +107,24 @@ def test_unknown_space_key_names_the_model_parameters(compared, capsys):
     run_stages(compared, tune__model="svm", tune__spaces__svm={"gama": [0.1]})
     msg = run_fails(tune, capsys)
     assert "tune.spaces.svm.gama: svm has no parameter 'gama'; did you mean gamma? its parameters: C," in msg
+
+
+@pytest.mark.parametrize(("model", "space", "expected"), [
+    ("logistic_regression", {"C": [-1, 1]}, "tune.spaces.logistic_regression.C: -1 is not a valid value for "
+                                            "logistic_regression (The 'C' parameter of LogisticRegression must be"),
+    ("knn", {"n_neighbors": [0, 3]}, "tune.spaces.knn.n_neighbors: 0 is not a valid value for knn (The "
+                                     "'n_neighbors' parameter of KNeighborsClassifier must be an int in the range"),
+    ("svm", {"C": [1.0], "kernel": ["rbf", "rbff"]}, "tune.spaces.svm.kernel: 'rbff' is not a valid value for svm"),
+    ("knn", {"n_neighbors": {"low": 0, "high": 9}}, "tune.spaces.knn.n_neighbors: 0 is not a valid value for knn"),
+])
+def test_invalid_values_are_one_line_before_any_fit(compared, capsys, model, space, expected):
+    search = "random" if isinstance(next(iter(space.values())), dict) else "grid"
+    run_stages(compared, tune__model=model, tune__search=search, **{f"tune__spaces__{model}": space})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no FitFailedWarning: nothing is fitted
+        msg = run_fails(tune, capsys)
+    assert expected in msg and msg.endswith("fix or drop it")
+    assert not paths.MODEL.exists()
 
 
 def test_n_iter_must_be_positive(compared, capsys):

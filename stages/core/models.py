@@ -58,14 +58,19 @@ def tunable(estimator) -> tuple[str, dict]:
     return "model__", estimator.get_params(deep=False)
 
 
-def build_pipeline(preprocessor, selector, estimator) -> Pipeline:
+def build_pipeline(preprocessor, selector, estimator, memory=None) -> Pipeline:
     """Raw rows in, predictions out. Every step is an unfitted clone: cross-validation refits the
-    preprocessing *and* the selection on each fold's training rows, so no held-out row shapes either."""
+    preprocessing *and* the selection on each fold's training rows, so no held-out row shapes either.
+
+    `memory` (a joblib cache folder) lets pipelines that differ only in the model share each fold's fitted
+    preprocessing and selection: compare_models' models, tune's candidates. Results are the same with or
+    without; a saved model gets none (it would point at a deleted folder).
+    """
     return Pipeline([
         ("preprocess", clone(preprocessor)),
         ("select", clone(selector)),
         ("model", estimator),
-    ])
+    ], memory=memory)
 
 
 class NamedClassifier(ClassifierMixin, BaseEstimator):

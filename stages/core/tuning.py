@@ -73,8 +73,8 @@ def search_space(spaces: dict, model: str, estimator, search: str) -> dict:
             raise PipelineError(f"{key}.{name} is a range, but grid search needs a list of values; "
                                 "give a list, or set tune.search to random or halving")
         else:
-            check_values(estimator, name, [values.low, values.high], f"{key}.{name}", model)
             space[prefix + name] = distribution(values, f"{key}.{name}")
+            check_values(estimator, name, [values.low, values.high], f"{key}.{name}", model)
     return space
 
 
