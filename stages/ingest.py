@@ -13,7 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from stages import paths
-from stages.core.datasets import check_header, check_table, drop_columns, load_builtin, numbers_as_text, profile, tidy_csv
+from stages.core.datasets import (
+    check_header, check_table, drop_columns, load_builtin, numbers_as_text, profile, tidy_csv,
+)
 from stages.core.errors import PipelineError
 from stages.core.plots import profile_figure
 from stages.io import write_bytes, write_json, write_table

@@ -125,7 +125,8 @@ class TuneParams(Section):
     scoring: str
     n_jobs: NJobs
     max_candidates: Annotated[int, Field(ge=1)]  # refuse searches larger than this
-    k: Annotated[list[Positive], AfterValidator(_not_empty)] | Distribution | None  # features kept; null: select_features' k
+    # features kept, searched with the model; null: select_features' k
+    k: Annotated[list[Positive], AfterValidator(_not_empty)] | Distribution | None
     spaces: dict[ModelName, dict[str, list[Any] | Distribution]]
 
 

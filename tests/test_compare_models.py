@@ -89,7 +89,8 @@ def test_every_fold_refits_the_preprocessing_and_the_selection_on_its_training_r
     pipeline = build_pipeline(ScalerSpy().set_output(transform="pandas"),
                               SelectSpy(Method("chi2", None), k=2), make_estimator("knn", 0))
     scores = fold_scores({"knn": pipeline}, X, y, {"accuracy": "accuracy"}, folds=4, repeats=2, seed=7, n_jobs=1)
-    expected = [sorted(train) for train, _ in RepeatedStratifiedKFold(n_splits=4, n_repeats=2, random_state=7).split(X, y)]
+    folds = RepeatedStratifiedKFold(n_splits=4, n_repeats=2, random_state=7)
+    expected = [sorted(train) for train, _ in folds.split(X, y)]
     assert len(scores) == 8
     assert ScalerSpy.fits == expected and SelectSpy.fits == expected  # never all 40 rows, never a held-out row
 

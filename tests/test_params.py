@@ -50,9 +50,8 @@ def test_misspelt_section_suggests_the_closest():
 
 
 def test_unknown_key_with_no_near_match_lists_the_valid_ones():
-    assert "unknown key `data.colour`; valid keys in `data`: dataset, csv, target, positive_class, sep, na_values, drop, test_size" in problem(
-        data__colour="red"
-    )
+    valid = "dataset, csv, target, positive_class, sep, na_values, drop, test_size"
+    assert f"unknown key `data.colour`; valid keys in `data`: {valid}" in problem(data__colour="red")
 
 
 def test_wrong_type_names_key_and_value():
@@ -105,7 +104,8 @@ def test_stage_reports_params_error_on_one_line(workdir, capsys):
 @pytest.mark.parametrize("key", ["compare__n_jobs", "tune__n_jobs", "features__sfs__n_jobs"])
 def test_zero_processes_is_rejected_before_any_work(key):
     message = problem(**{key: 0})
-    assert f"`{key.replace('__', '.')}` = 0: 0 processes cannot run anything; use a count >= 1, or -1 for all cores" in message
+    dotted = key.replace("__", ".")
+    assert f"`{dotted}` = 0: 0 processes cannot run anything; use a count >= 1, or -1 for all cores" in message
 
 
 def test_all_cores_is_allowed():

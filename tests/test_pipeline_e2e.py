@@ -262,7 +262,8 @@ def test_a_misspelt_key_stops_a_plain_repro_even_when_nothing_else_changed(proje
     sh("dvc", "checkout", "--force")  # the committed results, not the last experiment's
     assert "Data and pipelines are up to date" in sh("dvc", "status").stdout
     params = (root / "params.yaml").read_text()
-    (root / "params.yaml").write_text(params.replace("  dataset: breast_cancer", "  dataset: breast_cancer\n  datset: iris"))
+    misspelt = params.replace("  dataset: breast_cancer", "  dataset: breast_cancer\n  datset: iris")
+    (root / "params.yaml").write_text(misspelt)
     done = sh("dvc", "repro", check=False)
     (root / "params.yaml").write_text(params)
     assert done.returncode != 0
