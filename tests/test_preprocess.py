@@ -13,7 +13,7 @@ from sklearn.pipeline import make_pipeline
 from conftest import patients, run_fails, run_ok, set_params
 from stages import ingest, paths, preprocess
 from stages.core.errors import PipelineError
-from stages.core.preprocessing import build_preprocessor, feature_types, split
+from stages.core.preprocessing import build_preprocessor, feature_types, positive_class, split
 from stages.io import read_object
 
 
@@ -50,6 +50,18 @@ def test_test_size_too_large_for_a_class():
 def test_class_too_rare_to_split():
     with pytest.raises(PipelineError, match=r"class 'b' of 'y' has 3 row\(s\); every class needs at least 4"):
         split(toy((30, 3)), "y", 0.5, seed=0)
+
+
+def test_integer_classes_are_named_as_plain_numbers():
+    frame = pd.DataFrame({"x": np.arange(33.0), "y": np.repeat([1, 2], [30, 3])})  # BUPA-style labels 1/2
+    with pytest.raises(PipelineError) as exc:
+        split(frame, "y", 0.5, seed=0)
+    assert "class 2 of 'y' has 3 row(s)" in str(exc.value) and "np." not in str(exc.value)
+
+
+@pytest.mark.parametrize(("wanted", "expected"), [(None, "b"), ("a", "a"), ("b", "b")])
+def test_positive_class_defaults_to_the_rarer_one(wanted, expected):
+    assert positive_class(wanted, toy((30, 20))["y"]) == expected
 
 
 def test_feature_types_one_hot_text_and_booleans():
@@ -96,7 +108,8 @@ def test_stage_outputs_for_default_params(workdir):
     train, test = pd.read_csv(paths.TRAIN), pd.read_csv(paths.TEST)
     assert (len(train), len(test)) == (455, 114)
     labels = json.loads(paths.LABELS.read_text())
-    assert labels["classes"] == ["benign", "malignant"]  # malignant = 1, the positive class
+    assert labels["classes"] == ["benign", "malignant"]
+    assert labels["positive"] == "malignant"  # the rarer training class: what binary scores are about
     assert set(train["target"]) == {0, 1}
     metrics = json.loads(paths.PREPROCESS_METRICS.read_text())
     assert metrics == {
@@ -131,7 +144,7 @@ def test_preprocessing_is_fitted_on_training_rows_only(workdir, patients_csv):
     assert [list(c) for c in categorical["encode"].categories_] == seen
 
     labels = json.loads(paths.LABELS.read_text())
-    assert labels == {"target": "outcome", "classes": ["neg", "pos"], "numeric": ["age", "bmi"],
+    assert labels == {"target": "outcome", "classes": ["neg", "pos"], "positive": "pos", "numeric": ["age", "bmi"],
                       "categorical": ["smoker", "region"]}
     assert set(train["outcome"]) == {0, 1}
 
