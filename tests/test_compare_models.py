@@ -103,7 +103,7 @@ def test_compare_on_pure_noise_stays_near_chance(workdir):
     frame["label"] = rng.permutation(np.repeat(["a", "b"], 25))
     frame.to_csv(workdir / "data/raw/tables/noise.csv", index=False)
     run_stages(workdir, *UPSTREAM, compare_models, data__csv="data/raw/tables/noise.csv", data__target="label",
-               data__test_size=0.2, features__k=10, compare__folds=5, compare__repeats=2)
+               data__test_size=0.2, features__k=10, compare__folds=5, compare__repeats=2, compare__n_jobs=2)
     means = read_json(paths.COMPARE_METRICS)["cv_accuracy"]
     assert len(means) == 3
     assert all(abs(m - 0.5) < 0.1 for m in means.values()), means
