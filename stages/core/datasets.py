@@ -120,6 +120,9 @@ def check_identifiers(features: pd.DataFrame, source: str) -> None:
                                 f"[{column}]")
 
 
+MAX_INTEGER_CLASSES = 20  # more distinct whole numbers than this (and than 5% of rows): a quantity, not classes
+
+
 def check_target(y: pd.Series, target: str, source: str) -> None:
     """This pipeline classifies: a measured quantity as the target would give one class per value."""
     known = y.dropna()
@@ -137,9 +140,6 @@ def check_target(y: pd.Series, target: str, source: str) -> None:
             f"{source}: target {target!r} has {distinct} distinct whole numbers (e.g. {plain(known.iloc[0])}): it "
             "looks like a regression target; this pipeline classifies: use a column of class labels"
         )
-
-
-MAX_INTEGER_CLASSES = 20  # more distinct whole numbers than this (and than 5% of rows): a quantity, not classes
 
 
 def numbers_as_text(frame: pd.DataFrame) -> list[str]:
