@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from sklearn.preprocessing import StandardScaler
 
 from stages.runner import run_stage
 
@@ -99,3 +100,14 @@ def run_stages(workdir: Path, *modules, **overrides) -> None:
     set_params(workdir, **{**FAST, **overrides})
     for module in modules:
         run_ok(module)
+
+
+class ScalerSpy(StandardScaler):
+    """A scaler that logs the rows of every fit; clone() keeps the class, so each CV fold's copy logs too
+    (run in-process: n_jobs=1). Clear `fits` before use."""
+
+    fits: list = []
+
+    def fit(self, X, y=None, **kwargs):
+        ScalerSpy.fits.append(sorted(X.index))
+        return super().fit(X, y, **kwargs)

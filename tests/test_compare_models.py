@@ -7,9 +7,8 @@ from scipy import stats
 from sklearn.base import clone
 from sklearn.metrics import recall_score
 from sklearn.model_selection import RepeatedStratifiedKFold
-from sklearn.preprocessing import StandardScaler
 
-from conftest import project_of, run_fails, run_stages
+from conftest import ScalerSpy, project_of, run_fails, run_stages
 from stages import compare_models, ingest, paths, preprocess, select_features
 from stages.core.comparison import corrected_ttest, fold_scores, summarize
 from stages.core.models import build_pipeline, make_estimator
@@ -60,16 +59,6 @@ def test_corrected_ttest_is_more_cautious_than_the_naive_paired_test():
     corrected = corrected_ttest(a, b, folds=10)
     assert naive < 0.001 < corrected < 1
     assert corrected_ttest(a, a, folds=10) == 1.0
-
-
-class ScalerSpy(StandardScaler):
-    """Logs the rows of every fit; clone() keeps the class, so each fold's copy logs too (n_jobs=1)."""
-
-    fits: list = []
-
-    def fit(self, X, y=None, **kwargs):
-        ScalerSpy.fits.append(sorted(X.index))
-        return super().fit(X, y, **kwargs)
 
 
 class SelectSpy(SelectFeatures):

@@ -9,7 +9,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 
-from conftest import project_of, run_fails, run_ok, set_params
+from conftest import ScalerSpy, project_of, run_fails, run_ok, set_params
 from stages import ingest, paths, preprocess, select_features
 from stages.core.selection import Method, SelectFeatures, chi2_minmax, choose_k, score_curve, selection_path
 from stages.io import read_json, read_table
@@ -128,24 +128,14 @@ def test_curve_on_pure_noise_stays_near_chance_for_rfe_and_sfs(method, columns):
     assert curve["cv_score"].max() < 0.65  # no subset size looks better than chance
 
 
-class FitSpy(StandardScaler):
-    """A scaler that logs the rows of every fit; clone() keeps the class, so every fold's copy logs too."""
-
-    fits: list = []
-
-    def fit(self, X, y=None, **kwargs):
-        FitSpy.fits.append(sorted(X.index))
-        return super().fit(X, y, **kwargs)
-
-
 def test_curve_fits_the_preprocessing_on_each_folds_training_rows_only():
     X, y = signal_and_noise()
-    FitSpy.fits.clear()
-    score_curve(Method("chi2", LogisticRegression()), FitSpy().set_output(transform="pandas"), X, y, folds=5,
+    ScalerSpy.fits.clear()
+    score_curve(Method("chi2", LogisticRegression()), ScalerSpy().set_output(transform="pandas"), X, y, folds=5,
                 scoring="accuracy", seed=3)
     expected = [sorted(train) for train, _ in StratifiedKFold(5, shuffle=True, random_state=3).split(X, y)]
-    assert FitSpy.fits == expected
-    assert all(len(rows) == len(X) * 4 // 5 for rows in FitSpy.fits)  # never all rows
+    assert ScalerSpy.fits == expected
+    assert all(len(rows) == len(X) * 4 // 5 for rows in ScalerSpy.fits)  # never all rows
 
 
 # --- the stage ---------------------------------------------------------------------------------
