@@ -10,7 +10,7 @@ noise that scores far above chance (tests/test_select_features.py shows both).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Callable
 
 import numpy as np
@@ -81,11 +81,7 @@ def selection_path(method: Method, X: pd.DataFrame, y, sizes: set[int] = frozens
             support = RFE(method.estimator, n_features_to_select=k, step=method.rfe_step).fit(X, y).support_
             path[k] = [n for n in order if support[names.index(n)]]
         return path, table
-    sfs = SequentialFeatureSelector(
-        method.estimator, k_features=(1, len(names)), forward=method.sfs_forward, floating=method.sfs_floating,
-        scoring=scorer_for(method.sfs_scoring, method.positive), n_jobs=method.sfs_n_jobs,
-        cv=StratifiedKFold(method.sfs_cv, shuffle=True, random_state=method.seed),
-    ).fit(X, y)
+    sfs = _sfs(method, (1, len(names))).fit(X, y)
     subsets = {k: list(s["feature_names"]) for k, s in sfs.subsets_.items()}
     # order of entry: the size of the smallest subset on the search path that holds the feature
     table["sfs_order"] = [min(k for k, s in subsets.items() if n in s) for n in names]
@@ -178,24 +174,30 @@ def _select_k(method: Method, X: pd.DataFrame, y, k: int) -> list[str]:
     if method.name == "rfe":
         support = RFE(clone(method.estimator), n_features_to_select=k, step=method.rfe_step).fit(X, y).support_
         return [n for n, kept in zip(names, support, strict=True) if kept]
-    sfs = SequentialFeatureSelector(
-        clone(method.estimator), k_features=k, forward=method.sfs_forward, floating=method.sfs_floating,
+    return list(_sfs(method, k).fit(X, y).k_feature_names_)
+
+
+def _sfs(method: Method, k_features) -> SequentialFeatureSelector:
+    """mlxtend's selector as the method says; k_features: a size, or (1, n) for the whole path."""
+    return SequentialFeatureSelector(
+        clone(method.estimator), k_features=k_features, forward=method.sfs_forward, floating=method.sfs_floating,
         scoring=scorer_for(method.sfs_scoring, method.positive), n_jobs=method.sfs_n_jobs,
         cv=StratifiedKFold(method.sfs_cv, shuffle=True, random_state=method.seed),
-    ).fit(X, y)
-    return list(sfs.k_feature_names_)
+    )
+
+
+_NOT_IN_SPEC = ("estimator", "seed", "positive")  # an object, and what the reading stage knows itself
 
 
 def method_spec(method: Method, estimator_name: str) -> dict:
     """The method as plain values (selected.json), so compare_models and tune rebuild the same step."""
-    return {"name": method.name, "estimator": estimator_name, "rfe_step": method.rfe_step,
-            "sfs_forward": method.sfs_forward, "sfs_floating": method.sfs_floating, "sfs_cv": method.sfs_cv,
-            "sfs_scoring": method.sfs_scoring, "sfs_n_jobs": method.sfs_n_jobs}
+    plain = {f.name: getattr(method, f.name) for f in fields(method) if f.name not in _NOT_IN_SPEC}
+    return {**plain, "estimator": estimator_name}
 
 
 def selector_from(selected: dict, seed: int, positive: int | None) -> SelectFeatures:
     """select_features' choice (selected.json) as an unfitted Pipeline step."""
     spec = selected["method"]
-    method = Method(**{k: v for k, v in spec.items() if k != "estimator"},
+    method = Method(**{k: v for k, v in spec.items() if k not in _NOT_IN_SPEC},
                     estimator=make_estimator(spec["estimator"], seed), seed=seed, positive=positive)
     return SelectFeatures(method, selected["k"])

@@ -9,6 +9,8 @@ import math
 import numpy as np
 import pandas as pd
 from scipy import stats
+from sklearn.base import clone
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401  (registers the Halving*SearchCV)
 from sklearn.model_selection import (
     GridSearchCV,
@@ -16,9 +18,6 @@ from sklearn.model_selection import (
     HalvingRandomSearchCV,
     RandomizedSearchCV,
 )
-
-from sklearn.base import clone
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.utils._param_validation import InvalidParameterError
 
 from stages.core.errors import PipelineError, plain
