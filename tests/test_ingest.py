@@ -234,6 +234,15 @@ def test_trailing_commas_are_dropped_with_a_note(workdir, patients_csv, capsys):
     assert "dropped 1 unnamed, entirely empty column(s) (trailing delimiters)" in capsys.readouterr().out
 
 
+def test_saved_index_and_trailing_delimiters_together(workdir, patients_csv, capsys):
+    lines = patients().to_csv(sep=";").splitlines()  # header starts with an empty name, and each line ends with ;
+    patients_csv.write_text("\n".join(line + ";" for line in lines) + "\n")
+    run_ok(ingest)
+    assert list(pd.read_csv(paths.DATASET).columns) == ["age", "bmi", "smoker", "region", "outcome"]
+    out = capsys.readouterr().out
+    assert "saved row index" in out and "trailing delimiters" in out
+
+
 def test_labels_with_surrounding_spaces_are_one_class(workdir, patients_csv, capsys):
     frame = patients()
     frame.loc[::3, "outcome"] = " " + frame.loc[::3, "outcome"]

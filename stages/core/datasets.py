@@ -30,8 +30,9 @@ def load_builtin(name: str, target: str) -> pd.DataFrame:
 
 
 def check_header(columns: list[str], source: str) -> None:
-    """pandas silently renames a repeated column to 'x.1', so repeats are caught on the raw header."""
-    repeated = sorted(name for name, n in Counter(columns).items() if n > 1)
+    """pandas silently renames a repeated column to 'x.1', so repeats are caught on the raw header. Empty names
+    (a saved index, trailing delimiters) are not repeats: pandas numbers them and tidy_csv handles them."""
+    repeated = sorted(name for name, n in Counter(c for c in columns if c.strip()).items() if n > 1)
     if repeated:
         raise PipelineError(f"{source}: duplicate column names {repeated}; rename or drop the repeats")
 
