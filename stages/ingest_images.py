@@ -1,22 +1,31 @@
 """Stage ingest_images: a folder of images (or the built-in digits, exported as PNG files so one loader
-serves both) -> a manifest with a seeded, stratified train/val/test split, and the prepared arrays
-(scikit-image: colour converted, resized to images.image_size, scaled to [0, 1])."""
+serves both) -> a manifest with its train/val/test split (the folder's own, or seeded and stratified), and per
+split the pixels as uint8 arrays on disk (`x.npy`, `y.npy`), decoded in parallel a chunk at a time so memory
+does not grow with the number of images. The networks rescale to [0, 1] themselves."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from skimage import io as skio
 
 from stages import paths
 from stages.core.errors import PipelineError
-from stages.core.images import digits_images, list_images, load_images, split_manifest
+from stages.core.images import class_order, digits_images, given_split, list_images, split_manifest
+from stages.core.pixels import read_images
 from stages.core.plots import image_samples_figure
-from stages.io import atomic_dir, write_arrays, write_bytes, write_json, write_table
+from stages.io import atomic_dir, rows_writer, write_array, write_bytes, write_json, write_table
 from stages.params import load_params
 from stages.runner import run_stage
+
+SPLITS = {"train": paths.IMAGES_TRAIN, "val": paths.IMAGES_VAL, "test": paths.IMAGES_TEST}
+SAMPLES_PER_CLASS = 6
+CHUNK = 256  # images decoded between writes
 
 
 def export_digits(folder: Path) -> None:
@@ -41,46 +50,101 @@ def source_folder(source: str) -> Path:
     return folder
 
 
+def listed(items: list[str], limit: int = 5) -> str:
+    return ", ".join(items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def warn(line: str) -> None:
+    print(f"warning: ingest_images: {line}", file=sys.stderr, flush=True)
+
+
+def decode_split(part: str, rows: pd.DataFrame, folder: Path, codes: np.ndarray, im, root: Path,
+                 samples: dict | None):
+    """Decode one split's files into folder/x.npy and y.npy; return the kept-row mask, range notes, and the
+    unreadable files (stopping at the first chunk that has any under images.strict)."""
+    n_jobs = os.cpu_count() if im.n_jobs == -1 else im.n_jobs
+    kept, notes, unreadable = [], [], []
+    files = rows["path"].tolist()
+    with rows_writer(folder / "x.npy", (im.image_size, im.image_size, im.channels)) as append:
+        done = 0
+        for pixels, outcomes in read_images(files, im.image_size, im.channels, im.resize, n_jobs, CHUNK):
+            append(pixels)
+            for j, outcome in enumerate(outcomes):
+                name = Path(files[done + j]).relative_to(root).as_posix()
+                kept.append(not isinstance(outcome, Exception))
+                if isinstance(outcome, Exception):
+                    unreadable.append(f"{name} ({outcome})")
+                elif outcome:
+                    notes.append(f"{name} ({outcome})")
+            if samples is not None:  # the first few of each class, for the samples picture
+                labels = rows["label"].iloc[done:done + len(outcomes)][np.array(kept[done:], dtype=bool)]
+                for image, label in zip(pixels, labels, strict=True):
+                    if len(group := samples.setdefault(label, [])) < SAMPLES_PER_CLASS:
+                        group.append(image)
+            done += len(outcomes)
+            if unreadable and im.strict:
+                raise PipelineError(f"{len(unreadable)} file(s) are not readable images: {listed(unreadable)}; "
+                                    "remove them, or set images.strict: false to skip them")
+            if done < len(files) or done > CHUNK:  # progress on the long splits
+                print(f"ingest_images: {part}: {done}/{len(files)} images decoded", flush=True)
+    mask = np.array(kept, dtype=bool)
+    write_array(folder / "y.npy", codes[mask].astype(np.int64))
+    return mask, notes, unreadable
+
+
 def main() -> None:
     params = load_params()
     im = params.images
-    strict = im.strict
-    manifest = list_images(source_folder(im.source), im.layout, "images.source")
-    images, kept, unreadable = load_images(manifest, im.image_size, im.channels)
-    if unreadable:
-        listed = ", ".join(unreadable[:5]) + (" ..." if len(unreadable) > 5 else "")
-        if strict:
-            raise PipelineError(f"{len(unreadable)} file(s) are not readable images: {listed}; remove them, "
-                                "or set images.strict: false to skip them")
-        print(f"warning: ingest_images: skipped {len(unreadable)} unreadable file(s): {listed}", file=sys.stderr)
-    manifest = manifest[kept].reset_index(drop=True)
-    manifest["split"] = split_manifest(manifest, im.val_size, im.test_size, params.seed)
-    classes = sorted(manifest["label"].unique(), key=lambda c: (len(c), c))  # 2 before 10
-    index = {name: i for i, name in enumerate(classes)}
-    codes = manifest["label"].map(index).to_numpy()
+    root = source_folder(im.source)
+    manifest, loose = list_images(root, im.layout, "images.source")
+    if loose:
+        line = (f"{len(loose)} image file(s) lie beside the class folders and belong to no class: "
+                f"{listed(loose)}")
+        if im.strict:
+            raise PipelineError(f"{line}; move them into a class folder, or set images.strict: false to skip them")
+        warn(f"skipped {line}")
+    if "split" in manifest:
+        split, line = given_split(manifest, im.val_size, im.test_size, params.seed)
+        print(f"ingest_images: {line}", flush=True)
+    else:
+        split = split_manifest(manifest, im.val_size, im.test_size, params.seed)
+    manifest["split"] = split
+    classes = class_order(manifest["label"])
+    codes = manifest["label"].map({name: i for i, name in enumerate(classes)}).to_numpy()
 
-    arrays = {}
-    for part in ("train", "val", "test"):
-        rows = (manifest["split"] == part).to_numpy()
-        arrays[part] = {"x": images[rows], "y": codes[rows].astype(np.int64)}
-    metrics = {
-        "n_images": len(manifest),
-        "n_unreadable": len(unreadable),
-        "n_classes": len(classes),
-        "split": {part: int((manifest["split"] == part).sum()) for part in ("train", "val", "test")},
-    }
-    train = manifest["split"] == "train"
-    figure = image_samples_figure(images[train.to_numpy()], manifest.loc[train, "label"].tolist(), classes)
-
-    write_table(paths.IMAGE_MANIFEST, manifest)
-    write_json(paths.IMAGE_LABELS, {"classes": classes, "image_size": im.image_size, "channels": im.channels})
-    write_arrays(paths.IMAGES_TRAIN, **arrays["train"])
-    write_arrays(paths.IMAGES_VAL, **arrays["val"])
-    write_arrays(paths.IMAGES_TEST, **arrays["test"])
-    write_json(paths.INGEST_IMAGES_METRICS, metrics)
-    write_bytes(paths.IMAGE_SAMPLES_PNG, figure)
+    keep = np.zeros(len(manifest), dtype=bool)
+    notes, unreadable, samples = [], [], {}
+    with contextlib.ExitStack() as stack:  # all three splits are replaced together, or none
+        for part, target in SPLITS.items():
+            folder = stack.enter_context(atomic_dir(target))
+            rows = (manifest["split"] == part).to_numpy()
+            mask, found, bad = decode_split(part, manifest[rows], folder, codes[rows], im, root,
+                                            samples if part == "train" else None)
+            keep[np.flatnonzero(rows)[mask]] = True
+            notes += found
+            unreadable += bad
+        if unreadable:
+            warn(f"skipped {len(unreadable)} unreadable file(s): {listed(unreadable)}")
+        if notes:
+            warn(f"{len(notes)} file(s) have an unusual value range, scaled as noted: {listed(notes, 3)}")
+        manifest = manifest[keep].reset_index(drop=True)
+        metrics = {
+            "n_images": len(manifest),
+            "n_unreadable": len(unreadable),
+            "n_loose": len(loose),
+            "n_rescaled": len(notes),
+            "n_classes": len(classes),
+            "split": {part: int((manifest["split"] == part).sum()) for part in SPLITS},
+        }
+        shown = [(image, label) for label in classes for image in samples.get(label, [])]
+        figure = image_samples_figure([i for i, _ in shown], [label for _, label in shown], classes)
+        write_table(paths.IMAGE_MANIFEST, manifest[["path", "label", "split"]])
+        write_json(paths.IMAGE_LABELS, {"classes": classes, "image_size": im.image_size, "channels": im.channels,
+                                        "resize": im.resize, "pixels": "uint8, 0-255"})
+        write_json(paths.INGEST_IMAGES_METRICS, metrics)
+        write_bytes(paths.IMAGE_SAMPLES_PNG, figure)
     print(f"ingest_images: {len(manifest)} images, {len(classes)} classes -> {metrics['split']} "
-          f"at {im.image_size}x{im.image_size}x{im.channels}, {paths.IMAGE_MANIFEST.parent}/")
+          f"at {im.image_size}x{im.image_size}x{im.channels} ({im.resize}), {paths.IMAGE_MANIFEST.parent}/")
 
 
 if __name__ == "__main__":

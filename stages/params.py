@@ -136,12 +136,14 @@ Dropout = Annotated[float, Field(ge=0, lt=1)]
 
 class ImagesParams(Section):
     source: str  # digits (built in), or a folder of images under data/raw/images/
-    layout: Literal["auto", "subfolders", "prefix"]
+    layout: Literal["auto", "subfolders", "presplit", "prefix"]
     image_size: Positive  # square side in pixels after resizing
     channels: Literal[1, 3]
-    val_size: Share
-    test_size: Share
-    strict: bool  # unreadable files: error (true) or skip with a warning (false)
+    resize: Literal["squash", "pad", "crop"]  # pad: keep the aspect ratio, black bars
+    val_size: Share  # ignored when the folder brings its own val/ split
+    test_size: Share  # ignored when the folder brings its own test/ split
+    strict: bool  # unreadable or loose files: error (true) or skip with a warning (false)
+    n_jobs: NJobs  # decoding threads (-1: all cores)
 
 
 class ConvParams(Section):

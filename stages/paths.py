@@ -58,14 +58,15 @@ PRECISION_RECALL_PNG = Path("reports/evaluate/precision_recall.png")
 DIGITS_DIR = Path("data/images/digits")  # the built-in digits as PNG files, one folder per class
 IMAGE_MANIFEST = Path("data/images/manifest.csv")  # path, label, split
 IMAGE_LABELS = Path("data/images/labels.json")
-IMAGES_TRAIN = Path("data/images/train.npz")
-IMAGES_VAL = Path("data/images/val.npz")
-IMAGES_TEST = Path("data/images/test.npz")  # read by the image stages' final evaluation only
+IMAGES_TRAIN = Path("data/images/train")  # x.npy (uint8 pixels, read a batch at a time) and y.npy (class codes)
+IMAGES_VAL = Path("data/images/val")
+IMAGES_TEST = Path("data/images/test")  # read by the image stages' final evaluation only
 INGEST_IMAGES_METRICS = Path("reports/ingest_images/metrics.json")
 IMAGE_SAMPLES_PNG = Path("reports/ingest_images/samples.png")
 
 # train_cnn
-CNN_MODEL = Path("models/train_cnn/model.keras")
+CNN_MODEL = Path("models/train_cnn/model.keras")  # takes uint8 images as ingest_images stores them
+CNN_LABELS = Path("models/train_cnn/labels.json")  # its class order, image size, channels and resize mode
 CNN_LIVE_METRICS = Path("reports/train_cnn/live/metrics.json")  # DVCLive: the last epoch's values
 CNN_LIVE_PLOTS = Path("reports/train_cnn/live/plots/metrics")  # DVCLive: loss and accuracy per epoch
 CNN_METRICS = Path("reports/train_cnn/metrics.json")
@@ -76,6 +77,7 @@ CNN_CONFUSION_PNG = Path("reports/train_cnn/confusion.png")
 
 # transfer
 TRANSFER_MODEL = Path("models/transfer/model.keras")  # load after `import stages.core.transfer` (BackboneInput)
+TRANSFER_LABELS = Path("models/transfer/labels.json")  # the classes its head predicts, in order; image format
 TRANSFER_LIVE_METRICS = Path("reports/transfer/live/metrics.json")  # DVCLive: the last epoch's values
 TRANSFER_LIVE_PLOTS = Path("reports/transfer/live/plots/metrics")  # both phases, one curve; phase.tsv marks them
 TRANSFER_METRICS = Path("reports/transfer/metrics.json")

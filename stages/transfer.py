@@ -13,14 +13,14 @@ from dvclive import Live
 from stages import paths
 from stages.core.errors import PipelineError
 from stages.core.evaluation import per_class as class_metrics
-from stages.core.networks import LiveLogger, score_on_test
+from stages.core.networks import ImageBatches, LiveLogger, score_on_test
 from stages.core.plots import confusion_figure, transfer_curves_figure
 from stages.core.runtime import configure, data_parallel
 from stages.core.transfer import (
     APPLICATIONS, application_backbone, check_fine_tune_layers, compile_adam, few_shot, input_size, only,
     pipeline_backbone, quick_batchnorm, source_and_target, trainable_params, unfreeze_top, with_head,
 )
-from stages.io import read_arrays, read_json, write_bytes, write_json, write_keras, write_table
+from stages.io import read_image_split, read_json, write_bytes, write_json, write_keras, write_table
 from stages.params import load_params
 from stages.runner import run_stage
 
@@ -41,8 +41,8 @@ def check_weights(backbone: str, weights: str) -> None:
                             f"`dvc add` it, so DVC re-runs this stage when the weights change")
 
 
-def scores(model, x, y, batch_size: int) -> tuple[dict, np.ndarray, np.ndarray]:
-    result, predicted, probabilities = score_on_test(model, x, y, batch_size)
+def scores(model, test: ImageBatches) -> tuple[dict, np.ndarray, np.ndarray]:
+    result, predicted, probabilities = score_on_test(model, test)
     return {**result, "trainable_params": trainable_params(model)}, predicted, probabilities
 
 
@@ -50,20 +50,27 @@ def main() -> None:
     params = load_params()
     t = params.transfer
     check_weights(t.backbone, t.weights)
-    classes = read_json(paths.IMAGE_LABELS)["classes"]
-    train, val = read_arrays(paths.IMAGES_TRAIN), read_arrays(paths.IMAGES_VAL)
+    labels = read_json(paths.IMAGE_LABELS)
+    classes = labels["classes"]
+    train_x, train_y = read_image_split(paths.IMAGES_TRAIN)
+    val_x, val_y = read_image_split(paths.IMAGES_VAL)
     source, target = source_and_target(classes, t.backbone, t.pipeline.source_classes)
     names = [classes[i] for i in target]
-    x, y = only(train, target)
+
+    def batches(pixels, codes, classes_, seed=None):  # the rows of these classes, labelled for their head
+        rows, y = only(codes, classes_)
+        return ImageBatches(pixels, y, t.batch_size, rows=rows, seed=seed)
+
+    rows, y = only(train_y, target)
     picked = few_shot(y, t.target_samples_per_class, params.seed, names)
-    x, y = x[picked], y[picked]
-    validation = only(val, target)
+    rows, y = rows[picked], y[picked]
+    validation = batches(val_x, val_y, target)
     runtime = configure(params.seed, t.mixed_precision)
-    stored = train["x"].shape[1:]
+    stored = train_x.shape[1:]
     size = input_size(t.backbone, stored[0], t.input_size, len(t.pipeline.filters))
     head = dict(shape=stored, n_classes=len(target), backbone=t.backbone, size=size, pooling=t.head.pooling,
                 dense_units=t.head.dense_units, dropout=t.head.dropout)
-    fit = dict(batch_size=t.batch_size, verbose=2)
+    fit = dict(validation_data=validation, shuffle=False, verbose=2)  # ImageBatches shuffles, seeded
     print(f"transfer: {t.backbone} (weights {t.weights}) at {size}x{size} -> {len(target)} classes from "
           f"{len(y)} training images; backend {runtime['backend']}, {runtime['gpus']} GPU(s), "
           f"mixed precision {'on' if runtime['mixed_precision'] else 'off'}", flush=True)
@@ -77,28 +84,27 @@ def main() -> None:
             pretrain = compile_adam(with_head(base, **{**head, "n_classes": len(source)}, frozen=False),
                                     t.learning_rate)
             print(f"transfer: pre-training on classes {', '.join(classes[i] for i in source)}", flush=True)
-            history = pretrain.fit(*only(train, source), validation_data=only(val, source),
-                                   epochs=t.pipeline.epochs, **fit).history
+            history = pretrain.fit(batches(train_x, train_y, source, params.seed), epochs=t.pipeline.epochs,
+                                   **{**fit, "validation_data": batches(val_x, val_y, source)}).history
             metrics["pretrain_val_accuracy"] = float(history["val_accuracy"][-1])
 
         live = Live(str(paths.TRANSFER_LIVE_METRICS.parent), dvcyaml=False, save_dvc_exp=False, report=None)
         model = compile_adam(with_head(base, **head, frozen=True), t.learning_rate)
         print(f"transfer: phase 1, the head alone ({trainable_params(model):,} trainable parameters)", flush=True)
-        history = model.fit(x, y, validation_data=validation, epochs=t.epochs, callbacks=[LiveLogger(live, 1)],
-                            **fit).history
-        test = read_arrays(paths.IMAGES_TEST)  # the final evaluations: the only reads of the test images
-        test_x, test_y = only(test, target)
-        metrics["phase1"], predicted, probabilities = scores(model, test_x, test_y, t.batch_size)
+        train = ImageBatches(train_x, y, t.batch_size, rows=rows, seed=params.seed)
+        history = model.fit(train, epochs=t.epochs, callbacks=[LiveLogger(live, 1)], **fit).history
+        test = batches(*read_image_split(paths.IMAGES_TEST), target)  # the only reads of the test images
+        metrics["phase1"], predicted, probabilities = scores(model, test)
 
         if t.fine_tune_layers and t.fine_tune_epochs:
             unfrozen = unfreeze_top(base, t.fine_tune_layers)
             compile_adam(model, t.fine_tune_lr)  # recompile: the new trainable flags take effect
             print(f"transfer: phase 2, fine-tuning {', '.join(unfrozen)} at learning rate {t.fine_tune_lr} "
                   f"({trainable_params(model):,} trainable parameters)", flush=True)
-            more = model.fit(x, y, validation_data=validation, initial_epoch=t.epochs,
-                             epochs=t.epochs + t.fine_tune_epochs, callbacks=[LiveLogger(live, 2)], **fit).history
+            more = model.fit(train, initial_epoch=t.epochs, epochs=t.epochs + t.fine_tune_epochs,
+                             callbacks=[LiveLogger(live, 2)], **fit).history
             history = {k: history[k] + more[k] for k in history}
-            metrics["phase2"], predicted, probabilities = scores(model, test_x, test_y, t.batch_size)
+            metrics["phase2"], predicted, probabilities = scores(model, test)
         live.end()
 
         scratch_history = None
@@ -107,9 +113,9 @@ def main() -> None:
                      else quick_batchnorm(application_backbone(t.backbone, "none", size)))
             scratch = compile_adam(with_head(fresh, **head, frozen=False), t.learning_rate)
             print(f"transfer: from scratch, {trainable_params(scratch):,} trainable parameters", flush=True)
-            scratch_history = scratch.fit(x, y, validation_data=validation, epochs=len(history["loss"]),
-                                          **fit).history
-            metrics["scratch"] = scores(scratch, test_x, test_y, t.batch_size)[0]
+            same = ImageBatches(train_x, y, t.batch_size, rows=rows, seed=params.seed)  # the same order too
+            scratch_history = scratch.fit(same, epochs=len(history["loss"]), **fit).history
+            metrics["scratch"] = scores(scratch, test)[0]
 
     final = metrics.get("phase2", metrics["phase1"])
     headline = {"transfer_accuracy": final["test_accuracy"], "transfer_f1_macro": final["test_f1_macro"]}
@@ -121,12 +127,13 @@ def main() -> None:
 
     title = f"{t.backbone} -> {len(target)} classes, {len(y)} training images"
     write_keras(paths.TRANSFER_MODEL, model)
+    write_json(paths.TRANSFER_LABELS, {**labels, "classes": names})  # what the head predicts, in order
     write_json(paths.TRANSFER_METRICS, metrics)
-    write_json(paths.TRANSFER_PER_CLASS, class_metrics(test_y, predicted, probabilities, names))
-    labels = np.array(names)
-    write_table(paths.TRANSFER_CONFUSION, pd.DataFrame({"actual": labels[test_y], "predicted": labels[predicted]}))
+    write_json(paths.TRANSFER_PER_CLASS, class_metrics(test.labels, predicted, probabilities, names))
+    shown = np.array(names)
+    write_table(paths.TRANSFER_CONFUSION, pd.DataFrame({"actual": shown[test.labels], "predicted": shown[predicted]}))
     write_bytes(paths.TRANSFER_CURVES_PNG, transfer_curves_figure(history, t.epochs, scratch_history, title))
-    write_bytes(paths.TRANSFER_CONFUSION_PNG, confusion_figure(test_y, predicted, names, f"{title}, test split"))
+    write_bytes(paths.TRANSFER_CONFUSION_PNG, confusion_figure(test.labels, predicted, names, f"{title}, test split"))
     versus = f", from scratch {metrics['scratch_accuracy']:.4f}" if t.scratch else ""
     print(f"transfer: test accuracy {metrics['transfer_accuracy']:.4f}{versus} -> {paths.TRANSFER_MODEL}, "
           f"{paths.TRANSFER_METRICS}")

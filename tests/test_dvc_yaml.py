@@ -55,7 +55,7 @@ def run_recorded(stage, monkeypatch, workdir):
     if hasattr(module, "load_params"):  # evaluate reads no params: labels.json says which class is positive
         monkeypatch.setattr(module, "load_params", lambda: Recorder(load_params(), params_read))
     for owner in (module, io):  # the stage's own names, and what stages.io helpers read on its behalf
-        for name in ("read_table", "read_object", "read_json", "read_user_csv", "read_arrays", "list_images"):
+        for name in ("read_table", "read_object", "read_json", "read_user_csv", "read_image_split", "list_images"):
             if hasattr(owner, name):
                 real = getattr(owner, name)
                 monkeypatch.setattr(owner, name, lambda p, *a, _real=real: files_read.add(str(p)) or _real(p, *a))

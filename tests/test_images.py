@@ -9,8 +9,8 @@ from skimage import io as skio
 
 from conftest import run_fails, run_ok, set_params
 from stages import ingest_images, paths, train_cnn
-from stages.core.images import detect_layout, read_image
-from stages.io import read_arrays, read_json, read_table
+from stages.core.images import detect_layout
+from stages.io import read_image_split, read_json, read_table
 
 FAST_CNN = {"cnn__epochs": 2, "cnn__batch_size": 16, "cnn__conv__filters": [8], "cnn__conv__dense_units": 16,
             "images__image_size": 12}
@@ -70,9 +70,9 @@ def test_flat_prefix_layout_runs_through_both_stages(flat):
     assert detect_layout(flat) == "prefix"
     assert sorted(manifest["label"].astype(str).unique()) == ["0", "1", "2"]
     assert manifest["split"].value_counts().to_dict() == {"train": 21, "test": 6, "val": 3}
-    train = read_arrays(paths.IMAGES_TRAIN)
-    assert train["x"].shape == (21, 12, 12, 1) and train["x"].dtype == np.float32
-    assert 0 <= train["x"].min() and train["x"].max() <= 1
+    pixels, codes = read_image_split(paths.IMAGES_TRAIN)
+    assert pixels.shape == (21, 12, 12, 1) and pixels.dtype == np.uint8 and pixels[range(21)].max() > 150  # 0-255, not 0-1
+    assert sorted(np.bincount(codes)) == [7, 7, 7]
     assert not any(paths.DIGITS_DIR.iterdir())  # the built-in export stays empty for your images
     run_ok(train_cnn)
     metrics = read_json(paths.CNN_METRICS)
@@ -84,9 +84,12 @@ def test_class_subfolders_with_mixed_sizes_and_colour_modes(xrays):
     run_ok(ingest_images)
     assert detect_layout(xrays) == "subfolders"
     assert read_json(paths.IMAGE_LABELS)["classes"] == ["NORMAL", "PNEUMONIA"]
-    assert read_arrays(paths.IMAGES_TRAIN)["x"].shape[1:] == (12, 12, 3)
+    assert read_image_split(paths.IMAGES_TRAIN)[0].shape[1:] == (12, 12, 3)
     run_ok(train_cnn)
     assert read_table(paths.CNN_CONFUSION)["actual"].isin(["NORMAL", "PNEUMONIA"]).all()
+    saved = read_json(paths.CNN_LABELS)  # what a predict command needs beside the model
+    assert saved == {"classes": ["NORMAL", "PNEUMONIA"], "image_size": 12, "channels": 3, "resize": "pad",
+                     "pixels": "uint8, 0-255"}
 
 
 def test_training_curves_are_logged_per_epoch_with_dvclive(flat):
@@ -108,8 +111,8 @@ def test_same_params_give_identical_metrics_and_model_file(flat):
     run_ok(train_cnn)
     assert all(p.read_bytes() == data for p, data in first.items())  # the model file carries no save date
     model = keras.saving.load_model(paths.CNN_MODEL)
-    test = read_arrays(paths.IMAGES_TEST)
-    accuracy = (model.predict(test["x"], verbose=0).argmax(axis=1) == test["y"]).mean()
+    pixels, codes = read_image_split(paths.IMAGES_TEST)
+    accuracy = (model.predict(pixels[range(len(pixels))], verbose=0).argmax(axis=1) == codes).mean()
     assert accuracy == pytest.approx(read_json(paths.CNN_METRICS)["test_accuracy"])
 
 
@@ -119,17 +122,6 @@ def test_mlp_and_sgd_with_augmentation(flat, workdir):
     run_ok(ingest_images)
     run_ok(train_cnn)
     assert read_json(paths.CNN_METRICS)["epochs_trained"] == 2
-
-
-def test_read_image_converts_modes_and_sizes(tmp_path):
-    rgba = np.zeros((20, 30, 4), np.uint8)
-    rgba[..., 0], rgba[..., 3] = 255, 255
-    skio.imsave(tmp_path / "red.png", rgba, check_contrast=False)
-    grey = read_image(str(tmp_path / "red.png"), 8, 1)
-    colour = read_image(str(tmp_path / "red.png"), 8, 3)
-    assert grey.shape == (8, 8, 1) and colour.shape == (8, 8, 3)
-    assert np.allclose(colour[..., 0], 1) and np.allclose(colour[..., 1], 0)
-    assert np.allclose(grey, 0.2125, atol=1e-3)  # ITU-R 709 luma of pure red
 
 
 # --- bad input ---------------------------------------------------------------------------------
@@ -154,7 +146,8 @@ def test_unreadable_files_are_skipped_with_a_warning(flat, capsys):
     (flat / "1_notes.png").write_bytes(b"\x89PNG garbage")
     run_ok(ingest_images)
     err = capsys.readouterr().err
-    assert "warning: ingest_images: skipped 2 unreadable file(s): 1_notes.png, 2_broken.png" in err
+    assert ("warning: ingest_images: skipped 2 unreadable file(s): 1_notes.png (not an image Pillow can read), "
+            "2_broken.png (not an image Pillow can read)") in err
     assert read_json(paths.INGEST_IMAGES_METRICS)["n_unreadable"] == 2
     assert len(read_table(paths.IMAGE_MANIFEST)) == 30
 
@@ -163,8 +156,9 @@ def test_unreadable_files_stop_the_stage_when_strict(flat, workdir, capsys):
     (flat / "2_broken.png").write_text("not an image")
     set_params(workdir, images__strict=True)
     msg = run_fails(ingest_images, capsys)
-    assert "1 file(s) are not readable images: 2_broken.png; remove them, or set images.strict: false" in msg
-    assert not paths.IMAGE_MANIFEST.exists()
+    assert ("1 file(s) are not readable images: 2_broken.png (not an image Pillow can read); remove them, or set "
+            "images.strict: false") in msg
+    assert not paths.IMAGE_MANIFEST.exists() and not paths.IMAGES_TRAIN.exists()
 
 
 def test_flat_names_without_a_label(flat, capsys):

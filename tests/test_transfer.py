@@ -12,7 +12,7 @@ from skimage import io as skio
 
 from conftest import REPO, run_fails, run_ok, set_params
 from stages import ingest_images, paths, transfer
-from stages.io import read_arrays, read_json
+from stages.io import read_image_split, read_json
 from stages.params import BACKBONES
 
 # four bar directions on 12-pixel images: pre-train on two, transfer to the other two
@@ -95,8 +95,10 @@ def test_saved_model_takes_stored_images_and_reproduces_the_test_accuracy(shapes
     keras, core = keras_ready()
     run_ok(transfer)
     model = keras.saving.load_model(paths.TRANSFER_MODEL)  # BackboneInput is registered by stages.core.transfer
-    x, y = core.only(read_arrays(paths.IMAGES_TEST), [2, 3])
-    accuracy = (model.predict(x, verbose=0).argmax(axis=1) == y).mean()
+    pixels, codes = read_image_split(paths.IMAGES_TEST)
+    rows, y = core.only(codes, [2, 3])
+    assert pixels.dtype == np.uint8 and read_json(paths.TRANSFER_LABELS)["classes"] == ["2", "3"]
+    accuracy = (model.predict(pixels[rows], verbose=0).argmax(axis=1) == y).mean()
     assert accuracy == pytest.approx(read_json(paths.TRANSFER_METRICS)["transfer_accuracy"])
 
 
@@ -105,7 +107,7 @@ def test_phase_1_trains_only_the_head_and_phase_2_exactly_the_top_n_non_batchnor
     base = core.pipeline_backbone(16, 1, [4, 8, 8])
     model = core.compile_adam(core.with_head(base, (16, 16, 1), 3, "pipeline", 16, "avg", 8, 0.0, frozen=True),
                               0.01)
-    x = np.random.default_rng(0).uniform(size=(24, 16, 16, 1)).astype("float32")
+    x = np.random.default_rng(0).uniform(0, 255, size=(24, 16, 16, 1)).astype("float32")  # stored pixels
     y = np.arange(24) % 3
     assert {w.path.split("/")[0] for w in model.trainable_weights} == {"head_dense", "head_softmax"}
     frozen = weights_of(base.layers)

@@ -1,94 +1,127 @@
-"""Image folders -> a labelled manifest -> arrays a network can take (scikit-image does the pixels).
+"""Image folders -> a labelled manifest (path, label, and the split when the folder brings one).
 
-Two layouts: class sub-folders (`NORMAL/x.png`, `PNEUMONIA/y.png`) or one flat folder whose file names
-start with the label (`7_0012.png`). Every image is converted to the same channels and size, so mixed
-sizes and colour modes (grey, RGB, RGBA, 16-bit) are fine.
+Three layouts, told apart by `detect_layout`:
+- `subfolders`: one folder per class (`NORMAL/`, `PNEUMONIA/`); images may sit in nested folders below it.
+- `presplit`: `train/`, `val/` (or `validation/`) and `test/`, each with class folders: the download layout
+  of the chest X-ray and many Kaggle sets. The split is used as given.
+- `prefix`: one flat folder whose file names start with the label (`7_0012.png`).
+Classes are ordered by `class_order` (numbers by value, then names alphabetically), saved with the data.
 """
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from skimage import io as skio
-from skimage.color import gray2rgb, rgb2gray, rgba2rgb
-from skimage.transform import resize
-from skimage.util import img_as_float32
 from sklearn.model_selection import train_test_split
 
 from stages.core.errors import PipelineError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
+SPLIT_FOLDERS = {"train": "train", "val": "val", "valid": "val", "validation": "val", "test": "test"}
 
 
-def _images_in(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+def _visible(path: Path, root: Path) -> bool:
+    return not any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def _files_in(folder: Path) -> list[Path]:
+    """Every visible file below `folder`, nested folders included, in a stable order."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and _visible(p, folder))
+
+
+def _folders(root: Path) -> list[Path]:
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
 def detect_layout(root: Path) -> str:
-    """`subfolders` when the root holds class folders, `prefix` when it holds the files themselves."""
-    folders = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
-    return "subfolders" if folders else "prefix"
+    folders = _folders(root)
+    if not folders:
+        return "prefix"
+    if all(f.name.lower() in SPLIT_FOLDERS for f in folders) and any(f.name.lower() == "train" for f in folders):
+        return "presplit"
+    return "subfolders"
 
 
-def list_images(root: Path, layout: str, key: str) -> pd.DataFrame:
-    """(path, label) for every file; labels from the folder name or the file-name prefix before `_`."""
+def class_order(labels) -> list[str]:
+    """Numbers by value (2 before 10), then names alphabetically, ignoring case."""
+    return sorted(set(labels), key=lambda c: (0, int(c), "") if c.isdigit() else (1, 0, c.casefold()))
+
+
+def _check_case(names: list[str], where: str) -> None:
+    seen: dict[str, str] = {}
+    for name in names:
+        if (other := seen.setdefault(name.casefold(), name)) != name:
+            raise PipelineError(f"{where}: class folders '{other}' and '{name}' differ only in case; merge them "
+                                "into one folder (they would become two classes)")
+
+
+def _class_folders(root: Path, where: str) -> tuple[list[tuple[Path, str]], list[str]]:
+    """(file, class) for every file under each class folder, and the image files lying loose beside them."""
+    folders = _folders(root)
+    _check_case([f.name for f in folders], where)
+    rows = [(p, folder.name) for folder in folders for p in _files_in(folder)]
+    loose = sorted(p.name for p in root.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+                   and not p.name.startswith("."))
+    return rows, loose
+
+
+def _prefixed(root: Path, key: str) -> list[tuple[Path, str]]:
+    files = [p for p in root.iterdir() if p.is_file() and not p.name.startswith(".")]
+    unlabelled = sorted(p.name for p in files if "_" not in p.stem or not p.stem.split("_", 1)[0])
+    if unlabelled:
+        raise PipelineError(
+            f"{key}: {len(unlabelled)} file name(s) carry no label prefix, e.g. {', '.join(unlabelled[:3])}; "
+            "name flat-layout files `<label>_<anything>.png` (like 7_0012.png), or use class sub-folders"
+        )
+    return sorted((p, p.stem.split("_", 1)[0]) for p in files)
+
+
+def _presplit(root: Path, key: str) -> tuple[list[tuple[Path, str, str]], list[str]]:
+    rows, loose = [], []
+    taken: dict[str, str] = {}
+    for folder in _folders(root):
+        split = SPLIT_FOLDERS[folder.name.lower()]
+        if split in taken:
+            raise PipelineError(f"{key}: both '{taken[split]}/' and '{folder.name}/' hold a {split} split; "
+                                "keep one of them")
+        taken[split] = folder.name
+        found, stray = _class_folders(folder, f"{key}/{folder.name}")
+        rows += [(p, label, split) for p, label in found]
+        loose += [f"{folder.name}/{name}" for name in stray]
+    _check_case(sorted({label for _, label, _ in rows}), key)
+    trained = {label for _, label, split in rows if split == "train"}
+    for split in ("val", "test"):
+        if unknown := sorted({label for _, label, s in rows if s == split} - trained):
+            raise PipelineError(f"{key}: {taken[split]}/ holds class(es) {', '.join(unknown)} that "
+                                f"{taken['train']}/ lacks; a network cannot learn a class it never sees in training")
+    return rows, loose
+
+
+def list_images(root: Path, layout: str, key: str) -> tuple[pd.DataFrame, list[str]]:
+    """(path, label[, split]) for every file, and the image files found loose beside class folders (which
+    belong to no class). A `split` column comes only with the presplit layout."""
     if not root.is_dir():
         raise PipelineError(f"{key} = '{root}' is not a folder; point it at a folder of images under data/raw/images/")
     layout = detect_layout(root) if layout == "auto" else layout
-    if layout == "subfolders":
-        rows = [(p, folder.name) for folder in sorted(root.iterdir()) if folder.is_dir()
-                and not folder.name.startswith(".") for p in _images_in(folder)]
+    loose: list[str] = []
+    if layout == "presplit":
+        if detect_layout(root) != "presplit":
+            raise PipelineError(f"images.layout = presplit, but {root} holds no train/ folder beside val/ and "
+                                "test/ (and nothing else); use layout: auto")
+        rows, loose = _presplit(root, key)
+        frame = pd.DataFrame(rows, columns=["path", "label", "split"])
     else:
-        files = _images_in(root)
-        unlabelled = [p.name for p in files if "_" not in p.stem or not p.stem.split("_", 1)[0]]
-        if unlabelled:
-            raise PipelineError(
-                f"{key}: {len(unlabelled)} file name(s) carry no label prefix, e.g. {', '.join(unlabelled[:3])}; "
-                "name flat-layout files `<label>_<anything>.png` (like 7_0012.png), or use class sub-folders"
-            )
-        rows = [(p, p.stem.split("_", 1)[0]) for p in files]
-    if not rows:
-        raise PipelineError(f"{key} = '{root}' holds no image files; add images (class sub-folders or "
-                            "label-prefixed names)")
-    return pd.DataFrame(rows, columns=["path", "label"]).astype({"path": str})
-
-
-def read_image(path: str, size: int, channels: int) -> np.ndarray:
-    """Any readable image -> float32 in [0, 1], shape (size, size, channels)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # e.g. low-contrast or palette warnings: the pixels are fine
-        image = skio.imread(path)
-    if image.ndim == 3 and image.shape[-1] == 4:
-        image = rgba2rgb(image)
-    if image.ndim == 3 and image.shape[-1] == 2:  # grey + alpha
-        image = image[..., 0]
-    image = img_as_float32(image)
-    if channels == 1 and image.ndim == 3:
-        image = rgb2gray(image)
-    if channels == 3 and image.ndim == 2:
-        image = gray2rgb(image)
-    if image.shape[:2] != (size, size):
-        image = resize(image, (size, size), anti_aliasing=image.shape[0] > size, preserve_range=True)
-    image = image.reshape(size, size, channels)
-    return np.clip(image, 0, 1).astype(np.float32)
-
-
-def load_images(manifest: pd.DataFrame, size: int, channels: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Read every file in the manifest: the stack of readable ones, a mask of which rows they are, and
-    the names of the files that could not be read."""
-    arrays, kept, unreadable = [], [], []
-    for path in manifest["path"]:
-        try:
-            arrays.append(read_image(path, size, channels))
-            kept.append(True)
-        except (OSError, ValueError, SyntaxError):  # what imageio/Pillow raise for a non-image
-            unreadable.append(Path(path).name)
-            kept.append(False)
-    stack = np.stack(arrays) if arrays else np.empty((0, size, size, channels), np.float32)
-    return stack, np.array(kept, dtype=bool), unreadable
+        if layout == "subfolders":
+            rows, loose = _class_folders(root, key)
+        else:
+            rows = _prefixed(root, key)
+        frame = pd.DataFrame(rows, columns=["path", "label"])
+    if frame.empty:
+        raise PipelineError(f"{key} = '{root}' holds no image files; add images (class sub-folders, "
+                            "label-prefixed names, or train/ val/ test/ folders of class sub-folders)")
+    return frame.astype({"path": str}), loose
 
 
 def split_manifest(manifest: pd.DataFrame, val_size: float, test_size: float, seed: int) -> pd.Series:
@@ -111,6 +144,30 @@ def split_manifest(manifest: pd.DataFrame, val_size: float, test_size: float, se
     split = pd.Series("train", index=manifest.index)
     split[val], split[test] = "val", "test"
     return split
+
+
+def given_split(manifest: pd.DataFrame, val_size: float, test_size: float, seed: int) -> tuple[pd.Series, str]:
+    """A presplit folder's own split; a missing val/ or test/ is carved, stratified, out of train/."""
+    split = manifest["split"].copy()
+    carved = []
+    for part, share in (("test", test_size), ("val", val_size)):
+        if (split == part).any():
+            continue
+        train = split.index[split == "train"]
+        try:
+            _, picked = train_test_split(train, test_size=share, stratify=manifest.loc[train, "label"],
+                                         random_state=seed)
+        except ValueError as exc:
+            raise PipelineError(f"images.{part}_size = {share} cannot carve a {part} split out of {len(train)} "
+                                f"training images ({exc}); add a {part}/ folder or more images") from None
+        split[picked] = part
+        carved.append(f"no {part}/ folder: images.{part}_size = {share} of train/ carved out as {part}")
+    used = ", ".join(f"{part} {int((split == part).sum())}" for part in ("train", "val", "test"))
+    ignored = [f"images.{p}_size" for p in ("val", "test") if not any(c.startswith(f"no {p}/") for c in carved)]
+    line = f"the folder's own split is used ({used})"
+    if ignored:
+        line += f"; {' and '.join(ignored)} ignored"
+    return split, "; ".join([line, *carved])
 
 
 def digits_images() -> tuple[np.ndarray, np.ndarray]:

@@ -29,6 +29,36 @@ def augmentation(flip: bool, rotation: float, zoom: float, seed: int) -> list:
     return steps
 
 
+class ImageBatches(keras.utils.PyDataset):
+    """(pixels, labels) batches read from disk as training asks for them (stages.io.ImageRows), so memory holds
+    a batch, not the data set. `rows` picks (and orders) the images used, `labels` are theirs; with a `seed`
+    the order is reshuffled every epoch, reproducibly. Plain Keras: any backend."""
+
+    def __init__(self, pixels, labels: np.ndarray, batch_size: int, rows: np.ndarray | None = None,
+                 seed: int | None = None):
+        super().__init__()
+        self.pixels, self.batch_size = pixels, batch_size
+        self.rows = np.arange(len(pixels)) if rows is None else np.asarray(rows)
+        self.labels = np.asarray(labels)
+        if len(self.labels) != len(self.rows):
+            raise ValueError(f"{len(self.labels)} labels for {len(self.rows)} images")
+        self.rng = None if seed is None else np.random.default_rng(seed)
+        self.order = self._shuffled()
+
+    def _shuffled(self) -> np.ndarray:
+        return np.arange(len(self.rows)) if self.rng is None else self.rng.permutation(len(self.rows))
+
+    def __len__(self) -> int:
+        return -(-len(self.rows) // self.batch_size)
+
+    def __getitem__(self, i: int):
+        picked = self.order[i * self.batch_size:(i + 1) * self.batch_size]
+        return self.pixels[self.rows[picked]], self.labels[picked]
+
+    def on_epoch_end(self):
+        self.order = self._shuffled()
+
+
 def build_cnn(shape: tuple, n_classes: int, filters: list[int], kernel_size: int, pool_size: int,
               dropout: float, dense_units: int, dense_dropout: float, augment: list) -> keras.Model:
     """The classic: per block a 'same' convolution, max pooling and dropout; then dense, dropout, softmax."""
@@ -37,7 +67,7 @@ def build_cnn(shape: tuple, n_classes: int, filters: list[int], kernel_size: int
             f"images.image_size = {shape[0]} is too small for {len(filters)} pooling blocks of {pool_size}; "
             f"the minimum is {needed}: raise images.image_size or use fewer cnn.conv.filters"
         )
-    stack = [keras.Input(shape), *augment]
+    stack = [keras.Input(shape), layers.Rescaling(1 / 255), *augment]  # stored pixels are uint8 0-255
     for n in filters:
         stack += [
             layers.Conv2D(n, kernel_size, padding="same", activation="relu", kernel_initializer="he_normal"),
@@ -55,7 +85,7 @@ def build_cnn(shape: tuple, n_classes: int, filters: list[int], kernel_size: int
 
 def build_mlp(shape: tuple, n_classes: int, units: list[int], dropout: float, augment: list) -> keras.Model:
     """Flatten -> dense ReLU layers (He initialisation) with dropout -> softmax."""
-    stack = [keras.Input(shape), *augment, layers.Flatten()]
+    stack = [keras.Input(shape), layers.Rescaling(1 / 255), *augment, layers.Flatten()]
     for n in units:
         stack += [layers.Dense(n, activation="relu", kernel_initializer="he_normal"), layers.Dropout(dropout)]
     stack.append(layers.Dense(n_classes, activation="softmax", dtype="float32"))
@@ -69,13 +99,13 @@ def compile_model(model: keras.Model, optimizer: str, learning_rate: float, mome
     return model
 
 
-def score_on_test(model: keras.Model, x, y, batch_size: int) -> tuple[dict, np.ndarray, np.ndarray]:
+def score_on_test(model: keras.Model, test: ImageBatches) -> tuple[dict, np.ndarray, np.ndarray]:
     """The final evaluation: test accuracy, loss and macro F1, with the class probabilities and predictions."""
-    loss, accuracy = model.evaluate(x, y, batch_size=batch_size, verbose=0)
-    probabilities = model.predict(x, batch_size=batch_size, verbose=0)
+    loss, accuracy = model.evaluate(test, verbose=0)
+    probabilities = model.predict(test, verbose=0)
     predicted = probabilities.argmax(axis=1)
     scores = {"test_accuracy": float(accuracy), "test_loss": float(loss),
-              "test_f1_macro": float(f1_score(y, predicted, average="macro"))}
+              "test_f1_macro": float(f1_score(test.labels, predicted, average="macro"))}
     return scores, predicted, probabilities
 
 

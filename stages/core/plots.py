@@ -93,7 +93,7 @@ def evaluation_figures(y_true, y_pred, scores, classes: list[str], positive: int
 
 
 def image_samples_figure(images, labels, classes: list[str], per_class: int = 6) -> bytes:
-    """A few training images per class: what the network will actually see (after resizing)."""
+    """A few training images per class (uint8), as the network will see them: resized, converted."""
     shown = classes[:12]
     fig, axes = plt.subplots(len(shown), per_class, figsize=(per_class * 0.9, len(shown) * 0.95),
                              layout="constrained", squeeze=False)
@@ -103,7 +103,7 @@ def image_samples_figure(images, labels, classes: list[str], per_class: int = 6)
             ax.axis("off")
             if col < len(picks):
                 image = images[picks[col]]
-                ax.imshow(image.squeeze(), cmap="gray" if image.shape[-1] == 1 else None, vmin=0, vmax=1)
+                ax.imshow(image.squeeze(), cmap="gray" if image.shape[-1] == 1 else None, vmin=0, vmax=255)
         axes[row][0].set_title(name, loc="left", fontsize=8)
     return _png(fig)
 

@@ -32,8 +32,9 @@ MIN_SIZE = 32  # keras.applications refuse smaller inputs once their top is drop
 
 @keras.saving.register_keras_serializable(package="ml_pipeline")
 class BackboneInput(layers.Layer):
-    """Images as ingest_images stores them ([0, 1], grey or RGB) -> what the backbone was trained on: three
-    channels, `size` pixels, its own preprocess_input. Inside the model, so the saved file takes stored images."""
+    """Images as ingest_images stores them (0-255, grey or RGB) -> what the backbone was trained on: three
+    channels, `size` pixels, its own preprocess_input (the pipeline backbone: [0, 1]). Inside the model, so the
+    saved file takes stored images."""
 
     def __init__(self, backbone: str, size: int, **kwargs):
         super().__init__(**kwargs)
@@ -44,10 +45,10 @@ class BackboneInput(layers.Layer):
             x = ops.repeat(x, 3, axis=-1)
         if x.shape[1] != self.size or x.shape[2] != self.size:
             x = ops.image.resize(x, (self.size, self.size))
-        if self.backbone in APPLICATIONS:  # they expect 0-255 pixels
+        if self.backbone in APPLICATIONS:  # each from 0-255 pixels, its own way
             module = getattr(keras.applications, APPLICATIONS[self.backbone][1])
-            x = module.preprocess_input(x * 255.0)
-        return x
+            return module.preprocess_input(x)
+        return x / 255.0
 
     def compute_output_shape(self, shape):
         channels = 3 if self.backbone in APPLICATIONS else shape[-1]
@@ -221,9 +222,9 @@ def source_and_target(classes: list[str], backbone: str, source: list) -> tuple[
     return codes, rest
 
 
-def only(arrays: dict, codes: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """The rows of these classes, with labels renumbered 0..len(codes)-1 for a head of that size."""
-    rows = np.isin(arrays["y"], codes)
-    renumber = np.full(max(int(arrays["y"].max()), *codes) + 1, -1)
+def only(labels: np.ndarray, codes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of these classes, and their labels renumbered 0..len(codes)-1 for a head of that size."""
+    rows = np.flatnonzero(np.isin(labels, codes))
+    renumber = np.full(max(int(labels.max()), *codes) + 1, -1)
     renumber[codes] = np.arange(len(codes))
-    return arrays["x"][rows], renumber[arrays["y"][rows]]
+    return rows, renumber[labels[rows]]

@@ -1,0 +1,138 @@
+"""One image file -> `size x size x channels` uint8 pixels, read right whatever the file holds (Pillow).
+
+- Every mode is converted explicitly: palette and CMYK to RGB, alpha composited on white, 1-bit to grey.
+- EXIF orientation is applied (phone photos are stored sideways with a tag saying so).
+- 16-bit and float images are scaled by their real range: the smallest of 8, 10, 12, 14 or 16 bits that
+  holds their maximum (12-bit X-rays in 16-bit PNGs are common), or their own min..max when negative.
+  Anything but plain 8-bit or full-range 16-bit comes back with a note, so the stage can name the file.
+- Resizing (`squash`, `pad` keeping the aspect ratio, or centre `crop`) happens before grey becomes RGB,
+  on a third of the pixels; big JPEGs are decoded at a reduced scale first (Pillow's draft mode).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from typing import Iterator
+
+import numpy as np
+from PIL import ExifTags, Image, ImageOps
+
+RESAMPLE = Image.Resampling.BILINEAR  # antialiased when shrinking: Pillow widens the filter by the scale
+RESIZE_MODES = ("squash", "pad", "crop")
+PAD_COLOUR = 0  # black bars, like keras' pad_to_aspect_ratio
+WIDE_MODES = {"I;16", "I;16B", "I;16L", "I;16N", "I", "F"}  # more than 8 bits per pixel
+BITS = (8, 10, 12, 14, 16)
+
+
+class Unreadable(Exception):
+    """A file that is skipped (or stops the stage under images.strict): the message says why."""
+
+
+def unit_range(values: np.ndarray, bits_in_file: int | None) -> tuple[np.ndarray, str | None]:
+    """Wide pixel values -> float32 in [0, 1] by their real range, and a note when that range is unusual."""
+    values = values.astype(np.float32)
+    if not np.isfinite(values).all():
+        raise Unreadable("holds NaN or infinite pixel values")
+    low, high = float(values.min()), float(values.max())
+    if values.dtype.kind == "f" and bits_in_file is None and 0 <= low and high <= 1:
+        return values, None  # float image already in [0, 1]
+    integral = bool(np.all(values == np.round(values)))
+    if low >= 0 and integral and high <= 2**16 - 1:
+        bits = next(b for b in BITS if high <= 2**b - 1)
+        scale = 2**bits - 1
+        if bits == bits_in_file:
+            return values / scale, None
+        kind = f"a {bits_in_file}-bit" if bits_in_file else "a float"
+        return values / scale, f"{kind} file with values {low:g}..{high:g}: read as {bits}-bit (/{scale})"
+    span = high - low or 1.0
+    return (values - low) / span, f"values {low:g}..{high:g}: stretched to 0..1 (its own min..max)"
+
+
+def _orient(image: Image.Image) -> Image.Image:
+    if image.getexif().get(ExifTags.Base.Orientation, 1) != 1:
+        return ImageOps.exif_transpose(image)
+    return image
+
+
+def _on_white(image: Image.Image) -> Image.Image:
+    """Transparent pixels become white (the page they were drawn on), not the black of dropped alpha."""
+    with_alpha = np.asarray(image.convert("LA" if image.mode in ("LA", "La") else "RGBA"), dtype=np.float32)
+    alpha = with_alpha[..., -1:] / 255
+    flat = with_alpha[..., :-1] * alpha + 255 * (1 - alpha)
+    return Image.fromarray(np.round(flat).astype(np.uint8).squeeze(-1) if flat.shape[-1] == 1
+                           else np.round(flat).astype(np.uint8))
+
+
+def _fit(image: Image.Image, size: int, resize: str) -> Image.Image:
+    if image.size == (size, size):
+        return image
+    if resize == "squash":
+        return image.resize((size, size), RESAMPLE)
+    if resize == "crop":
+        return ImageOps.fit(image, (size, size), RESAMPLE)
+    return ImageOps.pad(image, (size, size), RESAMPLE, color=PAD_COLOUR)
+
+
+def read_image(path: str, size: int, channels: int, resize: str = "pad") -> tuple[np.ndarray, str | None]:
+    """Pixels as (size, size, channels) uint8, and a note about the value range (None when plain).
+    Raises Unreadable, naming the reason, for anything that is not a readable image."""
+    note = None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the hard limit still applies
+            with Image.open(path) as image:
+                if image.format == "JPEG":  # decode at 1/2, 1/4 or 1/8 scale when that still leaves 2x the size
+                    image.draft(image.mode, (2 * size, 2 * size))
+                image = _orient(image)
+                image.load()
+                if image.mode == "1":
+                    image = image.convert("L")
+                elif image.mode in ("P", "PA"):
+                    image = image.convert("RGBA" if image.mode == "PA" or "transparency" in image.info else "RGB")
+                if image.mode in ("LA", "La", "RGBA", "RGBa"):
+                    image = _on_white(image)
+                elif image.mode in WIDE_MODES:
+                    bits = {"I": 32, "F": None}.get(image.mode, 16)
+                    values, note = unit_range(np.asarray(image), bits)
+                    image = Image.fromarray(values)  # float32: mode F
+                elif image.mode not in ("L", "RGB"):  # CMYK, YCbCr, LAB, HSV
+                    image = image.convert("RGB")
+                image = _fit(image, size, resize)
+    except Image.DecompressionBombError as exc:
+        size, limit = re.findall(r"\d+", str(exc))[:2]
+        raise Unreadable(f"{int(size):,} pixels: over Pillow's decompression-bomb limit of {int(limit):,}") from None
+    except Image.UnidentifiedImageError:
+        raise Unreadable("not an image Pillow can read") from None
+    except (OSError, ValueError, SyntaxError) as exc:  # truncated or damaged files, unsupported variants
+        raise Unreadable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+    if image.mode == "F":
+        pixels = np.round(np.clip(np.asarray(image), 0, 1) * 255).astype(np.uint8)
+    elif channels == 1 and image.mode == "RGB":
+        pixels = np.asarray(image.convert("L"))  # ITU-R 601-2 luma
+    else:
+        pixels = np.asarray(image)
+    if pixels.ndim == 2:
+        pixels = pixels[..., None]
+    if channels == 3 and pixels.shape[-1] == 1:
+        pixels = np.repeat(pixels, 3, axis=-1)
+    return np.ascontiguousarray(pixels), note
+
+
+def read_images(paths: list[str], size: int, channels: int, resize: str, n_jobs: int,
+                chunk: int = 256) -> Iterator[tuple[np.ndarray, list]]:
+    """Decode in parallel threads (Pillow releases the GIL while it decodes and resizes), a chunk at a time so
+    memory stays flat: yields (pixels of the readable files, one outcome per file: None, a note, or Unreadable)."""
+    def one(path):
+        try:
+            return read_image(path, size, channels, resize)
+        except Unreadable as exc:
+            return None, exc
+
+    with ThreadPoolExecutor(max(1, n_jobs)) as pool:
+        for start in range(0, len(paths), chunk):
+            results = list(pool.map(one, paths[start:start + chunk]))
+            pixels = [p for p, _ in results if p is not None]
+            stack = np.stack(pixels) if pixels else np.empty((0, size, size, channels), np.uint8)
+            yield stack, [outcome for _, outcome in results]
