@@ -20,11 +20,24 @@ import numpy as np
 
 from stages import paths
 from stages.core.runtime import configure
-from stages.io import read_arrays, read_json
+from stages.io import read_image_split, read_json
 from stages.params import load_params
 
 SIZES = (5, 10, 20)
 DRAWS = 3
+
+
+def in_memory(folder: Path) -> dict:
+    """The digits are small: a split's pixels and codes, all read at once."""
+    pixels, codes = read_image_split(folder)
+    return {"x": pixels[np.arange(len(pixels))], "y": codes}
+
+
+def of_classes(arrays: dict, codes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    from stages.core.transfer import only  # after configure(): Keras loads with the seed set
+
+    rows, y = only(arrays["y"], codes)
+    return arrays["x"][rows], y
 
 
 def accuracy(model, x, y, batch_size) -> float:
@@ -38,24 +51,24 @@ def main() -> None:
         raise SystemExit(f"{paths.IMAGES_TRAIN} is missing: run `make repro` (or `dvc repro ingest_images`) first")
     runtime = configure(params.seed, t.mixed_precision)
     from stages.core.transfer import (
-        compile_adam, few_shot, input_size, only, pipeline_backbone, source_and_target, unfreeze_top, with_head,
+        compile_adam, few_shot, input_size, pipeline_backbone, source_and_target, unfreeze_top, with_head,
     )
 
     classes = read_json(paths.IMAGE_LABELS)["classes"]
-    train, val, test = (read_arrays(p) for p in (paths.IMAGES_TRAIN, paths.IMAGES_VAL, paths.IMAGES_TEST))
+    train, test = in_memory(paths.IMAGES_TRAIN), in_memory(paths.IMAGES_TEST)
     source, target = source_and_target(classes, "pipeline", t.pipeline.source_classes)
     stored = train["x"].shape[1:]
     size = input_size("pipeline", stored[0], t.input_size, len(t.pipeline.filters))
     head = dict(shape=stored, backbone="pipeline", size=size, pooling=t.head.pooling,
                 dense_units=t.head.dense_units, dropout=t.head.dropout)
-    x_all, y_all = only(train, target)
-    test_x, test_y = only(test, target)
+    x_all, y_all = of_classes(train, target)
+    test_x, test_y = of_classes(test, target)
     fit = dict(batch_size=t.batch_size, verbose=0)
 
     start = time.perf_counter()
     base = pipeline_backbone(size, stored[-1], t.pipeline.filters)
     compile_adam(with_head(base, n_classes=len(source), frozen=False, **head), t.learning_rate).fit(
-        *only(train, source), epochs=t.pipeline.epochs, **fit)
+        *of_classes(train, source), epochs=t.pipeline.epochs, **fit)
     pretrain_seconds = time.perf_counter() - start
 
     rows = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +51,10 @@ def source_folder(source: str) -> Path:
     return folder
 
 
+def n_jobs(value: int) -> int:
+    return (os.cpu_count() or 1) if value == -1 else value
+
+
 def listed(items: list[str], limit: int = 5) -> str:
     return ", ".join(items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
@@ -58,16 +63,15 @@ def warn(line: str) -> None:
     print(f"warning: ingest_images: {line}", file=sys.stderr, flush=True)
 
 
-def decode_split(part: str, rows: pd.DataFrame, folder: Path, codes: np.ndarray, im, root: Path,
+def decode_split(part: str, rows: pd.DataFrame, folder: Path, codes: np.ndarray, im, strict: bool, root: Path,
                  samples: dict | None):
     """Decode one split's files into folder/x.npy and y.npy; return the kept-row mask, range notes, and the
     unreadable files (stopping at the first chunk that has any under images.strict)."""
-    n_jobs = os.cpu_count() if im.n_jobs == -1 else im.n_jobs
     kept, notes, unreadable = [], [], []
     files = rows["path"].tolist()
     with rows_writer(folder / "x.npy", (im.image_size, im.image_size, im.channels)) as append:
         done = 0
-        for pixels, outcomes in read_images(files, im.image_size, im.channels, im.resize, n_jobs, CHUNK):
+        for pixels, outcomes in read_images(files, im.image_size, im.channels, im.resize, n_jobs(im.n_jobs), CHUNK):
             append(pixels)
             for j, outcome in enumerate(outcomes):
                 name = Path(files[done + j]).relative_to(root).as_posix()
@@ -82,7 +86,7 @@ def decode_split(part: str, rows: pd.DataFrame, folder: Path, codes: np.ndarray,
                     if len(group := samples.setdefault(label, [])) < SAMPLES_PER_CLASS:
                         group.append(image)
             done += len(outcomes)
-            if unreadable and im.strict:
+            if unreadable and strict:
                 raise PipelineError(f"{len(unreadable)} file(s) are not readable images: {listed(unreadable)}; "
                                     "remove them, or set images.strict: false to skip them")
             if done < len(files) or done > CHUNK:  # progress on the long splits
@@ -95,12 +99,13 @@ def decode_split(part: str, rows: pd.DataFrame, folder: Path, codes: np.ndarray,
 def main() -> None:
     params = load_params()
     im = params.images
+    strict = im.strict
     root = source_folder(im.source)
     manifest, loose = list_images(root, im.layout, "images.source")
     if loose:
         line = (f"{len(loose)} image file(s) lie beside the class folders and belong to no class: "
                 f"{listed(loose)}")
-        if im.strict:
+        if strict:
             raise PipelineError(f"{line}; move them into a class folder, or set images.strict: false to skip them")
         warn(f"skipped {line}")
     if "split" in manifest:
@@ -114,15 +119,17 @@ def main() -> None:
 
     keep = np.zeros(len(manifest), dtype=bool)
     notes, unreadable, samples = [], [], {}
+    start = time.perf_counter()
     with contextlib.ExitStack() as stack:  # all three splits are replaced together, or none
         for part, target in SPLITS.items():
             folder = stack.enter_context(atomic_dir(target))
             rows = (manifest["split"] == part).to_numpy()
-            mask, found, bad = decode_split(part, manifest[rows], folder, codes[rows], im, root,
+            mask, found, bad = decode_split(part, manifest[rows], folder, codes[rows], im, strict, root,
                                             samples if part == "train" else None)
             keep[np.flatnonzero(rows)[mask]] = True
             notes += found
             unreadable += bad
+        rate = len(manifest) / (time.perf_counter() - start)
         if unreadable:
             warn(f"skipped {len(unreadable)} unreadable file(s): {listed(unreadable)}")
         if notes:
@@ -144,7 +151,8 @@ def main() -> None:
         write_json(paths.INGEST_IMAGES_METRICS, metrics)
         write_bytes(paths.IMAGE_SAMPLES_PNG, figure)
     print(f"ingest_images: {len(manifest)} images, {len(classes)} classes -> {metrics['split']} "
-          f"at {im.image_size}x{im.image_size}x{im.channels} ({im.resize}), {paths.IMAGE_MANIFEST.parent}/")
+          f"at {im.image_size}x{im.image_size}x{im.channels} ({im.resize}), {paths.IMAGE_MANIFEST.parent}/; "
+          f"decoded {rate:.0f} files/s with {n_jobs(im.n_jobs)} thread(s)")
 
 
 if __name__ == "__main__":

@@ -1,14 +1,18 @@
 """Image folders as they are downloaded: nested class folders, train/val/test already split, loose files,
 case clashes, odd pixel formats and unreadable files, through ingest_images (and train_cnn once)."""
 
+import shlex
+
 import numpy as np
 import pytest
+import yaml
 from PIL import Image
 
-from conftest import run_fails, run_ok, set_params
+from conftest import REPO, run_fails, run_ok, set_params
 from stages import ingest_images, paths, train_cnn
-from stages.core.images import class_order
+from stages.core.images import class_order, given_split, list_images
 from stages.io import read_image_split, read_json, read_table
+from stages.params import load_params
 
 KINDS = {"NORMAL": "h", "PNEUMONIA": "v"}
 JPEG_MODES = ("L", "RGB", "CMYK")
@@ -165,3 +169,32 @@ def test_unusual_ranges_and_bombs_are_named_in_warnings(chest_xray, monkeypatch,
 
 def test_class_order_is_numbers_by_value_then_names():
     assert class_order(["cat", "10", "2", "Bird", "2"]) == ["2", "10", "Bird", "cat"]
+
+
+def readme_walkthrough(folder: str) -> list[str]:
+    """The `dvc exp run` command of the README's walkthrough for data/raw/images/<folder>, as tokens."""
+    text = (REPO / "README.md").read_text()
+    for block in text.split("```bash")[1:]:
+        command = block.split("```")[0].replace("\\\n", " ")
+        for line in command.splitlines():
+            if line.startswith("dvc exp run") and f"images.source=data/raw/images/{folder}" in line:
+                return shlex.split(line)
+    raise AssertionError(f"no walkthrough for {folder} in README.md")
+
+
+@pytest.mark.parametrize(("folder", "splits", "target"), [
+    ("chest_xray", {"train": 4, "val": 2, "test": 2}, "train_cnn"),
+    ("cifar10", {"train": 10, "test": 3}, "transfer"),
+])
+def test_readme_walkthroughs_name_a_stage_valid_params_and_a_folder_layout_that_works(workdir, folder, splits,
+                                                                                       target):
+    tokens = readme_walkthrough(folder)
+    assert tokens[tokens.index("-n") + 2] == target and target in yaml.safe_load((REPO / "dvc.yaml").read_text())[
+        "stages"]
+    overrides = dict(tokens[i + 1].split("=", 1) for i, token in enumerate(tokens) if token == "-S")
+    set_params(workdir, **{k.replace(".", "__"): yaml.safe_load(v) for k, v in overrides.items()})
+    load_params()  # every key exists and every value is valid
+    write_chest_xray(workdir / "data/raw/images" / folder, splits)  # the download's layout, in miniature
+    manifest, loose = list_images(workdir / overrides["images.source"], "auto", "images.source")
+    split, line = given_split(manifest, 0.1, 0.2, 42)
+    assert not loose and set(split) == {"train", "val", "test"}

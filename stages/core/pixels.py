@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator
 
@@ -122,8 +123,9 @@ def read_image(path: str, size: int, channels: int, resize: str = "pad") -> tupl
 
 def read_images(paths: list[str], size: int, channels: int, resize: str, n_jobs: int,
                 chunk: int = 256) -> Iterator[tuple[np.ndarray, list]]:
-    """Decode in parallel threads (Pillow releases the GIL while it decodes and resizes), a chunk at a time so
-    memory stays flat: yields (pixels of the readable files, one outcome per file: None, a note, or Unreadable)."""
+    """Decode in parallel threads (Pillow releases the GIL while it decodes and resizes), in order, a chunk at a
+    time: yields (pixels of the chunk's readable files, one outcome per file: None, a note, or Unreadable).
+    At most two chunks are in flight, so memory stays flat however many files there are."""
     def one(path):
         try:
             return read_image(path, size, channels, resize)
@@ -131,8 +133,13 @@ def read_images(paths: list[str], size: int, channels: int, resize: str, n_jobs:
             return None, exc
 
     with ThreadPoolExecutor(max(1, n_jobs)) as pool:
+        pending: deque = deque()
+        submitted = 0
         for start in range(0, len(paths), chunk):
-            results = list(pool.map(one, paths[start:start + chunk]))
+            while submitted < min(len(paths), start + 2 * chunk):  # keep the workers busy across chunk borders
+                pending.append(pool.submit(one, paths[submitted]))
+                submitted += 1
+            results = [pending.popleft().result() for _ in range(min(chunk, len(paths) - start))]
             pixels = [p for p, _ in results if p is not None]
             stack = np.stack(pixels) if pixels else np.empty((0, size, size, channels), np.uint8)
             yield stack, [outcome for _, outcome in results]
