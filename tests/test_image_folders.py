@@ -198,3 +198,15 @@ def test_readme_walkthroughs_name_a_stage_valid_params_and_a_folder_layout_that_
     manifest, loose = list_images(workdir / overrides["images.source"], "auto", "images.source")
     split, line = given_split(manifest, 0.1, 0.2, 42)
     assert not loose and set(split) == {"train", "val", "test"}
+
+
+def test_the_kaggle_chest_xray_zip_extras_are_ignored_or_named(chest_xray, capsys):
+    resource = chest_xray / "__MACOSX/train/NORMAL/._N000.jpeg"  # macOS resource forks: never images
+    resource.parent.mkdir(parents=True)
+    resource.write_bytes(b"\x00\x05\x16\x07")
+    run_ok(ingest_images)
+    assert read_json(paths.INGEST_IMAGES_METRICS)["n_unreadable"] == 0
+    (chest_xray / "chest_xray/train/NORMAL").mkdir(parents=True)  # the archive's nested copy of itself
+    msg = run_fails(ingest_images, capsys)
+    assert ("holds test/, train/, val/ beside other folders (chest_xray/), which would all become classes; point "
+            "images.source at a folder holding only train/ val/ test/") in msg

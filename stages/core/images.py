@@ -22,8 +22,12 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".we
 SPLIT_FOLDERS = {"train": "train", "val": "val", "valid": "val", "validation": "val", "test": "test"}
 
 
+def _hidden(name: str) -> bool:
+    return name.startswith(".") or name == "__MACOSX"  # macOS zips add __MACOSX/ full of ._ resource files
+
+
 def _visible(path: Path, root: Path) -> bool:
-    return not any(part.startswith(".") for part in path.relative_to(root).parts)
+    return not any(_hidden(part) for part in path.relative_to(root).parts)
 
 
 def _files_in(folder: Path) -> list[Path]:
@@ -32,7 +36,7 @@ def _files_in(folder: Path) -> list[Path]:
 
 
 def _folders(root: Path) -> list[Path]:
-    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return sorted(p for p in root.iterdir() if p.is_dir() and not _hidden(p.name))
 
 
 def detect_layout(root: Path) -> str:
@@ -105,6 +109,13 @@ def list_images(root: Path, layout: str, key: str) -> tuple[pd.DataFrame, list[s
     if not root.is_dir():
         raise PipelineError(f"{key} = '{root}' is not a folder; point it at a folder of images under data/raw/images/")
     layout = detect_layout(root) if layout == "auto" else layout
+    if layout == "subfolders" and "train" in [f.name.lower() for f in _folders(root)]:
+        splits = [f"{f.name}/" for f in _folders(root) if f.name.lower() in SPLIT_FOLDERS]
+        others = [f"{f.name}/" for f in _folders(root) if f.name.lower() not in SPLIT_FOLDERS]
+        if len(splits) > 1 and others:  # e.g. a download with chest_xray/ nested beside its train/ val/ test/
+            raise PipelineError(f"{key} = '{root}' holds {', '.join(splits)} beside other folders "
+                                f"({', '.join(others)}), which would all become classes; point images.source at a "
+                                "folder holding only train/ val/ test/, or move the other folders out")
     loose: list[str] = []
     if layout == "presplit":
         if detect_layout(root) != "presplit":
