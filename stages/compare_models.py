@@ -10,7 +10,7 @@ import tempfile
 from stages import paths
 from stages.core.comparison import check_can_score, corrected_ttest, fold_scores, scorers, summarize
 from stages.core.models import build_pipeline, make_estimator
-from stages.core.plots import comparison_boxplot
+from stages.core.tabular_plots import comparison_boxplot
 from stages.core.scoring import check_folds, positive_code
 from stages.core.selection import selector_from
 from stages.io import read_json, read_object, read_training_split, write_bytes, write_json, write_table, write_text

@@ -9,7 +9,7 @@ import pandas as pd
 
 from stages import paths
 from stages.core.evaluation import average_precision, class_scores, curves, held_out_metrics
-from stages.core.plots import evaluation_figures
+from stages.core.tabular_plots import evaluation_figures
 from stages.core.scoring import positive_code
 from stages.io import read_json, read_object, read_table, write_bytes, write_json, write_table
 from stages.runner import run_stage

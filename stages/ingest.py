@@ -17,7 +17,7 @@ from stages.core.datasets import (
     check_header, check_table, drop_columns, load_builtin, numbers_as_text, profile, tidy_csv,
 )
 from stages.core.errors import PipelineError
-from stages.core.plots import profile_figure
+from stages.core.tabular_plots import profile_figure
 from stages.io import write_bytes, write_json, write_table
 from stages.params import load_params
 from stages.runner import run_stage

@@ -19,7 +19,7 @@ from stages import paths
 from stages.core.errors import PipelineError
 from stages.core.images import class_order, digits_images, given_split, list_images, split_manifest
 from stages.core.pixels import read_images
-from stages.core.plots import image_samples_figure
+from stages.core.image_plots import image_samples_figure
 from stages.io import atomic_dir, rows_writer, write_array, write_bytes, write_json, write_table
 from stages.params import load_params
 from stages.runner import run_stage

@@ -14,7 +14,7 @@ from sklearn.base import clone
 from stages import paths
 from stages.core.errors import PipelineError
 from stages.core.models import ESTIMATORS, available, make_estimator
-from stages.core.plots import selection_curve_figure
+from stages.core.tabular_plots import selection_curve_figure
 from stages.core.scoring import check_folds, check_scoring, positive_code
 from stages.core.selection import Method, can_rank, choose_k, method_spec, score_curve, selection_path
 from stages.io import read_object, read_training_split, write_bytes, write_json, write_table

@@ -14,7 +14,8 @@ from stages.core.evaluation import per_class as class_metrics
 from stages.core.networks import (
     ImageBatches, LiveLogger, augmentation, build_cnn, build_mlp, compile_model, score_on_test,
 )
-from stages.core.plots import confusion_figure, learning_curves_figure
+from stages.core.network_plots import learning_curves_figure
+from stages.core.plots import confusion_figure
 from stages.core.runtime import configure
 from stages.io import read_image_split, read_json, write_bytes, write_json, write_keras, write_table
 from stages.params import load_params

@@ -14,7 +14,8 @@ from stages import paths
 from stages.core.errors import PipelineError
 from stages.core.evaluation import per_class as class_metrics
 from stages.core.networks import ImageBatches, LiveLogger, score_on_test
-from stages.core.plots import confusion_figure, transfer_curves_figure
+from stages.core.network_plots import transfer_curves_figure
+from stages.core.plots import confusion_figure
 from stages.core.runtime import configure, data_parallel
 from stages.core.transfer import (
     APPLICATIONS, application_backbone, check_fine_tune_layers, compile_adam, few_shot, input_size, only,

@@ -1,0 +1,78 @@
+"""Tabular figures: the data profile, the feature-selection curve, the model-comparison boxplot, the
+held-out evaluation."""
+
+from __future__ import annotations
+
+from stages.core.plots import confusion_figure, plt, png
+
+
+def profile_figure(class_balance: dict[str, int], missing: dict[str, int], title: str) -> bytes:
+    """Class balance beside missing values per column: the two things to look at before modelling."""
+    gaps = sorted(((n, c) for c, n in missing.items() if n), reverse=True)[:20]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
+    left.barh(list(class_balance), list(class_balance.values()), color="tab:blue")
+    left.invert_yaxis()
+    left.set(title="Class balance", xlabel="rows")
+    left.margins(x=0.15)  # room for the counts
+    for y, n in enumerate(class_balance.values()):
+        left.annotate(f" {n}", (n, y), va="center")
+    if gaps:
+        right.barh([c for _, c in gaps], [n for n, _ in gaps], color="tab:orange")
+        right.invert_yaxis()
+        right.set(title="Missing values (top 20 columns)", xlabel="rows")
+    else:
+        right.axis("off")
+        right.text(0.5, 0.5, "No missing values", ha="center", va="center", fontsize=14)
+    fig.suptitle(title)
+    return png(fig)
+
+
+def selection_curve_figure(curve, chosen: int, all_score: float, scoring: str, title: str) -> bytes:
+    """CV score against the number of features, ± one std across folds, with the chosen k marked."""
+    fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
+    x, mean, std = curve["n_features"], curve["cv_score"], curve["cv_std"]
+    ax.fill_between(x, mean - std, mean + std, alpha=0.2, color="tab:blue", label="± 1 std across folds")
+    ax.plot(x, mean, marker="o", markersize=3, color="tab:blue", label=f"mean CV {scoring}")
+    ax.axhline(all_score, color="grey", linestyle="--", label=f"all features: {all_score:.4f}")
+    picked = curve.loc[curve["n_features"] == chosen, "cv_score"]
+    if len(picked):
+        ax.axvline(chosen, color="tab:red", linestyle=":")
+        ax.plot([chosen], picked, marker="*", markersize=14, color="tab:red", linestyle="none",
+                label=f"selected k={chosen}: {picked.iloc[0]:.4f}")
+    ax.set(xlabel="number of features", ylabel=scoring, title=title)
+    ax.legend(loc="lower right")
+    ax.grid(alpha=0.3)
+    return png(fig)
+
+
+def comparison_boxplot(scores, order: list[str], metric: str, title: str) -> bytes:
+    """The classic algorithm-comparison figure: one box of fold scores per model, best mean on top."""
+    fig, ax = plt.subplots(figsize=(9, 0.6 * len(order) + 1.8), layout="constrained")
+    data = [scores.loc[scores["model"] == m, metric] for m in order]
+    ax.boxplot(data, orientation="horizontal", tick_labels=order, showmeans=True,
+               meanprops={"marker": "D", "markerfacecolor": "white", "markeredgecolor": "black"})
+    ax.invert_yaxis()
+    ax.set(xlabel=f"{metric} per fold (diamond: mean)", title=title)
+    ax.grid(axis="x", alpha=0.3)
+    return png(fig)
+
+
+def evaluation_figures(y_true, y_pred, scores, classes: list[str], positive: int, title: str) -> dict[str, bytes]:
+    """Confusion matrix (truth on rows), ROC and precision-recall curves: one per class for multiclass."""
+    from sklearn.metrics import PrecisionRecallDisplay, RocCurveDisplay
+
+    shown = [positive] if len(classes) == 2 else range(len(classes))
+    figures = {"confusion": confusion_figure(y_true, y_pred, classes, title)}
+    for name, display in (("roc", RocCurveDisplay), ("precision_recall", PrecisionRecallDisplay)):
+        fig, ax = plt.subplots(figsize=(6, 5), layout="constrained")
+        for c in shown:
+            display.from_predictions(y_true == c, scores[:, c], name=str(classes[c]), ax=ax,
+                                     plot_chance_level=c == shown[-1])
+        if name == "roc":
+            ax.set(title=f"ROC\n{title}", xlabel="false positive rate (1 - specificity)",
+                   ylabel="true positive rate (sensitivity)")
+        else:
+            ax.set(title=f"Precision-recall\n{title}", xlabel="recall (sensitivity)", ylabel="precision")
+        ax.grid(alpha=0.3)
+        figures[name] = png(fig)
+    return figures
