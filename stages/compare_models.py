@@ -13,7 +13,7 @@ from stages.core.models import build_pipeline, make_estimator
 from stages.core.tabular_plots import comparison_boxplot
 from stages.core.scoring import check_folds, positive_code
 from stages.core.selection import selector_from
-from stages.io import read_json, read_object, read_training_split, write_bytes, write_json, write_table, write_text
+from stages.io import read_model_inputs, write_bytes, write_json, write_table, write_text
 from stages.params import load_params
 from stages.runner import run_stage
 
@@ -21,9 +21,8 @@ from stages.runner import run_stage
 def main() -> None:
     params = load_params()
     c = params.compare
-    labels, X, y = read_training_split(paths.LABELS, paths.TRAIN)
-    selected = read_json(paths.SELECTED)
-    preprocessor = read_object(paths.PREPROCESSOR)
+    labels, X, y, preprocessor, selected = read_model_inputs(paths.LABELS, paths.TRAIN, paths.PREPROCESSOR,
+                                                             paths.SELECTED)
     n_classes = len(labels["classes"])
     positive = positive_code(labels)
     selector = selector_from(selected, params.seed, positive)

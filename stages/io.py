@@ -10,7 +10,7 @@ import shutil
 import zipfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 import joblib
 import numpy as np
@@ -60,6 +60,21 @@ def read_training_split(labels_path: Path, train_path: Path) -> tuple[dict, pd.D
     labels = read_json(labels_path)
     train = read_table(train_path)
     return labels, train.drop(columns=labels["target"]), train[labels["target"]].to_numpy()
+
+
+class ModelInputs(NamedTuple):
+    """What compare_models and tune both start from."""
+    labels: dict  # labels.json: target, classes, positive class
+    X: pd.DataFrame  # raw training features
+    y: np.ndarray  # class codes
+    preprocessor: Any  # preprocess's ColumnTransformer, refitted inside every fold
+    selected: dict  # selected.json: the selection method and k, refitted inside every fold
+
+
+def read_model_inputs(labels_path: Path, train_path: Path, preprocessor_path: Path,
+                      selected_path: Path) -> ModelInputs:
+    labels, X, y = read_training_split(labels_path, train_path)
+    return ModelInputs(labels, X, y, read_object(preprocessor_path), read_json(selected_path))
 
 
 def write_object(path: Path, obj: Any) -> None:

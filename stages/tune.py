@@ -12,12 +12,14 @@ from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 from stages import paths
-from stages.core.errors import PipelineError, plain
+from stages.core.errors import plain
 from stages.core.models import NamedClassifier, build_pipeline, make_estimator, tunable
 from stages.core.scoring import check_folds, check_scoring, positive_code, scorer_for
 from stages.core.selection import selector_from
-from stages.core.tuning import K, k_space, make_search, n_candidates, results_table, search_space, short_name
-from stages.io import read_json, read_object, read_training_split, write_json, write_object, write_table
+from stages.core.tuning import (
+    K, best_cv_score, capped_candidates, k_space, make_search, results_table, search_space, short_name,
+)
+from stages.io import read_json, read_model_inputs, write_json, write_object, write_table
 from stages.params import load_params
 from stages.runner import run_stage
 
@@ -25,26 +27,20 @@ from stages.runner import run_stage
 def main() -> None:
     params = load_params()
     t = params.tune
-    labels, X, y = read_training_split(paths.LABELS, paths.TRAIN)
-    selected = read_json(paths.SELECTED)
+    labels, X, y, preprocessor, selected = read_model_inputs(paths.LABELS, paths.TRAIN, paths.PREPROCESSOR,
+                                                             paths.SELECTED)
     model = read_json(paths.WINNER)["model"] if t.model == "best" else t.model
     positive = positive_code(labels)
 
     estimator = make_estimator(model, params.seed, "tune.model")
-    preprocessor = read_object(paths.PREPROCESSOR)
     cache = tempfile.TemporaryDirectory(prefix="tune-")  # candidates share each fold's preprocessing and selection
     pipeline = build_pipeline(preprocessor, selector_from(selected, params.seed, positive), estimator, cache.name)
     space = search_space(t.spaces, model, estimator, t.search)
     ks = k_space(t.k, selected["method"]["name"], len(preprocessor.get_feature_names_out()), t.search)
     if ks is not None:
         space[K] = ks
-    candidates = n_candidates(space, t.search, t.n_iter)
-    if candidates > t.max_candidates:
-        raise PipelineError(
-            f"tune.spaces.{model} gives {candidates} candidates for {t.search} search, more than "
-            f"tune.max_candidates = {t.max_candidates}; shrink the space, use tune.search: random "
-            f"(tune.n_iter draws), or raise tune.max_candidates"
-        )
+    candidates = capped_candidates(space, t.search, t.n_iter, t.max_candidates, f"tune.spaces.{model}",
+                                   "tune.max_candidates")
     check_scoring(t.scoring, y, "tune.scoring")
     check_folds(y, labels["classes"], t.cv, "tune.cv")
 
@@ -60,9 +56,7 @@ def main() -> None:
         return float(cross_val_score(candidate, X, y, cv=cv, scoring=scoring, n_jobs=t.n_jobs).mean())
 
     untuned = cv_score(pipeline)
-    # grid and random search scored every candidate on these folds with all rows already; halving's last
-    # round may have used fewer rows, so its winner is scored again like the untuned model
-    best = cv_score(tuned) if t.search == "halving" else float(search.best_score_)
+    best = best_cv_score(t.search, search, lambda: cv_score(tuned))
     tuned_wins = best > untuned
     prefix = tunable(estimator)[0]
     best_params = {short_name(name, prefix): plain(v) for name, v in search.best_params_.items()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -118,6 +119,24 @@ def n_candidates(space: dict, search: str, n_iter: int) -> int:
     if search == "grid" or (search == "halving" and grid):
         return grid
     return min(n_iter, grid) if grid else n_iter
+
+
+def capped_candidates(space: dict, search: str, n_iter: int, cap: int, key: str, cap_key: str) -> int:
+    """The candidates the search will try, refused above the cap before any time is spent."""
+    candidates = n_candidates(space, search, n_iter)
+    if candidates > cap:
+        section = cap_key.rsplit(".", 1)[0]
+        raise PipelineError(f"{key} gives {candidates} candidates for {search} search, more than {cap_key} = {cap}; "
+                            f"shrink the space, use {section}.search: random ({section}.n_iter draws), or raise "
+                            f"{cap_key}")
+    return candidates
+
+
+def best_cv_score(search: str, fitted, rescore: Callable[[], float]) -> float:
+    """The tuned candidate's CV score, comparable with the untuned model's. Grid and random search scored every
+    candidate on all rows of these folds already; halving's last round may have used fewer rows, so its
+    winner is scored again (rescore) like the untuned model."""
+    return rescore() if search == "halving" else float(fitted.best_score_)
 
 
 def make_search(search: str, pipeline, space: dict, cv, scoring: str, n_iter: int, n_jobs: int, seed: int):
