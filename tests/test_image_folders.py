@@ -210,3 +210,14 @@ def test_the_kaggle_chest_xray_zip_extras_are_ignored_or_named(chest_xray, capsy
     msg = run_fails(ingest_images, capsys)
     assert ("holds test/, train/, val/ beside other folders (chest_xray/), which would all become classes; point "
             "images.source at a folder holding only train/ val/ test/") in msg
+
+
+def test_a_presplit_folder_with_one_class_is_an_error(workdir, capsys):
+    root = workdir / "data/raw/images/chest_xray"
+    write_chest_xray(root, {"train": 4, "test": 2})
+    for split in ("train", "test"):
+        for path in (root / split / "PNEUMONIA").iterdir():
+            path.unlink()
+        (root / split / "PNEUMONIA").rmdir()
+    set_params(workdir, images__source="data/raw/images/chest_xray")
+    assert "only one class ('NORMAL') was found; a classifier needs at least two" in run_fails(ingest_images, capsys)

@@ -137,9 +137,7 @@ def list_images(root: Path, layout: str, key: str) -> tuple[pd.DataFrame, list[s
 
 def split_manifest(manifest: pd.DataFrame, val_size: float, test_size: float, seed: int) -> pd.Series:
     """A seeded, stratified train/val/test assignment per row."""
-    counts = manifest["label"].value_counts()
-    if len(counts) < 2:
-        raise PipelineError(f"only one class ({counts.index[0]!r}) was found; a classifier needs at least two")
+    counts = two_classes(manifest)
     rare = counts[counts < 3]
     if len(rare):
         raise PipelineError(f"class {rare.index[0]!r} has {rare.iloc[0]} image(s); each class needs at least 3 "
@@ -157,8 +155,16 @@ def split_manifest(manifest: pd.DataFrame, val_size: float, test_size: float, se
     return split
 
 
+def two_classes(manifest: pd.DataFrame) -> pd.Series:
+    counts = manifest["label"].value_counts()
+    if len(counts) < 2:
+        raise PipelineError(f"only one class ({counts.index[0]!r}) was found; a classifier needs at least two")
+    return counts
+
+
 def given_split(manifest: pd.DataFrame, val_size: float, test_size: float, seed: int) -> tuple[pd.Series, str]:
     """A presplit folder's own split; a missing val/ or test/ is carved, stratified, out of train/."""
+    two_classes(manifest)
     split = manifest["split"].copy()
     carved = []
     for part, share in (("test", test_size), ("val", val_size)):
