@@ -1,5 +1,5 @@
 """Stage evaluate: the saved model scored once on the held-out test split, the only tabular stage that
-reads it. Binary metrics are about the positive class that preprocess recorded (`data.positive_class`,
+reads it, beside a majority-class baseline (what a model must beat). Binary metrics are about the positive class that preprocess recorded (`data.positive_class`,
 default: the rarer training class, e.g. malignant: in medicine a missed positive costs most, so recall =
 sensitivity is the one to watch); compare_models and tune score f1, precision and recall the same way."""
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from stages import paths
-from stages.core.evaluation import average_precision, class_scores, curves, held_out_metrics
+from stages.core.evaluation import average_precision, class_scores, curves, held_out_metrics, majority_baseline
 from stages.core.tabular_plots import evaluation_figures
 from stages.core.scoring import positive_code
 from stages.io import read_json, read_object, read_table, write_bytes, write_json, write_table
@@ -28,6 +28,8 @@ def main() -> None:
     scores = class_scores(model, X, len(classes))
     metrics = held_out_metrics(y, predicted, scores, classes, positive)
     metrics["average_precision"] = average_precision(y, scores, positive, len(classes))
+    train_y = read_table(paths.TRAIN)[target].to_numpy()  # its majority class only: the baseline to beat
+    metrics["baseline"] = majority_baseline(train_y, y, classes, positive)
     roc, pr = curves(y, scores, positive, len(classes))
     names = pd.Series([str(c) for c in classes])
     confusion = pd.DataFrame({"actual": names[y].to_numpy(), "predicted": names[predicted].to_numpy()})
@@ -44,8 +46,10 @@ def main() -> None:
     write_json(paths.EVALUATE_PER_CLASS, metrics.pop("per_class"))  # kept out of `dvc exp show`'s columns
     write_json(paths.EVALUATE_METRICS, metrics)
     headline = "recall" if positive is not None else "recall_macro"
-    print(f"evaluate: test accuracy {metrics['accuracy']:.4f}, {headline} {metrics[headline]:.4f} ({about}) "
-          f"-> {paths.EVALUATE_METRICS}, {paths.CONFUSION_PNG.parent}/")
+    baseline = metrics["baseline"]
+    print(f"evaluate: test accuracy {metrics['accuracy']:.4f} (always {baseline['class']!r}: "
+          f"{baseline['accuracy']:.4f}), {headline} {metrics[headline]:.4f} ({about}) -> {paths.EVALUATE_METRICS}, "
+          f"{paths.CONFUSION_PNG.parent}/")
 
 
 if __name__ == "__main__":

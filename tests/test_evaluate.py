@@ -11,7 +11,7 @@ import pytest
 
 from conftest import REPO, project_of, run_fails, run_stages
 from stages import compare_models, evaluate, ingest, paths, preprocess, select_features, tune
-from stages.core.evaluation import held_out_metrics
+from stages.core.evaluation import held_out_metrics, majority_baseline
 from stages.io import read_json, read_table
 
 PIPELINE = (ingest, preprocess, select_features, compare_models, tune)
@@ -29,6 +29,14 @@ def test_binary_metrics_are_about_the_positive_class():
     assert m["balanced_accuracy"] == pytest.approx((3 / 4 + 5 / 6) / 2)
 
 
+def test_majority_baseline_always_predicts_the_training_majority():
+    y_train = np.array([0] * 6 + [1] * 4)
+    y_test = np.array([0, 0, 0, 1, 1])
+    b = majority_baseline(y_train, y_test, ["healthy", "sick"], positive=1)
+    assert b["class"] == "healthy" and b["accuracy"] == pytest.approx(3 / 5)
+    assert (b["recall"], b["specificity"], b["balanced_accuracy"], b["roc_auc"]) == (0, 1, 0.5, 0.5)
+
+
 def test_stage_on_a_user_csv_defaults_to_the_rarer_class(patients_csv):
     workdir = project_of(patients_csv)
     run_stages(workdir, *PIPELINE, evaluate)
@@ -41,6 +49,9 @@ def test_stage_on_a_user_csv_defaults_to_the_rarer_class(patients_csv):
     hits = ((confusion["actual"] == name) & (confusion["predicted"] == name)).sum()
     assert metrics["recall"] == pytest.approx(hits / (confusion["actual"] == name).sum())
     assert {"accuracy", "balanced_accuracy", "precision", "recall", "specificity", "f1", "roc_auc"} <= set(metrics)
+    majority = ["neg", "pos"][read_table(paths.TRAIN)["outcome"].value_counts().idxmax()]
+    assert metrics["baseline"]["class"] == majority and metrics["baseline"]["recall"] == 0  # never the rarer class
+    assert metrics["baseline"]["accuracy"] == pytest.approx((confusion["actual"] == majority).mean())
     roc = read_table(paths.ROC)
     assert roc["fpr"].is_monotonic_increasing and roc[["fpr", "tpr"]].iloc[-1].tolist() == [1, 1]
     for png in (paths.CONFUSION_PNG, paths.ROC_PNG, paths.PRECISION_RECALL_PNG):

@@ -62,6 +62,19 @@ def held_out_metrics(y_true, y_pred, scores, classes: list[str], positive: int) 
     return metrics
 
 
+def majority_baseline(y_train: np.ndarray, y_test: np.ndarray, classes: list[str], positive: int) -> dict:
+    """What a model must beat: always the training split's most frequent class (scikit-learn's DummyClassifier,
+    most_frequent), scored like the model. Its accuracy is the test share of that class; its ROC AUC is 0.5."""
+    from sklearn.dummy import DummyClassifier
+
+    dummy = DummyClassifier(strategy="most_frequent").fit(np.zeros((len(y_train), 1)), y_train)
+    predicted = dummy.predict(np.zeros((len(y_test), 1)))
+    scores = np.eye(len(classes))[predicted]  # all its belief on one class
+    metrics = held_out_metrics(y_test, predicted, scores, classes, positive)
+    metrics.pop("per_class")
+    return {"class": str(classes[predicted[0]]), **metrics}
+
+
 def curves(y_true, scores, positive: int, n_classes: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """ROC and precision-recall points: the positive class (binary) or the micro-average (multiclass)."""
     if n_classes == 2:
