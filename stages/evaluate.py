@@ -29,7 +29,7 @@ def main() -> None:
     metrics = held_out_metrics(y, predicted, scores, classes, positive)
     metrics["average_precision"] = average_precision(y, scores, positive, len(classes))
     train_y = read_table(paths.TRAIN)[target].to_numpy()  # its majority class only: the baseline to beat
-    metrics["baseline"] = majority_baseline(train_y, y, classes, positive)
+    majority, metrics["baseline"] = majority_baseline(train_y, y, classes, positive)
     roc, pr = curves(y, scores, positive, len(classes))
     names = pd.Series([str(c) for c in classes])
     confusion = pd.DataFrame({"actual": names[y].to_numpy(), "predicted": names[predicted].to_numpy()})
@@ -46,9 +46,8 @@ def main() -> None:
     write_json(paths.EVALUATE_PER_CLASS, metrics.pop("per_class"))  # kept out of `dvc exp show`'s columns
     write_json(paths.EVALUATE_METRICS, metrics)
     headline = "recall" if positive is not None else "recall_macro"
-    baseline = metrics["baseline"]
-    print(f"evaluate: test accuracy {metrics['accuracy']:.4f} (always {baseline['class']!r}: "
-          f"{baseline['accuracy']:.4f}), {headline} {metrics[headline]:.4f} ({about}) -> {paths.EVALUATE_METRICS}, "
+    print(f"evaluate: test accuracy {metrics['accuracy']:.4f} (always {majority!r}: "
+          f"{metrics['baseline']['accuracy']:.4f}), {headline} {metrics[headline]:.4f} ({about}) -> {paths.EVALUATE_METRICS}, "
           f"{paths.CONFUSION_PNG.parent}/")
 
 

@@ -62,7 +62,8 @@ def held_out_metrics(y_true, y_pred, scores, classes: list[str], positive: int) 
     return metrics
 
 
-def majority_baseline(y_train: np.ndarray, y_test: np.ndarray, classes: list[str], positive: int) -> dict:
+def majority_baseline(y_train: np.ndarray, y_test: np.ndarray, classes: list[str],
+                      positive: int) -> tuple[str, dict]:
     """What a model must beat: always the training split's most frequent class (scikit-learn's DummyClassifier,
     most_frequent), scored like the model. Its accuracy is the test share of that class; its ROC AUC is 0.5."""
     from sklearn.dummy import DummyClassifier
@@ -72,7 +73,7 @@ def majority_baseline(y_train: np.ndarray, y_test: np.ndarray, classes: list[str
     scores = np.eye(len(classes))[predicted]  # all its belief on one class
     metrics = held_out_metrics(y_test, predicted, scores, classes, positive)
     metrics.pop("per_class")
-    return {"class": str(classes[predicted[0]]), **metrics}
+    return str(classes[predicted[0]]), metrics  # the name apart: metrics files hold numbers only
 
 
 def curves(y_true, scores, positive: int, n_classes: int) -> tuple[pd.DataFrame, pd.DataFrame]:
