@@ -73,13 +73,11 @@ def decode_split(part: str, rows: pd.DataFrame, folder: Path, codes: np.ndarray,
         done = 0
         for pixels, outcomes in read_images(files, im.image_size, im.channels, im.resize, n_jobs(im.n_jobs), CHUNK):
             append(pixels)
-            for j, outcome in enumerate(outcomes):
-                name = Path(files[done + j]).relative_to(root).as_posix()
+            for path, outcome in zip(files[done:done + len(outcomes)], outcomes, strict=True):
                 kept.append(not isinstance(outcome, Exception))
-                if isinstance(outcome, Exception):
-                    unreadable.append(f"{name} ({outcome})")
-                elif outcome:
-                    notes.append(f"{name} ({outcome})")
+                if outcome:  # a note or an Unreadable: named by its path inside the source folder
+                    named = f"{Path(path).relative_to(root).as_posix()} ({outcome})"
+                    (unreadable if isinstance(outcome, Exception) else notes).append(named)
             if samples is not None:  # the first few of each class, for the samples picture
                 labels = rows["label"].iloc[done:done + len(outcomes)][np.array(kept[done:], dtype=bool)]
                 for image, label in zip(pixels, labels, strict=True):

@@ -67,12 +67,12 @@ def _class_folders(root: Path, where: str) -> tuple[list[tuple[Path, str]], list
     _check_case([f.name for f in folders], where)
     rows = [(p, folder.name) for folder in folders for p in _files_in(folder)]
     loose = sorted(p.name for p in root.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-                   and not p.name.startswith("."))
+                   and not _hidden(p.name))
     return rows, loose
 
 
 def _prefixed(root: Path, key: str) -> list[tuple[Path, str]]:
-    files = [p for p in root.iterdir() if p.is_file() and not p.name.startswith(".")]
+    files = [p for p in root.iterdir() if p.is_file() and not _hidden(p.name)]
     unlabelled = sorted(p.name for p in files if "_" not in p.stem or not p.stem.split("_", 1)[0])
     if unlabelled:
         raise PipelineError(
@@ -109,10 +109,12 @@ def list_images(root: Path, layout: str, key: str) -> tuple[pd.DataFrame, list[s
     if not root.is_dir():
         raise PipelineError(f"{key} = '{root}' is not a folder; point it at a folder of images under data/raw/images/")
     layout = detect_layout(root) if layout == "auto" else layout
-    if layout == "subfolders" and "train" in [f.name.lower() for f in _folders(root)]:
-        splits = [f"{f.name}/" for f in _folders(root) if f.name.lower() in SPLIT_FOLDERS]
-        others = [f"{f.name}/" for f in _folders(root) if f.name.lower() not in SPLIT_FOLDERS]
-        if len(splits) > 1 and others:  # e.g. a download with chest_xray/ nested beside its train/ val/ test/
+    if layout == "subfolders":
+        names = [f.name for f in _folders(root)]
+        splits = [f"{n}/" for n in names if n.lower() in SPLIT_FOLDERS]
+        others = [f"{n}/" for n in names if n.lower() not in SPLIT_FOLDERS]
+        # e.g. a download with a copy of itself (chest_xray/) nested beside its train/ val/ test/
+        if "train/" in map(str.lower, splits) and len(splits) > 1 and others:
             raise PipelineError(f"{key} = '{root}' holds {', '.join(splits)} beside other folders "
                                 f"({', '.join(others)}), which would all become classes; point images.source at a "
                                 "folder holding only train/ val/ test/, or move the other folders out")
