@@ -14,7 +14,7 @@ import pandas as pd
 
 from stages import paths
 from stages.core.datasets import (
-    check_header, check_table, drop_columns, load_builtin, numbers_as_text, profile, tidy_csv,
+    check_header, check_table, detect_delimiter, drop_columns, load_builtin, numbers_as_text, profile, tidy_csv,
 )
 from stages.core.errors import PipelineError
 from stages.core.tabular_plots import profile_figure
@@ -22,7 +22,6 @@ from stages.io import write_bytes, write_json, write_table
 from stages.params import load_params
 from stages.runner import run_stage
 
-DELIMITERS = ",;\t|"
 SNIFF_BYTES = 64 * 1024
 
 
@@ -58,15 +57,6 @@ def read_user_csv(path: Path, sep: str | None, na_values: list[str]) -> tuple[pd
         raise PipelineError(f"{where}: not a readable CSV with delimiter {sep!r} ({' '.join(str(exc).split())}); "
                             "check data.sep") from None
     return frame, notes
-
-
-def detect_delimiter(sample: str) -> str:
-    """The delimiter of the header and first rows; a single-column file gives ','."""
-    lines = "\n".join(sample.splitlines()[:50])
-    try:
-        return csv.Sniffer().sniff(lines, delimiters=DELIMITERS).delimiter
-    except csv.Error:
-        return ","
 
 
 def main() -> None:

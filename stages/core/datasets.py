@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections import Counter
 
 import numpy as np
@@ -9,6 +10,8 @@ import pandas as pd
 from sklearn import datasets
 
 from stages.core.errors import PipelineError, plain
+
+DELIMITERS = ",;\t|"
 
 _LOADERS = {
     "breast_cancer": datasets.load_breast_cancer,
@@ -35,6 +38,15 @@ def check_header(columns: list[str], source: str) -> None:
     repeated = sorted(name for name, n in Counter(c for c in columns if c.strip()).items() if n > 1)
     if repeated:
         raise PipelineError(f"{source}: duplicate column names {repeated}; rename or drop the repeats")
+
+
+def detect_delimiter(sample: str) -> str:
+    """The delimiter of the header and first rows; a single-column file gives ','."""
+    lines = "\n".join(sample.splitlines()[:50])
+    try:
+        return csv.Sniffer().sniff(lines, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        return ","
 
 
 def drop_columns(frame: pd.DataFrame, drop: list[str], source: str) -> pd.DataFrame:

@@ -30,7 +30,7 @@ def _visible(path: Path, root: Path) -> bool:
     return not any(_hidden(part) for part in path.relative_to(root).parts)
 
 
-def _files_in(folder: Path) -> list[Path]:
+def files_in(folder: Path) -> list[Path]:
     """Every visible file below `folder`, nested folders included, in a stable order."""
     return sorted(p for p in folder.rglob("*") if p.is_file() and _visible(p, folder))
 
@@ -65,7 +65,7 @@ def _class_folders(root: Path, where: str) -> tuple[list[tuple[Path, str]], list
     """(file, class) for every file under each class folder, and the image files lying loose beside them."""
     folders = _folders(root)
     _check_case([f.name for f in folders], where)
-    rows = [(p, folder.name) for folder in folders for p in _files_in(folder)]
+    rows = [(p, folder.name) for folder in folders for p in files_in(folder)]
     loose = sorted(p.name for p in root.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
                    and not _hidden(p.name))
     return rows, loose
