@@ -10,11 +10,12 @@ PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help repro test report bench lock clean
+.PHONY: help repro test serve report bench lock clean
 
 help:
 	@echo "make repro   run the whole pipeline on built-in data (dvc repro)"
 	@echo "make test    run the test suite"
+	@echo "make serve   the web page and JSON API over the saved models on http://$(HOST):$(PORT)/"
 	@echo "make report  markdown of params, metrics and plots changed against BASE (default main)"
 	@echo "make bench   run benchmarks/*.py (speed ratios, printed from one run)"
 	@echo "make lock    re-pin requirements*.lock after editing pyproject.toml"
@@ -43,6 +44,11 @@ repro: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	python -m pytest
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+serve: $(VENV)/.installed
+	python -m serve.app --host $(HOST) --port $(PORT)
 
 BASE ?= main
 report: $(VENV)/.installed

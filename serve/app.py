@@ -1,0 +1,201 @@
+"""The web page and JSON API over the saved models, served by waitress (`make serve`):
+
+    python -m serve.app [--host 127.0.0.1] [--port 8000] [--threads 8] [--max-upload-mb 16]
+
+Pages: / (the models), /models/<name> (upload an image, or fill in a row / upload a CSV).
+API:   GET /health; POST /api/predict/<name> with an image (multipart field `image`), a CSV (field `csv`)
+       or JSON {"rows": [{column: value, ...}, ...]}.
+Models are loaded once at start and shared by the server's threads. Uploads stay in memory: no file name a
+user sends is used for anything but display (escaped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import io
+from pathlib import Path
+
+from flask import Flask, Request, Response, jsonify, render_template, request
+from PIL import Image
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from serve.models import KINDS, ImageModel, Missing, TableModel, load_all
+from serve.tables import BadInput, read_rows, rows_from_json
+from stages.params import load_params
+
+TOP = 5
+
+
+class InMemoryRequest(Request):
+    """Uploads are parsed into memory (the size limit bounds them), never spooled to a temp file."""
+
+    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
+        return io.BytesIO()
+
+
+def create_app(root: Path = Path("."), max_upload_mb: float = 16) -> Flask:
+    app = Flask(__name__)
+    app.request_class = InMemoryRequest
+    app.config["MAX_CONTENT_LENGTH"] = int(max_upload_mb * 2**20)
+    models = app.extensions["models"] = load_all(root)
+    na_values = load_params(root / "params.yaml").data.na_values
+
+    def served(name: str):
+        """The model, or the HTTP error that says why there is none."""
+        if name not in KINDS:
+            raise NotFound(f"no model {name!r}; the models are {list(KINDS)}")
+        model = models[name]
+        if isinstance(model, Missing):
+            raise NotBuilt(model.message)
+        return model
+
+    def uploaded(field: str) -> tuple[bytes, str]:
+        file = request.files.get(field)
+        if file is None or not file.filename:
+            raise BadInput(f"no file in the upload; send it as the form field {field!r}")
+        data = file.read()
+        if not data:
+            raise BadInput(f"{file.filename}: the file is empty")
+        return data, file.filename
+
+    def predict_image(model: ImageModel, top: int) -> tuple[dict, object]:
+        """The answer, and the pixels the model saw."""
+        data, name = uploaded("image")
+        pixels, note = model.read(io.BytesIO(data), name)
+        ranked = model.top(model.probabilities(pixels[None])[0], top)
+        return {"model": model.kind.name, "file": name, "note": note, "predicted": ranked[0][0],
+                "top": [{"class": c, "probability": p} for c, p in ranked]}, pixels
+
+    def table_of(model: TableModel):
+        """The rows of a request: JSON {"rows": [...]}, a CSV upload, or the page's form fields."""
+        if request.is_json:
+            body = request.get_json(silent=True)
+            if not isinstance(body, dict) or "rows" not in body:
+                raise BadInput('send JSON {"rows": [{"column": value, ...}, ...]}')
+            return rows_from_json(body["rows"]), "rows", []
+        if "csv" in request.files:
+            data, name = uploaded("csv")
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise BadInput(f"{name}: not UTF-8 text; re-save it as a UTF-8 CSV") from None
+            frame, notes = read_rows(text, name, na_values)
+            return frame, name, notes
+        return rows_from_json([request.form.to_dict()]), "the form", []
+
+    def predict_rows(model: TableModel):
+        frame, where, notes = table_of(model)
+        predicted, more = model.predict(frame, where)
+        return frame, predicted, notes + more
+
+    @app.get("/")
+    def index():
+        return render_template("index.html", models=models, kinds=KINDS)
+
+    @app.get("/health")
+    def health():
+        return jsonify(status="ok", models={name: "missing" if isinstance(m, Missing) else "ready"
+                                            for name, m in models.items()})
+
+    @app.route("/models/<name>", methods=["GET", "POST"])
+    def page(name: str):
+        model = served(name)
+        result, values, status = None, {}, 200
+        if request.method == "POST":
+            try:
+                if isinstance(model, ImageModel):
+                    result, pixels = predict_image(model, TOP)
+                    result["seen"] = _png_data_uri(pixels)
+                else:
+                    values = request.form.to_dict()
+                    _, predicted, notes = predict_rows(model)
+                    ranked = sorted(_probabilities(predicted.iloc[0], model.classes).items(), key=lambda cp: -cp[1])
+                    result = {"predicted": predicted["predicted"].iloc[0], "notes": notes,
+                              "top": [{"class": c, "probability": p} for c, p in ranked]}
+            except BadInput as exc:
+                result, status = {"error": str(exc)}, 400
+        return render_template("model.html", name=name, model=model, result=result, values=values), status
+
+    @app.post("/models/<name>/csv")
+    def csv_download(name: str):
+        model = served(name)
+        if not isinstance(model, TableModel):
+            raise NotFound(f"{name} predicts images; upload one on /models/{name}")
+        try:
+            frame, predicted, _ = predict_rows(model)
+        except BadInput as exc:
+            return render_template("model.html", name=name, model=model, result={"error": str(exc)}, values={}), 400
+        body = frame.reset_index(drop=True).join(predicted).to_csv(index=False)
+        return Response(body, mimetype="text/csv",
+                        headers={"Content-Disposition": "attachment; filename=predictions.csv"})
+
+    @app.post("/api/predict/<name>")
+    def api(name: str):
+        model = served(name)
+        try:
+            if isinstance(model, ImageModel):
+                return jsonify(predict_image(model, _top_k(model))[0])
+            frame, predicted, notes = predict_rows(model)
+        except BadInput as exc:
+            return jsonify(error=str(exc)), 400
+        rows = [{"predicted": row["predicted"], "probabilities": _probabilities(row, model.classes)}
+                for _, row in predicted.iterrows()]
+        return jsonify(model=name, predictions=rows, notes=notes)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        message = exc.description
+        if isinstance(exc, RequestEntityTooLarge):
+            message = f"the upload is over the {max_upload_mb:g} MB limit (start the server with --max-upload-mb)"
+        if request.path.startswith("/api/") or request.path == "/health":
+            return jsonify(error=message), exc.code
+        return render_template("error.html", code=exc.code, message=message, missing=isinstance(exc, NotBuilt)), exc.code
+
+    return app
+
+
+class NotFound(HTTPException):
+    code = 404
+
+
+class NotBuilt(HTTPException):
+    code = 503
+
+
+def _top_k(model: ImageModel) -> int:
+    try:
+        return max(1, min(int(request.args.get("top", TOP)), len(model.classes)))
+    except ValueError:
+        raise BadInput(f"top={request.args['top']!r} is not a whole number") from None
+
+
+def _probabilities(row, classes: list[str]) -> dict[str, float]:
+    return {c: float(row[f"probability_{c}"]) for c in classes if f"probability_{c}" in row}
+
+
+def _png_data_uri(pixels) -> str:
+    """The model's view of an upload, as an inline PNG (nothing written to disk)."""
+    buffer = io.BytesIO()
+    Image.fromarray(pixels[..., 0] if pixels.shape[-1] == 1 else pixels).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m serve.app", description="Serve the saved models over HTTP.")
+    parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to be reachable from other machines")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--max-upload-mb", type=float, default=16)
+    args = parser.parse_args(argv)
+    import waitress
+
+    app = create_app(max_upload_mb=args.max_upload_mb)
+    for name, model in app.extensions["models"].items():
+        print(f"{name}: {model.message if isinstance(model, Missing) else model.about.description}")
+    print(f"serving http://{args.host}:{args.port}/ with waitress ({args.threads} threads)", flush=True)
+    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, max_request_body_size=2**31)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,187 @@
+"""The models the stages saved, loaded once: the tuned tabular model and the two image networks.
+
+A kind whose file is missing becomes `Missing`, which names the `dvc repro` target that makes it. Each loaded
+model carries where it came from (the commit, whether dvc.lock records this very file) and its test metrics
+from reports/, so a page or a CSV of predictions can say which model answered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from serve.tables import BadInput, check_rows
+from stages import paths
+from stages.core.pixels import Unreadable, read_image
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str  # in URLs and on the command line
+    title: str
+    inputs: str  # "table" | "image"
+    model: Path
+    labels: Path
+    metrics: Path  # its test metrics
+    target: str  # `dvc repro <target>` makes the model and its metrics
+
+
+KINDS = {k.name: k for k in (
+    Kind("tabular", "Tuned tabular model", "table", paths.MODEL, paths.LABELS, paths.EVALUATE_METRICS, "evaluate"),
+    Kind("train_cnn", "Image network trained from scratch", "image", paths.CNN_MODEL, paths.CNN_LABELS,
+         paths.CNN_METRICS, "train_cnn"),
+    Kind("transfer", "Transfer-learned image network", "image", paths.TRANSFER_MODEL, paths.TRANSFER_LABELS,
+         paths.TRANSFER_METRICS, "transfer"),
+)}
+
+
+@dataclass(frozen=True)
+class Missing:
+    kind: Kind
+
+    @property
+    def message(self) -> str:
+        return (f"{self.kind.model} does not exist yet: run `dvc repro {self.kind.target}` "
+                "(or `make repro` for everything), then restart")
+
+
+@dataclass(frozen=True)
+class About:
+    """What the page shows above the form: the model, where it came from, how it scored on the test split."""
+    description: str
+    commit: str
+    metrics: dict[str, float]
+
+
+class TableModel:
+    """models/tune/model.joblib: raw rows in, class names and probabilities out."""
+
+    def __init__(self, kind: Kind, estimator, labels: dict, about: About):
+        self.kind, self.estimator, self.about = kind, estimator, about
+        self.classes, self.target = labels["classes"], labels["target"]
+        fitted = estimator.pipeline_.named_steps["preprocess"].named_transformers_
+        self.numeric = list(labels["numeric"])
+        self.defaults = dict(zip(self.numeric, fitted["numeric"]["impute"].statistics_.tolist())) if self.numeric else {}
+        self.categories = {}
+        if labels["categorical"]:
+            encoder, imputer = fitted["categorical"]["encode"], fitted["categorical"]["impute"]
+            self.categories = {c: known.tolist() for c, known in zip(labels["categorical"], encoder.categories_)}
+            self.defaults |= dict(zip(labels["categorical"], imputer.statistics_.tolist()))
+
+    def predict(self, frame: pd.DataFrame, where: str) -> tuple[pd.DataFrame, list[str]]:
+        """One row per input row: `predicted`, and `probability_<class>` when the model gives probabilities."""
+        rows, notes = check_rows(frame, self.numeric, self.categories, where)
+        out = pd.DataFrame({"predicted": self.estimator.predict(rows)})
+        if hasattr(self.estimator, "predict_proba"):
+            probabilities = self.estimator.predict_proba(rows)
+            for name in self.classes:
+                out[f"probability_{name}"] = probabilities[name].to_numpy()
+        else:
+            notes.append(f"{type(self.estimator.pipeline_.named_steps['model']).__name__} gives no probabilities, "
+                         "only the class")
+        return out, notes
+
+
+class ImageModel:
+    """A saved Keras network: images read exactly as ingest_images read the training images, class
+    probabilities out. One prediction at a time per model (a lock), so threads can share it safely."""
+
+    def __init__(self, kind: Kind, network, labels: dict, about: About):
+        self.kind, self.network, self.about = kind, network, about
+        self.classes = labels["classes"]
+        self.size, self.channels, self.resize = labels["image_size"], labels["channels"], labels["resize"]
+        self._lock = threading.Lock()
+
+    def read(self, source, name: str) -> tuple[np.ndarray, str | None]:
+        """(size, size, channels) uint8 pixels and a note on an unusual value range; `source` is a path or a
+        binary file object."""
+        try:
+            return read_image(source, self.size, self.channels, self.resize)
+        except Unreadable as exc:
+            raise BadInput(f"{name}: {exc}") from None
+
+    def probabilities(self, pixels: np.ndarray) -> np.ndarray:
+        """(n, classes) softmax outputs for a (n, size, size, channels) uint8 batch."""
+        with self._lock:
+            return np.asarray(self.network.predict_on_batch(pixels), dtype=np.float64)
+
+    def top(self, probabilities: np.ndarray, k: int) -> list[tuple[str, float]]:
+        order = np.argsort(-probabilities, kind="stable")[:k]
+        return [(self.classes[i], float(probabilities[i])) for i in order]
+
+
+def load(name: str, root: Path = Path(".")):
+    """The model of kind `name` under `root`, or Missing when its file does not exist."""
+    kind = KINDS[name]
+    if not (root / kind.model).is_file():
+        return Missing(kind)
+    labels = json.loads((root / kind.labels).read_text())
+    if kind.inputs == "table":
+        import joblib
+
+        estimator = joblib.load(root / kind.model)
+        best = _json(root / paths.BEST_PARAMS)
+        step = type(estimator.pipeline_.named_steps["model"]).__name__
+        description = (f"{best.get('model', step)} ({step}), {best.get('kept', 'tuned')}; target {labels['target']!r}, "
+                       f"classes {labels['classes']}")
+        return TableModel(kind, estimator, labels, _about(root, kind, description))
+    import stages.core.runtime  # noqa: F401  (quiet TensorFlow start-up) before Keras loads
+    import stages.core.transfer  # noqa: F401  registers BackboneInput, the transfer model's first layer
+    import keras
+
+    network = keras.saving.load_model(root / kind.model, compile=False)
+    network.predict_on_batch(np.zeros((1, labels["image_size"], labels["image_size"], labels["channels"]), np.uint8))
+    description = (f"Keras {network.name}, {network.count_params():,} weights; input {labels['image_size']}x"
+                   f"{labels['image_size']}x{labels['channels']} ({labels['resize']}), {len(labels['classes'])} classes")
+    return ImageModel(kind, network, labels, _about(root, kind, description))
+
+
+def load_all(root: Path = Path(".")) -> dict:
+    return {name: load(name, root) for name in KINDS}
+
+
+def _json(path: Path) -> dict:
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def _about(root: Path, kind: Kind, description: str) -> About:
+    metrics = {k: v for k, v in _flat(_json(root / kind.metrics)).items() if isinstance(v, (int, float))}
+    return About(description, _provenance(root, kind.model), metrics)
+
+
+def _flat(data: dict, prefix: str = "") -> dict:
+    out = {}
+    for key, value in data.items():
+        out |= _flat(value, f"{prefix}{key}.") if isinstance(value, dict) else {f"{prefix}{key}": value}
+    return out
+
+
+def _provenance(root: Path, model: Path) -> str:
+    """Which commit's dvc.lock records this exact file, or that it is an uncommitted run."""
+    def git(*args) -> str:
+        try:
+            done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            return ""
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    head = git("log", "-1", "--format=%h (%cs)") or "no git commit"
+    lock = root / "dvc.lock"
+    recorded = {}
+    if lock.is_file():
+        for stage in (yaml.safe_load(lock.read_text()) or {}).get("stages", {}).values():
+            recorded |= {out["path"]: out.get("md5") for out in stage.get("outs", [])}
+    md5 = hashlib.md5((root / model).read_bytes()).hexdigest()
+    if recorded.get(str(model)) != md5:
+        return f"not the file dvc.lock records at commit {head}: an uncommitted run (`dvc status` shows it)"
+    if git("status", "--porcelain", "--", "dvc.lock"):
+        return f"recorded in the uncommitted dvc.lock (last commit {head})"
+    return f"commit {head}, as dvc.lock records it"

@@ -1,0 +1,125 @@
+"""Batch predictions with a saved model, through exactly the preprocessing it was trained with:
+
+    python -m serve.predict tabular new_rows.csv -o predictions.csv
+    python -m serve.predict train_cnn photos/ scan.png --top 3 -o predictions.csv
+
+Tables: every input row as given, then `predicted` and `probability_<class>`. The columns are checked against
+the training schema. Images (files, and folders searched recursively) are read by the function ingest_images
+uses. The output has one row per file: file, predicted, probability, the next classes by probability, and a
+note. Without -o the CSV goes to stdout. Notes and errors go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from serve.models import KINDS, ImageModel, Missing, TableModel, load
+from serve.tables import BadInput, read_rows
+from stages.core.errors import PipelineError
+from stages.core.images import IMAGE_SUFFIXES, files_in
+from stages.core.pixels import read_images
+from stages.io import write_table
+from stages.params import load_params
+
+
+def predict_table(model: TableModel, path: Path, na_values: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadInput(f"{path}: file not found") from None
+    except UnicodeDecodeError:
+        raise BadInput(f"{path}: not UTF-8 text; re-save it as a UTF-8 CSV") from None
+    frame, notes = read_rows(text, str(path), na_values)
+    predicted, more = model.predict(frame, str(path))
+    return pd.concat([frame.reset_index(drop=True), predicted], axis=1), notes + more
+
+
+def image_files(inputs: list[Path]) -> tuple[list[Path], list[str]]:
+    """The image files named, and those in the folders named (nested folders too, hidden ones skipped)."""
+    files, notes = [], []
+    for given in inputs:
+        if given.is_dir():
+            found = files_in(given)
+            images = [p for p in found if p.suffix.lower() in IMAGE_SUFFIXES]
+            if len(found) > len(images):
+                notes.append(f"{given}: skipped {len(found) - len(images)} file(s) without an image suffix "
+                             f"({', '.join(sorted(IMAGE_SUFFIXES))})")
+            files += images
+        elif given.is_file():
+            files.append(given)
+        else:
+            raise BadInput(f"{given}: no such file or folder")
+    if not files:
+        raise BadInput(f"no image files in {', '.join(map(str, inputs))}")
+    return files, notes
+
+
+def predict_images(model: ImageModel, files: list[Path], top: int, batch: int = 64) -> pd.DataFrame:
+    """One row per file; a file that cannot be read keeps its row, with the reason in `note`."""
+    k = min(top, len(model.classes))
+    rows = []
+    outcomes_by_chunk = read_images([str(f) for f in files], model.size, model.channels, model.resize,
+                                    n_jobs=os.cpu_count() or 1, chunk=batch)
+    names = iter(files)
+    for pixels, outcomes in outcomes_by_chunk:
+        probabilities = iter(model.probabilities(pixels) if len(pixels) else [])
+        for outcome in outcomes:
+            row = {"file": str(next(names))}
+            if isinstance(outcome, Exception):
+                rows.append(row | {"note": f"unreadable: {outcome}"})
+                continue
+            ranked = model.top(next(probabilities), k)
+            row |= {"predicted": ranked[0][0], "probability": ranked[0][1]}
+            for i, (name, p) in enumerate(ranked[1:], start=2):
+                row |= {f"class_{i}": name, f"probability_{i}": p}
+            rows.append(row | {"note": outcome or ""})
+    columns = ["file", "predicted", "probability"] + [f"{c}_{i}" for i in range(2, k + 1)
+                                                      for c in ("class", "probability")] + ["note"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m serve.predict", description=__doc__.split("\n\n")[0])
+    parser.add_argument("model", choices=list(KINDS), help="which saved model answers")
+    parser.add_argument("inputs", nargs="+", type=Path, help="a CSV (tabular), or image files and folders")
+    parser.add_argument("-o", "--output", type=Path, help="CSV to write (default: stdout)")
+    parser.add_argument("--top", type=int, default=5, help="images: classes listed per file (default 5)")
+    args = parser.parse_args(argv)
+    try:
+        model = load(args.model)
+        if isinstance(model, Missing):
+            raise BadInput(model.message)
+        if isinstance(model, TableModel):
+            if len(args.inputs) != 1:
+                raise BadInput(f"the tabular model reads one CSV, got {len(args.inputs)} inputs")
+            table, notes = predict_table(model, args.inputs[0], load_params().data.na_values)
+            summary = table["predicted"].value_counts().to_dict()
+        else:
+            files, notes = image_files(args.inputs)
+            table = predict_images(model, files, max(1, args.top))
+            unreadable = int(table["predicted"].isna().sum())
+            if unreadable:
+                notes.append(f"{unreadable} of {len(table)} file(s) could not be read; see the note column")
+            summary = table["predicted"].value_counts().to_dict()
+    except (BadInput, PipelineError) as exc:
+        print(f"error: predict: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    for note in notes:
+        print(f"note: predict: {note}", file=sys.stderr)
+    if args.output:
+        write_table(args.output, table)
+    else:
+        table.to_csv(sys.stdout, index=False)
+    where = args.output or "stdout"
+    counts = ", ".join(f"{name}: {n}" for name, n in sorted(summary.items(), key=lambda kv: -kv[1])[:10])
+    print(f"predict: {len(table)} {'rows' if isinstance(model, TableModel) else 'files'} with the {args.model} model "
+          f"({model.about.commit}) -> {where}; predicted {counts}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

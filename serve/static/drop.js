@@ -1,0 +1,10 @@
+// Drag and drop onto the upload box, and a preview of the chosen file before it is sent.
+const drop = document.getElementById("drop"), input = document.getElementById("image"),
+      preview = document.getElementById("preview");
+function show() {
+  if (input.files.length) preview.src = URL.createObjectURL(input.files[0]);
+}
+input.addEventListener("change", show);
+["dragenter", "dragover"].forEach(e => drop.addEventListener(e, ev => { ev.preventDefault(); drop.classList.add("over"); }));
+["dragleave", "drop"].forEach(e => drop.addEventListener(e, ev => { ev.preventDefault(); drop.classList.remove("over"); }));
+drop.addEventListener("drop", ev => { input.files = ev.dataTransfer.files; show(); });
