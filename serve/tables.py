@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from stages.core.datasets import detect_delimiter, tidy_csv
+from stages.core.errors import plain
 
 
 class BadInput(ValueError):
@@ -75,7 +76,7 @@ def _numbers(values: pd.Series, column: str, where: str) -> pd.Series:
     bad = (numbers.isna() & text.notna()) | np.isinf(numbers)
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise BadInput(f"{where}: row {row + 1}, column {column!r}: {values.iloc[row]!r} is not a finite number; "
+        raise BadInput(f"{where}: row {row + 1}, column {column!r}: {plain(values.iloc[row])!r} is not a finite number; "
                        "fix the value, or leave it blank to have it imputed as in training")
     return numbers.astype(float)
 
