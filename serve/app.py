@@ -60,10 +60,16 @@ def create_app(root: Path = Path("."), max_upload_mb: float = 16) -> Flask:
         return data, file.filename
 
     def predict_image(model: ImageModel, top: int) -> tuple[dict, object]:
-        """The answer, and the pixels the model saw."""
-        data, name = uploaded("image")
+        """The answer, and the pixels the model saw. The image comes as the form field `image`, or (API) as
+        the whole request body with an image/* or application/octet-stream type: no multipart to parse."""
+        if request.mimetype.startswith("image/") or request.mimetype == "application/octet-stream":
+            data, name = request.get_data(), request.args.get("name", "the request body")
+            if not data:
+                raise BadInput(f"{name}: the body is empty; send the image's bytes")
+        else:
+            data, name = uploaded("image")
         pixels, note = model.read(io.BytesIO(data), name)
-        ranked = model.top(model.probabilities(pixels[None])[0], top)
+        ranked = model.top(model.probabilities_of_one(pixels), top)
         return {"model": model.kind.name, "file": name, "note": note, "predicted": ranked[0][0],
                 "top": [{"class": c, "probability": p} for c, p in ranked]}, pixels
 

@@ -4,13 +4,16 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import requests
 import yaml
 
 from conftest import REPO, patients
@@ -68,6 +71,104 @@ def test_repro_from_scratch_reproduces_the_committed_results(project):
     assert transferred["pretrain_val_accuracy"] >= 0.95 and transferred["train_images"] == 100
     assert transferred["transfer_accuracy"] >= 0.9 and transferred["scratch_accuracy"] >= 0.9
 
+
+
+# Right after the repro: the workspace holds the committed models, before any experiment replaces them.
+def test_predict_command_reproduces_evaluate_and_train_cnn_test_accuracy(project):
+    root, sh = project
+    sh(sys.executable, "-m", "serve.predict", "tabular", "data/prepared/test.csv", "-o", "build/tabular.csv")
+    labels = json.loads((root / "models/preprocess/labels.json").read_text())
+    predicted = pd.read_csv(root / "build/tabular.csv")
+    truth = pd.read_csv(root / "data/prepared/test.csv")[labels["target"]].map(dict(enumerate(labels["classes"])))
+    accuracy = (predicted["predicted"] == truth).mean()
+    assert accuracy == json.loads((root / "reports/evaluate/metrics.json").read_text())["accuracy"]
+
+    manifest = pd.read_csv(root / "data/images/manifest.csv", dtype=str)
+    test = manifest[manifest["split"] == "test"]
+    sh(sys.executable, "-m", "serve.predict", "train_cnn", *test["path"], "-o", "build/images.csv")
+    predicted = pd.read_csv(root / "build/images.csv", dtype={"predicted": str})
+    assert predicted["file"].tolist() == test["path"].tolist() and predicted["note"].isna().all()
+    accuracy = (predicted["predicted"].to_numpy() == test["label"].to_numpy()).mean()
+    assert abs(accuracy - json.loads((root / "reports/train_cnn/metrics.json").read_text())["test_accuracy"]) < 1e-6
+
+
+def chromium() -> tuple[str, str]:
+    """Debian's chromium and chromedriver (.ci/run installs them; REQUIRE_BROWSER=1 there makes absence fail)."""
+    browser = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
+    driver = shutil.which("chromedriver")
+    if not (browser and driver):
+        missing = "no chromium/chromedriver on PATH: apt-get install chromium chromium-driver"
+        pytest.fail(missing) if os.environ.get("REQUIRE_BROWSER") else pytest.skip(missing)
+    return browser, driver
+
+
+@contextmanager
+def serving(root: Path):
+    """`python -m serve.app` (waitress) on a free localhost port, until the block ends."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    server = subprocess.Popen([sys.executable, "-m", "serve.app", "--port", str(port)], cwd=root, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            if server.poll() is not None:
+                pytest.fail(f"the server exited {server.returncode}:\n{server.stdout.read()}")
+            try:
+                if requests.get(f"{url}/health", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def test_web_page_predicts_in_a_real_browser(project):
+    root, _ = project
+    browser, driver_path = chromium()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as shown
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    manifest = pd.read_csv(root / "data/images/manifest.csv", dtype=str)
+    digit = manifest[manifest["split"] == "test"].iloc[0]
+    classes = json.loads((root / "models/preprocess/labels.json").read_text())["classes"]
+    shots = os.environ.get("SCREENSHOTS")  # a folder: save each page as the README shows it
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1100,900"):
+        options.add_argument(flag)
+    with serving(root) as url:
+        driver = webdriver.Chrome(service=Service(driver_path), options=options)
+        try:
+            driver.get(f"{url}/models/train_cnn")
+            driver.find_element(By.NAME, "image").send_keys(str(root / digit["path"]))
+            driver.find_element(By.CSS_SELECTOR, "#upload button").click()
+            answer = WebDriverWait(driver, 30).until(shown.presence_of_element_located((By.ID, "predicted")))
+            assert answer.text == digit["label"]
+            assert len(driver.find_elements(By.CSS_SELECTOR, ".bars tr")) == 5
+            if shots:
+                driver.save_screenshot(f"{shots}/serve-image.png")
+            driver.get(f"{url}/models/tabular")
+            driver.find_element(By.CSS_SELECTOR, "#row button").click()
+            answer = WebDriverWait(driver, 30).until(shown.presence_of_element_located((By.ID, "predicted")))
+            assert answer.text in classes
+            if shots:
+                driver.save_screenshot(f"{shots}/serve-table.png")
+        finally:
+            driver.quit()
+        # bad input over real HTTP: a clear answer, and the server keeps serving
+        sent = requests.post(f"{url}/api/predict/train_cnn", files={"image": ("x.png", b"\x89PNG broken")}, timeout=30)
+        assert sent.status_code == 400 and sent.json()["error"].startswith("x.png: ")
+        huge = requests.post(f"{url}/api/predict/train_cnn", files={"image": ("x.png", b"0" * (17 << 20))}, timeout=30)
+        assert huge.status_code == 413 and "over the 16 MB limit" in huge.json()["error"]
+        assert requests.get(f"{url}/health", timeout=5).json()["status"] == "ok"
 
 def test_pull_request_report_shows_the_param_change_and_metric_deltas(project):
     root, sh = project

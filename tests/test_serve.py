@@ -7,6 +7,7 @@ import struct
 import subprocess
 import sys
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -89,6 +90,24 @@ def test_images_in_any_mode_are_converted_and_any_file_name_is_only_displayed(cl
     assert b'id="predicted"' in page.data and b"data:image/png;base64," in page.data
     assert sorted(p for p in project.rglob("*")) == before  # nothing written, whatever the name
 
+
+
+def test_image_as_the_request_body_and_concurrent_requests_get_their_own_answers(client, project):
+    raw = client.post("/api/predict/train_cnn?name=scan.png", data=png(Image.new("L", (9, 9), 40)),
+                      content_type="image/png")
+    assert raw.status_code == 200 and raw.json["file"] == "scan.png"
+    empty = client.post("/api/predict/train_cnn", data=b"", content_type="application/octet-stream")
+    assert empty.status_code == 400 and empty.json["error"] == "the request body: the body is empty; send the image's bytes"
+    # threads queue for one forward pass, which answers them all: each must get its own image's row
+    from serve.models import load
+
+    model = load("train_cnn", project)
+    images = np.random.default_rng(0).integers(0, 256, (24, 8, 8, 1), dtype=np.uint8)
+    alone = model.probabilities(images)
+    with ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(model.probabilities_of_one, images))
+    assert np.allclose(np.stack(together), alone, atol=1e-6)
+    assert len({row.argmax() for row in alone}) > 1  # different images, different answers: a mix-up would show
 
 @pytest.mark.parametrize("data, name, status, message", [
     (b"just text", "notes.png", 400, "notes.png: not an image Pillow can read"),
