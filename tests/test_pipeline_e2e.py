@@ -139,7 +139,7 @@ def test_web_page_predicts_in_a_real_browser(project):
     manifest = pd.read_csv(root / "data/images/manifest.csv", dtype=str)
     digit = manifest[manifest["split"] == "test"].iloc[0]
     classes = json.loads((root / "models/preprocess/labels.json").read_text())["classes"]
-    shots = os.environ.get("SCREENSHOTS")  # a folder: save each page as the README shows it
+    shots = os.environ.get("SCREENSHOTS") and Path(os.environ["SCREENSHOTS"]).resolve()  # README's pictures
     options = webdriver.ChromeOptions()
     options.binary_location = browser
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1100,900"):

@@ -39,3 +39,9 @@ def test_ci_workflow_runs_the_ci_script_and_checks_reproduction():
     assert "push" in triggers
     assert step(steps, run="bash .ci/run")
     assert "tools/check_reproduced.py" in step(steps, run="make repro")["run"]
+
+
+def test_ci_script_installs_the_browser_the_page_test_needs_and_requires_it():
+    script = (REPO / ".ci/run").read_text()
+    assert "apt-get install -y -qq chromium chromium-driver" in script
+    assert "export REQUIRE_BROWSER=1" in script and script.rstrip().endswith("make test")
