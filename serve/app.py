@@ -93,7 +93,7 @@ def create_app(root: Path = Path("."), max_upload_mb: float = 16) -> Flask:
     def predict_rows(model: TableModel):
         frame, where, notes = table_of(model)
         predicted, more = model.predict(frame, where)
-        return frame, predicted, notes + more
+        return predicted, notes + more
 
     @app.get("/")
     def index():
@@ -115,7 +115,7 @@ def create_app(root: Path = Path("."), max_upload_mb: float = 16) -> Flask:
                     result["seen"] = _png_data_uri(pixels)
                 else:
                     values = request.form.to_dict()
-                    _, predicted, notes = predict_rows(model)
+                    predicted, notes = predict_rows(model)
                     ranked = sorted(_probabilities(predicted.iloc[0], model.classes).items(), key=lambda cp: -cp[1])
                     result = {"predicted": predicted["predicted"].iloc[0], "notes": notes,
                               "top": [{"class": c, "probability": p} for c, p in ranked]}
@@ -129,11 +129,11 @@ def create_app(root: Path = Path("."), max_upload_mb: float = 16) -> Flask:
         if not isinstance(model, TableModel):
             raise NotFound(f"{name} predicts images; upload one on /models/{name}")
         try:
-            frame, predicted, _ = predict_rows(model)
+            frame, where, _ = table_of(model)
+            annotated, _ = model.annotate(frame, where)
         except BadInput as exc:
             return render_template("model.html", name=name, model=model, result={"error": str(exc)}, values={}), 400
-        body = frame.reset_index(drop=True).join(predicted).to_csv(index=False)
-        return Response(body, mimetype="text/csv",
+        return Response(annotated.to_csv(index=False), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=predictions.csv"})
 
     @app.post("/api/predict/<name>")
@@ -142,7 +142,7 @@ def create_app(root: Path = Path("."), max_upload_mb: float = 16) -> Flask:
         try:
             if isinstance(model, ImageModel):
                 return jsonify(predict_image(model, _top_k(model))[0])
-            frame, predicted, notes = predict_rows(model)
+            predicted, notes = predict_rows(model)
         except BadInput as exc:
             return jsonify(error=str(exc)), 400
         rows = [{"predicted": row["predicted"], "probabilities": _probabilities(row, model.classes)}
@@ -156,7 +156,8 @@ def create_app(root: Path = Path("."), max_upload_mb: float = 16) -> Flask:
             message = f"the upload is over the {max_upload_mb:g} MB limit (start the server with --max-upload-mb)"
         if request.path.startswith("/api/") or request.path == "/health":
             return jsonify(error=message), exc.code
-        return render_template("error.html", code=exc.code, message=message, missing=isinstance(exc, NotBuilt)), exc.code
+        page = render_template("error.html", code=exc.code, message=message, missing=isinstance(exc, NotBuilt))
+        return page, exc.code
 
     return app
 

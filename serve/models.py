@@ -69,7 +69,9 @@ class TableModel:
         self.classes, self.target = labels["classes"], labels["target"]
         fitted = estimator.pipeline_.named_steps["preprocess"].named_transformers_
         self.numeric = list(labels["numeric"])
-        self.defaults = dict(zip(self.numeric, fitted["numeric"]["impute"].statistics_.tolist())) if self.numeric else {}
+        self.defaults = {}  # what the form starts with: the training medians (means) and most frequent values
+        if self.numeric:
+            self.defaults = dict(zip(self.numeric, fitted["numeric"]["impute"].statistics_.tolist()))
         self.categories = {}
         if labels["categorical"]:
             encoder, imputer = fitted["categorical"]["encode"], fitted["categorical"]["impute"]
@@ -88,6 +90,11 @@ class TableModel:
             notes.append(f"{type(self.estimator.pipeline_.named_steps['model']).__name__} gives no probabilities, "
                          "only the class")
         return out, notes
+
+    def annotate(self, frame: pd.DataFrame, where: str) -> tuple[pd.DataFrame, list[str]]:
+        """Every input row as given (extra columns too), then its prediction: what a CSV of predictions holds."""
+        predicted, notes = self.predict(frame, where)
+        return pd.concat([frame.reset_index(drop=True), predicted], axis=1), notes
 
 
 class ImageModel:
@@ -162,9 +169,10 @@ def load(name: str, root: Path = Path(".")):
     import keras
 
     network = keras.saving.load_model(root / kind.model, compile=False)
-    network.predict_on_batch(np.zeros((1, labels["image_size"], labels["image_size"], labels["channels"]), np.uint8))
-    description = (f"Keras {network.name}, {network.count_params():,} weights; input {labels['image_size']}x"
-                   f"{labels['image_size']}x{labels['channels']} ({labels['resize']}), {len(labels['classes'])} classes")
+    side = labels["image_size"]
+    network.predict_on_batch(np.zeros((1, side, side, labels["channels"]), np.uint8))  # traced now, not on a request
+    description = (f"Keras {network.name}, {network.count_params():,} weights; input {side}x{side}x"
+                   f"{labels['channels']} ({labels['resize']}), {len(labels['classes'])} classes")
     return ImageModel(kind, network, labels, _about(root, kind, description))
 
 

@@ -35,8 +35,8 @@ def predict_table(model: TableModel, path: Path, na_values: list[str]) -> tuple[
     except UnicodeDecodeError:
         raise BadInput(f"{path}: not UTF-8 text; re-save it as a UTF-8 CSV") from None
     frame, notes = read_rows(text, str(path), na_values)
-    predicted, more = model.predict(frame, str(path))
-    return pd.concat([frame.reset_index(drop=True), predicted], axis=1), notes + more
+    annotated, more = model.annotate(frame, str(path))
+    return annotated, notes + more
 
 
 def image_files(inputs: list[Path]) -> tuple[list[Path], list[str]]:

@@ -76,8 +76,8 @@ def _numbers(values: pd.Series, column: str, where: str) -> pd.Series:
     bad = (numbers.isna() & text.notna()) | np.isinf(numbers)
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise BadInput(f"{where}: row {row + 1}, column {column!r}: {plain(values.iloc[row])!r} is not a finite number; "
-                       "fix the value, or leave it blank to have it imputed as in training")
+        raise BadInput(f"{where}: row {row + 1}, column {column!r}: {plain(values.iloc[row])!r} is not a finite "
+                       "number; fix the value, or leave it blank to have it imputed as in training")
     return numbers.astype(float)
 
 

@@ -97,7 +97,8 @@ def test_image_as_the_request_body_and_concurrent_requests_get_their_own_answers
                       content_type="image/png")
     assert raw.status_code == 200 and raw.json["file"] == "scan.png"
     empty = client.post("/api/predict/train_cnn", data=b"", content_type="application/octet-stream")
-    assert empty.status_code == 400 and empty.json["error"] == "the request body: the body is empty; send the image's bytes"
+    assert empty.status_code == 400
+    assert empty.json["error"] == "the request body: the body is empty; send the image's bytes"
     # threads queue for one forward pass, which answers them all: each must get its own image's row
     from serve.models import load
 
