@@ -1,34 +1,36 @@
 """Stage evaluate: the saved model scored once on the held-out test split, the only tabular stage that
-reads it, beside a majority-class baseline (what a model must beat). Binary metrics are about the positive class that preprocess recorded (`data.positive_class`,
+reads it, beside a baseline that ignores the features (what a model must beat): the majority class, or the
+training mean for regression.
+
+Classification: binary metrics are about the positive class that preprocess recorded (`data.positive_class`,
 default: the rarer training class, e.g. malignant: in medicine a missed positive costs most, so recall =
-sensitivity is the one to watch); compare_models and tune score f1, precision and recall the same way."""
+sensitivity is the one to watch); compare_models and tune score f1, precision and recall the same way.
+Regression: R², RMSE, MAE (and MAPE), a predicted-vs-actual and a residual plot.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from stages import paths
-from stages.core.evaluation import average_precision, class_scores, curves, held_out_metrics, majority_baseline
-from stages.core.tabular_plots import evaluation_figures
+from stages.core.evaluation import (
+    average_precision, class_scores, curves, held_out_metrics, majority_baseline, mean_baseline, regression_metrics,
+)
 from stages.core.scoring import positive_code
-from stages.io import read_json, read_object, read_table, write_bytes, write_json, write_table
+from stages.core.tabular_plots import evaluation_figures, regression_figures
+from stages.io import atomic_dir, read_json, read_object, read_table, write_bytes, write_json, write_table
 from stages.runner import run_stage
 
 
-def main() -> None:
-    labels = read_json(paths.LABELS)
-    model = read_object(paths.MODEL)  # raw rows in, class names out
-    classes, target = labels["classes"], labels["target"]
-    test = read_table(paths.TEST)
-    X, y = test.drop(columns=target), test[target].to_numpy()
+def classification(labels: dict, model, X: pd.DataFrame, y, train_y) -> tuple[dict, dict, str]:
+    """(metrics, files under details/ and figures/, the line to print)."""
+    classes = labels["classes"]
     positive = positive_code(labels)
-
     codes = {c: i for i, c in enumerate(classes)}
     predicted = pd.Series(model.predict(X)).map(codes).to_numpy()
     scores = class_scores(model, X, len(classes))
     metrics = held_out_metrics(y, predicted, scores, classes, positive)
     metrics["average_precision"] = average_precision(y, scores, positive, len(classes))
-    train_y = read_table(paths.TRAIN)[target].to_numpy()  # its majority class only: the baseline to beat
     majority, metrics["baseline"] = majority_baseline(train_y, y, classes, positive)
     roc, pr = curves(y, scores, positive, len(classes))
     names = pd.Series([str(c) for c in classes])
@@ -36,19 +38,52 @@ def main() -> None:
     about = f"positive class {classes[positive]}" if positive is not None else f"{len(classes)} classes"
     figures = evaluation_figures(y, predicted, scores, [str(c) for c in classes], positive,
                                  f"test split, {len(y)} rows, {about}")
-
-    write_table(paths.CONFUSION, confusion)
-    write_table(paths.ROC, roc)
-    write_table(paths.PRECISION_RECALL, pr)
-    write_bytes(paths.CONFUSION_PNG, figures["confusion"])
-    write_bytes(paths.ROC_PNG, figures["roc"])
-    write_bytes(paths.PRECISION_RECALL_PNG, figures["precision_recall"])
-    write_json(paths.EVALUATE_PER_CLASS, metrics.pop("per_class"))  # kept out of `dvc exp show`'s columns
-    write_json(paths.EVALUATE_METRICS, metrics)
+    files = {paths.CONFUSION: confusion, paths.ROC: roc, paths.PRECISION_RECALL: pr,
+             paths.EVALUATE_PER_CLASS: metrics.pop("per_class"),  # kept out of `dvc exp show`'s columns
+             paths.CONFUSION_PNG: figures["confusion"], paths.ROC_PNG: figures["roc"],
+             paths.PRECISION_RECALL_PNG: figures["precision_recall"]}
     headline = "recall" if positive is not None else "recall_macro"
-    print(f"evaluate: test accuracy {metrics['accuracy']:.4f} (always {majority!r}: "
-          f"{metrics['baseline']['accuracy']:.4f}), {headline} {metrics[headline]:.4f} ({about}) -> {paths.EVALUATE_METRICS}, "
-          f"{paths.CONFUSION_PNG.parent}/")
+    line = (f"test accuracy {metrics['accuracy']:.4f} (always {majority!r}: {metrics['baseline']['accuracy']:.4f}), "
+            f"{headline} {metrics[headline]:.4f} ({about})")
+    return metrics, files, line
+
+
+def regression(labels: dict, model, X: pd.DataFrame, y, train_y) -> tuple[dict, dict, str]:
+    predicted = model.predict(X)
+    metrics = regression_metrics(y, predicted)
+    mean, metrics["baseline"] = mean_baseline(train_y, y)
+    target = labels["target"]
+    figures = regression_figures(y, predicted, target, f"test split, {len(y)} rows")
+    files = {paths.PREDICTIONS: pd.DataFrame({"actual": y, "predicted": predicted, "residual": y - predicted}),
+             paths.PREDICTED_VS_ACTUAL_PNG: figures["predicted_vs_actual"],
+             paths.RESIDUALS_PNG: figures["residuals"]}
+    line = (f"test R² {metrics['r2']:.4f} (always the training mean {mean:.4g}: {metrics['baseline']['r2']:.4f}), "
+            f"RMSE {metrics['rmse']:.4g}, MAE {metrics['mae']:.4g} {target}")
+    return metrics, files, line
+
+
+def main() -> None:
+    labels = read_json(paths.LABELS)
+    model = read_object(paths.MODEL)  # raw rows in, class names (or values) out
+    target = labels["target"]
+    test = read_table(paths.TEST)
+    X, y = test.drop(columns=target), test[target].to_numpy()
+    train_y = read_table(paths.TRAIN)[target].to_numpy()  # for the baseline only: its majority class or mean
+    evaluate = classification if labels["task"] == "classification" else regression
+    metrics, files, line = evaluate(labels, model, X, y, train_y)
+
+    with atomic_dir(paths.EVALUATE_DETAILS) as details, atomic_dir(paths.EVALUATE_FIGURES) as figures:
+        folders = {paths.EVALUATE_DETAILS: details, paths.EVALUATE_FIGURES: figures}
+        for path, content in files.items():
+            where = folders[path.parent] / path.name
+            if isinstance(content, bytes):
+                write_bytes(where, content)
+            elif isinstance(content, pd.DataFrame):
+                write_table(where, content)
+            else:
+                write_json(where, content)
+    write_json(paths.EVALUATE_METRICS, metrics)
+    print(f"evaluate: {line} -> {paths.EVALUATE_METRICS}, {paths.EVALUATE_FIGURES}/")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Stage ingest: one table with features and the class column, plus a profile of it.
+"""Stage ingest: one table with features and the target column, the task it sets (classification or
+regression, `data.task`), and a profile of it.
 
 Reads `data.dataset` (a bundled scikit-learn dataset) or `data.csv` (a user CSV under data/raw/tables/).
 What a real CSV carries by accident is fixed with a note (a saved index, trailing delimiters, spaces
@@ -14,7 +15,8 @@ import pandas as pd
 
 from stages import paths
 from stages.core.datasets import (
-    check_header, check_table, detect_delimiter, drop_columns, load_builtin, numbers_as_text, profile, tidy_csv,
+    check_header, check_table, detect_delimiter, detect_task, drop_columns, load_builtin, numbers_as_text, profile,
+    tidy_csv,
 )
 from stages.core.errors import PipelineError
 from stages.core.tabular_plots import profile_figure
@@ -72,15 +74,19 @@ def main() -> None:
         frame = load_builtin(data.dataset, data.target)
     frame = drop_columns(frame, data.drop, source)
     table = check_table(frame, data.target, source)
+    task, why = detect_task(table[data.target], data.task, data.target, source)
     notes += numbers_as_text(table.drop(columns=data.target))
-    report = profile(table, data.target, source, dropped_rows=len(frame) - len(table), notes=notes)
-    figure = profile_figure(report["class_balance"], report["missing"], f"{source}: {report['rows']} rows")
+    report = profile(table, data.target, source, dropped_rows=len(frame) - len(table), notes=notes, task=task,
+                     why=why)
+    figure = profile_figure(report.get("class_balance"), report["missing"], f"{source}: {report['rows']} rows",
+                            target=table[data.target])
 
     write_table(paths.DATASET, table)
     write_json(paths.PROFILE, report)
     write_bytes(paths.PROFILE_PNG, figure)
     for note in notes:
         print(f"note: ingest: {note}")
+    print(f"ingest: task {task} ({why})")
     print(f"ingest: {len(table)} rows x {table.shape[1]} columns from {source} -> {paths.DATASET}, {paths.PROFILE_PNG}")
 
 

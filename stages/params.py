@@ -14,11 +14,11 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, ValidationError
 
 from stages import paths
-from stages.core.comparison import SCORERS
-from stages.core.models import ESTIMATORS
 from stages.core.errors import PipelineError
+from stages.core.models import MODEL_NAMES
+from stages.core.tasks import CLASSIFICATION_METRICS, REGRESSION_METRICS
 
-BUILTIN_DATASETS = ("breast_cancer", "iris", "wine", "digits")
+BUILTIN_DATASETS = ("breast_cancer", "iris", "wine", "digits", "diabetes")
 
 
 Positive = Annotated[int, Field(ge=1)]
@@ -37,7 +37,8 @@ def _separator(value: str | None) -> str | None:
 class DataParams(Section):
     dataset: Literal[BUILTIN_DATASETS]  # used when csv is null
     csv: str | None  # a CSV under data/raw/tables/, tracked with `dvc add`
-    target: str  # the class column
+    target: str  # the class column, or the numeric target
+    task: Literal["auto", "classification", "regression"]  # auto: read from the target column
     positive_class: str | int | None  # binary metrics are about it; null: the rarer class in the training split
     sep: Annotated[str | None, PlainValidator(_separator)]  # null: detected
     na_values: list[str]  # cells read as missing (besides pandas' defaults)
@@ -49,6 +50,7 @@ class PreprocessParams(Section):
     scale: Literal["standard", "minmax", "robust", "none"]
     impute: Literal["mean", "median", "most_frequent"]  # numeric columns; categoricals take the mode
     max_categories: Annotated[int, Field(ge=2)] | None  # one-hot: rarer categories pooled
+    target_transform: Literal["none", "log"]  # regression: fit on log(target), report in its units
 
 
 def _subset_size(value: int | str) -> int | str:
@@ -81,17 +83,17 @@ class SfsParams(Section):
 
 
 class FeaturesParams(Section):
-    method: Literal["chi2", "rfe", "sfs", "none"]
+    method: Literal["auto", "chi2", "f_test", "mutual_info", "rfe", "sfs", "none"]  # auto: chi2 or f_test
     k: Annotated[int | str, PlainValidator(_subset_size)]
-    estimator: Literal[tuple(ESTIMATORS)]
+    estimator: Literal[("auto", *MODEL_NAMES)]  # auto: the task's linear model
     cv: Annotated[int, Field(ge=2)]  # folds of the score curve (selection refitted in each)
-    scoring: str  # the curve's score, and what best/parsimonious maximise
+    scoring: str  # the curve's score, and what best/parsimonious maximise (auto: accuracy or r2)
     rfe: RfeParams
     sfs: SfsParams
 
 
-ModelName = Literal[tuple(ESTIMATORS)]
-Metric = Literal[tuple(SCORERS)]
+ModelName = Literal[MODEL_NAMES]
+Metric = Literal[tuple(dict.fromkeys([*CLASSIFICATION_METRICS, *REGRESSION_METRICS]))]
 
 
 def _not_empty(values: list) -> list:
@@ -101,9 +103,9 @@ def _not_empty(values: list) -> list:
 
 
 class CompareParams(Section):
-    models: Annotated[list[ModelName], AfterValidator(_not_empty)]
-    metrics: Annotated[list[Metric], AfterValidator(_not_empty)]
-    sort_by: Metric  # ranks the table and picks the winner
+    models: Literal["auto"] | Annotated[list[ModelName], AfterValidator(_not_empty)]  # auto: the task's list
+    metrics: Literal["auto"] | Annotated[list[Metric], AfterValidator(_not_empty)]
+    sort_by: Literal["auto"] | Metric  # ranks the table and picks the winner (auto: accuracy or r2)
     folds: Annotated[int, Field(ge=2)]
     repeats: Annotated[int, Field(ge=1)]
     n_jobs: NJobs  # folds in parallel (-1: all cores)
@@ -118,7 +120,7 @@ class Distribution(Section):
 
 
 class TuneParams(Section):
-    model: Literal[("best", *ESTIMATORS)]  # best: compare_models' winner
+    model: Literal[("best", *MODEL_NAMES)]  # best: compare_models' winner
     search: Literal["grid", "random", "halving"]
     cv: Annotated[int, Field(ge=2)]
     n_iter: Annotated[int, Field(ge=1)]  # candidates drawn by random (and random halving) search

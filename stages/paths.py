@@ -46,13 +46,20 @@ TUNE_METRICS = Path("reports/tune/metrics.json")
 
 # evaluate (the only tabular stage that reads the test split)
 EVALUATE_METRICS = Path("reports/evaluate/metrics.json")  # headline numbers: what `dvc exp show` lists
-EVALUATE_PER_CLASS = Path("reports/evaluate/per_class.json")
-CONFUSION = Path("reports/evaluate/confusion.csv")  # one row per test row: actual, predicted
-ROC = Path("reports/evaluate/roc.csv")
-PRECISION_RECALL = Path("reports/evaluate/precision_recall.csv")
-CONFUSION_PNG = Path("reports/evaluate/confusion.png")
-ROC_PNG = Path("reports/evaluate/roc.png")
-PRECISION_RECALL_PNG = Path("reports/evaluate/precision_recall.png")
+# what the task calls for (DVC's outs are fixed, the files are not): two folders whose files dvc.yaml's
+# top-level `plots:` draw; a file of the other task is absent, and `dvc plots show` says so
+EVALUATE_DETAILS = Path("reports/evaluate/details")  # plot data and per-class values
+EVALUATE_FIGURES = Path("reports/evaluate/figures")  # the PNGs
+CONFUSION = EVALUATE_DETAILS / "confusion.csv"  # classification: one row per test row: actual, predicted
+ROC = EVALUATE_DETAILS / "roc.csv"
+PRECISION_RECALL = EVALUATE_DETAILS / "precision_recall.csv"
+EVALUATE_PER_CLASS = EVALUATE_DETAILS / "per_class.json"
+CONFUSION_PNG = EVALUATE_FIGURES / "confusion.png"
+ROC_PNG = EVALUATE_FIGURES / "roc.png"
+PRECISION_RECALL_PNG = EVALUATE_FIGURES / "precision_recall.png"
+PREDICTIONS = EVALUATE_DETAILS / "predictions.csv"  # regression: one row per test row: actual, predicted, residual
+PREDICTED_VS_ACTUAL_PNG = EVALUATE_FIGURES / "predicted_vs_actual.png"
+RESIDUALS_PNG = EVALUATE_FIGURES / "residuals.png"
 
 # ingest_images
 DIGITS_DIR = Path("data/images/digits")  # the built-in digits as PNG files, one folder per class

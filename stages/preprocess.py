@@ -1,5 +1,6 @@
-"""Stage preprocess: the seeded, stratified train/test split and the preprocessing fitted on the
-training split (imputation, one-hot encoding, scaling, label encoding).
+"""Stage preprocess: the seeded, stratified train/test split (by class, or by quantile bins of a regression
+target) and the preprocessing fitted on the training split (imputation, one-hot encoding, scaling, label
+encoding); labels.json records the task for the later stages.
 
 The split tables keep the raw features: later stages cross-validate a clone of the (unfitted)
 preprocessor inside each fold, which is only leak-free if they start from raw rows.
@@ -8,9 +9,11 @@ preprocessor inside each fold, which is only leak-free if they start from raw ro
 from __future__ import annotations
 
 from stages import paths
-from stages.core.datasets import class_balance
+from stages.core.datasets import class_balance, detect_task, target_summary
 from stages.core.errors import PipelineError
-from stages.core.preprocessing import build_preprocessor, encode_labels, feature_types, positive_class, split
+from stages.core.preprocessing import (
+    build_preprocessor, check_target_transform, encode_labels, feature_types, positive_class, split,
+)
 from stages.io import read_table, write_json, write_object, write_table
 from stages.params import load_params
 from stages.runner import run_stage
@@ -22,35 +25,46 @@ def main() -> None:
     table = read_table(paths.DATASET)
     if target not in table.columns:
         raise PipelineError(f"{paths.DATASET} has no column {target!r}; re-run ingest (dvc repro)")
+    task, _ = detect_task(table[target], params.data.task, target, str(paths.DATASET))  # as ingest decided
+    check_target_transform(pre.target_transform, table[target], task, target)
 
-    train, test = split(table, target, params.data.test_size, params.seed)
+    train, test = split(table, target, params.data.test_size, params.seed, task)
     features = train.drop(columns=target)
     numeric, categorical = feature_types(features)
     preprocessor = build_preprocessor(numeric, categorical, pre.scale, pre.impute, pre.max_categories)
     preprocessor.fit(features)  # training rows only
-    labels = encode_labels(train[target])
-    positive = positive_class(params.data.positive_class, train[target])
-
     metrics = {
         "n_train": len(train),
         "n_test": len(test),
         "n_features": features.shape[1],
         "n_features_encoded": len(preprocessor.get_feature_names_out()),
-        "class_balance": {"train": class_balance(train[target]), "test": class_balance(test[target])},
     }
-    train[target] = labels.transform(train[target])
-    test[target] = labels.transform(test[target])
+    labels = {"task": task, "target": target, "target_transform": pre.target_transform, "classes": [],
+              "positive": None, "numeric": numeric, "categorical": categorical}
+    if task == "classification":
+        encoder = encode_labels(train[target])
+        labels |= {"classes": encoder.classes_.tolist(),
+                   "positive": positive_class(params.data.positive_class, train[target])}
+        metrics["class_balance"] = {"train": class_balance(train[target]), "test": class_balance(test[target])}
+        train[target] = encoder.transform(train[target])
+        test[target] = encoder.transform(test[target])
+    else:
+        if params.data.positive_class is not None:
+            raise PipelineError(f"data.positive_class = {params.data.positive_class!r} applies to classification, "
+                                "but the task is regression; set it to null")
+        metrics["target"] = {"train": target_summary(train[target]), "test": target_summary(test[target])}
 
     write_table(paths.TRAIN, train)
     write_table(paths.TEST, test)
     write_object(paths.PREPROCESSOR, preprocessor)
-    write_json(paths.LABELS, {"target": target, "classes": labels.classes_.tolist(), "positive": positive,
-                              "numeric": numeric, "categorical": categorical})
+    write_json(paths.LABELS, labels)
     write_json(paths.PREPROCESS_METRICS, metrics)
+    positive = labels["positive"]
     print(
-        f"preprocess: {len(train)} train / {len(test)} test rows, {features.shape[1]} features "
+        f"preprocess: {task}, {len(train)} train / {len(test)} test rows, {features.shape[1]} features "
         f"({metrics['n_features_encoded']} after encoding)"
         + (f", positive class {positive!r}" if positive is not None else "")
+        + (f", fitted on log({target})" if pre.target_transform == "log" else "")
         + f" -> {paths.TRAIN.parent}/, {paths.PREPROCESSOR.parent}/"
     )
 

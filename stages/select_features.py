@@ -1,5 +1,6 @@
-"""Stage select_features: how the models' features are chosen (chi2 filter, RFE or sequential
-selection) and how many (k), read off a leak-free curve of CV score against the number of features.
+"""Stage select_features: how the models' features are chosen (chi2, F-test or mutual-information filter, RFE
+or sequential selection) and how many (k), read off a leak-free curve of CV score against the number of
+features.
 
 The curve refits the preprocessor and the selection inside every fold (stages/core/selection.py).
 compare_models and tune take the method and k, not the columns: they refit the selection inside each
@@ -13,10 +14,11 @@ from sklearn.base import clone
 
 from stages import paths
 from stages.core.errors import PipelineError
-from stages.core.models import ESTIMATORS, available, make_estimator
+from stages.core.models import ZOOS, available, make_estimator
 from stages.core.tabular_plots import selection_curve_figure
 from stages.core.scoring import check_folds, check_scoring, positive_code
 from stages.core.selection import Method, can_rank, choose_k, method_spec, score_curve, selection_path
+from stages.core.tasks import TASKS
 from stages.io import read_object, read_training_split, write_bytes, write_json, write_table
 from stages.params import load_params
 from stages.runner import run_stage
@@ -26,40 +28,49 @@ def main() -> None:
     params = load_params()
     f = params.features
     labels, X, y = read_training_split(paths.LABELS, paths.TRAIN)
+    task = TASKS[labels["task"]]
     fitted = read_object(paths.PREPROCESSOR)  # fitted on these rows by preprocess
     encoded = fitted.transform(X)
     n = encoded.shape[1]
+    method_name = task.selection_method if f.method == "auto" else f.method
+    estimator_name = task.selection_estimator if f.estimator == "auto" else f.estimator
+    scoring = task.scoring if f.scoring == "auto" else f.scoring
+    sfs_scoring = task.scoring if f.sfs.scoring == "auto" else f.sfs.scoring
 
-    if isinstance(f.k, int) and f.k > n and f.method != "none":
+    if method_name == "chi2" and not task.classifies:
+        raise PipelineError("features.method = 'chi2' tests class counts and cannot score a regression target; "
+                            "use f_test or mutual_info (or rfe, sfs, none)")
+    if isinstance(f.k, int) and f.k > n and method_name != "none":
         raise PipelineError(f"features.k = {f.k} but the training data has {n} features after encoding; "
                             f"choose 1..{n}, best or parsimonious")
-    check_scoring(f.scoring, y, "features.scoring")
-    check_folds(y, labels["classes"], f.cv, "features.cv")
-    if f.method == "sfs":
-        check_scoring(f.sfs.scoring, y, "features.sfs.scoring")
-        # SFS splits each curve fold's training part again
-        check_folds(y, labels["classes"], f.sfs.cv, "features.sfs.cv", share=(f.cv - 1) / f.cv)
-    estimator = make_estimator(f.estimator, params.seed, "features.estimator")
-    if f.method == "rfe" and not can_rank(estimator, encoded, y):
-        usable = [name for name in ESTIMATORS
-                  if available(name) and can_rank(make_estimator(name, params.seed), encoded, y)]
+    check_scoring(scoring, y, "features.scoring", task.name)
+    if task.classifies:
+        check_folds(y, labels["classes"], f.cv, "features.cv")
+    if method_name == "sfs":
+        check_scoring(sfs_scoring, y, "features.sfs.scoring", task.name)
+        if task.classifies:  # SFS splits each curve fold's training part again
+            check_folds(y, labels["classes"], f.sfs.cv, "features.sfs.cv", share=(f.cv - 1) / f.cv)
+    estimator = make_estimator(estimator_name, params.seed, "features.estimator", task.name)
+    if method_name == "rfe" and not can_rank(estimator, encoded, y):
+        usable = [name for name in ZOOS[task.name]
+                  if available(name) and can_rank(make_estimator(name, params.seed, task=task.name), encoded, y)]
         raise PipelineError(
-            f"features.estimator = {f.estimator!r} has neither coef_ nor feature_importances_, which RFE ranks "
+            f"features.estimator = {estimator_name!r} has neither coef_ nor feature_importances_, which RFE ranks "
             f"features by; use one of {', '.join(usable)}, or features.method: sfs (works with any estimator)"
         )
 
     method = Method(
-        f.method, estimator, rfe_step=f.rfe.step, sfs_forward=f.sfs.direction == "forward",
-        sfs_floating=f.sfs.floating, sfs_cv=f.sfs.cv, sfs_scoring=f.sfs.scoring, sfs_n_jobs=f.sfs.n_jobs,
-        seed=params.seed, positive=positive_code(labels),
+        method_name, estimator, rfe_step=f.rfe.step, sfs_forward=f.sfs.direction == "forward",
+        sfs_floating=f.sfs.floating, sfs_cv=f.sfs.cv, sfs_scoring=sfs_scoring, sfs_n_jobs=f.sfs.n_jobs,
+        seed=params.seed, positive=positive_code(labels), task=task.name,
     )
     wanted = {f.k} if isinstance(f.k, int) else set()
-    print(f"select_features: {f.method} with {f.estimator}, {f.cv}-fold {f.scoring} curve over {n} features",
+    print(f"select_features: {method_name} with {estimator_name}, {f.cv}-fold {scoring} curve over {n} features",
           flush=True)
-    curve, all_scores = score_curve(method, clone(fitted), X, y, f.cv, f.scoring, params.seed, wanted,
+    curve, all_scores = score_curve(method, clone(fitted), X, y, f.cv, scoring, params.seed, wanted,
                                     progress=lambda line: print(f"select_features: {line}", flush=True),
                                     positive=method.positive)
-    k = n if f.method == "none" else choose_k(curve, f.k)
+    k = n if method_name == "none" else choose_k(curve, f.k)
     path, table = selection_path(method, encoded, y, {k})
     selected = path[k]
 
@@ -76,17 +87,17 @@ def main() -> None:
         "cv_score_all_std": float(all_scores.std()),
     }
     figure = selection_curve_figure(
-        curve, k, metrics["cv_score_all"], f.scoring,
-        f"{f.method} + {f.estimator}: {f.cv}-fold CV, selection refitted in each fold",
+        curve, k, metrics["cv_score_all"], scoring,
+        f"{method_name} + {estimator_name}: {f.cv}-fold CV, selection refitted in each fold",
     )
 
     # what compare_models and tune refit in each fold; `features` is for people (and serving), not for CV
-    write_json(paths.SELECTED, {"method": method_spec(method, f.estimator), "k": k, "features": selected})
+    write_json(paths.SELECTED, {"method": method_spec(method, estimator_name), "k": k, "features": selected})
     write_table(paths.FEATURE_TABLE, table.reset_index())
     write_table(paths.SELECTION_CURVE, curve)
     write_bytes(paths.SELECTION_CURVE_PNG, figure)
     write_json(paths.SELECTION_METRICS, metrics)
-    print(f"select_features: kept {k} of {n} features (CV {f.scoring} {metrics['cv_score_selected']:.4f} vs "
+    print(f"select_features: kept {k} of {n} features (CV {scoring} {metrics['cv_score_selected']:.4f} vs "
           f"{metrics['cv_score_all']:.4f} with all) -> {paths.SELECTED}, {paths.SELECTION_CURVE_PNG}")
 
 

@@ -1,7 +1,8 @@
 """Stage tune: search the hyper-parameters of one model (compare_models' winner by default), and with
 `tune.k` the number of selected features too, with grid, random or successive-halving search over the
 whole Pipeline; keep the tuned model only if it beats the untuned one on the same folds; refit the
-chosen Pipeline on the whole training split and save it as one estimator that predicts class names."""
+chosen Pipeline on the whole training split and save it as one estimator that predicts class names (or
+values in the target's units)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ import tempfile
 import time
 
 from sklearn.base import clone
-from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.model_selection import cross_val_score
 
 from stages import paths
 from stages.core.errors import plain
-from stages.core.models import NamedClassifier, build_pipeline, make_estimator, tunable
+from stages.core.models import NamedClassifier, NamedRegressor, build_pipeline, make_estimator, tunable, \
+    with_target_transform
 from stages.core.scoring import check_folds, check_scoring, positive_code, scorer_for
 from stages.core.selection import selector_from
+from stages.core.tasks import TASKS
 from stages.core.tuning import (
     K, best_cv_score, capped_candidates, k_space, make_search, results_table, search_space, short_name,
 )
@@ -29,24 +32,32 @@ def main() -> None:
     t = params.tune
     labels, X, y, preprocessor, selected = read_model_inputs(paths.LABELS, paths.TRAIN, paths.PREPROCESSOR,
                                                              paths.SELECTED)
+    task = TASKS[labels["task"]]
     model = read_json(paths.WINNER)["model"] if t.model == "best" else t.model
     positive = positive_code(labels)
+    scoring_name = task.scoring if t.scoring == "auto" else t.scoring
 
-    estimator = make_estimator(model, params.seed, "tune.model")
+    estimator = with_target_transform(make_estimator(model, params.seed, "tune.model", task.name),
+                                      labels["target_transform"])
     cache = tempfile.TemporaryDirectory(prefix="tune-")  # candidates share each fold's preprocessing and selection
-    pipeline = build_pipeline(preprocessor, selector_from(selected, params.seed, positive), estimator, cache.name)
-    space = search_space(t.spaces, model, estimator, t.search)
+    selector = selector_from(selected, params.seed, positive, task.name)
+    pipeline = build_pipeline(preprocessor, selector, estimator, cache.name)
+    space, skipped = search_space(t.spaces, model, estimator, t.search, task.name)
+    if skipped:
+        print(f"note: tune: tune.spaces.{model}: {skipped} apply to the {model} of the other task; not searched")
     ks = k_space(t.k, selected["method"]["name"], len(preprocessor.get_feature_names_out()), t.search)
     if ks is not None:
         space[K] = ks
     candidates = capped_candidates(space, t.search, t.n_iter, t.max_candidates, f"tune.spaces.{model}",
                                    "tune.max_candidates")
-    check_scoring(t.scoring, y, "tune.scoring")
-    check_folds(y, labels["classes"], t.cv, "tune.cv")
+    check_scoring(scoring_name, y, "tune.scoring", task.name)
+    if task.classifies:
+        check_folds(y, labels["classes"], t.cv, "tune.cv")
 
-    cv = StratifiedKFold(t.cv, shuffle=True, random_state=params.seed)
-    scoring = scorer_for(t.scoring, positive)
-    print(f"tune: {t.search} search over {candidates} candidates for {model}, {t.cv}-fold {t.scoring}", flush=True)
+    cv = task.folds(t.cv, params.seed)
+    scoring = scorer_for(scoring_name, positive)
+    print(f"tune: {t.search} search over {candidates} candidates for {model}, {t.cv}-fold {scoring_name}",
+          flush=True)
     start = time.perf_counter()
     search = make_search(t.search, pipeline, space, cv, scoring, t.n_iter, t.n_jobs, params.seed).fit(X, y)
     elapsed = time.perf_counter() - start
@@ -64,7 +75,10 @@ def main() -> None:
     # refit on the whole training split; the test split stays unread until evaluate
     classes = labels["classes"]
     chosen = (tuned if tuned_wins else pipeline).set_params(memory=None)
-    saved = NamedClassifier(chosen, classes, X.columns.tolist()).fit(X, [classes[code] for code in y])
+    if task.classifies:
+        saved = NamedClassifier(chosen, classes, X.columns.tolist()).fit(X, [classes[code] for code in y])
+    else:
+        saved = NamedRegressor(chosen, X.columns.tolist()).fit(X, y)
     cache.cleanup()
 
     write_object(paths.MODEL, saved)

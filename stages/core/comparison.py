@@ -1,5 +1,5 @@
-"""Comparing algorithms on the same repeated stratified k-fold splits: fold scores, a ranked summary,
-and whether the winner really beats the runner-up."""
+"""Comparing algorithms on the same repeated k-fold splits (stratified when classifying): fold scores, a
+ranked summary, and whether the winner really beats the runner-up."""
 
 from __future__ import annotations
 
@@ -7,25 +7,19 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from scipy import stats
-from sklearn.model_selection import RepeatedStratifiedKFold, cross_validate
+from sklearn.model_selection import cross_validate
 
 from stages.core.errors import PipelineError
 from stages.core.scoring import scorer_for
-
-# metric names in params.yaml -> scikit-learn scorers; multiclass data takes macro / one-vs-rest forms
-SCORERS = {
-    "accuracy": ("accuracy", "accuracy"),
-    "balanced_accuracy": ("balanced_accuracy", "balanced_accuracy"),
-    "f1": ("f1", "f1_macro"),
-    "precision": ("precision", "precision_macro"),
-    "recall": ("recall", "recall_macro"),
-    "roc_auc": ("roc_auc", "roc_auc_ovr"),
-}
+from stages.core.tasks import CLASSIFICATION_METRICS, LOWER_IS_BETTER, REGRESSION_METRICS
 
 
 def scorers(metrics: list[str], n_classes: int, positive: int | None = None) -> dict:
-    """Binary f1, precision and recall are about the positive class, as in evaluate."""
-    return {m: scorer_for(SCORERS[m][0 if n_classes == 2 else 1], positive) for m in metrics}
+    """Metric names -> scikit-learn scorers. Multiclass data takes the macro / one-vs-rest forms; binary f1,
+    precision and recall are about the positive class, as in evaluate. `n_classes` 0: regression."""
+    if n_classes == 0:
+        return {m: scorer_for(REGRESSION_METRICS[m]) for m in metrics}
+    return {m: scorer_for(CLASSIFICATION_METRICS[m][0 if n_classes == 2 else 1], positive) for m in metrics}
 
 
 def check_can_score(name: str, estimator, metrics: list[str], n_classes: int, key: str) -> None:
@@ -41,21 +35,25 @@ def check_can_score(name: str, estimator, metrics: list[str], n_classes: int, ke
         )
 
 
-def fold_scores(pipelines: dict, X: pd.DataFrame, y, metrics: dict[str, str], folds: int, repeats: int,
-                seed: int, n_jobs: int, progress=lambda _: None) -> pd.DataFrame:
-    """One row per model and fold: every metric and the fit time, all models on the same splits.
+def fold_scores(pipelines: dict, X: pd.DataFrame, y, metrics: dict, cv, n_jobs: int,
+                progress=lambda _: None) -> pd.DataFrame:
+    """One row per model and fold: every metric and the fit time, all models on the same splits of `cv`
+    (a repeated k-fold splitter). Error metrics (rmse, mae) are reported positive: scikit-learn negates them.
 
     All (model, fold) fits go to one pool, so both cores stay busy across model boundaries.
     """
-    splits = list(RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed).split(X, y))
+    splits = list(cv.split(X, y))
+    folds = cv.get_n_splits() // cv.n_repeats
     tasks = [(name, i) for name in pipelines for i in range(len(splits))]
     results = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(cross_validate)(pipelines[name], X, y, cv=[splits[i]], scoring=metrics) for name, i in tasks
     )
     rows = []
     for (name, i), result in zip(tasks, results, strict=True):  # in task order, as they finish
+        sign = {m: -1.0 if m in LOWER_IS_BETTER else 1.0 for m in metrics}
         rows.append({"model": name, "repeat": i // folds + 1, "fold": i % folds + 1,
-                     **{m: float(result[f"test_{m}"][0]) for m in metrics}, "fit_time": float(result["fit_time"][0])})
+                     **{m: sign[m] * float(result[f"test_{m}"][0]) for m in metrics},
+                     "fit_time": float(result["fit_time"][0])})
         if i == len(splits) - 1:
             done = pd.DataFrame(rows[-len(splits):])
             first = next(iter(metrics))
@@ -65,14 +63,16 @@ def fold_scores(pipelines: dict, X: pd.DataFrame, y, metrics: dict[str, str], fo
 
 
 def summarize(scores: pd.DataFrame, metrics: list[str], sort_by: str) -> pd.DataFrame:
-    """Mean, std and median per model and metric, plus mean fit time; best `sort_by` mean first."""
+    """Mean, std and median per model and metric, plus mean fit time; best `sort_by` mean first (the lowest,
+    for an error metric)."""
     grouped = scores.groupby("model", sort=False)
     table = pd.concat(
         [grouped[m].agg(["mean", "std", "median"]).add_prefix(f"{m}_") for m in metrics]
         + [grouped["fit_time"].mean().rename("fit_time_s")],
         axis=1,
     )
-    table = table.sort_values([f"{sort_by}_mean", f"{sort_by}_std"], ascending=[False, True], kind="stable")
+    table = table.sort_values([f"{sort_by}_mean", f"{sort_by}_std"], ascending=[sort_by in LOWER_IS_BETTER, True],
+                              kind="stable")
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     return table.reset_index()
 

@@ -18,17 +18,19 @@ _LOADERS = {
     "iris": datasets.load_iris,
     "wine": datasets.load_wine,
     "digits": datasets.load_digits,  # 8x8 images flattened to 64 pixel columns
+    "diabetes": datasets.load_diabetes,  # regression: disease progression a year later, 10 scaled features
 }
 
 
 def load_builtin(name: str, target: str) -> pd.DataFrame:
-    """One of scikit-learn's bundled datasets (offline) as a table; the class column holds the
-    class names (e.g. 'malignant'), not codes, so reports read like the domain."""
+    """One of scikit-learn's bundled datasets (offline) as a table; a class column holds the class names
+    (e.g. 'malignant'), not codes, so reports read like the domain; a regression target, its values."""
     bunch = _LOADERS[name](as_frame=True)
     frame = bunch.frame.drop(columns="target")
     if target in frame.columns:
         raise PipelineError(f"data.target = {target!r} clashes with a feature of {name}; pick another name")
-    frame[target] = np.asarray(bunch.target_names)[bunch.target.to_numpy()]
+    names = getattr(bunch, "target_names", None)
+    frame[target] = bunch.target.to_numpy() if names is None else np.asarray(names)[bunch.target.to_numpy()]
     return frame
 
 
@@ -97,13 +99,11 @@ def check_table(frame: pd.DataFrame, target: str, source: str) -> pd.DataFrame:
     features = frame.drop(columns=target)
     check_infinite(features, source)
     check_identifiers(features, source)
-    check_target(frame[target], target, source)
     frame = frame[frame[target].notna()].reset_index(drop=True)
-    classes = frame[target].unique()
-    if len(classes) < 2:
-        raise PipelineError(
-            f"{source}: target {target!r} has a single class ({plain(classes[0])!r}); a classifier needs at least 2"
-        )
+    values = frame[target].unique()
+    if len(values) < 2:
+        raise PipelineError(f"{source}: target {target!r} has a single value ({plain(values[0])!r}) in every row; "
+                            "a model needs at least 2 classes or 2 distinct values to learn from")
     return frame
 
 
@@ -136,23 +136,35 @@ def check_identifiers(features: pd.DataFrame, source: str) -> None:
 MAX_INTEGER_CLASSES = 20  # more distinct whole numbers than this (and than 5% of rows): a quantity, not classes
 
 
-def check_target(y: pd.Series, target: str, source: str) -> None:
-    """This pipeline classifies: a measured quantity as the target would give one class per value."""
+def detect_task(y: pd.Series, wanted: str, target: str, source: str) -> tuple[str, str]:
+    """data.task: classification or regression, and why. `auto` reads the target: text, booleans or a few
+    integer codes are classes; fractional numbers, or whole numbers with many distinct values (prices,
+    ages), are a quantity. An explicit task that the column cannot serve is a one-line error."""
     known = y.dropna()
-    if not pd.api.types.is_numeric_dtype(known) or pd.api.types.is_bool_dtype(known):
-        return
-    whole = bool(np.all(np.mod(known, 1) == 0))
-    if not whole:
-        raise PipelineError(
-            f"{source}: target {target!r} holds continuous values ({known.nunique()} distinct); "
-            "this pipeline classifies: use a column of class labels"
-        )
+    numeric = pd.api.types.is_numeric_dtype(known) and not pd.api.types.is_bool_dtype(known)
     distinct = known.nunique()
-    if distinct > MAX_INTEGER_CLASSES and distinct > len(known) / 20:
-        raise PipelineError(
-            f"{source}: target {target!r} has {distinct} distinct whole numbers (e.g. {plain(known.iloc[0])}): it "
-            "looks like a regression target; this pipeline classifies: use a column of class labels"
-        )
+    whole = numeric and bool(np.all(np.mod(known, 1) == 0))
+    many = distinct > MAX_INTEGER_CLASSES and distinct > len(known) / 20
+    if wanted == "regression":
+        if not numeric:
+            raise PipelineError(f"data.task = 'regression' but target {target!r} of {source} holds text (e.g. "
+                                f"{plain(known.iloc[0])!r}); use a numeric column, or data.task: classification")
+        return "regression", "data.task: regression"
+    if wanted == "classification":
+        if numeric and (not whole or many):
+            kind = "continuous values" if not whole else "whole numbers"
+            raise PipelineError(f"{source}: target {target!r} has {distinct} distinct {kind} (e.g. "
+                                f"{plain(known.iloc[0])}): a quantity, not classes; set data.task: regression "
+                                "(or auto)")
+        return "classification", "data.task: classification"
+    if not numeric:
+        return "classification", f"auto: {target!r} holds labels ({distinct} classes)"
+    if not whole:
+        return "regression", f"auto: {target!r} holds fractional numbers ({distinct} distinct values)"
+    if many:
+        return "regression", f"auto: {target!r} holds {distinct} distinct whole numbers, too many to be classes"
+    return "classification", (f"auto: {target!r} holds {distinct} integer codes (at most {MAX_INTEGER_CLASSES}, "
+                              "read as classes; set data.task: regression if they are a quantity)")
 
 
 def numbers_as_text(frame: pd.DataFrame) -> list[str]:
@@ -175,18 +187,31 @@ def class_balance(y: pd.Series) -> dict[str, int]:
     return {str(k): int(v) for k, v in y.value_counts().sort_index().items()}
 
 
-def profile(frame: pd.DataFrame, target: str, source: str, dropped_rows: int, notes: list[str] = ()) -> dict:
-    """What a user wants to know before modelling: size, types, gaps, and class balance."""
+def profile(frame: pd.DataFrame, target: str, source: str, dropped_rows: int, notes: list[str] = (),
+            task: str = "classification", why: str = "") -> dict:
+    """What a user wants to know before modelling: size, types, gaps, and the class balance or the target's
+    spread."""
     features = frame.drop(columns=target)
     dtypes = Counter(str(t) for t in features.dtypes)
-    return {
+    report = {
         "source": source,
         "rows": len(frame),
         "columns": len(frame.columns),
         "target": target,
+        "task": task,
+        "task_reason": why,
         "rows_dropped_missing_target": dropped_rows,
         "dtypes": dict(sorted(dtypes.items())),
         "missing": {str(c): int(n) for c, n in features.isna().sum().items()},
-        "class_balance": class_balance(frame[target]),
-        "notes": list(notes),  # what ingest fixed or suspects (also printed)
     }
+    if task == "classification":
+        report["class_balance"] = class_balance(frame[target])
+    else:
+        report["target_summary"] = target_summary(frame[target])
+    report["notes"] = list(notes)  # what ingest fixed or suspects (also printed)
+    return report
+
+
+def target_summary(y: pd.Series) -> dict[str, float]:
+    """A numeric target's spread: what RMSE and MAE are read against."""
+    return {k: float(getattr(y, k)()) for k in ("min", "median", "mean", "std", "max")}

@@ -95,3 +95,28 @@ def average_precision(y_true, scores, positive: int, n_classes: int) -> float:
     if n_classes == 2:
         return float(average_precision_score(y_true == positive, scores[:, positive]))
     return float(average_precision_score(y_true[:, None] == np.arange(n_classes), scores, average="macro"))
+
+
+def regression_metrics(y_true, y_pred) -> dict:
+    """R² (the share of the target's variance explained: 0 is the mean's score, 1 perfect), and the errors in
+    the target's units: RMSE (large misses weigh more) and MAE; MAPE (a share) only when no target is 0."""
+    from sklearn.metrics import mean_absolute_error, mean_absolute_percentage_error, r2_score, root_mean_squared_error
+
+    metrics = {
+        "r2": float(r2_score(y_true, y_pred)),
+        "rmse": float(root_mean_squared_error(y_true, y_pred)),
+        "mae": float(mean_absolute_error(y_true, y_pred)),
+    }
+    if not np.any(np.asarray(y_true) == 0):
+        metrics["mape"] = float(mean_absolute_percentage_error(y_true, y_pred))
+    return metrics
+
+
+def mean_baseline(y_train, y_test) -> tuple[float, dict]:
+    """What a regressor must beat: always the training split's mean (DummyRegressor), scored like the model.
+    Its test R² is about 0 (a little below when the test mean differs from the training mean)."""
+    from sklearn.dummy import DummyRegressor
+
+    dummy = DummyRegressor(strategy="mean").fit(np.zeros((len(y_train), 1)), y_train)
+    predicted = dummy.predict(np.zeros((len(y_test), 1)))
+    return float(predicted[0]), regression_metrics(y_test, predicted)

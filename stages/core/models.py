@@ -8,14 +8,17 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
-from sklearn.linear_model import LogisticRegression
-from sklearn.neighbors import KNeighborsClassifier
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier, HistGradientBoostingRegressor, RandomForestClassifier, RandomForestRegressor,
+)
+from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, LogisticRegression, Ridge
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.pipeline import Pipeline
-from sklearn.svm import SVC, LinearSVC
-from sklearn.tree import DecisionTreeClassifier
+from sklearn.svm import SVC, SVR, LinearSVC
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils.metaestimators import available_if
 
 from stages.core.errors import PipelineError
@@ -33,10 +36,27 @@ ESTIMATORS: dict[str, Callable[[int], ClassifierMixin]] = {
 }
 
 
-def _xgboost(seed: int) -> ClassifierMixin:
-    from xgboost import XGBClassifier
+# the same names where a model exists for both tasks, so params and reports read alike
+REGRESSORS: dict[str, Callable[[int], RegressorMixin]] = {
+    "linear_regression": lambda seed: LinearRegression(),
+    "ridge": lambda seed: Ridge(random_state=seed),
+    "lasso": lambda seed: Lasso(max_iter=20000, random_state=seed),
+    "elastic_net": lambda seed: ElasticNet(max_iter=20000, random_state=seed),
+    "knn": lambda seed: KNeighborsRegressor(),
+    "decision_tree": lambda seed: DecisionTreeRegressor(random_state=seed),
+    "random_forest": lambda seed: RandomForestRegressor(n_estimators=100, random_state=seed),
+    "svr": lambda seed: SVR(kernel="rbf"),
+    "hist_gradient_boosting": lambda seed: HistGradientBoostingRegressor(random_state=seed),
+    "xgboost": lambda seed: _xgboost(seed, regression=True),
+}
+ZOOS = {"classification": ESTIMATORS, "regression": REGRESSORS}
+MODEL_NAMES = tuple(dict.fromkeys([*ESTIMATORS, *REGRESSORS]))  # what params.yaml may name
 
-    return XGBClassifier(n_estimators=200, random_state=seed, n_jobs=1)
+
+def _xgboost(seed: int, regression: bool = False):
+    from xgboost import XGBClassifier, XGBRegressor
+
+    return (XGBRegressor if regression else XGBClassifier)(n_estimators=200, random_state=seed, n_jobs=1)
 
 
 def available(name: str) -> bool:
@@ -44,18 +64,47 @@ def available(name: str) -> bool:
     return name != "xgboost" or importlib.util.find_spec("xgboost") is not None
 
 
-def make_estimator(name: str, seed: int, key: str = "model") -> ClassifierMixin:
+def make_estimator(name: str, seed: int, key: str = "model", task: str = "classification"):
+    """The task's model of that name, unfitted and seeded; a model of the other task is a one-line error."""
+    zoo = ZOOS[task]
+    if name not in zoo:
+        raise PipelineError(f"{key}: {name!r} is not a {task} model; choose from {', '.join(zoo)}")
     if not available(name):
         raise PipelineError(f"{key} = {name!r} needs the optional package {name}: `pip install {name}` in .venv, "
                             "or choose another model")
-    return ESTIMATORS[name](seed)
+    return zoo[name](seed)
+
+
+def with_target_transform(estimator, transform: str):
+    """Regression on log(target): fitted on the log, predictions back in the target's units, so every
+    score is in those units too."""
+    if transform == "none":
+        return estimator
+    return TransformedTargetRegressor(regressor=estimator, func=np.log, inverse_func=np.exp)
+
+
+def inner(estimator):
+    """The model itself, inside a target transform or a calibration wrapper."""
+    if isinstance(estimator, TransformedTargetRegressor):
+        return estimator.regressor
+    if isinstance(estimator, CalibratedClassifierCV):
+        return estimator.estimator
+    return estimator
 
 
 def tunable(estimator) -> tuple[str, dict]:
     """The Pipeline prefix of the model's own hyper-parameters, and those parameters."""
+    if isinstance(estimator, TransformedTargetRegressor):
+        return "model__regressor__", estimator.regressor.get_params(deep=False)
     if isinstance(estimator, CalibratedClassifierCV):
         return "model__estimator__", estimator.estimator.get_params(deep=False)
     return "model__", estimator.get_params(deep=False)
+
+
+def other_task_parameters(name: str, task: str) -> set[str]:
+    """Parameters of the same-named model of the other task (decision_tree's class_weight classifies only)."""
+    others = [zoo[name] for kind, zoo in ZOOS.items() if kind != task and name in zoo and available(name)]
+    return set(others[0](0).get_params(deep=False)) if others else set()
 
 
 def build_pipeline(preprocessor, selector, estimator, memory=None) -> Pipeline:
@@ -96,10 +145,7 @@ class NamedClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _rows(self, X: pd.DataFrame) -> pd.DataFrame:
-        missing = [c for c in self.features if c not in X.columns]
-        if missing:
-            raise ValueError(f"the rows lack the feature column(s) {missing}; the model needs {list(self.features)}")
-        return X[list(self.features)]
+        return _rows(X, self.features)
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         return self.classes_[self.pipeline_.predict(self._rows(X))]
@@ -112,3 +158,27 @@ class NamedClassifier(ClassifierMixin, BaseEstimator):
     @available_if(lambda self: hasattr(self.pipeline, "decision_function"))
     def decision_function(self, X: pd.DataFrame) -> np.ndarray:
         return self.pipeline_.decision_function(self._rows(X))
+
+
+class NamedRegressor(RegressorMixin, BaseEstimator):
+    """The saved regression model (models/tune/model.joblib): the raw feature columns of the CSV in, values in
+    the target's units out. Like NamedClassifier, it checks and orders the columns it was trained on."""
+
+    def __init__(self, pipeline=None, features: list[str] | None = None):
+        self.pipeline, self.features = pipeline, features
+
+    def fit(self, X: pd.DataFrame, y):
+        self.pipeline_ = clone(self.pipeline).fit(_rows(X, self.features), np.asarray(y, dtype=float))
+        self.feature_names_in_ = np.asarray(self.features, dtype=object)
+        self.n_features_in_ = len(self.features)
+        return self
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return self.pipeline_.predict(_rows(X, self.features))
+
+
+def _rows(X: pd.DataFrame, features: list[str]) -> pd.DataFrame:
+    missing = [c for c in features if c not in X.columns]
+    if missing:
+        raise ValueError(f"the rows lack the feature column(s) {missing}; the model needs {list(features)}")
+    return X[list(features)]

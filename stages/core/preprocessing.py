@@ -6,6 +6,7 @@ Pipeline, so no statistic of a validation fold (or of the test split) leaks into
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
@@ -25,8 +26,15 @@ SCALERS = {
 }
 
 
-def split(frame: pd.DataFrame, target: str, test_size: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Seeded, stratified train/test split that keeps every class in both parts."""
+QUANTILE_BINS = 10  # regression splits stratify on this many quantile bins of the target (fewer on small data)
+
+
+def split(frame: pd.DataFrame, target: str, test_size: float, seed: int,
+          task: str = "classification") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Seeded, stratified train/test split: every class in both parts, or (regression) every quantile bin of
+    the target in both, so train and test cover the same range of values."""
+    if task == "regression":
+        return _split_on_quantiles(frame, target, test_size, seed)
     counts = frame[target].value_counts()
     too_rare = counts[counts < 2 * MIN_ROWS_PER_CLASS]
     if len(too_rare):
@@ -47,6 +55,30 @@ def split(frame: pd.DataFrame, target: str, test_size: float, seed: int) -> tupl
                 f"in the {part} split; each class needs at least {MIN_ROWS_PER_CLASS} per split: {fix} data.test_size"
             )
     return train.reset_index(drop=True), test.reset_index(drop=True)
+
+
+def _split_on_quantiles(frame: pd.DataFrame, target: str, test_size: float, seed: int):
+    n_test = int(np.ceil(test_size * len(frame)))
+    bins = min(QUANTILE_BINS, n_test // 2, (len(frame) - n_test) // 2)
+    if bins < 2 or n_test < 2 or len(frame) - n_test < 5:
+        raise PipelineError(f"data.test_size = {test_size} leaves {n_test} test and {len(frame) - n_test} training "
+                            f"rows of {len(frame)}; regression needs at least 2 test and 5 training rows: add rows "
+                            "or change data.test_size")
+    strata = pd.qcut(frame[target].rank(method="first"), bins, labels=False)  # ranks: ties cannot empty a bin
+    train, test = train_test_split(frame, test_size=test_size, stratify=strata, random_state=seed)
+    return train.reset_index(drop=True), test.reset_index(drop=True)
+
+
+def check_target_transform(transform: str, y: pd.Series, task: str, target: str) -> None:
+    """log needs a regression target above zero; classification has nothing to transform."""
+    if transform == "none":
+        return
+    if task != "regression":
+        raise PipelineError(f"preprocess.target_transform = {transform!r} transforms a regression target, but the "
+                            "task is classification; set it to none")
+    if (y <= 0).any():
+        raise PipelineError(f"preprocess.target_transform = 'log' needs {target!r} above 0, but its minimum is "
+                            f"{plain(y.min())}; use none, or shift the target in the CSV")
 
 
 def feature_types(features: pd.DataFrame) -> tuple[list[str], list[str]]:

@@ -22,7 +22,9 @@ from stages.core.errors import PipelineError
 
 # where scikit-learn keeps the score functions of classifiers (labels, probabilities, rankings)
 CLASSIFICATION_MODULES = ("sklearn.metrics._classification", "sklearn.metrics._ranking")
+REGRESSION_MODULES = ("sklearn.metrics._regression",)
 MULTICLASS_HINT = "accuracy, balanced_accuracy, f1_macro, precision_macro, recall_macro, roc_auc_ovr, neg_log_loss"
+REGRESSION_HINT = "r2, neg_root_mean_squared_error, neg_mean_absolute_error"
 
 
 # binary scores that are about one class: scikit-learn's names mean class code 1, ours the positive class
@@ -49,19 +51,19 @@ def positive_code(labels: dict) -> int | None:
     return [str(c) for c in labels["classes"]].index(str(labels["positive"]))
 
 
-def check_scoring(name: str, y: np.ndarray, key: str) -> None:
-    """Raise a one-line PipelineError unless `name` is a classification scorer that works on `y`."""
+def check_scoring(name: str, y: np.ndarray, key: str, task: str = "classification") -> None:
+    """Raise a one-line PipelineError unless `name` is a scorer of the task that works on `y`."""
     names = get_scorer_names()
+    hint = MULTICLASS_HINT if task == "classification" else REGRESSION_HINT
     if name not in names:
         close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
-        hint = f"did you mean {' or '.join(close)}?" if close else f"for example {MULTICLASS_HINT}"
+        hint = f"did you mean {' or '.join(close)}?" if close else f"for example {hint}"
         raise PipelineError(f"{key} = {name!r} is not a scikit-learn scorer name; {hint}")
     module = getattr(getattr(get_scorer(name), "_score_func", None), "__module__", "")
-    if module not in CLASSIFICATION_MODULES:
-        raise PipelineError(
-            f"{key} = {name!r} scores regression or clustering, but this pipeline classifies; "
-            f"use one of {MULTICLASS_HINT}"
-        )
+    if module not in (CLASSIFICATION_MODULES if task == "classification" else REGRESSION_MODULES):
+        raise PipelineError(f"{key} = {name!r} does not score {task}; use one of {hint} (or auto)")
+    if task == "regression":
+        return
     # a dry run on the real labels catches binary-only scores (f1, roc_auc, ...) on multiclass data
     features = np.zeros((len(y), 1))
     dummy = DummyClassifier(strategy="stratified", random_state=0).fit(features, y)

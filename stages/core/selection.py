@@ -1,4 +1,5 @@
-"""Feature selection (chi2 filter, RFE, sequential selection) and its leak-free score curve.
+"""Feature selection (chi2, F-test or mutual-information filters, RFE, sequential selection) and its leak-free
+score curve.
 
 Every method yields a *path*: for each subset size k, the k features it keeps. The curve of CV score
 against k is computed fold by fold: the preprocessor and the whole selection path are refitted on the
@@ -17,12 +18,14 @@ import numpy as np
 import pandas as pd
 from mlxtend.feature_selection import SequentialFeatureSelector
 from sklearn.base import BaseEstimator, TransformerMixin, clone
-from sklearn.feature_selection import RFE, chi2
-from sklearn.model_selection import StratifiedKFold
+from sklearn.feature_selection import (
+    RFE, chi2, f_classif, f_regression, mutual_info_classif, mutual_info_regression,
+)
 from sklearn.preprocessing import MinMaxScaler
 
 from stages.core.models import make_estimator
 from stages.core.scoring import scorer_for
+from stages.core.tasks import TASKS
 
 Path_ = dict[int, list[str]]  # subset size -> the features kept at that size, best first
 CURVE_POINTS = 60  # wide data: score the filter at this many sizes, not at every one
@@ -32,8 +35,8 @@ CURVE_POINTS = 60  # wide data: score the filter at this many sizes, not at ever
 class Method:
     """What a selection run needs besides the data (plain values, from params.yaml)."""
 
-    name: str  # chi2 | rfe | sfs | none
-    estimator: object  # unfitted classifier that scores subsets (and ranks them for RFE)
+    name: str  # chi2 | f_test | mutual_info | rfe | sfs | none
+    estimator: object  # unfitted model that scores subsets (and ranks them for RFE)
     rfe_step: int = 1
     sfs_forward: bool = True
     sfs_floating: bool = False
@@ -42,12 +45,31 @@ class Method:
     sfs_n_jobs: int = 1
     seed: int = 0
     positive: int | None = None  # binary data: the code f1, precision, recall are about
+    task: str = "classification"
+
+
+FILTERS = ("chi2", "f_test", "mutual_info")  # rank each feature alone, keep the top k
 
 
 def chi2_minmax(X, y):
     """chi2 needs non-negative inputs: score a min-max view, so any scaler upstream is fine."""
     scores, pvalues = chi2(MinMaxScaler().fit_transform(X), y)
     return np.nan_to_num(scores), np.nan_to_num(pvalues, nan=1.0)  # constant columns: no evidence
+
+
+def filter_scores(name: str, task: str, X, y, seed: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """A filter's score per feature (higher: more related to the target) and its p-values (None for mutual
+    information): chi2 on class counts, the ANOVA / regression F-test, or mutual information (seeded)."""
+    if name == "chi2":
+        return chi2_minmax(X, y)
+    if name == "f_test":
+        scores, pvalues = (f_classif if task == "classification" else f_regression)(X, y)
+        return np.nan_to_num(scores), np.nan_to_num(pvalues, nan=1.0)
+    mutual_info = mutual_info_classif if task == "classification" else mutual_info_regression
+    return mutual_info(X, y, random_state=seed), None
+
+
+FILTER_COLUMNS = {"chi2": "chi2", "f_test": "f_score", "mutual_info": "mutual_info"}
 
 
 def can_rank(estimator, X: pd.DataFrame, y) -> bool:
@@ -63,12 +85,20 @@ def selection_path(method: Method, X: pd.DataFrame, y, sizes: set[int] = frozens
     """
     names = list(X.columns)
     table = pd.DataFrame(index=pd.Index(names, name="feature"))
-    table["chi2"], table["p_value"] = chi2_minmax(X, y)
+    # always the task's first filter (chi2 counts classes: regression takes the F-test), and the method's own
+    shown = ["chi2" if method.task == "classification" else "f_test"]
+    if method.name in FILTERS and method.name not in shown:
+        shown.append(method.name)
+    for name in shown:
+        scores, pvalues = filter_scores(name, method.task, X, y, method.seed)
+        table[FILTER_COLUMNS[name]] = scores
+        if pvalues is not None:
+            table["p_value" if name == shown[0] else f"{FILTER_COLUMNS[name]}_p_value"] = pvalues
     table["rfe_rank"] = table["sfs_order"] = pd.Series(pd.NA, index=table.index, dtype="Int64")  # if run
     if method.name == "none":
         return {len(names): names}, table
-    if method.name == "chi2":
-        order = table["chi2"].sort_values(ascending=False, kind="stable").index.tolist()
+    if method.name in FILTERS:
+        order = table[FILTER_COLUMNS[method.name]].sort_values(ascending=False, kind="stable").index.tolist()
         grid = np.unique(np.linspace(1, len(names), min(len(names), CURVE_POINTS)).round().astype(int))
         return {int(k): order[:k] for k in sorted(set(grid) | set(sizes))}, table
     if method.name == "rfe":
@@ -101,7 +131,7 @@ def score_curve(
     scorer = scorer_for(scoring, positive)
     per_fold: list[dict[int, float]] = []
     all_features = []  # one-hot columns can differ between folds, so "all" is each fold's largest subset
-    splits = StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y)
+    splits = TASKS[method.task].folds(folds, seed).split(X, y)
     for i, (train, held_out) in enumerate(splits, 1):
         start = time.perf_counter()
         prep = clone(preprocessor).fit(X.iloc[train])
@@ -168,8 +198,8 @@ class SelectFeatures(TransformerMixin, BaseEstimator):
 def _select_k(method: Method, X: pd.DataFrame, y, k: int) -> list[str]:
     """The k features `method` keeps; cheaper than the whole path (one RFE fit, SFS only up to k)."""
     names = list(X.columns)
-    if method.name == "chi2":
-        scores, _ = chi2_minmax(X, y)
+    if method.name in FILTERS:
+        scores, _ = filter_scores(method.name, method.task, X, y, method.seed)
         return [names[i] for i in np.argsort(-scores, kind="stable")[:k]]
     if method.name == "rfe":
         support = RFE(clone(method.estimator), n_features_to_select=k, step=method.rfe_step).fit(X, y).support_
@@ -182,11 +212,11 @@ def _sfs(method: Method, k_features) -> SequentialFeatureSelector:
     return SequentialFeatureSelector(
         clone(method.estimator), k_features=k_features, forward=method.sfs_forward, floating=method.sfs_floating,
         scoring=scorer_for(method.sfs_scoring, method.positive), n_jobs=method.sfs_n_jobs,
-        cv=StratifiedKFold(method.sfs_cv, shuffle=True, random_state=method.seed),
+        cv=TASKS[method.task].folds(method.sfs_cv, method.seed),
     )
 
 
-_NOT_IN_SPEC = ("estimator", "seed", "positive")  # an object, and what the reading stage knows itself
+_NOT_IN_SPEC = ("estimator", "seed", "positive", "task")  # an object, and what the reading stage knows itself
 
 
 def method_spec(method: Method, estimator_name: str) -> dict:
@@ -195,9 +225,10 @@ def method_spec(method: Method, estimator_name: str) -> dict:
     return {**plain, "estimator": estimator_name}
 
 
-def selector_from(selected: dict, seed: int, positive: int | None) -> SelectFeatures:
+def selector_from(selected: dict, seed: int, positive: int | None, task: str = "classification") -> SelectFeatures:
     """select_features' choice (selected.json) as an unfitted Pipeline step."""
     spec = selected["method"]
     method = Method(**{k: v for k, v in spec.items() if k not in _NOT_IN_SPEC},
-                    estimator=make_estimator(spec["estimator"], seed), seed=seed, positive=positive)
+                    estimator=make_estimator(spec["estimator"], seed, task=task), seed=seed, positive=positive,
+                    task=task)
     return SelectFeatures(method, selected["k"])

@@ -3,19 +3,27 @@ held-out evaluation."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from stages.core.plots import confusion_figure, plt, png
 
 
-def profile_figure(class_balance: dict[str, int], missing: dict[str, int], title: str) -> bytes:
-    """Class balance beside missing values per column: the two things to look at before modelling."""
+def profile_figure(class_balance: dict[str, int] | None, missing: dict[str, int], title: str,
+                   target=None) -> bytes:
+    """Class balance (or the target's histogram, for regression) beside missing values per column: the two
+    things to look at before modelling."""
     gaps = sorted(((n, c) for c, n in missing.items() if n), reverse=True)[:20]
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
-    left.barh(list(class_balance), list(class_balance.values()), color="tab:blue")
-    left.invert_yaxis()
-    left.set(title="Class balance", xlabel="rows")
-    left.margins(x=0.15)  # room for the counts
-    for y, n in enumerate(class_balance.values()):
-        left.annotate(f" {n}", (n, y), va="center")
+    if class_balance is None:
+        left.hist(target, bins=30, color="tab:blue")
+        left.set(title=f"Target: {target.name}", xlabel=str(target.name), ylabel="rows")
+    else:
+        left.barh(list(class_balance), list(class_balance.values()), color="tab:blue")
+        left.invert_yaxis()
+        left.set(title="Class balance", xlabel="rows")
+        left.margins(x=0.15)  # room for the counts
+        for y, n in enumerate(class_balance.values()):
+            left.annotate(f" {n}", (n, y), va="center")
     if gaps:
         right.barh([c for _, c in gaps], [n for n, _ in gaps], color="tab:orange")
         right.invert_yaxis()
@@ -75,4 +83,25 @@ def evaluation_figures(y_true, y_pred, scores, classes: list[str], positive: int
             ax.set(title=f"Precision-recall\n{title}", xlabel="recall (sensitivity)", ylabel="precision")
         ax.grid(alpha=0.3)
         figures[name] = png(fig)
+    return figures
+
+
+def regression_figures(y_true, y_pred, target: str, title: str) -> dict[str, bytes]:
+    """Predicted against actual (on the diagonal: perfect), and residuals against predicted (a pattern, or a
+    funnel, shows what the model misses)."""
+    residuals = np.asarray(y_true) - np.asarray(y_pred)
+    low, high = float(min(np.min(y_true), np.min(y_pred))), float(max(np.max(y_true), np.max(y_pred)))
+    fig, ax = plt.subplots(figsize=(5.5, 5), layout="constrained")
+    ax.scatter(y_true, y_pred, s=14, alpha=0.7, color="tab:blue")
+    ax.plot([low, high], [low, high], color="grey", linestyle="--", label="perfect prediction")
+    ax.set(xlabel=f"actual {target}", ylabel=f"predicted {target}", title=f"Predicted vs actual\n{title}")
+    ax.legend(loc="upper left")
+    ax.grid(alpha=0.3)
+    figures = {"predicted_vs_actual": png(fig)}
+    fig, ax = plt.subplots(figsize=(6, 4.5), layout="constrained")
+    ax.scatter(y_pred, residuals, s=14, alpha=0.7, color="tab:orange")
+    ax.axhline(0, color="grey", linestyle="--")
+    ax.set(xlabel=f"predicted {target}", ylabel="residual (actual - predicted)", title=f"Residuals\n{title}")
+    ax.grid(alpha=0.3)
+    figures["residuals"] = png(fig)
     return figures

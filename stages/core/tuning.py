@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from sklearn.base import clone
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401  (registers the Halving*SearchCV)
 from sklearn.model_selection import (
     GridSearchCV,
@@ -22,7 +21,7 @@ from sklearn.model_selection import (
 from sklearn.utils._param_validation import InvalidParameterError
 
 from stages.core.errors import PipelineError, plain
-from stages.core.models import tunable
+from stages.core.models import inner, other_task_parameters, tunable
 
 K = "select__k"  # the selection step's k, searched like a model parameter when tune.k is set
 
@@ -51,14 +50,20 @@ def distribution(spec, key: str):
     return stats.loguniform(low, high) if log else stats.uniform(low, high - low)
 
 
-def search_space(spaces: dict, model: str, estimator, search: str) -> dict:
-    """The model's space as Pipeline parameters, checked against the model's real parameters."""
+def search_space(spaces: dict, model: str, estimator, search: str,
+                 task: str = "classification") -> tuple[dict, list[str]]:
+    """The model's space as Pipeline parameters, checked against the model's real parameters; and the names
+    left out because only the same-named model of the other task has them (a shared space serves both)."""
     key = f"tune.spaces.{model}"
     if model not in spaces or not spaces[model]:
         raise PipelineError(f"{key} is missing; add the values to search, e.g. {key}: {{<param>: [v1, v2]}}")
     prefix, valid = tunable(estimator)
-    space = {}
+    elsewhere = other_task_parameters(model, task) - set(valid)
+    space, skipped = {}, []
     for name, values in spaces[model].items():
+        if name in elsewhere:
+            skipped.append(name)
+            continue
         if name not in valid:
             close = difflib.get_close_matches(name, valid, n=1)
             hint = f"did you mean {close[0]}? " if close else ""
@@ -75,18 +80,21 @@ def search_space(spaces: dict, model: str, estimator, search: str) -> dict:
         else:
             space[prefix + name] = distribution(values, f"{key}.{name}")
             check_values(estimator, name, [values.low, values.high], f"{key}.{name}", model)
-    return space
+    if not space:
+        raise PipelineError(f"{key} holds only {skipped}, which the {task} {model} does not have; add its own "
+                            "parameters")
+    return space, skipped
 
 
 def check_values(estimator, name: str, values: list, key: str, model: str) -> None:
     """scikit-learn's own parameter validation, value by value, before any fit: an invalid value would
     otherwise fail in every fold, flood the log with FitFailedWarnings and leave NaN scores."""
-    inner = estimator.estimator if isinstance(estimator, CalibratedClassifierCV) else estimator
-    if not hasattr(inner, "_parameter_constraints"):  # e.g. xgboost: it checks at fit time
+    model_itself = inner(estimator)
+    if not hasattr(model_itself, "_parameter_constraints"):  # e.g. xgboost: it checks at fit time
         return
     for value in values:
         try:
-            clone(inner).set_params(**{name: value})._validate_params()
+            clone(model_itself).set_params(**{name: value})._validate_params()
         except InvalidParameterError as exc:
             raise PipelineError(f"{key}: {plain(value)!r} is not a valid value for {model} "
                                 f"({' '.join(str(exc).split())}); fix or drop it") from None
