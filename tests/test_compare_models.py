@@ -32,7 +32,8 @@ def test_stage_ranks_models_on_the_same_folds(selected):
     table = read_table(paths.COMPARISON)
     metrics = read_json(paths.COMPARE_METRICS)
     assert len(scores) == 3 * 3 * 2  # models x folds x repeats
-    assert set(scores.columns) == {"model", "repeat", "fold", "accuracy", "roc_auc"}
+    assert set(scores.columns) == {"model", "repeat", "fold", "accuracy", "roc_auc", "score"}
+    assert scores["score"].equals(scores["roc_auc"])  # the plotted column: compare.sort_by
     assert table["roc_auc_mean"].is_monotonic_decreasing and table["rank"].tolist() == [1, 2, 3]
     winner = read_json(paths.WINNER)
     assert winner == {"model": table["model"][0], "sort_by": "roc_auc"}
@@ -77,8 +78,8 @@ def test_every_fold_refits_the_preprocessing_and_the_selection_on_its_training_r
     SelectSpy.fits.clear()
     pipeline = build_pipeline(ScalerSpy().set_output(transform="pandas"),
                               SelectSpy(Method("chi2", None), k=2), make_estimator("knn", 0))
-    scores = fold_scores({"knn": pipeline}, X, y, {"accuracy": "accuracy"}, folds=4, repeats=2, seed=7, n_jobs=1)
     folds = RepeatedStratifiedKFold(n_splits=4, n_repeats=2, random_state=7)
+    scores = fold_scores({"knn": pipeline}, X, y, {"accuracy": "accuracy"}, folds, n_jobs=1)
     expected = [sorted(train) for train, _ in folds.split(X, y)]
     assert len(scores) == 8
     assert ScalerSpy.fits == expected and SelectSpy.fits == expected  # never all 40 rows, never a held-out row

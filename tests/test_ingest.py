@@ -123,7 +123,8 @@ def test_csv_without_target_lists_its_columns(workdir, patients_csv, capsys):
 def test_single_class_target(workdir, patients_csv, capsys):
     frame = patients().assign(outcome="neg")
     frame.to_csv(patients_csv, index=False)
-    assert "target 'outcome' has a single class ('neg'); a classifier needs at least 2" in run_fails(ingest, capsys)
+    assert ("target 'outcome' has a single value ('neg') in every row; a model needs at least 2 classes or 2 "
+            "distinct values") in run_fails(ingest, capsys)
     assert_nothing_written(workdir)
 
 
@@ -140,17 +141,32 @@ def test_entirely_empty_column(workdir, patients_csv, capsys):
     assert_nothing_written(workdir)
 
 
-def test_continuous_target(workdir, patients_csv, capsys):
+def test_continuous_target_is_a_regression_and_cannot_be_classified(workdir, patients_csv, capsys):
     set_params(workdir, data__target="bmi")
-    assert "target 'bmi' holds continuous values" in run_fails(ingest, capsys)
-
-
-def test_whole_number_target_with_many_values_is_called_a_regression_target(workdir, patients_csv, capsys):
-    set_params(workdir, data__target="age")  # ages 20..79: whole numbers, ~50 distinct
+    run_ok(ingest)
+    profile = json.loads(paths.PROFILE.read_text())
+    assert profile["task"] == "regression" and "fractional numbers" in profile["task_reason"]
+    assert set(profile["target_summary"]) == {"min", "median", "mean", "std", "max"}
+    assert "class_balance" not in profile
+    set_params(workdir, data__task="classification")
     err = run_fails(ingest, capsys)
-    assert "target 'age' has " in err and "distinct whole numbers (e.g. " in err
-    assert "looks like a regression target; this pipeline classifies" in err
-    assert "np." not in err
+    assert "target 'bmi' has " in err and "distinct continuous values (e.g. " in err
+    assert "a quantity, not classes; set data.task: regression (or auto)" in err
+
+
+def test_whole_number_target_with_many_values_is_a_regression_target(workdir, patients_csv, capsys):
+    set_params(workdir, data__target="age")  # ages 20..79: whole numbers, ~50 distinct
+    run_ok(ingest)
+    assert "holds 45 distinct whole numbers, too many to be classes" in capsys.readouterr().out
+    set_params(workdir, data__task="classification")
+    err = run_fails(ingest, capsys)
+    assert "target 'age' has 45 distinct whole numbers (e.g. " in err and "np." not in err
+
+
+def test_text_target_cannot_be_a_regression(workdir, patients_csv, capsys):
+    set_params(workdir, data__task="regression")
+    assert ("data.task = 'regression' but target 'outcome' of data/raw/tables/patients.csv holds text (e.g. "
+            "'pos'); use a numeric column, or data.task: classification") in run_fails(ingest, capsys)
     assert_nothing_written(workdir)
 
 
@@ -290,4 +306,4 @@ def test_drop_works_on_builtin_data(workdir):
 
 def test_single_class_message_prints_plain_numbers(workdir, patients_csv, capsys):
     patients().assign(outcome=2).to_csv(patients_csv, index=False)
-    assert "has a single class (2); a classifier needs at least 2" in run_fails(ingest, capsys)
+    assert "has a single value (2) in every row" in run_fails(ingest, capsys)

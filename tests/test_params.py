@@ -50,7 +50,7 @@ def test_misspelt_section_suggests_the_closest():
 
 
 def test_unknown_key_with_no_near_match_lists_the_valid_ones():
-    valid = "dataset, csv, target, positive_class, sep, na_values, drop, test_size"
+    valid = "dataset, csv, target, task, positive_class, sep, na_values, drop, test_size"
     assert f"unknown key `data.colour`; valid keys in `data`: {valid}" in problem(data__colour="red")
 
 

@@ -144,7 +144,8 @@ def test_preprocessing_is_fitted_on_training_rows_only(workdir, patients_csv):
     assert [list(c) for c in categorical["encode"].categories_] == seen
 
     labels = json.loads(paths.LABELS.read_text())
-    assert labels == {"target": "outcome", "classes": ["neg", "pos"], "positive": "pos", "numeric": ["age", "bmi"],
+    assert labels == {"task": "classification", "target": "outcome", "target_transform": "none",
+                      "classes": ["neg", "pos"], "positive": "pos", "numeric": ["age", "bmi"],
                       "categorical": ["smoker", "region"]}
     assert set(train["outcome"]) == {0, 1}
 

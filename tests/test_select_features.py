@@ -196,9 +196,9 @@ def test_k_not_a_positive_count_or_a_rule(prepared, capsys, k):
 
 
 @pytest.mark.parametrize(("key", "value", "allowed"), [
-    ("method", "lasso", "choose one of chi2, rfe, sfs or none"),
-    ("estimator", "xgb", "choose one of logistic_regression, knn, decision_tree, random_forest, svm, linear_svm, "
-                  "hist_gradient_boosting or xgboost"),
+    ("method", "lasso", "choose one of auto, chi2, f_test, mutual_info, rfe, sfs or none"),
+    ("estimator", "xgb", "choose one of auto, logistic_regression, knn, decision_tree, random_forest, svm, "
+                  "linear_svm, hist_gradient_boosting, xgboost, linear_regression, ridge, lasso, elastic_net or svr"),
 ])
 def test_unknown_method_or_estimator_lists_the_choices(prepared, capsys, key, value, allowed):
     set_params(prepared, **{f"features__{key}": value})
@@ -223,8 +223,9 @@ def test_knn_is_fine_for_sfs(prepared):
 
 @pytest.mark.parametrize(("key", "value", "expected"), [
     ("scoring", "acuracy", "features.scoring = 'acuracy' is not a scikit-learn scorer name; did you mean accuracy"),
-    ("scoring", "r2", "features.scoring = 'r2' scores regression or clustering, but this pipeline classifies"),
-    ("sfs__scoring", "neg_mean_squared_error", "features.sfs.scoring = 'neg_mean_squared_error' scores regression"),
+    ("scoring", "r2", "features.scoring = 'r2' does not score classification; use one of accuracy, "),
+    ("sfs__scoring", "neg_mean_squared_error",
+     "features.sfs.scoring = 'neg_mean_squared_error' does not score classification"),
 ])
 def test_scoring_that_is_not_a_classification_score(prepared, capsys, key, value, expected):
     set_params(prepared, features__method="sfs", **{f"features__{key}": value})
