@@ -117,7 +117,8 @@ def create_app(root: Path = Path("."), max_upload_mb: float = 16) -> Flask:
                     values = request.form.to_dict()
                     predicted, notes = predict_rows(model)
                     ranked = sorted(_probabilities(predicted.iloc[0], model.classes).items(), key=lambda cp: -cp[1])
-                    result = {"predicted": predicted["predicted"].iloc[0], "notes": notes,
+                    value = predicted["predicted"].iloc[0]
+                    result = {"predicted": value if model.task == "classification" else f"{value:.6g}", "notes": notes,
                               "top": [{"class": c, "probability": p} for c, p in ranked]}
             except BadInput as exc:
                 result, status = {"error": str(exc)}, 400

@@ -20,6 +20,7 @@ import yaml
 
 from serve.tables import BadInput, check_rows
 from stages import paths
+from stages.core.models import inner
 from stages.core.pixels import Unreadable, read_image
 
 
@@ -62,11 +63,11 @@ class About:
 
 
 class TableModel:
-    """models/tune/model.joblib: raw rows in, class names and probabilities out."""
+    """models/tune/model.joblib: raw rows in, class names and probabilities out (or values, for regression)."""
 
     def __init__(self, kind: Kind, estimator, labels: dict, about: About):
         self.kind, self.estimator, self.about = kind, estimator, about
-        self.classes, self.target = labels["classes"], labels["target"]
+        self.classes, self.target, self.task = labels["classes"], labels["target"], labels["task"]
         fitted = estimator.pipeline_.named_steps["preprocess"].named_transformers_
         self.numeric = list(labels["numeric"])
         self.defaults = {}  # what the form starts with: the training medians (means) and most frequent values
@@ -79,16 +80,19 @@ class TableModel:
             self.defaults |= dict(zip(labels["categorical"], imputer.statistics_.tolist()))
 
     def predict(self, frame: pd.DataFrame, where: str) -> tuple[pd.DataFrame, list[str]]:
-        """One row per input row: `predicted`, and `probability_<class>` when the model gives probabilities."""
+        """One row per input row: `predicted` (a class, or a value in the target's units), and
+        `probability_<class>` when the classifier gives probabilities."""
         rows, notes = check_rows(frame, self.numeric, self.categories, where)
         out = pd.DataFrame({"predicted": self.estimator.predict(rows)})
+        if self.task == "regression":
+            return out, notes
         if hasattr(self.estimator, "predict_proba"):
             probabilities = self.estimator.predict_proba(rows)
             for name in self.classes:
                 out[f"probability_{name}"] = probabilities[name].to_numpy()
         else:
-            notes.append(f"{type(self.estimator.pipeline_.named_steps['model']).__name__} gives no probabilities, "
-                         "only the class")
+            notes.append(f"{type(inner(self.estimator.pipeline_.named_steps['model'])).__name__} gives no "
+                         "probabilities, only the class")
         return out, notes
 
     def annotate(self, frame: pd.DataFrame, where: str) -> tuple[pd.DataFrame, list[str]]:
@@ -160,9 +164,11 @@ def load(name: str, root: Path = Path(".")):
 
         estimator = joblib.load(root / kind.model)
         best = _json(root / paths.BEST_PARAMS)
-        step = type(estimator.pipeline_.named_steps["model"]).__name__
+        step = type(inner(estimator.pipeline_.named_steps["model"])).__name__
+        predicts = (f"classes {labels['classes']}" if labels["task"] == "classification" else "regression"
+                    + (", fitted on its log" if labels["target_transform"] == "log" else ""))
         description = (f"{best.get('model', step)} ({step}), {best.get('kept', 'tuned')}; target {labels['target']!r}, "
-                       f"classes {labels['classes']}")
+                       f"{predicts}")
         return TableModel(kind, estimator, labels, _about(root, kind, description))
     import stages.core.runtime  # noqa: F401  (quiet TensorFlow start-up) before Keras loads
     import stages.core.transfer  # noqa: F401  registers BackboneInput, the transfer model's first layer

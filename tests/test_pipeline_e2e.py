@@ -183,7 +183,7 @@ def test_pull_request_report_shows_the_param_change_and_metric_deltas(project):
     # benign's recall is malignant's specificity: the deltas are exact
     recall = re.search(r"\| reports/evaluate/metrics.json \| recall +\| ([\d.]+) +\| ([\d.]+) +\| ([-\d.]+)", report)
     assert recall and float(recall[1]) < float(recall[2]) and float(recall[3]) > 0, report
-    assert "Changed figures:" in report and "reports/evaluate/roc.png" in report
+    assert "Changed figures:" in report and "reports/evaluate/figures/roc.png" in report
     assert (root / "build/report/plots/index.html").is_file()
     sh("git", "checkout", "-q", "main")
 
@@ -298,20 +298,41 @@ def test_exp_run_transfers_a_keras_applications_backbone_without_a_download(proj
     assert metrics["phase1"]["trainable_params"] < metrics["phase2"]["trainable_params"]
 
 
+def test_exp_run_on_diabetes_is_a_regression_with_no_other_change(project):
+    root, sh = project
+    sh("git", "checkout", "-q", "--", ".")
+    out = sh("dvc", "exp", "run", "-n", "diabetes", "-S", "data.dataset=diabetes").stdout
+    assert "task regression (auto: 'target' holds 214 distinct whole numbers" in out
+    for stage in ("ingest", "preprocess", "select_features", "compare_models", "tune", "evaluate"):
+        assert f"Running stage '{stage}'" in out
+    assert "Running stage 'train_cnn'" not in out
+    shown = json.loads(sh("dvc", "exp", "show", "--json").stdout)
+    runs = {run["name"]: run for rev in shown for exp in (rev.get("experiments") or []) for run in exp["revs"]}
+    metrics = runs["diabetes"]["data"]["metrics"]["reports/evaluate/metrics.json"]["data"]
+    assert metrics["r2"] >= 0.40 and metrics["rmse"] > 0 and metrics["mae"] > 0
+    assert abs(metrics["baseline"]["r2"]) < 0.05 and metrics["baseline"]["rmse"] > metrics["rmse"]
+    plots = json.loads(sh("dvc", "plots", "show", "--json").stdout)["data"]  # the workspace: diabetes
+    assert plots["evaluate_predicted_vs_actual"][0]["type"] == "vega"
+    assert plots["reports/evaluate/details/confusion.csv"] == []
+    sh("git", "checkout", "-q", "--", ".")  # back to the committed classification results
+    sh("git", "clean", "-fdq", "reports")
+    sh("dvc", "checkout", "--force")
+
 def test_plots_show_renders_the_evaluation_and_comparison_data(project):
     root, sh = project
     plots = json.loads(sh("dvc", "plots", "show", "--json").stdout)["data"]
     kinds = {path: entry[0]["type"] for path, entry in plots.items()}
-    for data in ("evaluate/confusion.csv", "evaluate/roc.csv", "evaluate/precision_recall.csv",
+    for data in ("evaluate/details/confusion.csv", "evaluate/details/roc.csv", "evaluate/details/precision_recall.csv",
                  "compare_models/fold_scores.csv", "select_features/curve.csv"):
         assert kinds[f"reports/{data}"] == "vega", data
-    confusion = plots["reports/evaluate/confusion.csv"][0]["content"]
+    confusion = plots["reports/evaluate/details/confusion.csv"][0]["content"]
     assert {"actual", "predicted"} <= set(confusion["data"]["values"][0])
     assert kinds["cnn_loss"] == kinds["cnn_accuracy"] == "vega"  # DVCLive's curves, train vs eval on one chart
     assert len(plots["cnn_loss"][0]["content"]["data"]["values"]) > 10
     assert kinds["transfer_loss"] == kinds["transfer_phase"] == "vega"  # both phases, one curve
-    for image in ("evaluate/confusion.png", "evaluate/roc.png", "compare_models/boxplot.png", "train_cnn/curves.png",
-                  "transfer/curves.png"):
+    assert plots["evaluate_predicted_vs_actual"] == []  # regression's plot: its data is absent here
+    for image in ("evaluate/figures/confusion.png", "evaluate/figures/roc.png", "compare_models/boxplot.png",
+                  "train_cnn/curves.png", "transfer/curves.png"):
         assert kinds[f"reports/{image}"] == "image", image
 
 

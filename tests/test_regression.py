@@ -181,3 +181,15 @@ def test_regression_settings_on_a_classification_are_one_line_errors(workdir, ca
     assert "preprocess.target_transform = 'log' transforms a regression target, but the task is classification" \
         in run_fails(preprocess, capsys)
 
+
+
+def test_the_served_model_predicts_prices(project):
+    from serve.app import create_app
+
+    client = create_app(project).test_client()
+    row = {"area": 120, "rooms": 4, "district": "centre", "built": 1990}
+    body = client.post("/api/predict/tabular", json={"rows": [row, {**row, "area": 60}]}).json
+    big, small = (p["predicted"] for p in body["predictions"])
+    assert 150_000 < big < 400_000 and small < big and body["predictions"][0]["probabilities"] == {}
+    page = client.post("/models/tabular", data={k: str(v) for k, v in row.items()}).data.decode()
+    assert f'id="predicted">{big:.6g}</strong>' in page and "target &#39;price&#39;, regression" in page
