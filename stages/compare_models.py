@@ -44,7 +44,7 @@ def main() -> None:
             estimator = with_target_transform(make_estimator(name, params.seed, "compare.models", task.name),
                                               labels["target_transform"])
             pipelines[name] = build_pipeline(preprocessor, selector, estimator, memory=cache)
-            check_can_score(name, pipelines[name], metrics, n_classes, "compare.metrics")
+            check_can_score(name, pipelines[name], metrics, n_classes, "compare.metrics", "compare.models")
 
         print(f"compare_models: {len(pipelines)} models, {c.repeats}x{c.folds}-fold CV on {len(y)} rows, "
               f"{selected['method']['name']} selection of {selected['k']} features refitted in each fold", flush=True)

@@ -26,9 +26,9 @@ def main() -> None:
     if target not in table.columns:
         raise PipelineError(f"{paths.DATASET} has no column {target!r}; re-run ingest (dvc repro)")
     task, _ = detect_task(table[target], params.data.task, target, str(paths.DATASET))  # as ingest decided
-    check_target_transform(pre.target_transform, table[target], task, target)
+    check_target_transform(pre.target_transform, table[target], task, target, key="preprocess.target_transform")
 
-    train, test = split(table, target, params.data.test_size, params.seed, task)
+    train, test = split(table, target, params.data.test_size, params.seed, task, key="data.test_size")
     features = train.drop(columns=target)
     numeric, categorical = feature_types(features)
     preprocessor = build_preprocessor(numeric, categorical, pre.scale, pre.impute, pre.max_categories)
@@ -44,7 +44,7 @@ def main() -> None:
     if task == "classification":
         encoder = encode_labels(train[target])
         labels |= {"classes": encoder.classes_.tolist(),
-                   "positive": positive_class(params.data.positive_class, train[target])}
+                   "positive": positive_class(params.data.positive_class, train[target], key="data.positive_class")}
         metrics["class_balance"] = {"train": class_balance(train[target]), "test": class_balance(test[target])}
         train[target] = encoder.transform(train[target])
         test[target] = encoder.transform(test[target])

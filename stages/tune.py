@@ -42,10 +42,10 @@ def main() -> None:
     cache = tempfile.TemporaryDirectory(prefix="tune-")  # candidates share each fold's preprocessing and selection
     selector = selector_from(selected, params.seed, positive, task.name)
     pipeline = build_pipeline(preprocessor, selector, estimator, cache.name)
-    space, skipped = search_space(t.spaces, model, estimator, t.search, task.name)
+    space, skipped = search_space(t.spaces, model, estimator, t.search, task.name, section="tune")
     if skipped:
         print(f"note: tune: tune.spaces.{model}: {skipped} apply to the {model} of the other task; not searched")
-    ks = k_space(t.k, selected["method"]["name"], len(preprocessor.get_feature_names_out()), t.search)
+    ks = k_space(t.k, selected["method"]["name"], len(preprocessor.get_feature_names_out()), t.search, section="tune")
     if ks is not None:
         space[K] = ks
     candidates = capped_candidates(space, t.search, t.n_iter, t.max_candidates, f"tune.spaces.{model}",

@@ -24,9 +24,9 @@ def toy(n_per_class=(30, 20)):
 
 def test_split_is_seeded_and_stratified():
     frame = toy((60, 40))
-    train, test = split(frame, "y", 0.2, seed=7)
-    again, _ = split(frame, "y", 0.2, seed=7)
-    other, _ = split(frame, "y", 0.2, seed=8)
+    train, test = split(frame, "y", 0.2, seed=7, key="data.test_size")
+    again, _ = split(frame, "y", 0.2, seed=7, key="data.test_size")
+    other, _ = split(frame, "y", 0.2, seed=8, key="data.test_size")
     pd.testing.assert_frame_equal(train, again)
     assert not train.equals(other)
     assert len(test) == 20
@@ -36,32 +36,32 @@ def test_split_is_seeded_and_stratified():
 
 def test_test_size_too_small_for_a_class():
     with pytest.raises(PipelineError) as exc:
-        split(toy((300, 20)), "y", 0.02, seed=0)
+        split(toy((300, 20)), "y", 0.02, seed=0, key="data.test_size")
     assert "data.test_size = 0.02 leaves class 'b' with 0 row(s) in the test split" in str(exc.value)
     assert "raise data.test_size" in str(exc.value)
 
 
 def test_test_size_too_large_for_a_class():
     with pytest.raises(PipelineError) as exc:
-        split(toy((300, 20)), "y", 0.95, seed=0)
+        split(toy((300, 20)), "y", 0.95, seed=0, key="data.test_size")
     assert "in the train split" in str(exc.value) and "lower data.test_size" in str(exc.value)
 
 
 def test_class_too_rare_to_split():
     with pytest.raises(PipelineError, match=r"class 'b' of 'y' has 3 row\(s\); every class needs at least 4"):
-        split(toy((30, 3)), "y", 0.5, seed=0)
+        split(toy((30, 3)), "y", 0.5, seed=0, key="data.test_size")
 
 
 def test_integer_classes_are_named_as_plain_numbers():
     frame = pd.DataFrame({"x": np.arange(33.0), "y": np.repeat([1, 2], [30, 3])})  # BUPA-style labels 1/2
     with pytest.raises(PipelineError) as exc:
-        split(frame, "y", 0.5, seed=0)
+        split(frame, "y", 0.5, seed=0, key="data.test_size")
     assert "class 2 of 'y' has 3 row(s)" in str(exc.value) and "np." not in str(exc.value)
 
 
 @pytest.mark.parametrize(("wanted", "expected"), [(None, "b"), ("a", "a"), ("b", "b")])
 def test_positive_class_defaults_to_the_rarer_one(wanted, expected):
-    assert positive_class(wanted, toy((30, 20))["y"]) == expected
+    assert positive_class(wanted, toy((30, 20))["y"], key="data.positive_class") == expected
 
 
 def test_feature_types_one_hot_text_and_booleans():

@@ -22,7 +22,7 @@ def scorers(metrics: list[str], n_classes: int, positive: int | None = None) -> 
     return {m: scorer_for(CLASSIFICATION_METRICS[m][0 if n_classes == 2 else 1], positive) for m in metrics}
 
 
-def check_can_score(name: str, estimator, metrics: list[str], n_classes: int, key: str) -> None:
+def check_can_score(name: str, estimator, metrics: list[str], n_classes: int, key: str, models_key: str) -> None:
     """ROC AUC ranks rows by a score: binary needs predict_proba or decision_function, multiclass
     (one-vs-rest) needs probabilities."""
     if "roc_auc" not in metrics:
@@ -31,7 +31,7 @@ def check_can_score(name: str, estimator, metrics: list[str], n_classes: int, ke
     if not any(hasattr(estimator, method) for method in needed):
         raise PipelineError(
             f"{key} includes roc_auc, but model {name!r} has no {' or '.join(needed)} "
-            f"({n_classes} classes); drop roc_auc from {key} or that model from compare.models"
+            f"({n_classes} classes); drop roc_auc from {key} or that model from {models_key}"
         )
 
 

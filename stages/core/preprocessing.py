@@ -29,12 +29,12 @@ SCALERS = {
 QUANTILE_BINS = 10  # regression splits stratify on this many quantile bins of the target (fewer on small data)
 
 
-def split(frame: pd.DataFrame, target: str, test_size: float, seed: int,
-          task: str = "classification") -> tuple[pd.DataFrame, pd.DataFrame]:
+def split(frame: pd.DataFrame, target: str, test_size: float, seed: int, task: str = "classification", *,
+          key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Seeded, stratified train/test split: every class in both parts, or (regression) every quantile bin of
     the target in both, so train and test cover the same range of values."""
     if task == "regression":
-        return _split_on_quantiles(frame, target, test_size, seed)
+        return _split_on_quantiles(frame, target, test_size, seed, key)
     counts = frame[target].value_counts()
     too_rare = counts[counts < 2 * MIN_ROWS_PER_CLASS]
     if len(too_rare):
@@ -45,39 +45,39 @@ def split(frame: pd.DataFrame, target: str, test_size: float, seed: int,
     try:
         train, test = train_test_split(frame, test_size=test_size, stratify=frame[target], random_state=seed)
     except ValueError as exc:  # e.g. fewer test rows than classes
-        raise PipelineError(f"data.test_size = {test_size}: {exc}") from None
+        raise PipelineError(f"{key} = {test_size}: {exc}") from None
     for part, rows, fix in (("test", test, "raise"), ("train", train, "lower")):
         per_class = rows[target].value_counts().reindex(counts.index, fill_value=0)
         short = per_class[per_class < MIN_ROWS_PER_CLASS]
         if len(short):
             raise PipelineError(
-                f"data.test_size = {test_size} leaves class {plain(short.index[0])!r} with {short.iloc[0]} row(s) "
-                f"in the {part} split; each class needs at least {MIN_ROWS_PER_CLASS} per split: {fix} data.test_size"
+                f"{key} = {test_size} leaves class {plain(short.index[0])!r} with {short.iloc[0]} row(s) "
+                f"in the {part} split; each class needs at least {MIN_ROWS_PER_CLASS} per split: {fix} {key}"
             )
     return train.reset_index(drop=True), test.reset_index(drop=True)
 
 
-def _split_on_quantiles(frame: pd.DataFrame, target: str, test_size: float, seed: int):
+def _split_on_quantiles(frame: pd.DataFrame, target: str, test_size: float, seed: int, key: str):
     n_test = int(np.ceil(test_size * len(frame)))
     bins = min(QUANTILE_BINS, n_test // 2, (len(frame) - n_test) // 2)
     if bins < 2 or n_test < 2 or len(frame) - n_test < 5:
-        raise PipelineError(f"data.test_size = {test_size} leaves {n_test} test and {len(frame) - n_test} training "
+        raise PipelineError(f"{key} = {test_size} leaves {n_test} test and {len(frame) - n_test} training "
                             f"rows of {len(frame)}; regression needs at least 2 test and 5 training rows: add rows "
-                            "or change data.test_size")
+                            f"or change {key}")
     strata = pd.qcut(frame[target].rank(method="first"), bins, labels=False)  # ranks: ties cannot empty a bin
     train, test = train_test_split(frame, test_size=test_size, stratify=strata, random_state=seed)
     return train.reset_index(drop=True), test.reset_index(drop=True)
 
 
-def check_target_transform(transform: str, y: pd.Series, task: str, target: str) -> None:
+def check_target_transform(transform: str, y: pd.Series, task: str, target: str, *, key: str) -> None:
     """log needs a regression target above zero; classification has nothing to transform."""
     if transform == "none":
         return
     if task != "regression":
-        raise PipelineError(f"preprocess.target_transform = {transform!r} transforms a regression target, but the "
+        raise PipelineError(f"{key} = {transform!r} transforms a regression target, but the "
                             "task is classification; set it to none")
     if (y <= 0).any():
-        raise PipelineError(f"preprocess.target_transform = 'log' needs {target!r} above 0, but its minimum is "
+        raise PipelineError(f"{key} = 'log' needs {target!r} above 0, but its minimum is "
                             f"{plain(y.min())}; use none, or shift the target in the CSV")
 
 
@@ -109,19 +109,19 @@ def build_preprocessor(
     return preprocessor.set_output(transform="pandas")
 
 
-def positive_class(wanted, y_train: pd.Series) -> str | None:
+def positive_class(wanted, y_train: pd.Series, *, key: str) -> str | None:
     """The class binary metrics are about (as a name): as asked, or the rarer class of the training split
     (in medicine the sick, whom a missed case costs most). None for multiclass data: macro averages."""
     counts = y_train.astype(str).value_counts()
     if len(counts) != 2:
         if wanted is not None:
-            raise PipelineError(f"data.positive_class = {plain(wanted)!r} needs two classes, but {len(counts)} are "
+            raise PipelineError(f"{key} = {plain(wanted)!r} needs two classes, but {len(counts)} are "
                                 "here (multiclass metrics are macro averages); set it to null")
         return None
     if wanted is None:  # a tie goes to the second class, as scikit-learn's pos_label=1 would
         return min(sorted(counts.index, reverse=True), key=lambda name: counts[name])
     if str(wanted) not in counts.index:
-        raise PipelineError(f"data.positive_class = {plain(wanted)!r} is not a class; choose one of "
+        raise PipelineError(f"{key} = {plain(wanted)!r} is not a class; choose one of "
                             f"{', '.join(sorted(counts.index))} (or null: the rarer class)")
     return str(wanted)
 

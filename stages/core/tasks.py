@@ -52,16 +52,12 @@ class Task:
     def metric_names(self) -> tuple[str, ...]:
         return tuple(CLASSIFICATION_METRICS if self.classifies else REGRESSION_METRICS)
 
-    def resolve(self, value, default, key: str):
-        """A params value, with `auto` meaning this task's default."""
-        return default if value == "auto" else value
-
     def check_metrics(self, metrics: list[str], key: str) -> None:
         """Metric names of the other task are a one-line error naming this task's."""
         wrong = [m for m in metrics if m not in self.metric_names()]
         if wrong:
-            raise PipelineError(f"{key} has {wrong}, which do not score {self.name}; use {', '.join(self.metric_names())}"
-                                " (or auto)")
+            raise PipelineError(f"{key} has {wrong}, which do not score {self.name}; use "
+                                f"{', '.join(self.metric_names())} (or auto)")
 
 
 TASKS = {

@@ -50,11 +50,12 @@ def distribution(spec, key: str):
     return stats.loguniform(low, high) if log else stats.uniform(low, high - low)
 
 
-def search_space(spaces: dict, model: str, estimator, search: str,
-                 task: str = "classification") -> tuple[dict, list[str]]:
+def search_space(spaces: dict, model: str, estimator, search: str, task: str, *,
+                 section: str) -> tuple[dict, list[str]]:
     """The model's space as Pipeline parameters, checked against the model's real parameters; and the names
-    left out because only the same-named model of the other task has them (a shared space serves both)."""
-    key = f"tune.spaces.{model}"
+    left out because only the same-named model of the other task has them (a shared space serves both).
+    `section`: where params.yaml holds `spaces` and `search` (tune)."""
+    key = f"{section}.spaces.{model}"
     if model not in spaces or not spaces[model]:
         raise PipelineError(f"{key} is missing; add the values to search, e.g. {key}: {{<param>: [v1, v2]}}")
     prefix, valid = tunable(estimator)
@@ -76,7 +77,7 @@ def search_space(spaces: dict, model: str, estimator, search: str,
             space[prefix + name] = values
         elif search == "grid":
             raise PipelineError(f"{key}.{name} is a range, but grid search needs a list of values; "
-                                "give a list, or set tune.search to random or halving")
+                                f"give a list, or set {section}.search to random or halving")
         else:
             space[prefix + name] = distribution(values, f"{key}.{name}")
             check_values(estimator, name, [values.low, values.high], f"{key}.{name}", model)
@@ -100,25 +101,26 @@ def check_values(estimator, name: str, values: list, key: str, model: str) -> No
                                 f"({' '.join(str(exc).split())}); fix or drop it") from None
 
 
-def k_space(k, method: str, n_features: int, search: str):
-    """tune.k as the search's `select__k` values (None: not searched)."""
+def k_space(k, method: str, n_features: int, search: str, *, section: str):
+    """`<section>.k` as the search's `select__k` values (None: not searched)."""
+    key = f"{section}.k"
     if k is None:
         return None
     if method == "none":
-        raise PipelineError("tune.k searches the number of selected features, but features.method is none; "
-                            "set tune.k: null or choose a selection method")
+        raise PipelineError(f"{key} searches the number of selected features, but features.method is none; "
+                            f"set {key}: null or choose a selection method")
     if isinstance(k, list):
         too_many = [v for v in k if v > n_features]
         if too_many:
-            raise PipelineError(f"tune.k = {k}: {too_many} exceed the {n_features} features after encoding; "
+            raise PipelineError(f"{key} = {k}: {too_many} exceed the {n_features} features after encoding; "
                                 f"use values in 1..{n_features}")
         return k
     if not (isinstance(k.low, int) and isinstance(k.high, int) and 1 <= k.low and k.high <= n_features):
-        raise PipelineError(f"tune.k = {{low: {k.low}, high: {k.high}}}: give whole numbers in 1..{n_features}")
+        raise PipelineError(f"{key} = {{low: {k.low}, high: {k.high}}}: give whole numbers in 1..{n_features}")
     if search == "grid":
-        raise PipelineError("tune.k is a range, but grid search needs a list of values; give a list, or set "
-                            "tune.search to random or halving")
-    return distribution(k, "tune.k")
+        raise PipelineError(f"{key} is a range, but grid search needs a list of values; give a list, or set "
+                            f"{section}.search to random or halving")
+    return distribution(k, key)
 
 
 def n_candidates(space: dict, search: str, n_iter: int) -> int:
