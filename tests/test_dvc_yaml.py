@@ -20,6 +20,7 @@ from stages import (
 from stages.params import load_params
 
 DVC = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]
+TABULAR = ["check_params", "ingest", "preprocess", "select_features", "compare_models", "tune", "evaluate"]
 MODULES = {"check_params": check_params, "ingest": ingest, "preprocess": preprocess, "select_features": select_features,
            "compare_models": compare_models, "tune": tune, "evaluate": evaluate,
            "ingest_images": ingest_images, "train_cnn": train_cnn, "transfer": transfer}
@@ -66,7 +67,8 @@ def run_recorded(stage, monkeypatch, workdir):
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory):
-    """Every stage, in pipeline order, once on built-in data and once on a user CSV (once per module)."""
+    """Every stage, in pipeline order, once on built-in data and once on a user CSV, and the tabular stages on a
+    regression (once per module)."""
     workdir = tmp_path_factory.mktemp("project")
     shutil.copy(REPO / "params.yaml", workdir / "params.yaml")
     for raw in ("tables", "images"):
@@ -78,11 +80,14 @@ def recorded(tmp_path_factory):
         set_params(workdir, compare__models=["logistic_regression", "knn"], compare__folds=3, compare__repeats=1,
                    features__cv=3, tune__cv=3, cnn__epochs=1, transfer__epochs=1, transfer__fine_tune_epochs=1,
                    transfer__pipeline__epochs=1)
-        for setup in ("builtin", "csv"):
+        for setup in ("builtin", "csv", "regression"):
             if setup == "csv":
                 patients().to_csv(workdir / "data" / "raw" / "tables" / "patients.csv", index=False)
                 set_params(workdir, data__csv="data/raw/tables/patients.csv", data__target="outcome")
-            for stage in DVC:
+            if setup == "regression":
+                set_params(workdir, data__csv=None, data__dataset="diabetes", data__target="target",
+                           compare__models=["ridge", "knn"])
+            for stage in DVC if setup != "regression" else TABULAR:
                 for total, part in zip(runs[stage], run_recorded(stage, monkeypatch, workdir), strict=True):
                     total |= part
     return runs

@@ -213,7 +213,8 @@ def test_report_lends_a_run_local_git_identity_when_none_is_configured(project, 
     assert "note: report: no git identity is configured; using 'ml-pipeline report <report@localhost>'" in done.stderr
 
 
-def test_queued_sweep_runs_two_experiments_in_parallel(project):
+def test_queued_sweep_runs_random_and_halving_search_in_parallel(project):
+    """Two queued experiments: only tune and evaluate re-run, and both show their CV and test scores."""
     root, sh = project
     out = sh("dvc", "exp", "run", "--queue", "-S", "tune.search=random,halving").stdout
     assert out.count("Queued experiment") == 2
@@ -224,10 +225,15 @@ def test_queued_sweep_runs_two_experiments_in_parallel(project):
             break
         time.sleep(2)
     assert status.count("Success") == 2, status
+    for name in (line.split()[1] for line in status.splitlines() if "Success" in line):
+        log = sh("dvc", "queue", "logs", name).stdout
+        assert "Running stage 'tune'" in log and "Running stage 'compare_models'" not in log, log
     shown = json.loads(sh("dvc", "exp", "show", "--json").stdout)
     runs = [run for rev in shown for exp in (rev.get("experiments") or []) for run in exp["revs"]]
-    searches = {run["data"]["params"]["params.yaml"]["data"]["tune"]["search"] for run in runs}
-    assert {"random", "halving"} <= searches
+    by_search = {run["data"]["params"]["params.yaml"]["data"]["tune"]["search"]: run["data"]["metrics"] for run in runs}
+    for search in ("random", "halving"):
+        assert 0.9 < by_search[search]["reports/tune/metrics.json"]["data"]["best_cv_score"] <= 1
+        assert by_search[search]["reports/evaluate/metrics.json"]["data"]["accuracy"] >= 0.95
 
 
 def test_exp_run_changes_a_param_and_shows_it(project):
@@ -258,21 +264,6 @@ def test_exp_run_with_another_feature_selection_differs_from_the_baseline(projec
     assert table["rfe_rank"].notna().all() and table["selected"].sum() == rfe["n_selected"]
 
 
-def test_exp_run_random_and_halving_search_show_cv_and_test_scores(project):
-    root, sh = project
-    sh("git", "checkout", "-q", "--", ".")
-    for search in ("random", "halving"):
-        out = sh("dvc", "exp", "run", "-n", search, "-S", f"tune.search={search}").stdout
-        assert "Running stage 'tune'" in out and "Running stage 'compare_models'" not in out
-    shown = json.loads(sh("dvc", "exp", "show", "--json").stdout)
-    runs = {run["name"]: run for rev in shown for exp in (rev.get("experiments") or []) for run in exp["revs"]}
-    for search in ("random", "halving"):
-        metrics = runs[search]["data"]["metrics"]
-        assert runs[search]["data"]["params"]["params.yaml"]["data"]["tune"]["search"] == search
-        assert 0.9 < metrics["reports/tune/metrics.json"]["data"]["best_cv_score"] <= 1
-        assert metrics["reports/evaluate/metrics.json"]["data"]["accuracy"] >= 0.95
-
-
 def test_exp_run_trains_the_mlp_instead_of_the_cnn(project):
     root, sh = project
     sh("git", "checkout", "-q", "--", ".")
@@ -287,15 +278,16 @@ def test_exp_run_trains_the_mlp_instead_of_the_cnn(project):
 def test_exp_run_transfers_a_keras_applications_backbone_without_a_download(project):
     root, sh = project
     sh("git", "checkout", "-q", "--", ".")
+    # phases and the scratch baseline with this backbone: tests/test_transfer.py; here DVC's side of it
     out = sh("dvc", "exp", "run", "-n", "mobilenet", "-S", "transfer.backbone=mobilenet_v2", "-S",
-             "transfer.weights=none", "-S", "transfer.epochs=2", "-S", "transfer.fine_tune_epochs=1").stdout
+             "transfer.weights=none", "-S", "transfer.epochs=2", "-S", "transfer.fine_tune_epochs=0", "-S",
+             "transfer.scratch=false").stdout
     assert "Running stage 'transfer'" in out and "Running stage 'train_cnn'" not in out
     assert "transfer: mobilenet_v2 (weights none) at 32x32 -> 10 classes from 200 training images" in out
     shown = json.loads(sh("dvc", "exp", "show", "--json").stdout)
     runs = {run["name"]: run for rev in shown for exp in (rev.get("experiments") or []) for run in exp["revs"]}
     metrics = runs["mobilenet"]["data"]["metrics"]["reports/transfer/metrics.json"]["data"]
-    assert {"transfer_accuracy", "scratch_accuracy", "phase1", "phase2", "scratch"} <= set(metrics)
-    assert metrics["phase1"]["trainable_params"] < metrics["phase2"]["trainable_params"]
+    assert {"transfer_accuracy", "phase1"} <= set(metrics) and not {"phase2", "scratch"} & set(metrics)
 
 
 def test_exp_run_on_diabetes_is_a_regression_with_no_other_change(project):
@@ -321,7 +313,7 @@ def test_exp_run_on_diabetes_is_a_regression_with_no_other_change(project):
 def test_plots_show_renders_the_evaluation_and_comparison_data(project):
     root, sh = project
     plots = json.loads(sh("dvc", "plots", "show", "--json").stdout)["data"]
-    kinds = {path: entry[0]["type"] for path, entry in plots.items()}
+    kinds = {path: entry[0]["type"] for path, entry in plots.items() if entry}
     for data in ("evaluate/details/confusion.csv", "evaluate/details/roc.csv", "evaluate/details/precision_recall.csv",
                  "compare_models/fold_scores.csv", "select_features/curve.csv"):
         assert kinds[f"reports/{data}"] == "vega", data
