@@ -238,7 +238,7 @@ def test_queued_sweep_runs_random_and_halving_search_in_parallel(project):
 
 def test_exp_run_changes_a_param_and_shows_it(project):
     root, sh = project
-    sh("dvc", "exp", "run", "-n", "minmax", "-S", "preprocess.scale=minmax")
+    sh("dvc", "exp", "run", "-n", "minmax", "-S", "preprocess.scale=minmax", "-S", "compare.repeats=1")  # fewer fits
     shown = json.loads(sh("dvc", "exp", "show", "--json").stdout)
     experiments = [exp for rev in shown for exp in (rev.get("experiments") or [])]
     runs = {run["name"]: run for exp in experiments for run in exp["revs"]}
@@ -253,7 +253,7 @@ def test_exp_run_changes_a_param_and_shows_it(project):
 def test_exp_run_with_another_feature_selection_differs_from_the_baseline(project):
     root, sh = project
     sh("git", "checkout", "-q", "--", ".")  # back to the committed params
-    sh("dvc", "exp", "run", "-n", "rfe", "-S", "features.method=rfe")
+    sh("dvc", "exp", "run", "-n", "rfe", "-S", "features.method=rfe", "-S", "compare.repeats=1")
     shown = json.loads(sh("dvc", "exp", "show", "--json").stdout)
     runs = {run["name"]: run for rev in shown for exp in (rev.get("experiments") or []) for run in exp["revs"]}
     rfe = runs["rfe"]["data"]["metrics"]["reports/select_features/metrics.json"]["data"]
@@ -341,7 +341,7 @@ def test_user_csv_tracked_by_dvc_reruns_when_its_content_changes(project):
     assert "ingest:" in status and "ingest_images" not in status and "train_cnn" not in status, status
     params = yaml.safe_load((root / "params.yaml").read_text())
     params["data"].update(csv="data/raw/tables/patients.csv", target="outcome")
-    params["compare"].update(repeats=1, folds=5)  # this test is about re-running, not about the scores
+    params["compare"].update(repeats=1, folds=5, models=["logistic_regression", "knn"])  # re-running, not scores
     params["tune"].update(model="logistic_regression")  # not a 24-candidate random-forest grid
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
