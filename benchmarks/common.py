@@ -10,7 +10,7 @@ SEED = 42
 
 def training_split(dataset: str = "breast_cancer"):
     """(X raw rows, y codes, unfitted preprocessor): what compare_models and tune start from."""
-    train, _ = split(load_builtin(dataset, "target"), "target", 0.2, SEED, key="data.test_size")
+    train, _ = split(load_builtin(dataset, "target", section="data"), "target", 0.2, SEED, key="data.test_size")
     X = train.drop(columns="target")
     y = encode_labels(train["target"]).transform(train["target"])
     numeric, categorical = feature_types(X)

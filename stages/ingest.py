@@ -71,11 +71,11 @@ def main() -> None:
         notes += tidied
     else:
         source = f"sklearn:{data.dataset}"
-        frame = load_builtin(data.dataset, data.target)
-    frame = drop_columns(frame, data.drop, source)
-    table = check_table(frame, data.target, source)
-    task, why = detect_task(table[data.target], data.task, data.target, source)
-    notes += numbers_as_text(table.drop(columns=data.target))
+        frame = load_builtin(data.dataset, data.target, section="data")
+    frame = drop_columns(frame, data.drop, source, section="data")
+    table = check_table(frame, data.target, source, section="data")
+    task, why = detect_task(table[data.target], data.task, data.target, source, section="data")
+    notes += numbers_as_text(table.drop(columns=data.target), section="data")
     report = profile(table, data.target, source, dropped_rows=len(frame) - len(table), notes=notes, task=task,
                      why=why)
     figure = profile_figure(report.get("class_balance"), report["missing"], f"{source}: {report['rows']} rows",

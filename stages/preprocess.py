@@ -25,7 +25,7 @@ def main() -> None:
     table = read_table(paths.DATASET)
     if target not in table.columns:
         raise PipelineError(f"{paths.DATASET} has no column {target!r}; re-run ingest (dvc repro)")
-    task, _ = detect_task(table[target], params.data.task, target, str(paths.DATASET))  # as ingest decided
+    task, _ = detect_task(table[target], params.data.task, target, str(paths.DATASET), section="data")  # as ingest did
     check_target_transform(pre.target_transform, table[target], task, target, key="preprocess.target_transform")
 
     train, test = split(table, target, params.data.test_size, params.seed, task, key="data.test_size")

@@ -22,14 +22,14 @@ from stages.core.errors import PipelineError
     ],
 )
 def test_builtin_datasets_load_offline_with_class_names(name, rows, columns, classes):
-    frame = load_builtin(name, "target")
+    frame = load_builtin(name, "target", section="data")
     assert frame.shape == (rows, columns)
     assert set(frame["target"]) == classes
     assert frame.columns[-1] == "target"
 
 
 def test_builtin_target_name_follows_params():
-    assert "species" in load_builtin("iris", "species").columns
+    assert "species" in load_builtin("iris", "species", section="data").columns
 
 
 def test_profile_counts_types_gaps_and_classes():
@@ -192,7 +192,7 @@ def test_a_failed_run_keeps_the_previous_complete_outputs(workdir, capsys):
 
 def test_check_table_rejects_target_only_table():
     with pytest.raises(PipelineError, match="only the target column"):
-        check_table(pd.DataFrame({"y": ["a", "b"]}), "y", "t.csv")
+        check_table(pd.DataFrame({"y": ["a", "b"]}), "y", "t.csv", section="data")
 
 
 # --- what real CSVs carry: fixed with a note, or stopped with one line -----------------------------

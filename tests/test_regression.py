@@ -64,9 +64,9 @@ def test_auto_reads_the_task_from_the_target():
     for values, task in (([1.5, 2.25, 3.0], "regression"), (["a", "b", "a"], "classification"),
                          ([True, False, True], "classification"), ([0, 1, 2, 1, 0], "classification"),
                          (list(range(100)) * 2, "regression")):
-        assert detect_task(pd.Series(values), "auto", "y", "t.csv")[0] == task, values
-    assert detect_task(pd.Series([0, 1, 2] * 10), "regression", "y", "t.csv") == ("regression",
-                                                                                   "data.task: regression")
+        assert detect_task(pd.Series(values), "auto", "y", "t.csv", section="data")[0] == task, values
+    assert detect_task(pd.Series([0, 1, 2] * 10), "regression", "y", "t.csv", section="data") == (
+        "regression", "data.task: regression")
 
 
 def test_a_user_csv_with_an_integer_price_runs_as_regression(project):

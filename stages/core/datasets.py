@@ -22,13 +22,13 @@ _LOADERS = {
 }
 
 
-def load_builtin(name: str, target: str) -> pd.DataFrame:
+def load_builtin(name: str, target: str, *, section: str) -> pd.DataFrame:
     """One of scikit-learn's bundled datasets (offline) as a table; a class column holds the class names
     (e.g. 'malignant'), not codes, so reports read like the domain; a regression target, its values."""
     bunch = _LOADERS[name](as_frame=True)
     frame = bunch.frame.drop(columns="target")
     if target in frame.columns:
-        raise PipelineError(f"data.target = {target!r} clashes with a feature of {name}; pick another name")
+        raise PipelineError(f"{section}.target = {target!r} clashes with a feature of {name}; pick another name")
     names = getattr(bunch, "target_names", None)
     frame[target] = bunch.target.to_numpy() if names is None else np.asarray(names)[bunch.target.to_numpy()]
     return frame
@@ -51,11 +51,11 @@ def detect_delimiter(sample: str) -> str:
         return ","
 
 
-def drop_columns(frame: pd.DataFrame, drop: list[str], source: str) -> pd.DataFrame:
-    """data.drop: columns the user wants ignored (identifiers, free text, leaks)."""
+def drop_columns(frame: pd.DataFrame, drop: list[str], source: str, *, section: str) -> pd.DataFrame:
+    """<section>.drop: columns the user wants ignored (identifiers, free text, leaks)."""
     unknown = [c for c in drop if c not in frame.columns]
     if unknown:
-        raise PipelineError(f"data.drop names {unknown}, which {source} does not have; its columns: "
+        raise PipelineError(f"{section}.drop names {unknown}, which {source} does not have; its columns: "
                             f"{', '.join(map(str, frame.columns))}")
     return frame.drop(columns=drop)
 
@@ -81,24 +81,24 @@ def tidy_csv(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     return frame, notes
 
 
-def check_table(frame: pd.DataFrame, target: str, source: str) -> pd.DataFrame:
+def check_table(frame: pd.DataFrame, target: str, source: str, *, section: str) -> pd.DataFrame:
     """Validate a table for classification; return it without the rows whose class is missing."""
     if frame.empty:
         raise PipelineError(f"{source} has a header but no rows; add data rows")
     if target not in frame.columns:
         glued = next((d for d in ";\t|," if len(frame.columns) == 1 and d in str(frame.columns[0])), None)
-        hint = (f"; the header looks {glued!r}-separated: set data.sep: {glued!r} (or null to detect it)"
-                if glued else f"; set data.target to one of: {', '.join(map(str, frame.columns))}")
+        hint = (f"; the header looks {glued!r}-separated: set {section}.sep: {glued!r} (or null to detect it)"
+                if glued else f"; set {section}.target to one of: {', '.join(map(str, frame.columns))}")
         raise PipelineError(f"{source} has no target column {target!r}{hint}")
     empty = [str(c) for c in frame.columns if frame[c].isna().all()]
     if empty:
         raise PipelineError(f"{source}: column(s) {empty} are entirely empty; drop them from the CSV or "
-                            "list them in data.drop")
+                            f"list them in {section}.drop")
     if len(frame.columns) < 2:
         raise PipelineError(f"{source} has only the target column {target!r}; add feature columns")
     features = frame.drop(columns=target)
     check_infinite(features, source)
-    check_identifiers(features, source)
+    check_identifiers(features, source, section=section)
     frame = frame[frame[target].notna()].reset_index(drop=True)
     values = frame[target].unique()
     if len(values) < 2:
@@ -121,7 +121,7 @@ def check_infinite(features: pd.DataFrame, source: str) -> None:
 MIN_ROWS_FOR_IDENTIFIER = 20  # below this, all-distinct text is as likely a small table's categories
 
 
-def check_identifiers(features: pd.DataFrame, source: str) -> None:
+def check_identifiers(features: pd.DataFrame, source: str, *, section: str) -> None:
     """A text column with a different value in every row names rows (an ID, a name): one-hot encoding
     it gives the models nothing to learn and every row its own column."""
     for column in features.columns:
@@ -129,15 +129,15 @@ def check_identifiers(features: pd.DataFrame, source: str) -> None:
         is_text = not pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
         if is_text and len(values) >= MIN_ROWS_FOR_IDENTIFIER and values.is_unique:
             raise PipelineError(f"{source}: column {column!r} looks like an identifier ({len(values)} rows, every "
-                                f"value distinct, e.g. {plain(values.iloc[0])!r}); ignore it with data.drop: "
+                                f"value distinct, e.g. {plain(values.iloc[0])!r}); ignore it with {section}.drop: "
                                 f"[{column}]")
 
 
 MAX_INTEGER_CLASSES = 20  # more distinct whole numbers than this (and than 5% of rows): a quantity, not classes
 
 
-def detect_task(y: pd.Series, wanted: str, target: str, source: str) -> tuple[str, str]:
-    """data.task: classification or regression, and why. `auto` reads the target: text, booleans or a few
+def detect_task(y: pd.Series, wanted: str, target: str, source: str, *, section: str) -> tuple[str, str]:
+    """<section>.task: classification or regression, and why. `auto` reads the target: text, booleans or a few
     integer codes are classes; fractional numbers, or whole numbers with many distinct values (prices,
     ages), are a quantity. An explicit task that the column cannot serve is a one-line error."""
     known = y.dropna()
@@ -147,16 +147,16 @@ def detect_task(y: pd.Series, wanted: str, target: str, source: str) -> tuple[st
     many = distinct > MAX_INTEGER_CLASSES and distinct > len(known) / 20
     if wanted == "regression":
         if not numeric:
-            raise PipelineError(f"data.task = 'regression' but target {target!r} of {source} holds text (e.g. "
-                                f"{plain(known.iloc[0])!r}); use a numeric column, or data.task: classification")
-        return "regression", "data.task: regression"
+            raise PipelineError(f"{section}.task = 'regression' but target {target!r} of {source} holds text (e.g. "
+                                f"{plain(known.iloc[0])!r}); use a numeric column, or {section}.task: classification")
+        return "regression", f"{section}.task: regression"
     if wanted == "classification":
         if numeric and (not whole or many):
             kind = "continuous values" if not whole else "whole numbers"
             raise PipelineError(f"{source}: target {target!r} has {distinct} distinct {kind} (e.g. "
-                                f"{plain(known.iloc[0])}): a quantity, not classes; set data.task: regression "
+                                f"{plain(known.iloc[0])}): a quantity, not classes; set {section}.task: regression "
                                 "(or auto)")
-        return "classification", "data.task: classification"
+        return "classification", f"{section}.task: classification"
     if not numeric:
         return "classification", f"auto: {target!r} holds labels ({distinct} classes)"
     if not whole:
@@ -164,10 +164,10 @@ def detect_task(y: pd.Series, wanted: str, target: str, source: str) -> tuple[st
     if many:
         return "regression", f"auto: {target!r} holds {distinct} distinct whole numbers, too many to be classes"
     return "classification", (f"auto: {target!r} holds {distinct} integer codes (at most {MAX_INTEGER_CLASSES}, "
-                              "read as classes; set data.task: regression if they are a quantity)")
+                              f"read as classes; set {section}.task: regression if they are a quantity)")
 
 
-def numbers_as_text(frame: pd.DataFrame) -> list[str]:
+def numbers_as_text(frame: pd.DataFrame, *, section: str) -> list[str]:
     """Notes for text columns that are nearly all numbers: a missing-value marker pandas did not know."""
     notes = []
     for column in frame.columns:
@@ -178,7 +178,7 @@ def numbers_as_text(frame: pd.DataFrame) -> list[str]:
         if numeric.notna().mean() >= 0.9:
             odd = sorted(set(values[numeric.isna()].astype(str)))[:3]
             notes.append(f"column {column!r} is numbers except {odd}, so it is treated as text; if those mark "
-                         f"missing values, add them to data.na_values")
+                         f"missing values, add them to {section}.na_values")
     return notes
 
 
