@@ -211,15 +211,17 @@ def _provenance(root: Path, model: Path) -> str:
             return ""
         return done.stdout.strip() if done.returncode == 0 else ""
 
-    head = git("log", "-1", "--format=%h (%cs)") or "no git commit"
+    head = git("log", "-1", "--format=%h (%cs)")
+    at = f" at commit {head}" if head else ""
     lock = root / "dvc.lock"
     recorded = {}
     if lock.is_file():
         for stage in (yaml.safe_load(lock.read_text()) or {}).get("stages", {}).values():
             recorded |= {out["path"]: out.get("md5") for out in stage.get("outs", [])}
-    md5 = hashlib.md5((root / model).read_bytes()).hexdigest()
-    if recorded.get(str(model)) != md5:
-        return f"not the file dvc.lock records at commit {head}: an uncommitted run (`dvc status` shows it)"
+    if str(model) not in recorded:
+        return f"not recorded in a dvc.lock{at}: made outside `dvc repro`"
+    if recorded[str(model)] != hashlib.md5((root / model).read_bytes()).hexdigest():
+        return f"not the file dvc.lock records{at}: an uncommitted run (`dvc status` shows it)"
     if git("status", "--porcelain", "--", "dvc.lock"):
         return f"recorded in the uncommitted dvc.lock (last commit {head})"
     return f"commit {head}, as dvc.lock records it"

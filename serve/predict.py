@@ -98,14 +98,12 @@ def main(argv: list[str] | None = None) -> None:
             if len(args.inputs) != 1:
                 raise BadInput(f"the tabular model reads one CSV, got {len(args.inputs)} inputs")
             table, notes = predict_table(model, args.inputs[0], load_params().data.na_values)
-            summary = table["predicted"].value_counts().to_dict()
         else:
             files, notes = image_files(args.inputs)
             table = predict_images(model, files, max(1, args.top))
             unreadable = int(table["predicted"].isna().sum())
             if unreadable:
                 notes.append(f"{unreadable} of {len(table)} file(s) could not be read; see the note column")
-            summary = table["predicted"].value_counts().to_dict()
     except (BadInput, PipelineError) as exc:
         print(f"error: predict: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
@@ -116,9 +114,16 @@ def main(argv: list[str] | None = None) -> None:
     else:
         table.to_csv(sys.stdout, index=False)
     where = args.output or "stdout"
-    counts = ", ".join(f"{name}: {n}" for name, n in sorted(summary.items(), key=lambda kv: -kv[1])[:10])
     print(f"predict: {len(table)} {'rows' if isinstance(model, TableModel) else 'files'} with the {args.model} model "
-          f"({model.about.commit}) -> {where}; predicted {counts}", file=sys.stderr)
+          f"({model.about.commit}) -> {where}; predicted {summary(table['predicted'])}", file=sys.stderr)
+
+
+def summary(predicted: pd.Series) -> str:
+    """The classes predicted, most frequent first; or the range of predicted values."""
+    if pd.api.types.is_float_dtype(predicted):
+        return f"{predicted.min():.6g} to {predicted.max():.6g} (median {predicted.median():.6g})"
+    counts = predicted.value_counts()
+    return ", ".join(f"{name}: {n}" for name, n in counts.head(10).items())
 
 
 if __name__ == "__main__":
