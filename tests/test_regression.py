@@ -2,7 +2,11 @@
 compared on the same folds, leak-free preprocessing and selection, metrics in the target's units against a
 mean baseline, and a one-line error for every combination that mixes the two tasks."""
 
+import io
+import os
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -193,3 +197,7 @@ def test_the_served_model_predicts_prices(project):
     assert 150_000 < big < 400_000 and small < big and body["predictions"][0]["probabilities"] == {}
     page = client.post("/models/tabular", data={k: str(v) for k, v in row.items()}).data.decode()
     assert f'id="predicted">{big:.6g}</strong>' in page and "target &#39;price&#39;, regression" in page
+    done = subprocess.run([sys.executable, "-m", "serve.predict", "tabular", "data/prepared/test.csv"], cwd=project,
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    predicted = pd.read_csv(io.StringIO(done.stdout))["predicted"]
+    assert f"predicted {predicted.min():.6g} to {predicted.max():.6g} (median {predicted.median():.6g})" in done.stderr
