@@ -13,7 +13,7 @@ from stages.core.models import build_pipeline, make_estimator, with_target_trans
 from stages.core.tabular_plots import comparison_boxplot
 from stages.core.scoring import check_folds, positive_code
 from stages.core.selection import selector_from
-from stages.core.tasks import LOWER_IS_BETTER, TASKS
+from stages.core.tasks import LOWER_IS_BETTER, TASKS, auto
 from stages.io import read_model_inputs, write_bytes, write_json, write_table, write_text
 from stages.params import load_params
 from stages.runner import run_stage
@@ -28,15 +28,14 @@ def main() -> None:
     n_classes = len(labels["classes"])
     positive = positive_code(labels)
     selector = selector_from(selected, params.seed, positive, task.name)
-    models = task.models if c.models == "auto" else c.models
-    asked = list(task.metrics if c.metrics == "auto" else c.metrics)
-    sort_by = task.metrics[0] if c.sort_by == "auto" else c.sort_by
+    models = auto(c.models, task.models)
+    asked = list(auto(c.metrics, task.metrics))
+    sort_by = auto(c.sort_by, task.metrics[0])
     task.check_metrics(asked, "compare.metrics")
     task.check_metrics([sort_by], "compare.sort_by")
 
     metrics = list(dict.fromkeys([task.metrics[0], sort_by, *asked]))  # the boxplot data and the ranking
-    if task.classifies:
-        check_folds(y, labels["classes"], c.folds, "compare.folds")
+    check_folds(y, labels["classes"], c.folds, "compare.folds")
     # the models share each fold's fitted preprocessing and selection (SFS or RFE runs once per fold, not per model)
     with tempfile.TemporaryDirectory(prefix="compare_models-") as cache:
         pipelines = {}

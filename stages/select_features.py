@@ -18,7 +18,7 @@ from stages.core.models import ZOOS, available, make_estimator
 from stages.core.tabular_plots import selection_curve_figure
 from stages.core.scoring import check_folds, check_scoring, positive_code
 from stages.core.selection import Method, can_rank, choose_k, method_spec, score_curve, selection_path
-from stages.core.tasks import TASKS
+from stages.core.tasks import TASKS, auto
 from stages.io import read_object, read_training_split, write_bytes, write_json, write_table
 from stages.params import load_params
 from stages.runner import run_stage
@@ -32,10 +32,9 @@ def main() -> None:
     fitted = read_object(paths.PREPROCESSOR)  # fitted on these rows by preprocess
     encoded = fitted.transform(X)
     n = encoded.shape[1]
-    method_name = task.selection_method if f.method == "auto" else f.method
-    estimator_name = task.selection_estimator if f.estimator == "auto" else f.estimator
-    scoring = task.scoring if f.scoring == "auto" else f.scoring
-    sfs_scoring = task.scoring if f.sfs.scoring == "auto" else f.sfs.scoring
+    method_name = auto(f.method, task.selection_method)
+    estimator_name = auto(f.estimator, task.selection_estimator)
+    scoring, sfs_scoring = auto(f.scoring, task.scoring), auto(f.sfs.scoring, task.scoring)
 
     if method_name == "chi2" and not task.classifies:
         raise PipelineError("features.method = 'chi2' tests class counts and cannot score a regression target; "
@@ -44,12 +43,11 @@ def main() -> None:
         raise PipelineError(f"features.k = {f.k} but the training data has {n} features after encoding; "
                             f"choose 1..{n}, best or parsimonious")
     check_scoring(scoring, y, "features.scoring", task.name)
-    if task.classifies:
-        check_folds(y, labels["classes"], f.cv, "features.cv")
+    check_folds(y, labels["classes"], f.cv, "features.cv")
     if method_name == "sfs":
         check_scoring(sfs_scoring, y, "features.sfs.scoring", task.name)
-        if task.classifies:  # SFS splits each curve fold's training part again
-            check_folds(y, labels["classes"], f.sfs.cv, "features.sfs.cv", share=(f.cv - 1) / f.cv)
+        # SFS splits each curve fold's training part again
+        check_folds(y, labels["classes"], f.sfs.cv, "features.sfs.cv", share=(f.cv - 1) / f.cv)
     estimator = make_estimator(estimator_name, params.seed, "features.estimator", task.name)
     if method_name == "rfe" and not can_rank(estimator, encoded, y):
         usable = [name for name in ZOOS[task.name]

@@ -18,7 +18,7 @@ from stages.core.models import NamedClassifier, NamedRegressor, build_pipeline, 
     with_target_transform
 from stages.core.scoring import check_folds, check_scoring, positive_code, scorer_for
 from stages.core.selection import selector_from
-from stages.core.tasks import TASKS
+from stages.core.tasks import TASKS, auto
 from stages.core.tuning import (
     K, best_cv_score, capped_candidates, k_space, make_search, results_table, search_space, short_name,
 )
@@ -35,7 +35,7 @@ def main() -> None:
     task = TASKS[labels["task"]]
     model = read_json(paths.WINNER)["model"] if t.model == "best" else t.model
     positive = positive_code(labels)
-    scoring_name = task.scoring if t.scoring == "auto" else t.scoring
+    scoring_name = auto(t.scoring, task.scoring)
 
     estimator = with_target_transform(make_estimator(model, params.seed, "tune.model", task.name),
                                       labels["target_transform"])
@@ -51,8 +51,7 @@ def main() -> None:
     candidates = capped_candidates(space, t.search, t.n_iter, t.max_candidates, f"tune.spaces.{model}",
                                    "tune.max_candidates")
     check_scoring(scoring_name, y, "tune.scoring", task.name)
-    if task.classifies:
-        check_folds(y, labels["classes"], t.cv, "tune.cv")
+    check_folds(y, labels["classes"], t.cv, "tune.cv")
 
     cv = task.folds(t.cv, params.seed)
     scoring = scorer_for(scoring_name, positive)

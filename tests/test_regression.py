@@ -20,7 +20,9 @@ from conftest import REPO, ScalerSpy, run_fails, run_ok, run_stages, set_params
 from stages import compare_models, evaluate, ingest, paths, preprocess, select_features, tune
 from stages.core.comparison import fold_scores
 from stages.core.datasets import detect_task
+from stages.core.errors import PipelineError
 from stages.core.models import build_pipeline, make_estimator
+from stages.core.scoring import check_folds
 from stages.core.selection import Method, SelectFeatures
 from stages.core.tasks import TASKS
 from stages.io import read_json, read_object, read_table
@@ -201,3 +203,8 @@ def test_the_served_model_predicts_prices(project):
                           capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
     predicted = pd.read_csv(io.StringIO(done.stdout))["predicted"]
     assert f"predicted {predicted.min():.6g} to {predicted.max():.6g} (median {predicted.median():.6g})" in done.stderr
+
+
+def test_folds_beyond_the_rows_of_a_regression_are_one_line():
+    with pytest.raises(PipelineError, match=r"^tune.cv = 5 but only 4 training rows are there; lower tune.cv$"):
+        check_folds(np.arange(4.0), [], 5, "tune.cv")

@@ -80,7 +80,12 @@ def check_scoring(name: str, y: np.ndarray, key: str, task: str = "classificatio
 
 
 def check_folds(y: np.ndarray, classes: list, folds: int, key: str, share: float = 1.0) -> None:
-    """Stratified k-fold needs every class in every fold: at least `folds` rows of it (`share` of them)."""
+    """Stratified k-fold needs every class in every fold: at least `folds` rows of it (`share` of them).
+    A regression (no classes) needs `folds` rows in all."""
+    if not classes:
+        if int(len(y) * share) < folds:
+            raise PipelineError(f"{key} = {folds} but only {int(len(y) * share)} training rows are there; lower {key}")
+        return
     codes, counts = np.unique(y, return_counts=True)
     rows = int(counts.min() * share)
     if rows < folds:

@@ -27,6 +27,11 @@ REGRESSION_METRICS = {"r2": "r2", "rmse": "neg_root_mean_squared_error", "mae": 
 LOWER_IS_BETTER = {"rmse", "mae"}  # scikit-learn scores them negated; tables and plots show them positive
 
 
+def auto(value, default):
+    """A params value; `auto` means the task's default."""
+    return default if value == "auto" else value
+
+
 @dataclass(frozen=True)
 class Task:
     name: str  # classification | regression
