@@ -82,11 +82,7 @@ def create_app(root: Path = Path("."), max_upload_mb: float = 16) -> Flask:
             return rows_from_json(body["rows"]), "rows", []
         if "csv" in request.files:
             data, name = uploaded("csv")
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                raise BadInput(f"{name}: not UTF-8 text; re-save it as a UTF-8 CSV") from None
-            frame, notes = read_rows(text, name, na_values)
+            frame, notes = read_rows(data, name, na_values)
             return frame, name, notes
         return rows_from_json([request.form.to_dict()]), "the form", []
 

@@ -29,12 +29,10 @@ from stages.params import load_params
 
 def predict_table(model: TableModel, path: Path, na_values: list[str]) -> tuple[pd.DataFrame, list[str]]:
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise BadInput(f"{path}: file not found") from None
-    except UnicodeDecodeError:
-        raise BadInput(f"{path}: not UTF-8 text; re-save it as a UTF-8 CSV") from None
-    frame, notes = read_rows(text, str(path), na_values)
+    frame, notes = read_rows(data, str(path), na_values)
     annotated, more = model.annotate(frame, str(path))
     return annotated, notes + more
 

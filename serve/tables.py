@@ -17,9 +17,14 @@ class BadInput(ValueError):
     """Input the user can fix; the message says what is wrong and how (HTTP 400, exit code 2)."""
 
 
-def read_rows(text: str, where: str, na_values: list[str]) -> tuple[pd.DataFrame, list[str]]:
-    """A CSV's rows with the delimiter detected, `na_values` read as missing, and what a CSV carries by
-    accident (a saved index, trailing delimiters, padded labels) tidied as ingest does; plus notes."""
+def read_rows(data: bytes, where: str, na_values: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    """A CSV's rows (UTF-8, a byte-order mark allowed) with the delimiter detected, `na_values` read as missing,
+    and what a CSV carries by accident (a saved index, trailing delimiters, padded labels) tidied as ingest
+    does; plus notes."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadInput(f"{where}: not UTF-8 text; re-save it as a UTF-8 CSV") from None
     if not text.strip():
         raise BadInput(f"{where} is empty; it needs a header row and data rows")
     sep = detect_delimiter(text[:64 * 1024])

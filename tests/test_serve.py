@@ -198,7 +198,7 @@ def test_check_rows_notes_extra_columns_and_unseen_categories():
 
 def test_predict_command_writes_a_csv_or_says_what_is_wrong(project, tmp_path):
     rows = tmp_path / "rows.csv"
-    patients(20, seed=5).head(6).drop(columns="outcome").to_csv(rows, index=False)
+    patients(20, seed=5).head(6).drop(columns="outcome").to_csv(rows, index=False, encoding="utf-8-sig")  # Excel
     out = tmp_path / "out.csv"
 
     def predict(*args):
