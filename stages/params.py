@@ -136,6 +136,22 @@ Share = Annotated[float, Field(gt=0, lt=1)]
 Dropout = Annotated[float, Field(ge=0, lt=1)]
 
 
+def _threshold(value: Any) -> float | dict:
+    def probability(x, high: float) -> bool:
+        return type(x) in (int, float) and 0 < x < high
+
+    if probability(value, 1):
+        return float(value)
+    if isinstance(value, dict) and set(value) == {"sensitivity"} and probability(value["sensitivity"], 1.0001):
+        return {"sensitivity": float(value["sensitivity"])}
+    raise ValueError("give a cut on the positive class's probability between 0 and 1 (0.5: the more probable class), "
+                     "or {sensitivity: 0.95}: the cut that reaches that sensitivity on the validation split")
+
+
+Threshold = Annotated[float | dict, PlainValidator(_threshold)]  # binary networks: where positive starts
+ClassWeight = Literal["none", "balanced"]  # balanced: each class weighs as much in the loss, however rare
+
+
 class ImagesParams(Section):
     source: str  # digits (built in), or a folder of images under data/raw/images/
     layout: Literal["auto", "subfolders", "presplit", "prefix"]
@@ -146,6 +162,7 @@ class ImagesParams(Section):
     test_size: Share  # ignored when the folder brings its own test/ split
     strict: bool  # unreadable or loose files: error (true) or skip with a warning (false)
     n_jobs: NJobs  # decoding threads (-1: all cores)
+    positive_class: str | int | None  # binary folders: what sensitivity etc. are about; null: the rarer class
 
 
 class ConvParams(Section):
@@ -179,6 +196,8 @@ class CnnParams(Section):
     batch_size: Positive
     epochs: Positive
     patience: Positive  # early stopping on validation loss
+    class_weight: ClassWeight
+    threshold: Threshold
     mixed_precision: Literal["auto", "on", "off"]  # auto: on only on a GPU
 
 
@@ -191,10 +210,19 @@ class HeadParams(Section):
     dropout: Dropout
 
 
+def _source_classes(value: Any) -> str | list:
+    if value == "auto" or (isinstance(value, list) and value
+                           and all(type(v) in (str, int) for v in value)):
+        return value
+    raise ValueError("auto (the first half of the classes, in labels.json's order) or a list of class names, "
+                     "e.g. [cat, dog]")
+
+
 class PipelineBackboneParams(Section):
-    source_classes: Annotated[list[str | int], AfterValidator(_not_empty)]  # pre-trained on; the rest: the target
+    source_classes: Annotated[str | list, PlainValidator(_source_classes)]  # pre-trained on; the rest: the target
     filters: Annotated[list[Positive], AfterValidator(_not_empty)]  # conv -> BatchNorm -> ReLU -> max-pool blocks
     epochs: Positive  # of pre-training
+    target_samples_per_class: Positive | None  # labelled images per target class (few-shot); null: all
 
 
 class TransferParams(Section):
@@ -202,14 +230,16 @@ class TransferParams(Section):
     weights: str  # imagenet | none | a file under data/weights/
     input_size: Positive | None  # side the backbone sees; null: stored size, raised to the backbone's minimum
     pipeline: PipelineBackboneParams
-    target_samples_per_class: Positive | None  # labelled training images per class; null: all
     head: HeadParams
     learning_rate: Annotated[float, Field(gt=0)]  # phase 1, and the from-scratch baseline
     epochs: Positive  # phase 1
     fine_tune_layers: Annotated[int, Field(ge=0)]  # phase 2: top layers with weights unfrozen (BatchNorm stays)
     fine_tune_lr: Annotated[float, Field(gt=0)]
     fine_tune_epochs: Annotated[int, Field(ge=0)]
+    patience: Positive  # early stopping on validation loss, both phases and the baseline; best weights kept
     batch_size: Positive
+    class_weight: ClassWeight
+    threshold: Threshold
     scratch: bool  # also train the same network from random weights, same images and epochs
     mixed_precision: Literal["auto", "on", "off"]
 
@@ -249,6 +279,8 @@ def validate_params(raw: Any, source: str = "params.yaml") -> Params:
 MOVED = {  # keys of earlier versions: say where they went rather than guess a near name
     "evaluate": "`evaluate.positive_class` is now `data.positive_class` (compare_models and tune score it too); "
                 "move it there",
+    "transfer.target_samples_per_class": "it is now `transfer.pipeline.target_samples_per_class`: it applies only "
+                                         "to the pipeline backbone, whose source and target classes share a folder",
 }
 
 

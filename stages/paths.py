@@ -79,6 +79,7 @@ CNN_LIVE_PLOTS = Path("reports/train_cnn/live/plots/metrics")  # DVCLive: loss a
 CNN_METRICS = Path("reports/train_cnn/metrics.json")
 CNN_PER_CLASS = Path("reports/train_cnn/per_class.json")
 CNN_CONFUSION = Path("reports/train_cnn/confusion.csv")
+CNN_ROC = Path("reports/train_cnn/roc.csv")  # two classes: the positive class's; more: the micro-average
 CNN_CURVES_PNG = Path("reports/train_cnn/curves.png")
 CNN_CONFUSION_PNG = Path("reports/train_cnn/confusion.png")
 
@@ -90,5 +91,6 @@ TRANSFER_LIVE_PLOTS = Path("reports/transfer/live/plots/metrics")  # both phases
 TRANSFER_METRICS = Path("reports/transfer/metrics.json")
 TRANSFER_PER_CLASS = Path("reports/transfer/per_class.json")
 TRANSFER_CONFUSION = Path("reports/transfer/confusion.csv")
+TRANSFER_ROC = Path("reports/transfer/roc.csv")
 TRANSFER_CURVES_PNG = Path("reports/transfer/curves.png")
 TRANSFER_CONFUSION_PNG = Path("reports/transfer/confusion.png")

@@ -12,6 +12,7 @@ from skimage import io as skio
 
 from conftest import REPO, run_fails, run_ok, set_params
 from stages import ingest_images, paths, transfer
+from stages.core.transfer_plan import only
 from stages.io import read_image_split, read_json
 from stages.params import BACKBONES
 
@@ -19,8 +20,9 @@ from stages.params import BACKBONES
 KINDS = {"0": "h", "1": "v", "2": "d", "3": "a"}
 FAST_TRANSFER = {
     "images__source": "data/raw/images/bars", "images__image_size": 12,
-    "transfer__pipeline__source_classes": [0, 1], "transfer__pipeline__filters": [4, 8],
-    "transfer__pipeline__epochs": 2, "transfer__target_samples_per_class": 5, "transfer__head__dense_units": 8,
+    "transfer__pipeline__filters": [4, 8],  # source_classes: auto, the first half: 0 and 1
+    "transfer__pipeline__epochs": 2, "transfer__pipeline__target_samples_per_class": 5,
+    "transfer__head__dense_units": 8,
     "transfer__epochs": 2, "transfer__fine_tune_epochs": 1, "transfer__batch_size": 8,
 }
 
@@ -63,7 +65,7 @@ def weights_of(layer_list):
 
 
 def test_backbone_names_match_what_the_stage_builds():
-    from stages.core.transfer import APPLICATIONS
+    from stages.core.transfer_plan import APPLICATIONS
 
     assert set(BACKBONES) == {"pipeline", *APPLICATIONS}
 
@@ -75,7 +77,11 @@ def test_pipeline_backbone_transfers_and_is_compared_with_scratch(shapes):
     for key in ("transfer_accuracy", "scratch_accuracy", "pretrain_val_accuracy"):
         assert 0 <= metrics[key] <= 1, key
     assert metrics["transfer_gain"] == pytest.approx(metrics["transfer_accuracy"] - metrics["scratch_accuracy"])
-    assert metrics["transfer_accuracy"] == metrics["phase2"]["test_accuracy"]
+    final = metrics["phase2"] if metrics["phase2"]["kept"] else metrics["phase1"]  # phase 2 kept if it helped
+    assert metrics["transfer_accuracy"] == final["test_accuracy"]
+    assert metrics["transfer_balanced_accuracy"] == final["test_balanced_accuracy"]
+    assert metrics["transfer_sensitivity"] == final["test_sensitivity"]  # two target classes: the binary view
+    assert [metrics[k]["epochs"] for k in ("phase1", "phase2", "scratch")] == [2, 1, 3]
     # phase 1 trains the head alone; phase 2 adds the top convolution; scratch trains everything
     p1, p2, scratch = (metrics[k]["trainable_params"] for k in ("phase1", "phase2", "scratch"))
     assert p1 == 3 * 3 * 8 * 8 + 8 + 8 * 2 + 2  # flatten (12 px, pooled twice: 3x3x8) -> dense 8 -> softmax 2
@@ -96,7 +102,7 @@ def test_saved_model_takes_stored_images_and_reproduces_the_test_accuracy(shapes
     run_ok(transfer)
     model = keras.saving.load_model(paths.TRANSFER_MODEL)  # BackboneInput is registered by stages.core.transfer
     pixels, codes = read_image_split(paths.IMAGES_TEST)
-    rows, y = core.only(codes, [2, 3])
+    rows, y = only(codes, [2, 3])
     assert pixels.dtype == np.uint8 and read_json(paths.TRANSFER_LABELS)["classes"] == ["2", "3"]
     accuracy = (model.predict(pixels[rows], verbose=0).argmax(axis=1) == y).mean()
     assert accuracy == pytest.approx(read_json(paths.TRANSFER_METRICS)["transfer_accuracy"])
@@ -171,12 +177,15 @@ def test_mobilenet_v2_without_weights_runs_on_small_grey_images(shapes, workdir,
                transfer__fine_tune_layers=2)
     run_ok(transfer)
     out = capsys.readouterr().out
-    assert "mobilenet_v2 (weights none) at 32x32 -> 4 classes" in out  # 12 px grey -> 32 px RGB
-    assert "fine-tuning block_16_project, Conv_1" in out
+    assert "mobilenet_v2 backbone (random weights) at 32x32 -> 4 classes" in out  # 12 px grey -> 32 px RGB
+    assert "fine-tuned block_16_project, Conv_1" in out
     metrics = read_json(paths.TRANSFER_METRICS)
-    assert metrics["train_images"] == 20 and "pretrain_val_accuracy" not in metrics
+    # every training image: few-shot picks apply to the pipeline backbone only
+    assert metrics["train_images"] == len(read_image_split(paths.IMAGES_TRAIN)[1]) == 33
+    assert "pretrain_val_accuracy" not in metrics
     assert metrics["scratch"]["trainable_params"] > metrics["phase2"]["trainable_params"] > metrics["phase1"][
         "trainable_params"]
+    assert "transfer_sensitivity" not in metrics and "threshold" not in metrics["phase1"]  # four classes
 
 
 def test_imagenet_weights_offline_is_one_line_naming_the_file_and_the_ways_out(shapes, workdir, tmp_path):
@@ -213,8 +222,9 @@ def test_imagenet_weights_offline_is_one_line_naming_the_file_and_the_ways_out(s
      "least 2 of the 4 classes"),
     ({"transfer__pipeline__source_classes": [0, 7]},
      "transfer.pipeline.source_classes: 7 not among the image classes (0, 1, 2, 3)"),
-    ({"transfer__target_samples_per_class": 50},
-     "transfer.target_samples_per_class = 50, but class '2' has only 8 training images; choose at most 8, or null"),
+    ({"transfer__pipeline__target_samples_per_class": 50},
+     "transfer.pipeline.target_samples_per_class = 50, but class '2' has only 8 training images; choose at most 8, "
+     "or null"),
     ({"transfer__input_size": 2},
      "transfer.input_size = 2 is below pipeline's minimum of 4 pixels"),
 ])

@@ -4,10 +4,11 @@ with optional augmentation layers that act only while training. Plain Keras: any
 from __future__ import annotations
 
 import numpy as np
-from sklearn.metrics import f1_score
+from sklearn.metrics import log_loss
 
 from stages.core import runtime  # noqa: F401  (first: quiets TensorFlow's start-up logs before Keras loads it)
 from stages.core.errors import PipelineError
+from stages.core.imbalance import choose_threshold, decide, headline
 
 import keras  # noqa: E402, I001
 from keras import layers  # noqa: E402
@@ -32,12 +33,15 @@ def augmentation(flip: bool, rotation: float, zoom: float, seed: int) -> list:
 class ImageBatches(keras.utils.PyDataset):
     """(pixels, labels) batches read from disk as training asks for them (stages.io.ImageRows), so memory holds
     a batch, not the data set. `rows` picks (and orders) the images used, `labels` are theirs; with a `seed`
-    the order is reshuffled every epoch, reproducibly. Plain Keras: any backend."""
+    the order is reshuffled every epoch, reproducibly. `class_weight` (one per class) adds each image's weight
+    to its batch, which Keras multiplies into the loss: given to the validation batches as well, early stopping
+watches the loss that training minimises (fit's own class_weight weighs the training batches only).
+    Plain Keras: any backend."""
 
     def __init__(self, pixels, labels: np.ndarray, batch_size: int, rows: np.ndarray | None = None,
-                 seed: int | None = None):
+                 seed: int | None = None, class_weight: np.ndarray | None = None):
         super().__init__()
-        self.pixels, self.batch_size = pixels, batch_size
+        self.pixels, self.batch_size, self.class_weight = pixels, batch_size, class_weight
         self.rows = np.arange(len(pixels)) if rows is None else np.asarray(rows)
         self.labels = np.asarray(labels)
         if len(self.labels) != len(self.rows):
@@ -53,7 +57,8 @@ class ImageBatches(keras.utils.PyDataset):
 
     def __getitem__(self, i: int):
         picked = self.order[i * self.batch_size:(i + 1) * self.batch_size]
-        return self.pixels[self.rows[picked]], self.labels[picked]
+        x, y = self.pixels[self.rows[picked]], self.labels[picked]
+        return (x, y) if self.class_weight is None else (x, y, self.class_weight[y].astype("float32"))
 
     def on_epoch_end(self):
         self.order = self._shuffled()
@@ -99,14 +104,20 @@ def compile_model(model: keras.Model, optimizer: str, learning_rate: float, mome
     return model
 
 
-def score_on_test(model: keras.Model, test: ImageBatches) -> tuple[dict, np.ndarray, np.ndarray]:
-    """The final evaluation: test accuracy, loss and macro F1, with the class probabilities and predictions."""
-    loss, accuracy = model.evaluate(test, verbose=0)
+def evaluate_network(model: keras.Model, val: ImageBatches, test: ImageBatches, classes: list[str],
+                     positive: int | None, threshold, key: str) -> tuple[dict, np.ndarray, np.ndarray]:
+    """The final evaluation: a binary threshold settled on the validation split (when one is asked for by
+    sensitivity), then the test split's headline metrics, loss and the cut used. Returns them with the test
+    predictions and class probabilities."""
+    by_sensitivity = isinstance(threshold, dict) and positive is not None
+    p_val = model.predict(val, verbose=0) if by_sensitivity else None
+    cut = choose_threshold(threshold, val.labels, p_val, positive, key)
     probabilities = model.predict(test, verbose=0)
-    predicted = probabilities.argmax(axis=1)
-    scores = {"test_accuracy": float(accuracy), "test_loss": float(loss),
-              "test_f1_macro": float(f1_score(test.labels, predicted, average="macro"))}
-    return scores, predicted, probabilities
+    predicted = decide(probabilities, positive, cut.get("threshold"))
+    metrics = headline(test.labels, predicted, probabilities, classes, positive)
+    p = probabilities.astype("float64")
+    loss = log_loss(test.labels, p / p.sum(axis=1, keepdims=True), labels=np.arange(len(classes)))  # float32 sums
+    return {**metrics, "test_loss": float(loss), **cut}, predicted, probabilities
 
 
 class LiveLogger(keras.callbacks.Callback):

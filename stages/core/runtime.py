@@ -1,34 +1,76 @@
-"""Where Keras runs: the seed, determinism, the GPU if one is visible, and mixed precision.
+"""Where Keras runs: a quiet start-up, the seed, determinism, the GPU if one is visible, and mixed precision.
 
 The only backend-specific lines live here; models and training are plain Keras 3, so the image stages
 run with KERAS_BACKEND=tensorflow (the default), jax or torch.
+
+Same params and code give byte-identical results on one machine; across x86 machines too, given these
+settings (what varied, found by running transfer on 1 and 2 cores and with oneDNN on and off):
+- oneDNN off: TensorFlow turns it on by itself on CPUs with AVX-512 (VNNI, AMX...) and it then picks kernels by
+  instruction set, so an Intel server and an AMD laptop round differently.
+- a fixed number of intra-op threads (PIPELINE_KERAS_THREADS, default 2): Eigen splits reductions (BatchNorm's
+  batch statistics) by thread count, so a 16-core machine summed in another order than a 2-core one.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
+import sys
+import tempfile
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ INFO and WARNING lines
+os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"  # see above: kernels chosen by instruction set differ by machine
+THREADS = int(os.environ.get("PIPELINE_KERAS_THREADS", "2"))
 
-import keras  # noqa: E402
+# what TensorFlow's C++ side writes to the process's stderr while it loads: absl's pre-initialisation notice
+# and glog-style lines (I0000 00:00:... cudart_stub.cc:31] Could not find cuda drivers ...)
+NATIVE_NOISE = re.compile(r"WARNING: All log messages before absl::InitializeLog\(\)|[IWEF]\d{4} [\d:. ]+\d+ \S+:\d+\]")
+
+
+@contextlib.contextmanager
+def native_logs_filtered():
+    """Capture file descriptor 2 (C++ writes there, below Python's sys.stderr), then pass on every line that is
+    not start-up noise: Python warnings and errors still show, after the block."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            kept = [line for line in captured.read().decode(errors="replace").splitlines()
+                    if not NATIVE_NOISE.match(line)]
+            if kept:
+                print("\n".join(kept), file=sys.stderr, flush=True)
+
+
+with native_logs_filtered():
+    import keras  # noqa: E402
+
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(THREADS)
+        GPUS = len(tf.config.list_physical_devices("GPU"))  # probes the CUDA drivers: more C++ lines
+    elif keras.backend.backend() == "jax":
+        import jax
+
+        GPUS = sum(d.platform == "gpu" for d in jax.devices())
+    elif keras.backend.backend() == "torch":
+        import torch
+
+        GPUS = torch.cuda.device_count()
+    else:
+        GPUS = 0
 
 
 def visible_gpus() -> int:
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        return len(tf.config.list_physical_devices("GPU"))
-    if backend == "jax":
-        import jax
-
-        return sum(d.platform == "gpu" for d in jax.devices())
-    if backend == "torch":
-        import torch
-
-        return torch.cuda.device_count()
-    return 0
+    return GPUS
 
 
 def configure(seed: int, mixed_precision: str) -> dict:
@@ -36,13 +78,10 @@ def configure(seed: int, mixed_precision: str) -> dict:
     keras.backend.clear_session()  # fresh layer names (conv2d, not conv2d_3): the saved config is the same too
     keras.utils.set_random_seed(seed)  # Python, NumPy and the backend
     if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
         tf.config.experimental.enable_op_determinism()  # same params => same weights, on CPU
-    gpus = visible_gpus()
-    mixed = mixed_precision == "on" or (mixed_precision == "auto" and gpus > 0)
+    mixed = mixed_precision == "on" or (mixed_precision == "auto" and GPUS > 0)
     keras.mixed_precision.set_global_policy("mixed_float16" if mixed else "float32")
-    return {"backend": keras.backend.backend(), "gpus": gpus, "mixed_precision": mixed}
+    return {"backend": keras.backend.backend(), "gpus": GPUS, "mixed_precision": mixed}
 
 
 def data_parallel(gpus: int):
@@ -51,8 +90,6 @@ def data_parallel(gpus: int):
     if gpus < 2:
         return contextlib.nullcontext()
     if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
         return tf.distribute.MirroredStrategy().scope()
     if keras.backend.backend() == "jax":
         keras.distribution.set_distribution(keras.distribution.DataParallel())

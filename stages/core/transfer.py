@@ -8,6 +8,7 @@ small CNN pre-trained here on some classes of the same images, so the whole expe
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from pathlib import Path
 
@@ -15,20 +16,11 @@ import numpy as np
 
 from stages.core import runtime  # noqa: F401  (first: quiets TensorFlow's start-up logs before Keras loads it)
 from stages.core.errors import PipelineError
-from stages.core.networks import min_image_size
+from stages.core.networks import ImageBatches
+from stages.core.transfer_plan import APPLICATIONS
 
 import keras  # noqa: E402, I001
 from keras import layers, ops  # noqa: E402
-
-# name -> (keras.applications constructor, module holding its preprocess_input)
-APPLICATIONS = {
-    "vgg16": ("VGG16", "vgg16"),
-    "mobilenet_v2": ("MobileNetV2", "mobilenet_v2"),
-    "efficientnet_b0": ("EfficientNetB0", "efficientnet"),
-    "resnet50": ("ResNet50", "resnet50"),
-}
-MIN_SIZE = 32  # keras.applications refuse smaller inputs once their top is dropped
-
 
 @keras.saving.register_keras_serializable(package="ml_pipeline")
 class BackboneInput(layers.Layer):
@@ -56,16 +48,6 @@ class BackboneInput(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "backbone": self.backbone, "size": self.size}
-
-
-def input_size(backbone: str, stored: int, requested: int | None, blocks: int) -> int:
-    """The side the backbone sees: as requested, else the stored size raised to the backbone's minimum."""
-    minimum = MIN_SIZE if backbone in APPLICATIONS else min_image_size(blocks, 2)  # pipeline: 2x2 pooling
-    size = requested or max(stored, minimum)
-    if size < minimum:
-        raise PipelineError(f"transfer.input_size = {size} is below {backbone}'s minimum of {minimum} pixels; "
-                            f"set it to at least {minimum}, or null to resize up automatically")
-    return size
 
 
 def pipeline_backbone(size: int, channels: int, filters: list[int]) -> keras.Model:
@@ -189,42 +171,90 @@ def trainable_params(model: keras.Model) -> int:
     return int(sum(np.prod(w.shape) for w in model.trainable_weights))
 
 
-def few_shot(y: np.ndarray, per_class: int | None, seed: int, names: list[str]) -> np.ndarray:
-    """Indices of `per_class` seeded picks from each class (all rows when None), in a stable order."""
-    if per_class is None:
-        return np.arange(len(y))
-    rng = np.random.default_rng(seed)
-    picks = []
-    for code in np.unique(y):
-        rows = np.flatnonzero(y == code)
-        if per_class > len(rows):
-            smallest = min(int((y == c).sum()) for c in np.unique(y))
-            raise PipelineError(f"transfer.target_samples_per_class = {per_class}, but class '{names[code]}' has "
-                                f"only {len(rows)} training images; choose at most {smallest}, or null for all")
-        picks.append(rng.permutation(rows)[:per_class])
-    return np.sort(np.concatenate(picks))
+def make_backbone(backbone: str, weights: str, size: int, channels: int, filters: list[int],
+                  fresh: bool = False) -> keras.Model:
+    """The backbone without its top: the pipeline CNN, or keras.applications `backbone` with `weights`.
+    fresh: random weights for the from-scratch baseline (keras.applications' BatchNorm made quick to adapt)."""
+    if backbone == "pipeline":
+        return pipeline_backbone(size, channels, filters)
+    if fresh:
+        return quick_batchnorm(application_backbone(backbone, "none", size))
+    return application_backbone(backbone, weights, size)
 
 
-def source_and_target(classes: list[str], backbone: str, source: list) -> tuple[list[int], list[int]]:
-    """Class codes the pipeline backbone pre-trains on, and those the new head learns (all of them for
-    keras.applications backbones, whose source is ImageNet)."""
-    if backbone in APPLICATIONS:
-        return [], list(range(len(classes)))
-    wanted = [str(c) for c in source]
-    if unknown := [c for c in wanted if c not in classes]:
-        raise PipelineError(f"transfer.pipeline.source_classes: {', '.join(unknown)} not among the image classes "
-                            f"({', '.join(classes)}); list classes from data/images/labels.json")
-    codes = sorted({classes.index(c) for c in wanted})
-    rest = [i for i in range(len(classes)) if i not in codes]
-    if len(codes) < 2 or len(rest) < 2:
-        raise PipelineError(f"transfer.pipeline.source_classes leaves {len(codes)} class(es) to pre-train on and "
-                            f"{len(rest)} to transfer to; both need at least 2 of the {len(classes)} classes")
-    return codes, rest
+def warn(message: str) -> None:
+    print(f"warning: transfer: {message}", file=sys.stderr, flush=True)
 
 
-def only(labels: np.ndarray, codes: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """The rows of these classes, and their labels renumbered 0..len(codes)-1 for a head of that size."""
-    rows = np.flatnonzero(np.isin(labels, codes))
-    renumber = np.full(max(int(labels.max()), *codes) + 1, -1)
-    renumber[codes] = np.arange(len(codes))
-    return rows, renumber[labels[rows]]
+def feature_problem(base: keras.Model, backbone: str, size: int, pixels: np.ndarray) -> str | None:
+    """What is wrong with the frozen backbone's features of one batch, if anything: a head can learn nothing from
+    features that vanish (a random EfficientNetB0 gives about 3e-7) or are the same for every image."""
+    x = BackboneInput(backbone, size)(ops.convert_to_tensor(pixels.astype("float32")))
+    features = ops.convert_to_numpy(base(x, training=False)).reshape(len(pixels), -1).astype("float64")
+    peak = float(np.abs(features).max())
+    if peak < 1e-4:
+        return f"vanish (largest |value| {peak:.1e})"
+    if len(pixels) > 1 and features.std(axis=0).max() <= 1e-6 * peak:
+        return "are the same for every image"
+    return None
+
+
+def check_frozen_backbone(base: keras.Model, backbone: str, weights: str, size: int, pixels: np.ndarray) -> None:
+    """Warnings before phase 1 trains a head on features that cannot carry anything, naming the cure."""
+    cure = ("use pretrained weights (transfer.weights: imagenet, or a file under data/weights/), or compare "
+            "with the from-scratch baseline (transfer.scratch: true), which trains every layer")
+    if weights == "none":
+        warn(f"transfer.weights = none: phase 1 freezes a backbone of random weights, so only the head learns, on "
+             f"random features; {cure}")
+    if problem := feature_problem(base, backbone, size, pixels):
+        warn(f"the frozen {backbone} backbone's features of the first training batch {problem}: the head cannot "
+             f"learn from them; {cure}")
+
+
+def fit(model: keras.Model, train: ImageBatches, val: ImageBatches, epochs: int, patience: int,
+        initial_epoch: int = 0, callbacks: tuple = (), verbose: int = 2) -> dict:
+    """model.fit with early stopping on validation loss, the best epoch's weights restored."""
+    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
+    return model.fit(train, validation_data=val, initial_epoch=initial_epoch, epochs=initial_epoch + epochs,
+                     shuffle=False, callbacks=[stop, *callbacks], verbose=verbose).history  # ImageBatches shuffles
+
+
+def pretrain(base: keras.Model, head: dict, n_classes: int, train: ImageBatches, val: ImageBatches, epochs: int,
+             learning_rate: float, patience: int, verbose: int = 2) -> float:
+    """The pipeline backbone's stand-in for ImageNet: the whole network trained on the source classes.
+    Returns the validation accuracy of the kept epoch."""
+    model = compile_adam(with_head(base, **head, n_classes=n_classes, frozen=False), learning_rate)
+    history = fit(model, train, val, epochs, patience, verbose=verbose)
+    return float(history["val_accuracy"][int(np.argmin(history["val_loss"]))])
+
+
+def train_head(base: keras.Model, head: dict, n_classes: int, train: ImageBatches, val: ImageBatches, epochs: int,
+               learning_rate: float, patience: int, callbacks: tuple = (), verbose: int = 2
+               ) -> tuple[keras.Model, dict]:
+    """Phase 1: the new head on the frozen backbone."""
+    model = compile_adam(with_head(base, **head, n_classes=n_classes, frozen=True), learning_rate)
+    return model, fit(model, train, val, epochs, patience, callbacks=callbacks, verbose=verbose)
+
+
+def fine_tune(model: keras.Model, base: keras.Model, n_layers: int, train: ImageBatches, val: ImageBatches,
+              epochs: int, learning_rate: float, patience: int, after: dict, callbacks: tuple = (),
+              verbose: int = 2) -> tuple[list[str], dict, bool]:
+    """Phase 2: the backbone's top `n_layers` unfrozen at a low learning rate, continuing phase 1's curve
+    (`after`: its history). Keeps phase 1's weights when no epoch improves on its validation loss.
+    Returns the unfrozen layers, this phase's history and whether its weights were kept."""
+    before, best = model.get_weights(), min(after["val_loss"])
+    unfrozen = unfreeze_top(base, n_layers)
+    compile_adam(model, learning_rate)  # recompile: the new trainable flags take effect
+    history = fit(model, train, val, epochs, patience, initial_epoch=len(after["loss"]), callbacks=callbacks,
+                  verbose=verbose)
+    kept = min(history["val_loss"]) < best
+    if not kept:
+        model.set_weights(before)
+    return unfrozen, history, kept
+
+
+def from_scratch(fresh: keras.Model, head: dict, n_classes: int, train: ImageBatches, val: ImageBatches,
+                 epochs: int, learning_rate: float, patience: int, verbose: int = 2) -> tuple[keras.Model, dict]:
+    """The baseline: the same network from random weights, every layer trained, on the same images."""
+    model = compile_adam(with_head(fresh, **head, n_classes=n_classes, frozen=False), learning_rate)
+    return model, fit(model, train, val, epochs, patience, verbose=verbose)

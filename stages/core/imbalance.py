@@ -1,0 +1,95 @@
+"""Class imbalance in the network stages: class weights, the positive class, a decision threshold chosen on the
+validation split, and headline metrics that expose a network which only ever predicts the majority class.
+
+No Keras here: the stages check these params before TensorFlow loads.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import balanced_accuracy_score, roc_curve
+from sklearn.utils.class_weight import compute_class_weight
+
+from stages.core.errors import PipelineError
+from stages.core.evaluation import per_class
+from stages.core.preprocessing import positive_class
+
+
+def class_weights(y_train: np.ndarray, classes: list[str], mode: str, key: str) -> np.ndarray | None:
+    """balanced: n / (k * n_class) per class, scikit-learn's 'balanced' (each class weighs as much in the loss as
+    the others; the average weight of a training image stays 1, so learning rates keep their meaning).
+    none: None."""
+    if mode == "none":
+        return None
+    counts = np.bincount(y_train, minlength=len(classes))
+    if missing := [classes[c] for c in np.flatnonzero(counts == 0)]:
+        raise PipelineError(f"{key} = balanced, but class {', '.join(map(repr, missing))} has no training images; "
+                            f"add some, or set {key}: none")
+    return compute_class_weight("balanced", classes=np.arange(len(classes)), y=y_train)
+
+
+def positive_code(wanted, y_train: np.ndarray, classes: list[str], key: str) -> int | None:
+    """Binary: the code of the class sensitivity, precision, F1 and ROC AUC are about, as asked or the rarer
+    training class (as evaluate chooses). Multiclass: None."""
+    chosen = positive_class(wanted, pd.Series(np.asarray(classes, dtype=object)[y_train]), key=key)
+    return None if chosen is None else classes.index(chosen)
+
+
+def check_threshold(threshold, n_classes: int, key: str) -> None:
+    if isinstance(threshold, dict) and n_classes != 2:
+        raise PipelineError(f"{key} = {threshold} needs two classes, but there are {n_classes}; multiclass "
+                            f"networks predict the most probable class: set {key}: 0.5")
+
+
+def choose_threshold(threshold, y_val: np.ndarray, p_val: np.ndarray, positive: int | None, key: str) -> dict:
+    """The cut on the positive class's probability: a number as given, or {sensitivity: s}: the highest cut whose
+    validation sensitivity reaches s (the fewest false alarms that still catch that share). The test split is
+    never looked at. Multiclass: argmax, no cut."""
+    if positive is None:
+        return {}
+    if not isinstance(threshold, dict):
+        return {"threshold": float(threshold)}
+    wanted = threshold["sensitivity"]
+    truth = y_val == positive
+    if not truth.any():
+        raise PipelineError(f"{key} = {threshold}: the validation split has no images of the positive class to "
+                            "measure sensitivity on; give it some, or set a number such as 0.5")
+    _, tpr, cuts = roc_curve(truth, p_val[:, positive])
+    cut = float(min(cuts[np.argmax(tpr >= wanted)], 1.0))  # the first point (highest cut) reaching it
+    return {"threshold": cut, "val_sensitivity": float(np.mean(p_val[truth, positive] >= cut))}
+
+
+def decide(probabilities: np.ndarray, positive: int | None, threshold: float | None) -> np.ndarray:
+    """Class codes: binary, the positive class when its probability reaches the threshold; else the most probable."""
+    if positive is None or threshold is None:
+        return probabilities.argmax(axis=1)
+    return np.where(probabilities[:, positive] >= threshold, positive, 1 - positive)
+
+
+def headline(y_true: np.ndarray, predicted: np.ndarray, probabilities: np.ndarray, classes: list[str],
+             positive: int | None) -> dict:
+    """What `dvc exp show` lists: accuracy and balanced accuracy (a majority-only network scores 1/k on it) and
+    macro F1; binary, also the positive class's sensitivity, specificity, precision, F1 and ROC AUC."""
+    scores = per_class(y_true, predicted, probabilities, classes)
+    metrics = {
+        "test_accuracy": float(np.mean(predicted == y_true)),
+        "test_balanced_accuracy": float(balanced_accuracy_score(y_true, predicted)),
+        "test_f1_macro": float(np.mean([s["f1"] for s in scores.values()])),
+    }
+    if positive is not None:
+        of = scores[str(classes[positive])]
+        metrics |= {"test_sensitivity": of["recall"], "test_specificity": of["specificity"],
+                    "test_precision": of["precision"], "test_f1": of["f1"], "test_roc_auc": of["roc_auc"]}
+    return metrics
+
+
+def summary(metrics: dict) -> str:
+    """The log's line of test metrics: balanced accuracy beside accuracy, sensitivity and specificity for two
+    classes, so a network that only predicts the majority shows at a glance."""
+    line = (f"test accuracy {metrics['test_accuracy']:.4f}, balanced {metrics['test_balanced_accuracy']:.4f}, "
+            f"macro F1 {metrics['test_f1_macro']:.4f}")
+    if "test_sensitivity" in metrics:
+        line += (f", sensitivity {metrics['test_sensitivity']:.4f}, specificity {metrics['test_specificity']:.4f}"
+                 f" at threshold {metrics['threshold']:.3g}")
+    return line

@@ -1,0 +1,136 @@
+"""What the transfer stage will do, decided and checked before TensorFlow loads (a params mistake is the first
+line a user sees): the backbone's weights, the source and target classes, the few-shot training images, the
+input size, the positive class and the class weights."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from stages import paths
+from stages.core.errors import PipelineError
+from stages.core.imbalance import check_threshold, class_weights, positive_code
+
+# name -> (keras.applications constructor, module holding its preprocess_input)
+APPLICATIONS = {
+    "vgg16": ("VGG16", "vgg16"),
+    "mobilenet_v2": ("MobileNetV2", "mobilenet_v2"),
+    "efficientnet_b0": ("EfficientNetB0", "efficientnet"),
+    "resnet50": ("ResNet50", "resnet50"),
+}
+MIN_SIZE = 32  # keras.applications refuse smaller inputs once their top is dropped
+
+
+def check_weights(backbone: str, weights: str) -> None:
+    if weights in ("imagenet", "none"):
+        return
+    if backbone == "pipeline":
+        raise PipelineError(f"transfer.weights = '{weights}': a weights file needs a keras.applications backbone "
+                            f"({', '.join(APPLICATIONS)}); the pipeline backbone is pre-trained here on "
+                            "transfer.pipeline.source_classes (weights: imagenet) or left random (none)")
+    path = Path(weights)
+    if not path.is_file():
+        raise PipelineError(f"transfer.weights = '{weights}' does not exist; save {backbone}'s no-top weights "
+                            f"there, or use weights: imagenet (downloaded) or none (random)")
+    if not path.resolve().is_relative_to(paths.WEIGHTS_DIR.resolve()):
+        raise PipelineError(f"transfer.weights = '{weights}' is outside {paths.WEIGHTS_DIR}/; move it there and "
+                            f"`dvc add` it, so DVC re-runs this stage when the weights change")
+
+
+def describe_weights(backbone: str, weights: str, source: list[str]) -> str:
+    """The log's words for where the backbone's weights come from."""
+    if backbone == "pipeline":
+        return f"pre-trained here on classes {', '.join(source)}" if weights == "imagenet" else "random weights"
+    return {"imagenet": "ImageNet weights", "none": "random weights"}.get(weights, f"weights from {weights}")
+
+
+def input_size(backbone: str, stored: int, requested: int | None, blocks: int) -> int:
+    """The side the backbone sees: as requested, else the stored size raised to the backbone's minimum."""
+    minimum = MIN_SIZE if backbone in APPLICATIONS else 2**blocks  # pipeline: one 2x2 pooling per block
+    size = requested or max(stored, minimum)
+    if size < minimum:
+        raise PipelineError(f"transfer.input_size = {size} is below {backbone}'s minimum of {minimum} pixels; "
+                            f"set it to at least {minimum}, or null to resize up automatically")
+    return size
+
+
+def source_and_target(classes: list[str], backbone: str, source: str | list) -> tuple[list[int], list[int]]:
+    """Class codes the pipeline backbone pre-trains on, and those the new head learns (all of them for
+    keras.applications backbones, whose source is ImageNet). auto: the first half in labels.json's order."""
+    if backbone in APPLICATIONS:
+        return [], list(range(len(classes)))
+    key = "transfer.pipeline.source_classes"
+    if source == "auto":
+        if len(classes) < 4:
+            raise PipelineError(f"{key} = auto needs at least 4 image classes (2 to pre-train on, 2 to transfer to), "
+                                f"but there are {len(classes)} ({', '.join(classes)}); use a keras.applications "
+                                f"backbone (transfer.backbone: {' | '.join(APPLICATIONS)})")
+        source = classes[:len(classes) // 2]
+    wanted = [str(c) for c in source]
+    if unknown := [c for c in wanted if c not in classes]:
+        raise PipelineError(f"{key}: {', '.join(unknown)} not among the image classes "
+                            f"({', '.join(classes)}); list classes from data/images/labels.json, or auto")
+    codes = sorted({classes.index(c) for c in wanted})
+    rest = [i for i in range(len(classes)) if i not in codes]
+    if len(codes) < 2 or len(rest) < 2:
+        raise PipelineError(f"{key} leaves {len(codes)} class(es) to pre-train on and "
+                            f"{len(rest)} to transfer to; both need at least 2 of the {len(classes)} classes")
+    return codes, rest
+
+
+def few_shot(y: np.ndarray, per_class: int | None, seed: int, names: list[str]) -> np.ndarray:
+    """Indices of `per_class` seeded picks from each class (all rows when None), in a stable order."""
+    if per_class is None:
+        return np.arange(len(y))
+    rng = np.random.default_rng(seed)
+    picks = []
+    for code in np.unique(y):
+        rows = np.flatnonzero(y == code)
+        if per_class > len(rows):
+            smallest = min(int((y == c).sum()) for c in np.unique(y))
+            raise PipelineError(f"transfer.pipeline.target_samples_per_class = {per_class}, but class "
+                                f"'{names[code]}' has only {len(rows)} training images; choose at most {smallest}, "
+                                "or null for all")
+        picks.append(rng.permutation(rows)[:per_class])
+    return np.sort(np.concatenate(picks))
+
+
+def only(labels: np.ndarray, codes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of these classes, and their labels renumbered 0..len(codes)-1 for a head of that size."""
+    rows = np.flatnonzero(np.isin(labels, codes))
+    renumber = np.full(max(int(labels.max()), *codes) + 1, -1)
+    renumber[codes] = np.arange(len(codes))
+    return rows, renumber[labels[rows]]
+
+
+@dataclass(frozen=True)
+class Plan:
+    source: list[int]  # class codes the pipeline backbone pre-trains on (none for ImageNet backbones)
+    target: list[int]  # class codes the new head learns
+    names: list[str]  # the head's classes, in its order
+    rows: np.ndarray  # the training images of the target classes used (few-shot picks for the pipeline backbone)
+    y: np.ndarray  # their labels, 0..len(target)-1
+    size: int  # the side the backbone sees
+    positive: int | None  # binary heads: the positive class's code
+    weights: np.ndarray | None  # class weights (class_weight: balanced)
+    source_words: str  # where the backbone's weights come from, for the log
+
+
+def plan_transfer(t, classes: list[str], train_y: np.ndarray, stored_side: int, seed: int,
+                  positive_class) -> Plan:
+    """Every params check of the stage that needs no network. `t`: params.transfer."""
+    check_weights(t.backbone, t.weights)
+    source, target = source_and_target(classes, t.backbone, t.pipeline.source_classes)
+    names = [classes[i] for i in target]
+    rows, y = only(train_y, target)
+    if t.backbone == "pipeline":  # few-shot: the target classes come from the folder the backbone learnt on
+        picked = few_shot(y, t.pipeline.target_samples_per_class, seed, names)
+        rows, y = rows[picked], y[picked]
+    check_threshold(t.threshold, len(target), "transfer.threshold")
+    return Plan(source=source, target=target, names=names, rows=rows, y=y,
+                size=input_size(t.backbone, stored_side, t.input_size, len(t.pipeline.filters)),
+                positive=positive_code(positive_class, y, names, "images.positive_class"),
+                weights=class_weights(y, names, t.class_weight, "transfer.class_weight"),
+                source_words=describe_weights(t.backbone, t.weights, [classes[i] for i in source]))
