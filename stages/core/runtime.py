@@ -3,12 +3,16 @@
 The only backend-specific lines live here; models and training are plain Keras 3, so the image stages
 run with KERAS_BACKEND=tensorflow (the default), jax or torch.
 
-Same params and code give byte-identical results on one machine; across x86 machines too, given these
-settings (what varied, found by running transfer on 1 and 2 cores and with oneDNN on and off):
-- oneDNN off: TensorFlow turns it on by itself on CPUs with AVX-512 (VNNI, AMX...) and it then picks kernels by
-  instruction set, so an Intel server and an AMD laptop round differently.
-- a fixed number of intra-op threads (PIPELINE_KERAS_THREADS, default 2): Eigen splits reductions (BatchNorm's
-  batch statistics) by thread count, so a 16-core machine summed in another order than a 2-core one.
+Same params and code give byte-identical results on one machine, and across x86-64 machines with AVX2 given
+these settings. Found by training the transfer backbone on 1 and 2 cores, with oneDNN on and off and capped
+at other instruction sets: each of them changed every loss value.
+- oneDNN always on (TensorFlow otherwise decides by CPU) and capped at AVX2 (ONEDNN_MAX_CPU_ISA): oneDNN picks
+  its kernels by instruction set, so an AVX-512 server would round differently from an AVX2 laptop. On is also
+  twice as fast as off for the CNN on 2 cores.
+- a fixed number of intra-op threads (PIPELINE_KERAS_THREADS, default 2): reductions such as BatchNorm's batch
+  statistics are split by thread count, so a 16-core machine summed in another order than a 2-core one.
+Other CPUs (no AVX2, ARM) may differ in the last bits: tools/check_reproduced.py then compares the Keras stages'
+test metrics within a tolerance.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ import sys
 import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ INFO and WARNING lines
-os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"  # see above: kernels chosen by instruction set differ by machine
+os.environ["TF_ENABLE_ONEDNN_OPTS"] = "1"  # see above; read when TensorFlow loads
+os.environ.setdefault("ONEDNN_MAX_CPU_ISA", "AVX2")
 THREADS = int(os.environ.get("PIPELINE_KERAS_THREADS", "2"))
 
 # what TensorFlow's C++ side writes to the process's stderr while it loads: absl's pre-initialisation notice
