@@ -20,6 +20,7 @@ import yaml
 
 from serve.tables import BadInput, check_rows
 from stages import paths
+from stages.core.imbalance import decide
 from stages.core.models import inner
 from stages.core.pixels import Unreadable, read_image
 
@@ -109,6 +110,9 @@ class ImageModel:
         self.kind, self.network, self.about = kind, network, about
         self.classes = labels["classes"]
         self.size, self.channels, self.resize = labels["image_size"], labels["channels"], labels["resize"]
+        # two classes: the cut on the positive class's probability the stage measured its metrics with
+        self.positive = None if labels.get("positive") is None else self.classes.index(labels["positive"])
+        self.threshold = labels.get("threshold")
         self._lock = threading.Lock()  # one forward pass at a time
         self._waiting: list[_Slot] = []  # single images queued for the next forward pass
         self._queue_lock = threading.Lock()
@@ -143,7 +147,11 @@ class ImageModel:
         return slot.result
 
     def top(self, probabilities: np.ndarray, k: int) -> list[tuple[str, float]]:
-        order = np.argsort(-probabilities, kind="stable")[:k]
+        """The predicted class first, then the others by probability. Two classes with a threshold: the positive
+        class is predicted from the threshold on, as the stage decided on its test images."""
+        order = np.argsort(-probabilities, kind="stable")
+        predicted = decide(probabilities[None], self.positive, self.threshold)[0]
+        order = [predicted, *(i for i in order if i != predicted)][:k]
         return [(self.classes[i], float(probabilities[i])) for i in order]
 
 

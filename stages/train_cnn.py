@@ -32,6 +32,8 @@ def main() -> None:
     positive = positive_code(params.images.positive_class, train_y, classes, "images.positive_class")
     weights = class_weights(train_y, classes, c.class_weight, "cnn.class_weight")
 
+    from stages.core.runtime import configure  # first: TensorFlow's settings and quiet start-up, then it loads
+
     import keras
     from dvclive import Live
 
@@ -40,7 +42,6 @@ def main() -> None:
         ImageBatches, LiveLogger, augmentation, build_cnn, build_mlp, compile_model, evaluate_network,
     )
     from stages.core.plots import confusion_figure
-    from stages.core.runtime import configure
     from stages.io import write_keras
 
     train = ImageBatches(train_x, train_y, c.batch_size, seed=params.seed, class_weight=weights)

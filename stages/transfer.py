@@ -27,13 +27,14 @@ def main() -> None:
     train_x, train_y = read_image_split(paths.IMAGES_TRAIN)
     plan = plan_transfer(t, classes, train_y, train_x.shape[1], params.seed, params.images.positive_class)
 
-    from dvclive import Live  # TensorFlow loads from here on, after every params check
+    from stages.core.runtime import configure, data_parallel  # TensorFlow loads here, after every params check
+
+    from dvclive import Live
 
     from stages.core import transfer as tl
     from stages.core.network_plots import transfer_curves_figure
     from stages.core.networks import ImageBatches, LiveLogger, evaluate_network
     from stages.core.plots import confusion_figure
-    from stages.core.runtime import configure, data_parallel
     from stages.io import write_keras
 
     def batches(pixels, codes, of, seed=None, weights=None):  # the rows of these classes, labelled for their head

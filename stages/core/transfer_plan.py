@@ -80,20 +80,13 @@ def source_and_target(classes: list[str], backbone: str, source: str | list) -> 
     return codes, rest
 
 
-def few_shot(y: np.ndarray, per_class: int | None, seed: int, names: list[str]) -> np.ndarray:
-    """Indices of `per_class` seeded picks from each class (all rows when None), in a stable order."""
+def few_shot(y: np.ndarray, per_class: int | None, seed: int) -> np.ndarray:
+    """Indices of up to `per_class` seeded picks from each class (all rows when None, or when a class has
+    fewer), in a stable order."""
     if per_class is None:
         return np.arange(len(y))
     rng = np.random.default_rng(seed)
-    picks = []
-    for code in np.unique(y):
-        rows = np.flatnonzero(y == code)
-        if per_class > len(rows):
-            smallest = min(int((y == c).sum()) for c in np.unique(y))
-            raise PipelineError(f"transfer.pipeline.target_samples_per_class = {per_class}, but class "
-                                f"'{names[code]}' has only {len(rows)} training images; choose at most {smallest}, "
-                                "or null for all")
-        picks.append(rng.permutation(rows)[:per_class])
+    picks = [rng.permutation(np.flatnonzero(y == code))[:per_class] for code in np.unique(y)]
     return np.sort(np.concatenate(picks))
 
 
@@ -126,7 +119,11 @@ def plan_transfer(t, classes: list[str], train_y: np.ndarray, stored_side: int, 
     names = [classes[i] for i in target]
     rows, y = only(train_y, target)
     if t.backbone == "pipeline":  # few-shot: the target classes come from the folder the backbone learnt on
-        picked = few_shot(y, t.pipeline.target_samples_per_class, seed, names)
+        cap = t.pipeline.target_samples_per_class
+        if cap and (short := [f"{names[c]} {n}" for c, n in enumerate(np.bincount(y)) if n < cap]):
+            print(f"transfer: fewer training images than transfer.pipeline.target_samples_per_class = {cap}, all "
+                  f"used: {', '.join(short)}", flush=True)
+        picked = few_shot(y, cap, seed)
         rows, y = rows[picked], y[picked]
     check_threshold(t.threshold, len(target), "transfer.threshold")
     return Plan(source=source, target=target, names=names, rows=rows, y=y,
