@@ -279,11 +279,14 @@ def test_exp_run_transfers_a_keras_applications_backbone_without_a_download(proj
     root, sh = project
     sh("git", "checkout", "-q", "--", ".")
     # phases and the scratch baseline with this backbone: tests/test_transfer.py; here DVC's side of it
-    out = sh("dvc", "exp", "run", "-n", "mobilenet", "-S", "transfer.backbone=mobilenet_v2", "-S",
-             "transfer.weights=none", "-S", "transfer.epochs=2", "-S", "transfer.fine_tune_epochs=0", "-S",
-             "transfer.scratch=false").stdout
+    done = sh("dvc", "exp", "run", "-n", "mobilenet", "-S", "transfer.backbone=mobilenet_v2", "-S",
+              "transfer.weights=none", "-S", "transfer.epochs=1", "-S", "transfer.fine_tune_epochs=0", "-S",
+              "transfer.scratch=false")
+    out = done.stdout
     assert "Running stage 'transfer'" in out and "Running stage 'train_cnn'" not in out
-    assert "transfer: mobilenet_v2 (weights none) at 32x32 -> 10 classes from 200 training images" in out
+    # every training image (few-shot picks are the pipeline backbone's), 16 px digits resized up to 32 px
+    assert "transfer: mobilenet_v2 backbone (random weights) at 32x32 -> 10 classes from 1257 training images" in out
+    assert "warning: transfer: transfer.weights = none: phase 1 freezes a backbone of random weights" in done.stderr
     shown = json.loads(sh("dvc", "exp", "show", "--json").stdout)
     runs = {run["name"]: run for rev in shown for exp in (rev.get("experiments") or []) for run in exp["revs"]}
     metrics = runs["mobilenet"]["data"]["metrics"]["reports/transfer/metrics.json"]["data"]
