@@ -261,3 +261,83 @@ def test_download_problems_say_what_to_do_and_other_errors_pass_through():
     refused = download_problem("vgg16", "URL fetch failure on https://example.org/w/vgg16_notop.h5: 403 -- Forbidden")
     assert refused.startswith("cannot download vgg16's ImageNet weights vgg16_notop.h5 (Forbidden); either put")
     assert download_problem("vgg16", "Input size must be at least 32x32") is None  # our bug: keep the traceback
+
+
+def write_named_folder(root, classes, per_class, splits=None, seed=0):
+    """Named class folders of bar images (a folder per class, or CIFAR's train/ test/ of class folders)."""
+    rng = np.random.default_rng(seed)
+    for split in splits or [None]:
+        for name, kind in zip(classes, "hvda", strict=False):
+            folder = root / split / name if split else root / name
+            folder.mkdir(parents=True)
+            for i in range(per_class):
+                grey = bars(kind, 32, rng)
+                skio.imsave(folder / f"{name}_{i:03d}.png", np.stack([grey, grey // 2, 255 - grey], axis=-1),
+                            check_contrast=False)
+
+
+@pytest.mark.parametrize("layout", ["subfolders", "cifar"])
+def test_default_params_fit_a_named_class_folder(workdir, capsys, layout):
+    root = workdir / "data/raw/images/animals"
+    if layout == "cifar":  # cifar10/{train,test}/{airplane,...}/: no val/, carved from train/
+        write_named_folder(root, ["airplane", "automobile", "bird", "cat"], 14, splits=["train", "test"])
+    else:
+        write_named_folder(root, ["cat", "dog", "fox", "owl"], 24)
+    set_params(workdir, images__source="data/raw/images/animals")  # nothing else: transfer's defaults as they are
+    run_ok(ingest_images)
+    run_ok(transfer)
+    out = capsys.readouterr().out
+    source, target = (["airplane", "automobile"], ["bird", "cat"]) if layout == "cifar" else (["cat", "dog"],
+                                                                                             ["fox", "owl"])
+    assert f"pipeline backbone (pre-trained here on classes {', '.join(source)})" in out  # auto: the first half
+    assert "fewer training images than transfer.pipeline.target_samples_per_class = 20, all used:" in out
+    assert read_json(paths.TRANSFER_LABELS)["classes"] == target
+    metrics = read_json(paths.TRANSFER_METRICS)
+    assert 0.5 <= metrics["transfer_accuracy"] <= 1 and "transfer_sensitivity" in metrics  # two target classes
+    assert metrics["phase1"]["epochs"] <= 20 and metrics["scratch"]["epochs"] <= 30  # early stopping may cut them
+
+
+def test_source_classes_auto_needs_four_classes(workdir, capsys):
+    write_named_folder(workdir / "data/raw/images/xray", ["NORMAL", "PNEUMONIA"], 10)
+    set_params(workdir, images__source="data/raw/images/xray")
+    run_ok(ingest_images)
+    assert ("transfer.pipeline.source_classes = auto needs at least 4 image classes (2 to pre-train on, 2 to "
+            "transfer to), but there are 2 (NORMAL, PNEUMONIA); use a keras.applications backbone"
+            in run_fails(transfer, capsys))
+
+
+def test_a_frozen_backbone_of_random_or_vanishing_features_is_warned_about(shapes, workdir, capsys):
+    keras, core = keras_ready()
+    x = np.random.default_rng(0).uniform(0, 255, (4, 12, 12, 1)).astype(np.uint8)
+    inputs = keras.Input((12, 12, 1))
+    tiny = keras.Model(inputs, keras.layers.Rescaling(3e-7)(inputs))  # what a random EfficientNetB0 gives
+    assert core.feature_problem(tiny, "pipeline", 12, x) == "vanish (largest |value| 3.0e-07)"
+    same = keras.Model(inputs, keras.layers.Rescaling(0.0, offset=1.0)(inputs))
+    assert core.feature_problem(same, "pipeline", 12, x) == "are the same for every image"
+    assert core.feature_problem(core.pipeline_backbone(12, 1, [4]), "pipeline", 12, x) is None
+
+    set_params(workdir, transfer__weights="none", transfer__scratch=False, transfer__fine_tune_epochs=0)
+    run_ok(transfer)
+    captured = capsys.readouterr()
+    assert "transfer: pipeline backbone (random weights) at 12x12" in captured.out
+    assert ("warning: transfer: transfer.weights = none: phase 1 freezes a backbone of random weights, so only the "
+            "head learns, on random features; use pretrained weights (transfer.weights: imagenet") in captured.err
+
+
+def test_phase_2_keeps_phase_1_weights_unless_it_improves_validation_loss():
+    keras, core = keras_ready()
+    from stages.core.networks import ImageBatches
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 255, (16, 12, 12, 1)).astype(np.uint8)
+    train = ImageBatches(x, np.arange(16) % 2, 8, seed=0)
+    head = dict(shape=(12, 12, 1), backbone="pipeline", size=12, pooling="avg", dense_units=4, dropout=0.0)
+    for phase1_best, expect_kept in ((0.0, False), (np.inf, True)):  # unbeatable, or beaten by anything
+        base = core.pipeline_backbone(12, 1, [4, 8])
+        model, history = core.train_head(base, head, 2, train, train, 2, 0.05, 3, verbose=0)
+        before = [w.copy() for w in model.get_weights()]
+        history["val_loss"] = [phase1_best] * len(history["loss"])
+        unfrozen, more, kept = core.fine_tune(model, base, 1, train, train, 2, 0.05, 2, history, verbose=0)
+        assert unfrozen == ["block2_conv"] and kept == expect_kept and len(more["loss"]) == 2
+        same = all(np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True))
+        assert same != expect_kept
