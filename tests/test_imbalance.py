@@ -2,7 +2,6 @@
 majority-only network, a decision threshold chosen on validation only, ROC, and the saved decision in serve."""
 
 import numpy as np
-import pandas as pd
 import pytest
 from PIL import Image
 
