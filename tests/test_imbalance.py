@@ -16,14 +16,14 @@ TINY_CNN = {"cnn__conv__filters": [8], "cnn__conv__dense_units": 16, "cnn__epoch
 
 
 def write_scans(root, healthy=120, sick=40, seed=0):
-    """1:3, as chest X-rays come: noisy 16x16 scans, the sick ones with a faint brighter square."""
+    """1:3, as chest X-rays come: noisy 16x16 scans, the sick ones with a brighter square."""
     rng = np.random.default_rng(seed)
     for label, n in (("healthy", healthy), ("sick", sick)):
         (root / label).mkdir(parents=True)
         for i in range(n):
             image = rng.normal(100, 40, (16, 16))
             if label == "sick":
-                image[5:11, 5:11] += 30
+                image[5:11, 5:11] += 80
             Image.fromarray(np.clip(image, 0, 255).astype(np.uint8)).save(root / label / f"{i:03d}.png")
 
 
