@@ -44,7 +44,8 @@ def main() -> None:
     precisions = ("off", "on") if visible_gpus() else ("off",)  # float16 on a CPU is emulated: slow, not a choice
     for precision in precisions:
         runtime = configure(42, precision)
-        from stages.core.transfer import application_backbone, compile_adam, unfreeze_top, with_head
+        from stages.core.backbones import application_backbone, unfreeze_top
+        from stages.core.transfer import compile_adam, with_head
 
         for name in args.backbones.split(","):
             base = application_backbone(name, "none", args.size)

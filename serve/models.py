@@ -179,7 +179,7 @@ def load(name: str, root: Path = Path(".")):
                        f"{predicts}")
         return TableModel(kind, estimator, labels, _about(root, kind, description))
     import stages.core.runtime  # noqa: F401  (quiet TensorFlow start-up) before Keras loads
-    import stages.core.transfer  # noqa: F401  registers BackboneInput, the transfer model's first layer
+    import stages.core.backbones  # noqa: F401  registers BackboneInput, the transfer model's first layer
     import keras
 
     network = keras.saving.load_model(root / kind.model, compile=False)

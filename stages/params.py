@@ -201,7 +201,7 @@ class CnnParams(Section):
     mixed_precision: Literal["auto", "on", "off"]  # auto: on only on a GPU
 
 
-BACKBONES = ("pipeline", "vgg16", "mobilenet_v2", "efficientnet_b0", "resnet50")  # stages.core.transfer builds them
+BACKBONES = ("pipeline", "vgg16", "mobilenet_v2", "efficientnet_b0", "resnet50")  # stages.core.backbones builds them
 
 
 class HeadParams(Section):

@@ -84,7 +84,7 @@ CNN_CURVES_PNG = Path("reports/train_cnn/curves.png")
 CNN_CONFUSION_PNG = Path("reports/train_cnn/confusion.png")
 
 # transfer
-TRANSFER_MODEL = Path("models/transfer/model.keras")  # load after `import stages.core.transfer` (BackboneInput)
+TRANSFER_MODEL = Path("models/transfer/model.keras")  # load after `import stages.core.backbones` (BackboneInput)
 TRANSFER_LABELS = Path("models/transfer/labels.json")  # the classes its head predicts, in order; image format
 TRANSFER_LIVE_METRICS = Path("reports/transfer/live/metrics.json")  # DVCLive: the last epoch's values
 TRANSFER_LIVE_PLOTS = Path("reports/transfer/live/plots/metrics")  # both phases, one curve; phase.tsv marks them

@@ -55,10 +55,11 @@ def keras_ready():
 
     import keras
 
+    from stages.core import backbones
     from stages.core import transfer as core
 
     configure(0, "off")  # as the stage does: fresh session, seeded, float32
-    return keras, core
+    return keras, core, backbones
 
 
 def weights_of(layer_list):
@@ -99,9 +100,9 @@ def test_pipeline_backbone_transfers_and_is_compared_with_scratch(shapes):
 
 
 def test_saved_model_takes_stored_images_and_reproduces_the_test_accuracy(shapes):
-    keras, core = keras_ready()
+    keras, core, bb = keras_ready()
     run_ok(transfer)
-    model = keras.saving.load_model(paths.TRANSFER_MODEL)  # BackboneInput is registered by stages.core.transfer
+    model = keras.saving.load_model(paths.TRANSFER_MODEL)  # BackboneInput is registered by stages.core.backbones
     pixels, codes = read_image_split(paths.IMAGES_TEST)
     rows, y = only(codes, [2, 3])
     assert pixels.dtype == np.uint8 and read_json(paths.TRANSFER_LABELS)["classes"] == ["2", "3"]
@@ -110,8 +111,8 @@ def test_saved_model_takes_stored_images_and_reproduces_the_test_accuracy(shapes
 
 
 def test_phase_1_trains_only_the_head_and_phase_2_exactly_the_top_n_non_batchnorm_layers():
-    keras, core = keras_ready()
-    base = core.pipeline_backbone(16, 1, [4, 8, 8])
+    keras, core, bb = keras_ready()
+    base = bb.pipeline_backbone(16, 1, [4, 8, 8])
     model = core.compile_adam(core.with_head(base, (16, 16, 1), 3, "pipeline", 16, "avg", 8, 0.0, frozen=True),
                               0.01)
     x = np.random.default_rng(0).uniform(0, 255, size=(24, 16, 16, 1)).astype("float32")  # stored pixels
@@ -121,7 +122,7 @@ def test_phase_1_trains_only_the_head_and_phase_2_exactly_the_top_n_non_batchnor
     model.fit(x, y, epochs=1, batch_size=8, verbose=0)
     assert all(np.array_equal(a, b) for a, b in zip(frozen, weights_of(base.layers), strict=True))
 
-    assert core.unfreeze_top(base, 2) == ["block2_conv", "block3_conv"]
+    assert bb.unfreeze_top(base, 2) == ["block2_conv", "block3_conv"]
     core.compile_adam(model, 0.01)
     assert [layer.name for layer in base.layers if layer.trainable and layer.weights] == ["block2_conv", "block3_conv"]
     before = {layer.name: weights_of([layer]) for layer in base.layers if layer.weights}
@@ -133,9 +134,9 @@ def test_phase_1_trains_only_the_head_and_phase_2_exactly_the_top_n_non_batchnor
 
 
 def test_keras_applications_top_layers_skip_batchnorm():
-    keras, core = keras_ready()
-    base = core.application_backbone("mobilenet_v2", "none", 32)
-    names = core.unfreeze_top(base, 3)
+    keras, core, bb = keras_ready()
+    base = bb.application_backbone("mobilenet_v2", "none", 32)
+    names = bb.unfreeze_top(base, 3)
     assert names == ["block_16_depthwise", "block_16_project", "Conv_1"]
     trainable = [layer.name for layer in base.layers if layer.trainable and layer.weights]
     assert trainable == names  # block_16_project_BN and Conv_1_bn, between them, stay frozen
@@ -143,10 +144,10 @@ def test_keras_applications_top_layers_skip_batchnorm():
 
 
 def test_transferred_backbone_carries_the_pretrained_weights():
-    keras, core = keras_ready()
+    keras, core, bb = keras_ready()
     rng = np.random.default_rng(1)
     x = rng.uniform(size=(32, 12, 12, 1)).astype("float32")
-    base = core.pipeline_backbone(12, 1, [4, 8])
+    base = bb.pipeline_backbone(12, 1, [4, 8])
     fresh = weights_of(base.layers)
     pretrain = core.compile_adam(core.with_head(base, (12, 12, 1), 4, "pipeline", 12, "avg", 8, 0.0, frozen=False),
                                  0.01)
@@ -162,13 +163,13 @@ def test_transferred_backbone_carries_the_pretrained_weights():
 
 
 def test_applications_backbone_loads_a_local_weights_file(tmp_path):
-    keras, core = keras_ready()
-    saved = core.application_backbone("mobilenet_v2", "none", 32)
+    keras, core, bb = keras_ready()
+    saved = bb.application_backbone("mobilenet_v2", "none", 32)
     saved.save_weights(tmp_path / "mobilenet.weights.h5")
     keras.utils.set_random_seed(7)
-    loaded = core.application_backbone("mobilenet_v2", str(tmp_path / "mobilenet.weights.h5"), 32)
+    loaded = bb.application_backbone("mobilenet_v2", str(tmp_path / "mobilenet.weights.h5"), 32)
     keras.utils.set_random_seed(7)
-    random = core.application_backbone("mobilenet_v2", "none", 32)
+    random = bb.application_backbone("mobilenet_v2", "none", 32)
     assert all(np.array_equal(a, b) for a, b in zip(weights_of(saved.layers), weights_of(loaded.layers), strict=True))
     assert not np.array_equal(weights_of(random.layers)[0], weights_of(loaded.layers)[0])
 
@@ -241,10 +242,10 @@ def test_weights_file_outside_data_weights(shapes, workdir, capsys):
 
 @pytest.mark.parametrize("content", ["other_backbone", "not_hdf5"])
 def test_weights_file_that_does_not_fit_the_backbone(shapes, workdir, capsys, content):
-    keras, core = keras_ready()
+    keras, core, bb = keras_ready()
     path = workdir / "data/weights/mobilenet.weights.h5"
     if content == "other_backbone":
-        core.application_backbone("mobilenet_v2", "none", 32).save_weights(path)
+        bb.application_backbone("mobilenet_v2", "none", 32).save_weights(path)
     else:
         path.write_bytes(b"not an HDF5 file")
     set_params(workdir, transfer__backbone="resnet50", transfer__weights="data/weights/mobilenet.weights.h5")
@@ -254,7 +255,7 @@ def test_weights_file_that_does_not_fit_the_backbone(shapes, workdir, capsys, co
 
 
 def test_download_problems_say_what_to_do_and_other_errors_pass_through():
-    from stages.core.transfer import download_problem
+    from stages.core.backbones import download_problem
 
     corrupted = download_problem("vgg16", "Incomplete or corrupted file detected. The sha256 file hash does not match")
     assert corrupted.startswith("the cached ImageNet weights of vgg16 under ") and "delete that file" in corrupted
@@ -307,14 +308,14 @@ def test_source_classes_auto_needs_four_classes(workdir, capsys):
 
 
 def test_a_frozen_backbone_of_random_or_vanishing_features_is_warned_about(shapes, workdir, capsys):
-    keras, core = keras_ready()
+    keras, core, bb = keras_ready()
     x = np.random.default_rng(0).uniform(0, 255, (4, 12, 12, 1)).astype(np.uint8)
     inputs = keras.Input((12, 12, 1))
     tiny = keras.Model(inputs, keras.layers.Rescaling(3e-7)(inputs))  # what a random EfficientNetB0 gives
-    assert core.feature_problem(tiny, "pipeline", 12, x) == "vanish (largest |value| 3.0e-07)"
+    assert bb.feature_problem(tiny, "pipeline", 12, x) == "vanish (largest |value| 3.0e-07)"
     same = keras.Model(inputs, keras.layers.Rescaling(0.0, offset=1.0)(inputs))
-    assert core.feature_problem(same, "pipeline", 12, x) == "are the same for every image"
-    assert core.feature_problem(core.pipeline_backbone(12, 1, [4]), "pipeline", 12, x) is None
+    assert bb.feature_problem(same, "pipeline", 12, x) == "are the same for every image"
+    assert bb.feature_problem(bb.pipeline_backbone(12, 1, [4]), "pipeline", 12, x) is None
 
     set_params(workdir, transfer__weights="none", transfer__scratch=False, transfer__fine_tune_epochs=0)
     run_ok(transfer)
@@ -325,7 +326,7 @@ def test_a_frozen_backbone_of_random_or_vanishing_features_is_warned_about(shape
 
 
 def test_phase_2_keeps_phase_1_weights_unless_it_improves_validation_loss():
-    keras, core = keras_ready()
+    keras, core, bb = keras_ready()
     from stages.core.networks import ImageBatches
 
     rng = np.random.default_rng(0)
@@ -333,7 +334,7 @@ def test_phase_2_keeps_phase_1_weights_unless_it_improves_validation_loss():
     train = ImageBatches(x, np.arange(16) % 2, 8, seed=0)
     head = dict(shape=(12, 12, 1), backbone="pipeline", size=12, pooling="avg", dense_units=4, dropout=0.0)
     for phase1_best, expect_kept in ((0.0, False), (np.inf, True)):  # unbeatable, or beaten by anything
-        base = core.pipeline_backbone(12, 1, [4, 8])
+        base = bb.pipeline_backbone(12, 1, [4, 8])
         model, history = core.train_head(base, head, 2, train, train, 2, 0.05, 3, verbose=0)
         before = [w.copy() for w in model.get_weights()]
         history["val_loss"] = [phase1_best] * len(history["loss"])

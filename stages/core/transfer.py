@@ -1,146 +1,25 @@
-"""Transfer learning in plain Keras 3 (keras.io, "Transfer learning & fine-tuning"): a backbone without its
-top, a new classifier head, phase 1 with the backbone frozen, phase 2 fine-tuning its top layers.
-
-The backbone is a keras.applications model (ImageNet weights, none, or a local file), or `pipeline`: a
-small CNN pre-trained here on some classes of the same images, so the whole experiment runs offline.
+"""Transfer learning in plain Keras 3 (keras.io, "Transfer learning & fine-tuning"): a backbone
+(stages.core.backbones) under a new classifier head, phase 1 with the backbone frozen, phase 2 fine-tuning its
+top layers, and the same network from random weights as the baseline; every phase stops early on validation
+loss and keeps its best weights.
 """
 
 from __future__ import annotations
 
-import os
 import sys
-import warnings
-from pathlib import Path
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
 from stages.core import runtime  # noqa: F401  (first: quiets TensorFlow's start-up logs before Keras loads it)
-from stages.core.errors import PipelineError
-from stages.core.networks import ImageBatches
-from stages.core.transfer_plan import APPLICATIONS
+from stages.core.backbones import (
+    BackboneInput, check_fine_tune_layers, feature_problem, make_backbone, unfreeze_top,
+)
+from stages.core.networks import ImageBatches, LiveLogger, evaluate_network
 
 import keras  # noqa: E402, I001
-from keras import layers, ops  # noqa: E402
-
-@keras.saving.register_keras_serializable(package="ml_pipeline")
-class BackboneInput(layers.Layer):
-    """Images as ingest_images stores them (0-255, grey or RGB) -> what the backbone was trained on: three
-    channels, `size` pixels, its own preprocess_input (the pipeline backbone: [0, 1]). Inside the model, so the
-    saved file takes stored images."""
-
-    def __init__(self, backbone: str, size: int, **kwargs):
-        super().__init__(**kwargs)
-        self.backbone, self.size = backbone, size
-
-    def call(self, x):
-        if self.backbone in APPLICATIONS and x.shape[-1] == 1:
-            x = ops.repeat(x, 3, axis=-1)
-        if x.shape[1] != self.size or x.shape[2] != self.size:
-            x = ops.image.resize(x, (self.size, self.size))
-        if self.backbone in APPLICATIONS:  # each from 0-255 pixels, its own way
-            module = getattr(keras.applications, APPLICATIONS[self.backbone][1])
-            return module.preprocess_input(x)
-        return x / 255.0
-
-    def compute_output_shape(self, shape):
-        channels = 3 if self.backbone in APPLICATIONS else shape[-1]
-        return (shape[0], self.size, self.size, channels)
-
-    def get_config(self):
-        return {**super().get_config(), "backbone": self.backbone, "size": self.size}
-
-
-def pipeline_backbone(size: int, channels: int, filters: list[int]) -> keras.Model:
-    """The offline backbone: per entry a 'same' convolution, BatchNorm (momentum 0.9: see quick_batchnorm),
-    ReLU and 2x2 max pooling."""
-    inputs = keras.Input((size, size, channels))
-    x = inputs
-    for i, n in enumerate(filters, 1):
-        x = layers.Conv2D(n, 3, padding="same", use_bias=False, kernel_initializer="he_normal",  # BatchNorm shifts
-                          name=f"block{i}_conv")(x)
-        x = layers.BatchNormalization(momentum=0.9, name=f"block{i}_bn")(x)
-        x = layers.Activation("relu", name=f"block{i}_relu")(x)
-        x = layers.MaxPooling2D(2, name=f"block{i}_pool")(x)
-    return keras.Model(inputs, x, name="pipeline")
-
-
-def application_backbone(name: str, weights: str, size: int) -> keras.Model:
-    """keras.applications `name` without its top; weights: imagenet (downloaded once, then cached), none, or a
-    file path. Download and file problems become one-line errors that say how to get the weights in place."""
-    constructor = getattr(keras.applications, APPLICATIONS[name][0])
-    with warnings.catch_warnings():
-        # MobileNetV2 notes that inputs other than 96-224 pixels get the 224-pixel weights; that is expected here
-        warnings.filterwarnings("ignore", message=".*weights for input shape.*", category=UserWarning)
-        try:
-            base = constructor(include_top=False, input_shape=(size, size, 3),
-                               weights="imagenet" if weights == "imagenet" else None)
-        except Exception as exc:
-            if problem := download_problem(name, str(exc)):
-                raise PipelineError(problem) from None
-            raise
-    if weights not in ("imagenet", "none"):
-        load_weights_file(base, name, weights)
-    return base
-
-
-def download_problem(name: str, message: str) -> str | None:
-    """Keras' download errors (raised as bare Exceptions) -> what to do; None for anything else."""
-    cache = Path(os.environ.get("KERAS_HOME", "~/.keras")).expanduser() / "models"
-    prefix = "URL fetch failure on "
-    if message.startswith(prefix):
-        origin = message[len(prefix):].split(": ", 1)[0]
-        file = origin.rsplit("/", 1)[-1]
-        reason = message[len(prefix) + len(origin) + 2:].split(" -- ")[-1]  # "errno -- reason"
-        return (f"cannot download {name}'s ImageNet weights {file} ({reason}); "
-                f"either put {file} (from {origin}) in the Keras cache {cache}/, or save it under data/weights/, "
-                f"`dvc add` it and set transfer.weights: data/weights/{file}")
-    if message.startswith("Incomplete or corrupted file detected"):
-        return (f"the cached ImageNet weights of {name} under {cache}/ are incomplete or corrupted; "
-                "delete that file and run again to download it afresh")
-    return None
-
-
-def load_weights_file(base: keras.Model, name: str, path: str) -> None:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # Keras warns once per layer it cannot match; the error says it all
-            base.load_weights(path)
-    except (ValueError, OSError) as exc:
-        reason = str(exc).strip().splitlines()[0].split(". ")[0]
-        raise PipelineError(f"transfer.weights = '{path}' does not fit {name} without its top ({reason}); "
-                            f"use {name}'s no-top weights (a Keras .h5 or .weights.h5 file), or weights: imagenet"
-                            ) from None
-
-
-def quick_batchnorm(base: keras.Model, momentum: float = 0.9) -> keras.Model:
-    """For training from scratch on small data: keras.applications' BatchNorm momentum (0.99, MobileNetV2 0.999)
-    leaves the moving averages near their initial values after a few hundred steps, so inference-mode accuracy
-    sits at chance while training accuracy looks perfect."""
-    for layer in base.layers:
-        if isinstance(layer, layers.BatchNormalization):
-            layer.momentum = momentum
-    return base
-
-
-def fine_tune_candidates(base: keras.Model) -> list:
-    """What fine_tune_layers counts, bottom to top: layers with weights, BatchNorm excluded (their statistics
-    stay frozen: unfreezing them wrecks what the backbone learnt when batches are small)."""
-    return [layer for layer in base.layers if layer.weights and not isinstance(layer, layers.BatchNormalization)]
-
-
-def check_fine_tune_layers(base: keras.Model, name: str, n: int) -> None:
-    if n > (available := len(fine_tune_candidates(base))):
-        raise PipelineError(f"transfer.fine_tune_layers = {n}, but {name} has {available} layers with weights "
-                            f"(BatchNorm not counted); choose 0 to {available}")
-
-
-def unfreeze_top(base: keras.Model, n: int) -> list[str]:
-    """Phase 2: the top n candidate layers become trainable, every other layer stays frozen. Returns their names."""
-    top = fine_tune_candidates(base)[-n:] if n else []
-    base.trainable = True  # the model's flag gates its layers' flags; set it first, then each layer's
-    for layer in base.layers:
-        layer.trainable = any(layer is chosen for chosen in top)
-    return [layer.name for layer in top]
+from keras import layers  # noqa: E402
 
 
 def with_head(base: keras.Model, shape: tuple, n_classes: int, backbone: str, size: int, pooling: str,
@@ -171,32 +50,8 @@ def trainable_params(model: keras.Model) -> int:
     return int(sum(np.prod(w.shape) for w in model.trainable_weights))
 
 
-def make_backbone(backbone: str, weights: str, size: int, channels: int, filters: list[int],
-                  fresh: bool = False) -> keras.Model:
-    """The backbone without its top: the pipeline CNN, or keras.applications `backbone` with `weights`.
-    fresh: random weights for the from-scratch baseline (keras.applications' BatchNorm made quick to adapt)."""
-    if backbone == "pipeline":
-        return pipeline_backbone(size, channels, filters)
-    if fresh:
-        return quick_batchnorm(application_backbone(backbone, "none", size))
-    return application_backbone(backbone, weights, size)
-
-
 def warn(message: str) -> None:
     print(f"warning: transfer: {message}", file=sys.stderr, flush=True)
-
-
-def feature_problem(base: keras.Model, backbone: str, size: int, pixels: np.ndarray) -> str | None:
-    """What is wrong with the frozen backbone's features of one batch, if anything: a head can learn nothing from
-    features that vanish (a random EfficientNetB0 gives about 3e-7) or are the same for every image."""
-    x = BackboneInput(backbone, size)(ops.convert_to_tensor(pixels.astype("float32")))
-    features = ops.convert_to_numpy(base(x, training=False)).reshape(len(pixels), -1).astype("float64")
-    peak = float(np.abs(features).max())
-    if peak < 1e-4:
-        return f"vanish (largest |value| {peak:.1e})"
-    if len(pixels) > 1 and features.std(axis=0).max() <= 1e-6 * peak:
-        return "are the same for every image"
-    return None
 
 
 def check_frozen_backbone(base: keras.Model, backbone: str, weights: str, size: int, pixels: np.ndarray) -> None:
@@ -258,3 +113,100 @@ def from_scratch(fresh: keras.Model, head: dict, n_classes: int, train: ImageBat
     """The baseline: the same network from random weights, every layer trained, on the same images."""
     model = compile_adam(with_head(fresh, **head, n_classes=n_classes, frozen=False), learning_rate)
     return model, fit(model, train, val, epochs, patience, verbose=verbose)
+
+
+@dataclass
+class Experiment:
+    """The images of one transfer experiment: the target classes' training and validation batches, the source
+    classes' for pre-training, and `test`, which reads the test batches when first scoring (never before)."""
+    train: ImageBatches
+    val: ImageBatches
+    source_train: ImageBatches
+    source_val: ImageBatches
+    test: Callable[[], ImageBatches]
+
+
+@dataclass
+class Outcome:
+    model: keras.Model  # phase 2's if it was kept, else phase 1's
+    metrics: dict  # pretrain_val_accuracy, phase1, phase2, scratch: each with its test metrics and epochs
+    history: dict  # both phases as one curve
+    phase1_epochs: int
+    scratch_history: dict | None
+    test: ImageBatches
+    predicted: np.ndarray  # the final model's, on the test images
+    probabilities: np.ndarray
+
+
+def run(t, plan, data: Experiment, channels: int, new_live: Callable) -> Outcome:
+    """Pre-training (pipeline backbone), phase 1, phase 2 and the from-scratch baseline, each stopped early and
+    scored on the test images. `t`: params.transfer; `plan`: stages.core.transfer_plan.Plan; `new_live` opens
+    the DVCLive run that logs both phases, once every check has passed (a failed one leaves no reports)."""
+    head = dict(shape=data.train.pixels.shape[1:], backbone=t.backbone, size=plan.size, pooling=t.head.pooling,
+                dense_units=t.head.dense_units, dropout=t.head.dropout)
+    n = len(plan.target)
+    test = None
+
+    def scored(model, history: dict) -> tuple[dict, np.ndarray, np.ndarray]:
+        nonlocal test
+        test = test or data.test()
+        result, predicted, probabilities = evaluate_network(model, data.val, test, plan.names, plan.positive,
+                                                            t.threshold, "transfer.threshold")
+        return {**result, **trained(model, history)}, predicted, probabilities
+
+    metrics: dict = {}
+    base = make_backbone(t.backbone, t.weights, plan.size, channels, t.pipeline.filters)
+    check_fine_tune_layers(base, t.backbone, t.fine_tune_layers)  # before any training time is spent
+    if t.backbone == "pipeline" and t.weights == "imagenet":  # offline stand-in: pre-train on source classes
+        print(f"transfer: pre-training on {len(plan.source)} classes", flush=True)
+        metrics["pretrain_val_accuracy"] = pretrain(base, head, len(plan.source), data.source_train, data.source_val,
+                                                    t.pipeline.epochs, t.learning_rate, t.patience)
+    check_frozen_backbone(base, t.backbone, t.weights, plan.size, data.train[0][0])
+
+    live = new_live()
+    print("transfer: phase 1, the head alone", flush=True)
+    model, history = train_head(base, head, n, data.train, data.val, t.epochs, t.learning_rate, t.patience,
+                                callbacks=(LiveLogger(live, 1),))
+    phase1_epochs = len(history["loss"])
+    metrics["phase1"], predicted, probabilities = scored(model, history)
+    if t.fine_tune_layers and t.fine_tune_epochs:
+        unfrozen, more, kept = fine_tune(model, base, t.fine_tune_layers, data.train, data.val, t.fine_tune_epochs,
+                                         t.fine_tune_lr, t.patience, history, callbacks=(LiveLogger(live, 2),))
+        print(f"transfer: phase 2 fine-tuned {', '.join(unfrozen)} at learning rate {t.fine_tune_lr} for "
+              f"{len(more['loss'])} epochs; " + ("kept" if kept else "no better on validation than phase 1: "
+                                                 "phase 1's weights kept"), flush=True)
+        history = {k: history[k] + more[k] for k in history}
+        metrics["phase2"] = {"kept": int(kept), **trained(model, more)}
+        if kept:  # else the model is phase 1's, scored above
+            phase2, predicted, probabilities = scored(model, more)
+            metrics["phase2"] |= phase2
+    live.end()
+
+    scratch_history = None
+    if t.scratch:  # the same network from random weights: same images, as many epochs at most
+        fresh = make_backbone(t.backbone, "none", plan.size, channels, t.pipeline.filters, fresh=True)
+        scratch, scratch_history = from_scratch(fresh, head, n, data.train, data.val, t.epochs + t.fine_tune_epochs,
+                                                t.learning_rate, t.patience)
+        metrics["scratch"] = scored(scratch, scratch_history)[0]
+    return Outcome(model, metrics, history, phase1_epochs, scratch_history, test, predicted, probabilities)
+
+
+def trained(model: keras.Model, history: dict) -> dict:
+    return {"trainable_params": trainable_params(model), "epochs": len(history["loss"])}
+
+
+def final_scores(metrics: dict) -> dict:
+    """The saved model's test metrics (and threshold): phase 2's if its weights were kept, else phase 1's."""
+    return metrics["phase2"] if metrics.get("phase2", {}).get("kept") else metrics["phase1"]
+
+
+def headline(metrics: dict) -> dict:
+    """What `dvc exp show` lists first: the final model's test metrics as transfer_*, the baseline's accuracy
+    and balanced accuracy, and the gain over it; then everything else."""
+    final = final_scores(metrics)
+    first = {f"transfer_{k.removeprefix('test_')}": v for k, v in final.items() if k.startswith("test_")}
+    if "scratch" in metrics:
+        first |= {"scratch_accuracy": metrics["scratch"]["test_accuracy"],
+                  "scratch_balanced_accuracy": metrics["scratch"]["test_balanced_accuracy"],
+                  "transfer_gain": final["test_accuracy"] - metrics["scratch"]["test_accuracy"]}
+    return {**first, **metrics}

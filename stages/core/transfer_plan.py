@@ -93,7 +93,7 @@ def few_shot(y: np.ndarray, per_class: int | None, seed: int) -> np.ndarray:
 def only(labels: np.ndarray, codes: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """The rows of these classes, and their labels renumbered 0..len(codes)-1 for a head of that size."""
     rows = np.flatnonzero(np.isin(labels, codes))
-    renumber = np.full(max(int(labels.max()), *codes) + 1, -1)
+    renumber = np.full(max([int(labels.max()), *codes]) + 1, -1)
     renumber[codes] = np.arange(len(codes))
     return rows, renumber[labels[rows]]
 
