@@ -174,7 +174,7 @@ def test_pull_request_report_shows_the_param_change_and_metric_deltas(project):
     root, sh = project
     sh("git", "checkout", "-q", "-b", "feature")
     params = root / "params.yaml"
-    params.write_text(params.read_text().replace("  positive_class: null ", "  positive_class: benign "))
+    params.write_text(params.read_text().replace("  positive_class: null ", "  positive_class: benign ", 1))  # data.
     assert "Running stage 'evaluate'" in sh("dvc", "repro").stdout
     sh("git", "commit", "-qam", "evaluate benign as the positive class")
     sh(sys.executable, "tools/report.py", "--base", "main")
