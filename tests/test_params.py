@@ -130,3 +130,20 @@ def test_a_moved_key_says_where_it_went():
     raw["evaluate"] = {"positive_class": "benign"}
     message = str(pytest.raises(PipelineError, validate_params, raw).value)
     assert "unknown key `evaluate`: `evaluate.positive_class` is now `data.positive_class`" in message
+    raw = repo_params()
+    raw["transfer"]["target_samples_per_class"] = 20
+    message = str(pytest.raises(PipelineError, validate_params, raw).value)
+    assert ("unknown key `transfer.target_samples_per_class`: it is now `transfer.pipeline.target_samples_per_class`: "
+            "it applies only to the pipeline backbone") in message
+
+
+def test_network_thresholds_and_source_classes():
+    raw = repo_params()
+    raw["cnn"]["threshold"] = {"sensitivity": 0.95}
+    raw["transfer"]["pipeline"]["source_classes"] = ["cat", 3]
+    params = validate_params(raw)
+    assert params.cnn.threshold == {"sensitivity": 0.95} and params.transfer.pipeline.source_classes == ["cat", 3]
+    assert "`cnn.threshold` = {'recall': 0.9}: give a cut" in problem(cnn__threshold={"recall": 0.9})
+    assert "`cnn.threshold` = 0: give a cut" in problem(cnn__threshold=0)
+    assert ("`transfer.pipeline.source_classes` = 'first': auto (the first half of the classes"
+            in problem(transfer__pipeline__source_classes="first"))
