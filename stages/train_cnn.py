@@ -34,12 +34,11 @@ def main() -> None:
 
     from stages.core.runtime import configure  # first: TensorFlow's settings and quiet start-up, then it loads
 
-    import keras
     from dvclive import Live
 
     from stages.core.network_plots import learning_curves_figure
     from stages.core.networks import (
-        ImageBatches, LiveLogger, augmentation, build_cnn, build_mlp, compile_model, evaluate_network,
+        ImageBatches, LiveLogger, augmentation, build_cnn, build_mlp, compile_model, evaluate_network, fit,
     )
     from stages.core.plots import confusion_figure
     from stages.io import write_keras
@@ -62,10 +61,8 @@ def main() -> None:
           f"mixed precision {'on' if runtime['mixed_precision'] else 'off'}", flush=True)
 
     live = Live(str(paths.CNN_LIVE_METRICS.parent), dvcyaml=False, save_dvc_exp=False, report=None)
-    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=c.patience, restore_best_weights=True)
     start = time.perf_counter()
-    history = model.fit(train, validation_data=val, epochs=c.epochs, shuffle=False,  # ImageBatches shuffles
-                        callbacks=[stop, LiveLogger(live)], verbose=2).history
+    history = fit(model, train, val, c.epochs, c.patience, callbacks=(LiveLogger(live),))
     seconds = time.perf_counter() - start
     live.end()
     best_epoch = int(np.argmin(history["val_loss"])) + 1

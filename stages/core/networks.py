@@ -106,6 +106,14 @@ def compile_model(model: keras.Model, optimizer: str, learning_rate: float, mome
     return model
 
 
+def fit(model: keras.Model, train: ImageBatches, val: ImageBatches, epochs: int, patience: int,
+        initial_epoch: int = 0, callbacks: tuple = (), verbose: int = 2) -> dict:
+    """model.fit with early stopping on validation loss, the best epoch's weights restored."""
+    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
+    return model.fit(train, validation_data=val, initial_epoch=initial_epoch, epochs=initial_epoch + epochs,
+                     shuffle=False, callbacks=[stop, *callbacks], verbose=verbose).history  # ImageBatches shuffles
+
+
 def evaluate_network(model: keras.Model, val: ImageBatches, test: ImageBatches, classes: list[str],
                      positive: int | None, threshold, key: str) -> tuple[dict, np.ndarray, np.ndarray]:
     """The final evaluation: a binary threshold settled on the validation split (when one is asked for by

@@ -16,7 +16,7 @@ from stages.core import runtime  # noqa: F401  (first: quiets TensorFlow's start
 from stages.core.backbones import (
     BackboneInput, check_fine_tune_layers, feature_problem, make_backbone, unfreeze_top,
 )
-from stages.core.networks import ImageBatches, LiveLogger, evaluate_network
+from stages.core.networks import ImageBatches, LiveLogger, evaluate_network, fit
 
 import keras  # noqa: E402, I001
 from keras import layers  # noqa: E402
@@ -64,14 +64,6 @@ def check_frozen_backbone(base: keras.Model, backbone: str, weights: str, size: 
     if problem := feature_problem(base, backbone, size, pixels):
         warn(f"the frozen {backbone} backbone's features of the first training batch {problem}: the head cannot "
              f"learn from them; {cure}")
-
-
-def fit(model: keras.Model, train: ImageBatches, val: ImageBatches, epochs: int, patience: int,
-        initial_epoch: int = 0, callbacks: tuple = (), verbose: int = 2) -> dict:
-    """model.fit with early stopping on validation loss, the best epoch's weights restored."""
-    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
-    return model.fit(train, validation_data=val, initial_epoch=initial_epoch, epochs=initial_epoch + epochs,
-                     shuffle=False, callbacks=[stop, *callbacks], verbose=verbose).history  # ImageBatches shuffles
 
 
 def pretrain(base: keras.Model, head: dict, n_classes: int, train: ImageBatches, val: ImageBatches, epochs: int,
