@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import balanced_accuracy_score, roc_curve
+from sklearn.metrics import roc_curve
 from sklearn.utils.class_weight import compute_class_weight
 
 from stages.core.errors import PipelineError
-from stages.core.evaluation import per_class
+from stages.core.evaluation import held_out_metrics
 from stages.core.preprocessing import positive_class
 
 
@@ -69,18 +69,16 @@ def decide(probabilities: np.ndarray, positive: int | None, threshold: float | N
 
 def headline(y_true: np.ndarray, predicted: np.ndarray, probabilities: np.ndarray, classes: list[str],
              positive: int | None) -> dict:
-    """What `dvc exp show` lists: accuracy and balanced accuracy (a majority-only network scores 1/k on it) and
-    macro F1; binary, also the positive class's sensitivity, specificity, precision, F1 and ROC AUC."""
-    scores = per_class(y_true, predicted, probabilities, classes)
-    metrics = {
-        "test_accuracy": float(np.mean(predicted == y_true)),
-        "test_balanced_accuracy": float(balanced_accuracy_score(y_true, predicted)),
-        "test_f1_macro": float(np.mean([s["f1"] for s in scores.values()])),
-    }
-    if positive is not None:
-        of = scores[str(classes[positive])]
-        metrics |= {"test_sensitivity": of["recall"], "test_specificity": of["specificity"],
-                    "test_precision": of["precision"], "test_f1": of["f1"], "test_roc_auc": of["roc_auc"]}
+    """What `dvc exp show` lists: evaluate's held-out metrics named for the test split, accuracy and balanced
+    accuracy (a majority-only network scores 1/k on it) and macro F1; binary, also the positive class's
+    sensitivity (recall), specificity, precision, F1 and ROC AUC."""
+    held_out = held_out_metrics(y_true, predicted, probabilities, classes, positive)
+    metrics = {"test_accuracy": held_out["accuracy"], "test_balanced_accuracy": held_out["balanced_accuracy"],
+               "test_f1_macro": float(np.mean([s["f1"] for s in held_out["per_class"].values()]))}
+    if len(classes) == 2:
+        metrics |= {"test_sensitivity": held_out["recall"], "test_specificity": held_out["specificity"],
+                    "test_precision": held_out["precision"], "test_f1": held_out["f1"],
+                    "test_roc_auc": held_out["roc_auc"]}
     return metrics
 
 

@@ -35,7 +35,7 @@ class ImageBatches(keras.utils.PyDataset):
     a batch, not the data set. `rows` picks (and orders) the images used, `labels` are theirs; with a `seed`
     the order is reshuffled every epoch, reproducibly. `class_weight` (one per class) adds each image's weight
     to its batch, which Keras multiplies into the loss: given to the validation batches as well, early stopping
-watches the loss that training minimises (fit's own class_weight weighs the training batches only).
+    watches the loss that training minimises (fit's own class_weight weighs the training batches only).
     Plain Keras: any backend."""
 
     def __init__(self, pixels, labels: np.ndarray, batch_size: int, rows: np.ndarray | None = None,
