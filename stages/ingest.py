@@ -74,19 +74,20 @@ def main() -> None:
         frame = load_builtin(data.dataset, data.target, section="data")
     frame = drop_columns(frame, data.drop, source, section="data")
     table = check_table(frame, data.target, source, section="data")
-    task, why = detect_task(table[data.target], data.task, data.target, source, section="data")
-    notes += numbers_as_text(table.drop(columns=data.target), section="data")
+    y = table[data.target] if data.target else None
+    task, why = detect_task(y, data.task, data.target, source, section="data")
+    notes += numbers_as_text(table.drop(columns=data.target) if data.target else table, section="data")
     report = profile(table, data.target, source, dropped_rows=len(frame) - len(table), notes=notes, task=task,
                      why=why)
     figure = profile_figure(report.get("class_balance"), report["missing"], f"{source}: {report['rows']} rows",
-                            target=table[data.target])
+                            target=y)
 
     write_table(paths.DATASET, table)
     write_json(paths.PROFILE, report)
     write_bytes(paths.PROFILE_PNG, figure)
     for note in notes:
         print(f"note: ingest: {note}")
-    print(f"ingest: task {task} ({why})")
+    print(f"ingest: task {task or 'none'} ({why})")
     print(f"ingest: {len(table)} rows x {table.shape[1]} columns from {source} -> {paths.DATASET}, {paths.PROFILE_PNG}")
 
 

@@ -37,7 +37,7 @@ def _separator(value: str | None) -> str | None:
 class DataParams(Section):
     dataset: Literal[BUILTIN_DATASETS]  # used when csv is null
     csv: str | None  # a CSV under data/raw/tables/, tracked with `dvc add`
-    target: str  # the class column, or the numeric target
+    target: str | None  # the class column, or the numeric target; null: no labels (clustering only)
     task: Literal["auto", "classification", "regression"]  # auto: read from the target column
     positive_class: str | int | None  # binary metrics are about it; null: the rarer class in the training split
     sep: Annotated[str | None, PlainValidator(_separator)]  # null: detected
@@ -130,6 +130,33 @@ class TuneParams(Section):
     # features kept, searched with the model; null: select_features' k
     k: Annotated[list[Positive], AfterValidator(_not_empty)] | Distribution | None
     spaces: dict[ModelName, dict[str, list[Any] | Distribution]]
+
+
+CLUSTER_METHODS = ("kmeans", "minibatch_kmeans", "agglomerative", "gaussian_mixture")
+
+
+def _cluster_count(value: int | str) -> int | str:
+    if value == "auto" or (type(value) is int and value >= 2):
+        return value
+    raise ValueError("choose a number of clusters >= 2, or auto (the best silhouette over cluster.k_range)")
+
+
+def _k_range(value: Any) -> list[int]:
+    if not (isinstance(value, list) and len(value) == 2 and all(type(v) is int for v in value)):
+        raise ValueError("give [low, high], the smallest and largest k to try, e.g. [2, 10]")
+    low, high = value
+    if low < 2 or high < low:
+        raise ValueError(f"needs 2 <= low <= high (k from {low} to {high} is {'reversed' if high < low else 'below 2'})"
+                         "; e.g. [2, 10]")
+    return value
+
+
+class ClusterParams(Section):
+    method: Literal[CLUSTER_METHODS]  # agglomerative: ward linkage
+    k: Annotated[int | str, PlainValidator(_cluster_count)]  # auto: the best silhouette over k_range
+    k_range: Annotated[list[int], PlainValidator(_k_range)]  # [low, high], inclusive: the curves' k
+    n_init: Positive  # k-means and gaussian_mixture restarts (the best kept)
+    bootstrap: Annotated[int, Field(ge=0)]  # resamples for the stability score; 0: skip it
 
 
 Share = Annotated[float, Field(gt=0, lt=1)]
@@ -251,6 +278,7 @@ class Params(Section):
     features: FeaturesParams
     compare: CompareParams
     tune: TuneParams
+    cluster: ClusterParams
     images: ImagesParams
     cnn: CnnParams
     transfer: TransferParams

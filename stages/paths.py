@@ -61,6 +61,15 @@ PREDICTIONS = EVALUATE_DETAILS / "predictions.csv"  # regression: one row per te
 PREDICTED_VS_ACTUAL_PNG = EVALUATE_FIGURES / "predicted_vs_actual.png"
 RESIDUALS_PNG = EVALUATE_FIGURES / "residuals.png"
 
+# cluster (beside the supervised stages: reads ingest's table, all rows)
+CLUSTER_ASSIGNMENTS = Path("data/cluster/assignments.csv")  # ingest's table with each row's cluster
+CLUSTER_METRICS = Path("reports/cluster/metrics.json")  # headline numbers for `dvc exp show`
+CLUSTER_CURVES = Path("reports/cluster/curves.csv")  # per k: inertia, silhouette, Calinski-Harabasz, Davies-Bouldin
+CLUSTER_CURVES_PNG = Path("reports/cluster/curves.png")
+CLUSTER_CENTRES = Path("reports/cluster/centres.csv")  # each cluster's average row in the original units
+CLUSTER_SIZES = Path("reports/cluster/sizes.csv")  # rows per cluster; with classes, the contingency table
+CLUSTER_SCATTER_PNG = Path("reports/cluster/scatter.png")  # 2-D PCA map coloured by cluster (and by class)
+
 # ingest_images
 DIGITS_DIR = Path("data/images/digits")  # the built-in digits as PNG files, one folder per class
 IMAGE_MANIFEST = Path("data/images/manifest.csv")  # path, label, split

@@ -22,6 +22,10 @@ from stages.runner import run_stage
 def main() -> None:
     params = load_params()
     target, pre = params.data.target, params.preprocess
+    if target is None:
+        raise PipelineError("data.target is null (a table without labels), but preprocess and the supervised "
+                            "stages after it learn to predict a target: name its column in data.target, or run "
+                            "the clustering alone: dvc repro cluster")
     table = read_table(paths.DATASET)
     if target not in table.columns:
         raise PipelineError(f"{paths.DATASET} has no column {target!r}; re-run ingest (dvc repro)")

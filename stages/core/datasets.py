@@ -22,11 +22,13 @@ _LOADERS = {
 }
 
 
-def load_builtin(name: str, target: str, *, section: str) -> pd.DataFrame:
+def load_builtin(name: str, target: str | None, *, section: str) -> pd.DataFrame:
     """One of scikit-learn's bundled datasets (offline) as a table; a class column holds the class names
     (e.g. 'malignant'), not codes, so reports read like the domain; a regression target, its values."""
     bunch = _LOADERS[name](as_frame=True)
     frame = bunch.frame.drop(columns="target")
+    if target is None:  # the table without its labels: clustering only
+        return frame
     if target in frame.columns:
         raise PipelineError(f"{section}.target = {target!r} clashes with a feature of {name}; pick another name")
     names = getattr(bunch, "target_names", None)
@@ -81,19 +83,22 @@ def tidy_csv(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     return frame, notes
 
 
-def check_table(frame: pd.DataFrame, target: str, source: str, *, section: str) -> pd.DataFrame:
-    """Validate a table for classification; return it without the rows whose class is missing."""
+def check_table(frame: pd.DataFrame, target: str | None, source: str, *, section: str) -> pd.DataFrame:
+    """Validate a table; return it without the rows whose target is missing. A null target: a table without
+    labels (for clustering), every column a feature."""
     if frame.empty:
         raise PipelineError(f"{source} has a header but no rows; add data rows")
+    if target is None:
+        check_empty_columns(frame, source, section)
+        check_infinite(frame, source)
+        check_identifiers(frame, source, section=section)
+        return frame
     if target not in frame.columns:
         glued = next((d for d in ";\t|," if len(frame.columns) == 1 and d in str(frame.columns[0])), None)
         hint = (f"; the header looks {glued!r}-separated: set {section}.sep: {glued!r} (or null to detect it)"
                 if glued else f"; set {section}.target to one of: {', '.join(map(str, frame.columns))}")
         raise PipelineError(f"{source} has no target column {target!r}{hint}")
-    empty = [str(c) for c in frame.columns if frame[c].isna().all()]
-    if empty:
-        raise PipelineError(f"{source}: column(s) {empty} are entirely empty; drop them from the CSV or "
-                            f"list them in {section}.drop")
+    check_empty_columns(frame, source, section)
     if len(frame.columns) < 2:
         raise PipelineError(f"{source} has only the target column {target!r}; add feature columns")
     features = frame.drop(columns=target)
@@ -105,6 +110,13 @@ def check_table(frame: pd.DataFrame, target: str, source: str, *, section: str) 
         raise PipelineError(f"{source}: target {target!r} has a single value ({plain(values[0])!r}) in every row; "
                             "a model needs at least 2 classes or 2 distinct values to learn from")
     return frame
+
+
+def check_empty_columns(frame: pd.DataFrame, source: str, section: str) -> None:
+    empty = [str(c) for c in frame.columns if frame[c].isna().all()]
+    if empty:
+        raise PipelineError(f"{source}: column(s) {empty} are entirely empty; drop them from the CSV or "
+                            f"list them in {section}.drop")
 
 
 def check_infinite(features: pd.DataFrame, source: str) -> None:
@@ -136,10 +148,17 @@ def check_identifiers(features: pd.DataFrame, source: str, *, section: str) -> N
 MAX_INTEGER_CLASSES = 20  # more distinct whole numbers than this (and than 5% of rows): a quantity, not classes
 
 
-def detect_task(y: pd.Series, wanted: str, target: str, source: str, *, section: str) -> tuple[str, str]:
+def detect_task(y: pd.Series | None, wanted: str, target: str | None, source: str, *,
+                section: str) -> tuple[str | None, str]:
     """<section>.task: classification or regression, and why. `auto` reads the target: text, booleans or a few
     integer codes are classes; fractional numbers, or whole numbers with many distinct values (prices,
-    ages), are a quantity. An explicit task that the column cannot serve is a one-line error."""
+    ages), are a quantity. An explicit task that the column cannot serve is a one-line error. No target
+    (y None): no task."""
+    if y is None:
+        if wanted != "auto":
+            raise PipelineError(f"{section}.task = {wanted!r} needs a target, but {section}.target is null; name "
+                                f"the column to predict in {section}.target, or set {section}.task: auto")
+        return None, f"{section}.target: null, a table without labels: only the cluster stage runs"
     known = y.dropna()
     numeric = pd.api.types.is_numeric_dtype(known) and not pd.api.types.is_bool_dtype(known)
     distinct = known.nunique()
@@ -187,11 +206,11 @@ def class_balance(y: pd.Series) -> dict[str, int]:
     return {str(k): int(v) for k, v in y.value_counts().sort_index().items()}
 
 
-def profile(frame: pd.DataFrame, target: str, source: str, dropped_rows: int, notes: list[str] = (),
-            task: str = "classification", why: str = "") -> dict:
+def profile(frame: pd.DataFrame, target: str | None, source: str, dropped_rows: int, notes: list[str] = (),
+            task: str | None = "classification", why: str = "") -> dict:
     """What a user wants to know before modelling: size, types, gaps, and the class balance or the target's
-    spread."""
-    features = frame.drop(columns=target)
+    spread (neither without a target)."""
+    features = frame.drop(columns=target) if target else frame
     dtypes = Counter(str(t) for t in features.dtypes)
     report = {
         "source": source,
@@ -206,7 +225,7 @@ def profile(frame: pd.DataFrame, target: str, source: str, dropped_rows: int, no
     }
     if task == "classification":
         report["class_balance"] = class_balance(frame[target])
-    else:
+    elif task == "regression":
         report["target_summary"] = target_summary(frame[target])
     report["notes"] = list(notes)  # what ingest fixed or suspects (also printed)
     return report

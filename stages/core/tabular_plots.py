@@ -14,7 +14,10 @@ def profile_figure(class_balance: dict[str, int] | None, missing: dict[str, int]
     things to look at before modelling."""
     gaps = sorted(((n, c) for c, n in missing.items() if n), reverse=True)[:20]
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
-    if class_balance is None:
+    if target is None:
+        left.axis("off")
+        left.text(0.5, 0.5, "No target column\n(clustering only)", ha="center", va="center", fontsize=14)
+    elif class_balance is None:
         left.hist(target, bins=30, color="tab:blue")
         left.set(title=f"Target: {target.name}", xlabel=str(target.name), ylabel="rows")
     else:
