@@ -70,6 +70,8 @@ def test_repro_from_scratch_reproduces_the_committed_results(project):
     transferred = json.loads((root / "reports/transfer/metrics.json").read_text())
     assert transferred["pretrain_val_accuracy"] >= 0.95 and transferred["train_images"] == 100
     assert transferred["transfer_accuracy"] >= 0.9 and transferred["scratch_accuracy"] >= 0.9
+    clustered = json.loads((root / "reports/cluster/metrics.json").read_text())
+    assert clustered["k"] == 2 and clustered["adjusted_rand"] >= 0.6 and clustered["stability_ari"] >= 0.9
 
 
 
@@ -310,6 +312,27 @@ def test_exp_run_on_diabetes_is_a_regression_with_no_other_change(project):
     assert plots["evaluate_predicted_vs_actual"][0]["type"] == "vega"
     assert plots["reports/evaluate/details/confusion.csv"] == []
     sh("git", "checkout", "-q", "--", ".")  # back to the committed classification results
+    sh("git", "clean", "-fdq", "reports")
+    sh("dvc", "checkout", "--force")
+
+
+def test_exp_run_clusters_iris_and_a_table_without_labels(project):
+    root, sh = project
+    sh("git", "checkout", "-q", "--", ".")
+    out = sh("dvc", "exp", "run", "-n", "iris3", "-S", "data.dataset=iris", "-S", "cluster.k=3", "cluster").stdout
+    assert "Running stage 'cluster'" in out and "Running stage 'preprocess'" not in out
+    sh("git", "checkout", "-q", "--", ".")
+    sh("dvc", "exp", "run", "-n", "unlabelled", "-S", "data.dataset=iris", "-S", "data.target=null", "cluster")
+    shown = json.loads(sh("dvc", "exp", "show", "--json").stdout)
+    runs = {run["name"]: run for rev in shown for exp in (rev.get("experiments") or []) for run in exp["revs"]}
+    iris = runs["iris3"]["data"]["metrics"]["reports/cluster/metrics.json"]["data"]
+    assert (iris["k"], iris["k_best_silhouette"]) == (3, 2) and iris["adjusted_rand"] >= 0.6
+    unlabelled = runs["unlabelled"]["data"]["metrics"]["reports/cluster/metrics.json"]["data"]
+    assert unlabelled["k"] == 2 and unlabelled["features"] == 4 and "adjusted_rand" not in unlabelled
+    # the workspace holds the unlabelled table: the supervised stages say what they need
+    refused = sh("dvc", "repro", "preprocess", check=False)
+    assert refused.returncode != 0 and "error: preprocess: data.target is null" in refused.stderr
+    sh("git", "checkout", "-q", "--", ".")
     sh("git", "clean", "-fdq", "reports")
     sh("dvc", "checkout", "--force")
 
