@@ -141,11 +141,14 @@ def test_stability_is_near_one_for_real_groups_and_lower_for_noise():
     assert stability(noise, noisy, "kmeans", 6, 3, 0, resamples=5)[0] < 0.8
 
 
-def test_bootstrap_0_skips_the_stability_score(workdir):
-    set_params(workdir, data__dataset="iris", cluster__k_range=[2, 3], cluster__bootstrap=0, cluster__n_init=2)
+def test_a_k_outside_the_range_is_fitted_and_bootstrap_0_skips_the_stability_score(workdir):
+    set_params(workdir, data__dataset="iris", cluster__k=4, cluster__k_range=[2, 3], cluster__bootstrap=0,
+               cluster__n_init=2)
     run_ok(ingest)
     run_ok(cluster)
-    assert "stability_ari" not in metrics() and metrics()["k"] == 2
+    assert "stability_ari" not in metrics() and (metrics()["k"], metrics()["k_best_silhouette"]) == (4, 2)
+    assert list(pd.read_csv(paths.CLUSTER_CURVES)["k"]) == [2, 3]
+    assert len(pd.read_csv(paths.CLUSTER_CENTRES)) == 4
 
 
 def test_agglomerative_refuses_a_table_too_large_for_its_distances():
