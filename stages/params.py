@@ -228,6 +228,22 @@ class CnnParams(Section):
     mixed_precision: Literal["auto", "on", "off"]  # auto: on only on a GPU
 
 
+class DnnParams(Section):
+    features: Literal["selected", "all"]  # select_features' columns, or every encoded column
+    units: Annotated[list[Positive], AfterValidator(_not_empty)]  # dense layers, ReLU, He initialisation
+    dropout: Dropout  # after each dense layer
+    batch_norm: bool  # BatchNormalization between each dense layer and its ReLU
+    loss: Literal["auto", "categorical_crossentropy", "mse", "huber"]  # auto: by task
+    optimizer: Literal["adam", "sgd"]
+    learning_rate: Annotated[float, Field(gt=0)]
+    momentum: Annotated[float, Field(ge=0, lt=1)]  # sgd only
+    batch_size: Positive
+    epochs: Positive
+    patience: Positive  # early stopping on validation loss; the best weights are kept
+    val_size: Share  # of the training split, seeded (stratified for classes): early stopping's rows
+    class_weight: ClassWeight  # classification only
+
+
 BACKBONES = ("pipeline", "vgg16", "mobilenet_v2", "efficientnet_b0", "resnet50")  # stages.core.backbones builds them
 
 
@@ -279,6 +295,7 @@ class Params(Section):
     compare: CompareParams
     tune: TuneParams
     cluster: ClusterParams
+    dnn: DnnParams
     images: ImagesParams
     cnn: CnnParams
     transfer: TransferParams
@@ -315,6 +332,8 @@ MOVED = {  # keys of earlier versions: say where they went rather than guess a n
 def _describe(err: dict) -> str:
     keys, model = _field_path(err["loc"])
     key = ".".join(keys)
+    if len(err["loc"]) > len(keys) and type(err["loc"][len(keys)]) is int:  # a list's item: `dnn.units[1]`
+        key += f"[{err['loc'][len(keys)]}]"
     if err["type"] == "extra_forbidden" and key in MOVED:
         return f"unknown key `{key}`: {MOVED[key]}"
     if err["type"] == "extra_forbidden":

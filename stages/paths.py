@@ -61,6 +61,13 @@ PREDICTIONS = EVALUATE_DETAILS / "predictions.csv"  # regression: one row per te
 PREDICTED_VS_ACTUAL_PNG = EVALUATE_FIGURES / "predicted_vs_actual.png"
 RESIDUALS_PNG = EVALUATE_FIGURES / "residuals.png"
 
+# train_dnn (beside tune: the same split, preprocessing and test rows)
+DNN_MODEL = Path("models/train_dnn")  # TableNetwork: network.keras, preprocess.joblib, model.json (raw rows in)
+DNN_LIVE_METRICS = Path("reports/train_dnn/live/metrics.json")  # DVCLive: the last epoch's values
+DNN_LIVE_PLOTS = Path("reports/train_dnn/live/plots/metrics")  # DVCLive: loss and accuracy (or r2) per epoch
+DNN_METRICS = Path("reports/train_dnn/metrics.json")  # evaluate's names, and vs_tuned
+DNN_CURVES_PNG = Path("reports/train_dnn/curves.png")
+
 # cluster (beside the supervised stages: reads ingest's table, all rows)
 CLUSTER_ASSIGNMENTS = Path("data/cluster/assignments.csv")  # ingest's table with each row's cluster
 CLUSTER_METRICS = Path("reports/cluster/metrics.json")  # headline numbers for `dvc exp show`

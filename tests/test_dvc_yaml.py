@@ -15,14 +15,15 @@ from pydantic import BaseModel
 from conftest import REPO, patients, run_ok, set_params
 from stages import (
     check_params, cluster, compare_models, evaluate, ingest, ingest_images, io, paths, preprocess, select_features, train_cnn,
-    transfer, tune,
+    train_dnn, transfer, tune,
 )
 from stages.params import load_params
 
 DVC = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]
-TABULAR = ["check_params", "ingest", "preprocess", "select_features", "compare_models", "tune", "evaluate", "cluster"]
+TABULAR = ["check_params", "ingest", "preprocess", "select_features", "compare_models", "tune", "evaluate", "cluster",
+           "train_dnn"]
 MODULES = {"check_params": check_params, "ingest": ingest, "preprocess": preprocess, "select_features": select_features,
-           "compare_models": compare_models, "tune": tune, "evaluate": evaluate, "cluster": cluster,
+           "compare_models": compare_models, "tune": tune, "evaluate": evaluate, "cluster": cluster, "train_dnn": train_dnn,
            "ingest_images": ingest_images, "train_cnn": train_cnn, "transfer": transfer}
 
 
@@ -79,7 +80,8 @@ def recorded(tmp_path_factory):
         # fast: what is read and written does not depend on these values
         set_params(workdir, compare__models=["logistic_regression", "knn"], compare__folds=3, compare__repeats=1,
                    features__cv=3, tune__cv=3, cnn__epochs=1, transfer__epochs=1, transfer__fine_tune_epochs=1,
-                   transfer__pipeline__epochs=1, cluster__k_range=[2, 3], cluster__n_init=1, cluster__bootstrap=1)
+                   transfer__pipeline__epochs=1, cluster__k_range=[2, 3], cluster__n_init=1, cluster__bootstrap=1,
+                   dnn__epochs=2)
         for setup in ("builtin", "csv", "regression"):
             if setup == "csv":
                 patients().to_csv(workdir / "data" / "raw" / "tables" / "patients.csv", index=False)

@@ -70,6 +70,8 @@ def test_repro_from_scratch_reproduces_the_committed_results(project):
     transferred = json.loads((root / "reports/transfer/metrics.json").read_text())
     assert transferred["pretrain_val_accuracy"] >= 0.95 and transferred["train_images"] == 100
     assert transferred["transfer_accuracy"] >= 0.9 and transferred["scratch_accuracy"] >= 0.9
+    dense = json.loads((root / "reports/train_dnn/metrics.json").read_text())
+    assert abs(dense["vs_tuned"]["accuracy"]) <= 0.03  # the dense network beside the tuned model
     clustered = json.loads((root / "reports/cluster/metrics.json").read_text())
     assert clustered["k"] == 2 and clustered["adjusted_rand"] >= 0.6 and clustered["stability_ari"] >= 0.9
 
@@ -300,13 +302,16 @@ def test_exp_run_on_diabetes_is_a_regression_with_no_other_change(project):
     sh("git", "checkout", "-q", "--", ".")
     out = sh("dvc", "exp", "run", "-n", "diabetes", "-S", "data.dataset=diabetes").stdout
     assert "task regression (auto: 'target' holds 214 distinct whole numbers" in out
-    for stage in ("ingest", "preprocess", "select_features", "compare_models", "tune", "evaluate"):
+    for stage in ("ingest", "preprocess", "select_features", "compare_models", "tune", "evaluate", "train_dnn",
+                  "cluster"):
         assert f"Running stage '{stage}'" in out
     assert "Running stage 'train_cnn'" not in out
     shown = json.loads(sh("dvc", "exp", "show", "--json").stdout)
     runs = {run["name"]: run for rev in shown for exp in (rev.get("experiments") or []) for run in exp["revs"]}
     metrics = runs["diabetes"]["data"]["metrics"]["reports/evaluate/metrics.json"]["data"]
     assert metrics["r2"] >= 0.40 and metrics["rmse"] > 0 and metrics["mae"] > 0
+    dense = runs["diabetes"]["data"]["metrics"]["reports/train_dnn/metrics.json"]["data"]
+    assert dense["r2"] >= 0.40 and dense["vs_tuned"]["r2"] == pytest.approx(dense["r2"] - metrics["r2"])
     assert abs(metrics["baseline"]["r2"]) < 0.05 and metrics["baseline"]["rmse"] > metrics["rmse"]
     plots = json.loads(sh("dvc", "plots", "show", "--json").stdout)["data"]  # the workspace: diabetes
     assert plots["evaluate_predicted_vs_actual"][0]["type"] == "vega"
@@ -316,17 +321,19 @@ def test_exp_run_on_diabetes_is_a_regression_with_no_other_change(project):
     sh("dvc", "checkout", "--force")
 
 
-def test_exp_run_clusters_iris_and_a_table_without_labels(project):
+def test_exp_run_on_iris_clusters_and_trains_every_tabular_model(project):
     root, sh = project
     sh("git", "checkout", "-q", "--", ".")
-    out = sh("dvc", "exp", "run", "-n", "iris3", "-S", "data.dataset=iris", "-S", "cluster.k=3", "cluster").stdout
-    assert "Running stage 'cluster'" in out and "Running stage 'preprocess'" not in out
+    out = sh("dvc", "exp", "run", "-n", "iris3", "-S", "data.dataset=iris", "-S", "cluster.k=3").stdout
+    assert "Running stage 'cluster'" in out and "Running stage 'train_dnn'" in out
     sh("git", "checkout", "-q", "--", ".")
     sh("dvc", "exp", "run", "-n", "unlabelled", "-S", "data.dataset=iris", "-S", "data.target=null", "cluster")
     shown = json.loads(sh("dvc", "exp", "show", "--json").stdout)
     runs = {run["name"]: run for rev in shown for exp in (rev.get("experiments") or []) for run in exp["revs"]}
     iris = runs["iris3"]["data"]["metrics"]["reports/cluster/metrics.json"]["data"]
     assert (iris["k"], iris["k_best_silhouette"]) == (3, 2) and iris["adjusted_rand"] >= 0.6
+    dense = runs["iris3"]["data"]["metrics"]["reports/train_dnn/metrics.json"]["data"]
+    assert dense["accuracy"] >= 0.85 and "accuracy_macro" not in dense and "f1_macro" in dense
     unlabelled = runs["unlabelled"]["data"]["metrics"]["reports/cluster/metrics.json"]["data"]
     assert unlabelled["k"] == 2 and unlabelled["features"] == 4 and "adjusted_rand" not in unlabelled
     # the workspace holds the unlabelled table: the supervised stages say what they need

@@ -145,7 +145,7 @@ class NamedClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _rows(self, X: pd.DataFrame) -> pd.DataFrame:
-        return _rows(X, self.features)
+        return feature_rows(X, self.features)
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         return self.classes_[self.pipeline_.predict(self._rows(X))]
@@ -168,16 +168,17 @@ class NamedRegressor(RegressorMixin, BaseEstimator):
         self.pipeline, self.features = pipeline, features
 
     def fit(self, X: pd.DataFrame, y):
-        self.pipeline_ = clone(self.pipeline).fit(_rows(X, self.features), np.asarray(y, dtype=float))
+        self.pipeline_ = clone(self.pipeline).fit(feature_rows(X, self.features), np.asarray(y, dtype=float))
         self.feature_names_in_ = np.asarray(self.features, dtype=object)
         self.n_features_in_ = len(self.features)
         return self
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        return self.pipeline_.predict(_rows(X, self.features))
+        return self.pipeline_.predict(feature_rows(X, self.features))
 
 
-def _rows(X: pd.DataFrame, features: list[str]) -> pd.DataFrame:
+def feature_rows(X: pd.DataFrame, features: list[str]) -> pd.DataFrame:
+    """The columns a saved model was trained on, in its order; a row without one of them is an error."""
     missing = [c for c in features if c not in X.columns]
     if missing:
         raise ValueError(f"the rows lack the feature column(s) {missing}; the model needs {list(features)}")

@@ -1,15 +1,17 @@
-"""Network figures: training against validation per epoch, for train_cnn and for both phases of transfer."""
+"""Network figures: training against validation per epoch, for train_cnn, train_dnn and both phases of transfer."""
 
 from __future__ import annotations
 
 from stages.core.plots import plt, png
 
 
-def learning_curves_figure(history: dict[str, list[float]], best_epoch: int, title: str) -> bytes:
-    """Training vs validation loss and accuracy per epoch; the kept (best) epoch marked."""
+def learning_curves_figure(history: dict[str, list[float]], best_epoch: int, title: str,
+                           metric: str = "accuracy") -> bytes:
+    """Training vs validation loss and the task's metric (accuracy, or r2) per epoch; the kept (best) epoch
+    marked."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
     epochs = range(1, len(history["loss"]) + 1)
-    for ax, metric in zip(axes, ("loss", "accuracy"), strict=True):
+    for ax, metric in zip(axes, ("loss", metric), strict=True):
         ax.plot(epochs, history[metric], marker="o", markersize=3, label="training")
         ax.plot(epochs, history[f"val_{metric}"], marker="o", markersize=3, label="validation")
         ax.axvline(best_epoch, color="grey", linestyle=":", label=f"kept: epoch {best_epoch}")

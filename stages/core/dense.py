@@ -1,0 +1,96 @@
+"""Dense networks on tables (Keras 3): the course's Sequential -> Dense (ReLU) -> dropout -> softmax for classes,
+or one linear unit for a quantity; and TableNetwork, the saved model that takes raw rows.
+
+Load it anywhere, with no knowledge of the stage:
+
+    from stages.core.dense import TableNetwork
+    model = TableNetwork.load("models/train_dnn")
+    model.predict(rows)          # rows: a DataFrame with the training CSV's feature columns
+    model.predict_proba(rows)    # classification: one column per class
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+
+from stages.core import runtime  # (first: quiets TensorFlow's start-up logs before Keras loads it)
+from stages.core.dense_plan import TargetScale
+from stages.core.models import feature_rows
+
+import keras  # noqa: E402, I001
+from keras import layers  # noqa: E402
+
+
+def build_dense(n_inputs: int, units: list[int], dropout: float, batch_norm: bool, n_outputs: int,
+                task: str) -> keras.Model:
+    """Per entry of `units`: Dense (He initialisation) -> [BatchNormalization] -> ReLU -> Dropout; then softmax
+    over the classes, or one linear unit (a standardised value)."""
+    stack = [keras.Input((n_inputs,))]
+    for n in units:
+        stack.append(layers.Dense(n, kernel_initializer="he_normal", use_bias=not batch_norm))
+        if batch_norm:  # normalise before the non-linearity; its shift replaces the dense bias
+            stack.append(layers.BatchNormalization())
+        stack += [layers.Activation("relu"), layers.Dropout(dropout)]
+    if task == "classification":
+        stack.append(layers.Dense(n_outputs, activation="softmax"))
+    else:
+        stack.append(layers.Dense(1))
+    return keras.Sequential(stack, name="dense")
+
+
+def compile_dense(model: keras.Model, loss: str, optimizer: str, learning_rate: float, momentum: float) -> keras.Model:
+    opt = (keras.optimizers.Adam(learning_rate) if optimizer == "adam"
+           else keras.optimizers.SGD(learning_rate, momentum=momentum))
+    if loss == "categorical_crossentropy":  # integer labels: the same loss without one-hot vectors
+        loss, metric = "sparse_categorical_crossentropy", "accuracy"
+    else:  # R² is unchanged by standardising the target: the curve reads as the test metric does
+        loss, metric = keras.losses.Huber() if loss == "huber" else "mse", keras.metrics.R2Score(name="r2")
+    # 8 steps per call into the backend: the same computation in the same order, less Python between batches
+    model.compile(optimizer=opt, loss=loss, metrics=[metric], steps_per_execution=8)
+    return model
+
+
+def fit_dense(model: keras.Model, train: tuple, val: tuple, batch_size: int, epochs: int, patience: int,
+              callbacks: tuple = (), verbose: int = 2) -> dict:
+    """model.fit on in-memory arrays, (x, y) or (x, y, sample weights) each, reshuffled every epoch (seeded by
+    runtime.configure); early stopping on validation loss with the best epoch's weights restored."""
+    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
+    x, y, *weights = train
+    with runtime.native_logs_filtered():  # tf.data's graph notice (E0000 ... MapDataset) on the first batch
+        return model.fit(x, y, sample_weight=weights[0] if weights else None, validation_data=val,
+                         batch_size=batch_size, epochs=epochs, shuffle=True, callbacks=[stop, *callbacks],
+                         verbose=verbose).history
+
+
+class TableNetwork:
+    """Raw rows in, class names (or values in the target's units) out: the fitted preprocessing of the training
+    split, the columns kept, and the network. `info` holds the task, the classes, the target and its scale."""
+
+    NETWORK, PREPROCESS, INFO = "network.keras", "preprocess.joblib", "model.json"  # train_dnn writes them
+
+    def __init__(self, network: keras.Model, preprocessor, info: dict):
+        self.network, self.preprocessor, self.info = network, preprocessor, info
+
+    def inputs(self, rows: pd.DataFrame) -> np.ndarray:
+        encoded = self.preprocessor.transform(feature_rows(rows, self.info["columns"]))
+        return encoded[self.info["features"]].to_numpy(dtype="float32")
+
+    def predict_proba(self, rows: pd.DataFrame) -> pd.DataFrame:
+        probabilities = self.network.predict_on_batch(self.inputs(rows))
+        return pd.DataFrame(probabilities, columns=self.info["classes"], index=rows.index)
+
+    def predict(self, rows: pd.DataFrame) -> np.ndarray:
+        if self.info["task"] == "classification":
+            return np.asarray(self.info["classes"], dtype=object)[self.predict_proba(rows).to_numpy().argmax(axis=1)]
+        return TargetScale(**self.info["target_scale"]).inverse(self.network.predict_on_batch(self.inputs(rows))[:, 0])
+
+    @classmethod
+    def load(cls, folder: str | Path) -> TableNetwork:
+        folder = Path(folder)
+        return cls(keras.saving.load_model(folder / cls.NETWORK), joblib.load(folder / cls.PREPROCESS),
+                   json.loads((folder / cls.INFO).read_text()))
