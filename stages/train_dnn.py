@@ -99,7 +99,7 @@ def main() -> None:
     metrics["vs_tuned"] = versus(metrics, read_json(paths.EVALUATE_METRICS))
     metrics |= {"epochs_trained": len(history["loss"]), "best_epoch": best_epoch, "features": len(features),
                 "parameters": network.count_params()}
-    curve = "accuracy" if task == "classification" else "r2"
+    headline = "accuracy" if task == "classification" else "r2"  # the curve's metric too
 
     with atomic_dir(paths.DNN_MODEL) as folder:
         write_keras(folder / TableNetwork.NETWORK, network)
@@ -107,8 +107,7 @@ def main() -> None:
         write_json(folder / TableNetwork.INFO, info)
     write_json(paths.DNN_METRICS, metrics)
     write_bytes(paths.DNN_CURVES_PNG, learning_curves_figure(
-        history, best_epoch, f"dense network {d.units}: training vs validation", metric=curve))
-    headline = "accuracy" if task == "classification" else "r2"
+        history, best_epoch, f"dense network {d.units}: training vs validation", metric=headline))
     print(f"train_dnn: {len(history['loss'])} epochs in {seconds:.1f} s (best: {best_epoch}); test {headline} "
           f"{metrics[headline]:.4f} ({metrics['vs_tuned'][headline]:+.4f} vs the tuned model) -> {paths.DNN_MODEL}/, "
           f"{paths.DNN_METRICS}")
