@@ -179,7 +179,7 @@ def test_pull_request_report_shows_the_param_change_and_metric_deltas(project):
     sh("git", "checkout", "-q", "-b", "feature")
     params = root / "params.yaml"
     params.write_text(params.read_text().replace("  positive_class: null ", "  positive_class: benign ", 1))  # data.
-    assert "Running stage 'evaluate'" in sh("dvc", "repro").stdout
+    assert "Running stage 'evaluate'" in sh("dvc", "repro", "evaluate").stdout  # train_dnn's run: not the point
     sh("git", "commit", "-qam", "evaluate benign as the positive class")
     sh(sys.executable, "tools/report.py", "--base", "main")
     report = (root / "build/report/report.md").read_text()
@@ -220,7 +220,7 @@ def test_report_lends_a_run_local_git_identity_when_none_is_configured(project, 
 def test_queued_sweep_runs_random_and_halving_search_in_parallel(project):
     """Two queued experiments: only tune and evaluate re-run, and both show their CV and test scores."""
     root, sh = project
-    out = sh("dvc", "exp", "run", "--queue", "-S", "tune.search=random,halving").stdout
+    out = sh("dvc", "exp", "run", "--queue", "-S", "tune.search=random,halving", "evaluate").stdout
     assert out.count("Queued experiment") == 2
     sh("dvc", "queue", "start", "-j", "2")
     for _ in range(120):
@@ -242,7 +242,8 @@ def test_queued_sweep_runs_random_and_halving_search_in_parallel(project):
 
 def test_exp_run_changes_a_param_and_shows_it(project):
     root, sh = project
-    sh("dvc", "exp", "run", "-n", "minmax", "-S", "preprocess.scale=minmax", "-S", "compare.repeats=1")  # fewer fits
+    sh("dvc", "exp", "run", "-n", "minmax", "-S", "preprocess.scale=minmax", "-S", "compare.repeats=1",  # fewer fits
+       "evaluate")  # the supervised chain only (cluster and train_dnn have their own tests)
     shown = json.loads(sh("dvc", "exp", "show", "--json").stdout)
     experiments = [exp for rev in shown for exp in (rev.get("experiments") or [])]
     runs = {run["name"]: run for exp in experiments for run in exp["revs"]}
@@ -257,7 +258,7 @@ def test_exp_run_changes_a_param_and_shows_it(project):
 def test_exp_run_with_another_feature_selection_differs_from_the_baseline(project):
     root, sh = project
     sh("git", "checkout", "-q", "--", ".")  # back to the committed params
-    sh("dvc", "exp", "run", "-n", "rfe", "-S", "features.method=rfe", "-S", "compare.repeats=1")
+    sh("dvc", "exp", "run", "-n", "rfe", "-S", "features.method=rfe", "-S", "compare.repeats=1", "evaluate")
     shown = json.loads(sh("dvc", "exp", "show", "--json").stdout)
     runs = {run["name"]: run for rev in shown for exp in (rev.get("experiments") or []) for run in exp["revs"]}
     rfe = runs["rfe"]["data"]["metrics"]["reports/select_features/metrics.json"]["data"]
@@ -376,6 +377,8 @@ def test_user_csv_tracked_by_dvc_reruns_when_its_content_changes(project):
     params["data"].update(csv="data/raw/tables/patients.csv", target="outcome")
     params["compare"].update(repeats=1, folds=5, models=["logistic_regression", "knn"])  # re-running, not scores
     params["tune"].update(model="logistic_regression")  # not a 24-candidate random-forest grid
+    params["dnn"].update(epochs=5)
+    params["cluster"].update(k_range=[2, 4], bootstrap=2)
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
     out = sh("dvc", "repro").stdout
