@@ -287,6 +287,18 @@ class TransferParams(Section):
     mixed_precision: Literal["auto", "on", "off"]
 
 
+class ScratchParams(Section):
+    learning_rate: Annotated[float, Field(gt=0)]  # every SGD experiment, and the perceptron's step
+    epochs: Positive
+    batch_size: Positive  # the mini-batch runs
+    momentum: Annotated[float, Field(ge=0, lt=1)]  # the momentum run, the XOR and iris networks
+    hidden_units: Positive  # the iris network's hidden layer
+    activation: Literal["relu", "tanh", "sigmoid"]  # the iris network's hidden layer
+    dropout: Dropout  # the iris network's hidden layer
+    depth: Positive  # hidden layers of the vanishing-gradient networks
+    test_size: Share  # iris split for the softmax network
+
+
 class Params(Section):
     seed: Annotated[int, Field(ge=0)]
     data: DataParams
@@ -296,6 +308,7 @@ class Params(Section):
     tune: TuneParams
     cluster: ClusterParams
     dnn: DnnParams
+    scratch: ScratchParams
     images: ImagesParams
     cnn: CnnParams
     transfer: TransferParams

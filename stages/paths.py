@@ -68,6 +68,18 @@ DNN_LIVE_PLOTS = Path("reports/train_dnn/live/plots/metrics")  # DVCLive: loss a
 DNN_METRICS = Path("reports/train_dnn/metrics.json")  # evaluate's names, and vs_tuned
 DNN_CURVES_PNG = Path("reports/train_dnn/curves.png")
 
+# nets_from_scratch (numpy only; iris and logic gates built in: no data files)
+SCRATCH_METRICS = Path("reports/nets_from_scratch/metrics.json")
+SCRATCH_DECISIONS_PNG = Path("reports/nets_from_scratch/perceptron.png")  # AND, OR, XOR; XOR with a hidden layer
+SCRATCH_DELTA_RULE = Path("reports/nets_from_scratch/delta_rule.csv")  # loss per epoch: stochastic, mini-batch, batch
+SCRATCH_DELTA_RULE_PNG = Path("reports/nets_from_scratch/delta_rule.png")
+SCRATCH_VANISHING = Path("reports/nets_from_scratch/vanishing.csv")  # gradient norm per layer: sigmoid vs ReLU
+SCRATCH_VANISHING_PNG = Path("reports/nets_from_scratch/vanishing.png")
+SCRATCH_MOMENTUM = Path("reports/nets_from_scratch/momentum.csv")  # loss per epoch: plain SGD vs momentum
+SCRATCH_MOMENTUM_PNG = Path("reports/nets_from_scratch/momentum.png")
+SCRATCH_CONFUSION = Path("reports/nets_from_scratch/iris_confusion.csv")  # test rows: actual, predicted
+SCRATCH_CONFUSION_PNG = Path("reports/nets_from_scratch/iris_confusion.png")
+
 # cluster (beside the supervised stages: reads ingest's table, all rows)
 CLUSTER_ASSIGNMENTS = Path("data/cluster/assignments.csv")  # ingest's table with each row's cluster
 CLUSTER_METRICS = Path("reports/cluster/metrics.json")  # headline numbers for `dvc exp show`

@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 TABULAR = ["stages.ingest", "stages.preprocess", "stages.select_features", "stages.compare_models", "stages.tune",
-           "stages.evaluate", "stages.cluster"]
+           "stages.evaluate", "stages.cluster", "stages.nets_from_scratch"]
 
 
 def test_tabular_stages_import_neither_deep_learning_frameworks_nor_the_web_app():

@@ -322,6 +322,22 @@ def test_exp_run_on_diabetes_is_a_regression_with_no_other_change(project):
     sh("dvc", "checkout", "--force")
 
 
+def test_exp_run_with_another_learning_rate_redraws_the_lessons_from_scratch(project):
+    root, sh = project
+    sh("git", "checkout", "-q", "--", ".")
+    out = sh("dvc", "exp", "run", "-n", "slower", "-S", "scratch.learning_rate=0.05").stdout
+    assert "Running stage 'nets_from_scratch'" in out and "Running stage 'ingest'" not in out
+    shown = json.loads(sh("dvc", "exp", "show", "--json").stdout)
+    runs = {run["name"]: run for rev in shown for exp in (rev.get("experiments") or []) for run in exp["revs"]}
+    slower = runs["slower"]["data"]["metrics"]["reports/nets_from_scratch/metrics.json"]["data"]
+    committed = json.loads(sh("git", "show", "HEAD:reports/nets_from_scratch/metrics.json").stdout)
+    assert slower["momentum_final_loss"] != committed["momentum_final_loss"]
+    assert slower["iris_test_accuracy"] >= 0.9
+    changed = sh("git", "status", "--porcelain", "reports/nets_from_scratch").stdout  # the workspace: redrawn
+    assert "perceptron.png" in changed and "delta_rule.png" in changed
+    sh("git", "checkout", "-q", "--", ".")
+
+
 def test_exp_run_on_iris_clusters_and_trains_every_tabular_model(project):
     root, sh = project
     sh("git", "checkout", "-q", "--", ".")
