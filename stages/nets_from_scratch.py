@@ -64,7 +64,8 @@ def main() -> None:
         "iris_test_accuracy": iris["accuracy"],
     }
     names = np.array(species)
-    write_bytes(paths.SCRATCH_DECISIONS_PNG, decision_figure(gates, INPUTS, GATES, f"Perceptron vs hidden layer, {about}"))
+    write_bytes(paths.SCRATCH_DECISIONS_PNG,
+                decision_figure(gates, INPUTS, GATES, f"Perceptron vs hidden layer, {about}"))
     write_table(paths.SCRATCH_DELTA_RULE, delta)
     write_bytes(paths.SCRATCH_DELTA_RULE_PNG, loss_curves_figure(
         delta, f"Delta rule on iris (sigmoid units, squared error): updates per row, per {s.batch_size} rows, per "
