@@ -48,8 +48,12 @@ def main() -> None:
     curve = pd.DataFrame(rows)
     best = best_silhouette(curve)
     k = plan.k or best
-    labels = labels_at[k] if k in labels_at else cluster_rows(X, method, k, params.cluster.n_init, seed)
-    metrics = {"k": k, "k_best_silhouette": best, "rows": len(X), "features": X.shape[1], **scores(X, labels, seed)}
+    if k in labels_at:  # fitted and scored for the curve already
+        labels, chosen = labels_at[k], {name: v for name, v in rows[plan.ks.index(k)].items() if name != "k"}
+    else:
+        labels = cluster_rows(X, method, k, params.cluster.n_init, seed)
+        chosen = scores(X, labels, seed)
+    metrics = {"k": k, "k_best_silhouette": best, "rows": len(X), "features": X.shape[1], **chosen}
     size = sizes(labels, table[target] if target else None, task)
     metrics["smallest_cluster_share"] = float(size["share"].min())
     if params.cluster.bootstrap:
