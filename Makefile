@@ -10,7 +10,7 @@ PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help repro test serve report bench lock clean
+.PHONY: help repro test serve report bench dask dask-scheduler dask-worker lock clean
 
 help:
 	@echo "make repro   run the whole pipeline on built-in data (dvc repro)"
@@ -18,6 +18,7 @@ help:
 	@echo "make serve   the web page and JSON API over the saved models on http://$(HOST):$(PORT)/"
 	@echo "make report  markdown of params, metrics and plots changed against BASE (default main)"
 	@echo "make bench   run benchmarks/*.py (speed ratios, printed from one run)"
+	@echo "make dask    add the Dask extra (compute.backend: dask); make dask-scheduler / dask-worker SCHEDULER=tcp://host:8786"
 	@echo "make lock    re-pin requirements*.lock after editing pyproject.toml"
 	@echo "make clean   remove .venv and pipeline outputs"
 
@@ -42,7 +43,11 @@ repro: $(VENV)/.installed
 	@echo "Results: reports/<stage>/ (metrics, profiles, plots), models/ (fitted objects), data/ (tables)."
 	@echo "Compare runs: dvc exp run -S preprocess.scale=minmax && dvc exp show"
 
-test: $(VENV)/.installed-test
+$(VENV)/.installed-dask: requirements-dask.lock $(VENV)/.installed
+	$(PIP) -r requirements-dask.lock
+	@touch $@
+
+test: $(VENV)/.installed-test $(VENV)/.installed-dask
 	python -m pytest
 
 HOST ?= 127.0.0.1
@@ -58,6 +63,20 @@ bench: $(VENV)/.installed
 	@for script in benchmarks/*.py; do \
 		echo "== $$script"; python -m benchmarks.$$(basename $$script .py) || exit 1; \
 	done
+
+# A Dask cluster over several machines (README: Scaling out): one scheduler, workers on every machine,
+# each started from a checkout of the same commit: the scheduler unpickles the tasks, the workers run them,
+# so both import stages/.
+DASK_PORT ?= 8786
+WORKERS   ?= 2
+dask: $(VENV)/.installed-dask
+
+dask-scheduler: $(VENV)/.installed-dask
+	PYTHONPATH=$(CURDIR) dask scheduler --port $(DASK_PORT) --no-dashboard
+
+dask-worker: $(VENV)/.installed-dask
+	@test -n "$(SCHEDULER)" || { echo "error: give the scheduler's address: make dask-worker SCHEDULER=tcp://host:$(DASK_PORT)"; exit 2; }
+	PYTHONPATH=$(CURDIR) dask worker $(SCHEDULER) --nworkers $(WORKERS) --nthreads 1 --no-dashboard
 
 lock:
 	PYTHON=$(PYTHON) tools/lock.sh

@@ -8,6 +8,7 @@ from __future__ import annotations
 import tempfile
 
 from stages import paths
+from stages.core.compute import fits_on
 from stages.core.comparison import check_can_score, corrected_ttest, fold_scores, scorers, summarize
 from stages.core.models import build_pipeline, make_estimator, with_target_transform
 from stages.core.tabular_plots import comparison_boxplot
@@ -47,9 +48,11 @@ def main() -> None:
 
         print(f"compare_models: {len(pipelines)} models, {c.repeats}x{c.folds}-fold CV on {len(y)} rows, "
               f"{selected['method']['name']} selection of {selected['k']} features refitted in each fold", flush=True)
-        scores = fold_scores(pipelines, X, y, scorers(metrics, n_classes, positive),
-                             task.repeated_folds(c.folds, c.repeats, params.seed), c.n_jobs,
-                             progress=lambda line: print(f"compare_models: {line}", flush=True))
+        with fits_on(params.compute) as where:
+            print(f"compare_models: fitting on {where}", flush=True)
+            scores = fold_scores(pipelines, X, y, scorers(metrics, n_classes, positive),
+                                 task.repeated_folds(c.folds, c.repeats, params.seed), c.n_jobs,
+                                 progress=lambda line: print(f"compare_models: {line}", flush=True))
     table = summarize(scores, metrics, sort_by)
     order = table["model"].tolist()
     winner = order[0]

@@ -7,6 +7,7 @@ none: a missing key is an error, like a misspelt one.
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -130,6 +131,19 @@ class TuneParams(Section):
     # features kept, searched with the model; null: select_features' k
     k: Annotated[list[Positive], AfterValidator(_not_empty)] | Distribution | None
     spaces: dict[ModelName, dict[str, list[Any] | Distribution]]
+
+
+def _scheduler(value: Any) -> str:
+    if value == "local" or (isinstance(value, str) and re.fullmatch(r"(tcp|tls)://[^\s:/]+:\d+", value)):
+        return value
+    raise ValueError("local (a LocalCluster of compute.workers processes on this machine) or the Dask scheduler's "
+                     "address, e.g. tcp://10.0.0.5:8786")
+
+
+class ComputeParams(Section):
+    backend: Literal["local", "dask"]  # where compare_models, tune and SFS fit: joblib here, or a Dask cluster
+    scheduler: Annotated[str, PlainValidator(_scheduler)]  # dask: local (LocalCluster) or tcp://host:port
+    workers: Positive  # dask with scheduler local: worker processes (one thread each)
 
 
 CLUSTER_METHODS = ("kmeans", "minibatch_kmeans", "agglomerative", "gaussian_mixture")
@@ -306,6 +320,7 @@ class Params(Section):
     features: FeaturesParams
     compare: CompareParams
     tune: TuneParams
+    compute: ComputeParams
     cluster: ClusterParams
     dnn: DnnParams
     scratch: ScratchParams

@@ -13,6 +13,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from stages import paths
+from stages.core.compute import fits_on
 from stages.core.errors import PipelineError
 from stages.core.models import ZOOS, available, make_estimator
 from stages.core.tabular_plots import selection_curve_figure
@@ -65,11 +66,14 @@ def main() -> None:
     wanted = {f.k} if isinstance(f.k, int) else set()
     print(f"select_features: {method_name} with {estimator_name}, {f.cv}-fold {scoring} curve over {n} features",
           flush=True)
-    curve, all_scores = score_curve(method, clone(fitted), X, y, f.cv, scoring, params.seed, wanted,
-                                    progress=lambda line: print(f"select_features: {line}", flush=True),
-                                    positive=method.positive)
-    k = n if method_name == "none" else choose_k(curve, f.k)
-    path, table = selection_path(method, encoded, y, {k})
+    with fits_on(params.compute, needed=method_name == "sfs") as where:  # only SFS fits in parallel
+        if method_name == "sfs":
+            print(f"select_features: SFS fitting on {where}", flush=True)
+        curve, all_scores = score_curve(method, clone(fitted), X, y, f.cv, scoring, params.seed, wanted,
+                                        progress=lambda line: print(f"select_features: {line}", flush=True),
+                                        positive=method.positive)
+        k = n if method_name == "none" else choose_k(curve, f.k)
+        path, table = selection_path(method, encoded, y, {k})
     selected = path[k]
 
     table["selected"] = table.index.isin(selected)

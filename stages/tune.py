@@ -13,6 +13,7 @@ from sklearn.base import clone
 from sklearn.model_selection import cross_val_score
 
 from stages import paths
+from stages.core.compute import fits_on
 from stages.core.errors import plain
 from stages.core.models import NamedClassifier, NamedRegressor, build_pipeline, make_estimator, tunable, \
     with_target_transform
@@ -57,16 +58,17 @@ def main() -> None:
     scoring = scorer_for(scoring_name, positive)
     print(f"tune: {t.search} search over {candidates} candidates for {model}, {t.cv}-fold {scoring_name}",
           flush=True)
-    start = time.perf_counter()
-    search = make_search(t.search, pipeline, space, cv, scoring, t.n_iter, t.n_jobs, params.seed).fit(X, y)
-    elapsed = time.perf_counter() - start
-    tuned = clone(pipeline).set_params(**search.best_params_)
-
     def cv_score(candidate) -> float:
         return float(cross_val_score(candidate, X, y, cv=cv, scoring=scoring, n_jobs=t.n_jobs).mean())
 
-    untuned = cv_score(pipeline)
-    best = best_cv_score(t.search, search, lambda: cv_score(tuned))
+    with fits_on(params.compute) as where:
+        print(f"tune: fitting on {where}", flush=True)
+        start = time.perf_counter()
+        search = make_search(t.search, pipeline, space, cv, scoring, t.n_iter, t.n_jobs, params.seed).fit(X, y)
+        elapsed = time.perf_counter() - start
+        tuned = clone(pipeline).set_params(**search.best_params_)
+        untuned = cv_score(pipeline)
+        best = best_cv_score(t.search, search, lambda: cv_score(tuned))
     tuned_wins = best > untuned
     prefix = tunable(estimator)[0]
     best_params = {short_name(name, prefix): plain(v) for name, v in search.best_params_.items()}

@@ -2,6 +2,7 @@
 # Regenerate the pinned dependency sets from pyproject.toml:
 #   requirements.lock       what the pipeline needs (make repro)
 #   requirements-test.lock  the test-only additions (make test)
+#   requirements-dask.lock  the `dask` extra's additions (compute.backend: dask; make dask, make test)
 # Run through `make lock` after changing dependencies in pyproject.toml, then commit both files.
 set -euo pipefail
 python=${PYTHON:-python3}
@@ -17,4 +18,10 @@ $pip install -q '.[test]'
 { echo "$header"; echo "-r requirements.lock";
   $pip freeze --exclude-editable | grep -v '^ml-pipeline' | LC_ALL=C sort \
     | LC_ALL=C comm -23 - <(grep -v "^#" requirements.lock); } > requirements-test.lock
-echo "wrote requirements.lock ($(grep -vc '^[#-]' requirements.lock) pins) and requirements-test.lock ($(grep -vc '^[#-]' requirements-test.lock) pins)"
+# the extra on its own, over the base pins: what `make dask` adds to a pipeline-only install
+"$python" -m venv "$work/dask"
+"$work/dask/bin/python" -m pip install -q -c requirements.lock '.[dask]'
+{ echo "$header"; echo "-r requirements.lock";
+  "$work/dask/bin/python" -m pip freeze --exclude-editable | grep -v '^ml-pipeline' | LC_ALL=C sort \
+    | LC_ALL=C comm -23 - <(grep -v "^#" requirements.lock); } > requirements-dask.lock
+echo "wrote requirements.lock ($(grep -vc '^[#-]' requirements.lock) pins) requirements-test.lock ($(grep -vc '^[#-]' requirements-test.lock) pins) and requirements-dask.lock ($(grep -vc '^[#-]' requirements-dask.lock) pins)"
