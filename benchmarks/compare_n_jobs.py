@@ -16,9 +16,11 @@ from benchmarks.common import SEED, training_split
 from stages.core.comparison import fold_scores, scorers
 from stages.core.models import build_pipeline, make_estimator
 from stages.core.selection import SelectFeatures
+from stages.core.tasks import TASKS
 
 ROUNDS = 3
 MODELS = ["logistic_regression", "knn", "decision_tree", "random_forest", "svm", "hist_gradient_boosting"]
+FOLDS = TASKS["classification"].repeated_folds(10, 3, SEED)  # compare_models' default splits
 
 
 def main() -> None:
@@ -30,7 +32,7 @@ def main() -> None:
         times[n_jobs] = float("inf")
         for _ in range(ROUNDS):
             start = time.perf_counter()
-            results[n_jobs] = fold_scores(pipelines, X, y, metrics, folds=10, repeats=3, seed=SEED, n_jobs=n_jobs)
+            results[n_jobs] = fold_scores(pipelines, X, y, metrics, FOLDS, n_jobs=n_jobs)
             times[n_jobs] = min(times[n_jobs], time.perf_counter() - start)
     same = results[1].drop(columns="fit_time").equals(results[2].drop(columns="fit_time"))
     print(f"compare_models, {len(MODELS)} models x 3x10 folds, breast_cancer ({len(y)} rows), {os.cpu_count()} CPUs")

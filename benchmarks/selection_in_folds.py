@@ -18,6 +18,7 @@ from benchmarks.common import SEED, training_split
 from stages.core.comparison import fold_scores, scorers
 from stages.core.models import build_pipeline, make_estimator
 from stages.core.selection import Method, SelectFeatures
+from stages.core.tasks import TASKS
 
 ROUNDS = 2
 MODELS = ["logistic_regression", "knn", "decision_tree", "random_forest", "svm", "hist_gradient_boosting"]
@@ -26,6 +27,7 @@ SELECTIONS = {
     "chi2": SelectFeatures(Method("chi2", None), k=20),
     "rfe": SelectFeatures(Method("rfe", LogisticRegression(max_iter=5000, random_state=SEED)), k=20),
 }
+FOLDS = TASKS["classification"].repeated_folds(10, 3, SEED)  # compare_models' default splits
 
 
 def main() -> None:
@@ -37,7 +39,7 @@ def main() -> None:
         times[name] = float("inf")
         for _ in range(ROUNDS):
             start = time.perf_counter()
-            scores = fold_scores(pipelines, X, y, metrics, folds=10, repeats=3, seed=SEED, n_jobs=2)
+            scores = fold_scores(pipelines, X, y, metrics, FOLDS, n_jobs=2)
             times[name] = min(times[name], time.perf_counter() - start)
         accuracy[name] = scores.groupby("model")["accuracy"].mean().max()
     print(f"compare_models, {len(MODELS)} models x 3x10 folds, breast_cancer ({len(y)} rows), n_jobs=2")
