@@ -47,7 +47,7 @@ def fits_on(compute, needed: bool = True) -> Iterator[str]:
             client = stack.enter_context(Client(cluster))
         else:
             client = stack.enter_context(_connect(Client, scheduler))
-        _check_workers(client, scheduler)
+        _check_cluster(client, scheduler)
         threads = sum(client.nthreads().values())
         stack.enter_context(parallel_config(backend="dask"))
         yield (f"Dask at {client.scheduler.address} ({'LocalCluster' if scheduler == 'local' else 'remote'}): "
@@ -65,8 +65,8 @@ def _connect(client_type, address: str):
         ) from None
 
 
-def _check_workers(client, address: str) -> None:
-    """Workers that cannot run our fits fail here, with the fix, rather than deep inside the first task."""
+def _check_cluster(client, address: str) -> None:
+    """A cluster that cannot run our fits fails here, with the fix, rather than hanging or deep inside a task."""
     # the scheduler unpickles the task graph, the workers run it: both must import stages/. Builtins travel
     # by reference, so these probes run even where the project cannot be imported.
     try:
