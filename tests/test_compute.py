@@ -178,9 +178,9 @@ def test_without_the_dask_extra_the_error_says_how_to_install_it(monkeypatch):
 def test_local_backend_or_no_parallel_work_starts_no_cluster():
     from distributed import get_client
 
-    for compute, needed in ((ComputeParams(backend="local", scheduler="local", workers=2), True),
-                            (LOCAL_CLUSTER, False)):
-        with fits_on(compute, needed=needed) as where:
+    for params, needed in ((ComputeParams(backend="local", scheduler="local", workers=2), True),
+                           (LOCAL_CLUSTER, False)):
+        with fits_on(params, needed=needed) as where:
             assert where == "joblib processes on this machine (n_jobs)"
             with pytest.raises(ValueError):  # no Dask client anywhere
                 get_client()
