@@ -136,8 +136,8 @@ class TuneParams(Section):
 def _scheduler(value: Any) -> str:
     if value == "local" or (isinstance(value, str) and re.fullmatch(r"(tcp|tls)://[^\s:/]+:\d+", value)):
         return value
-    raise ValueError("local (a LocalCluster of compute.workers processes on this machine) or the Dask scheduler's "
-                     "address, e.g. tcp://10.0.0.5:8786")
+    raise ValueError("use local (a LocalCluster of compute.workers processes on this machine) or the Dask "
+                     "scheduler's address, e.g. tcp://10.0.0.5:8786")
 
 
 class ComputeParams(Section):

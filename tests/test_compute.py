@@ -194,5 +194,5 @@ def test_a_scheduler_that_is_not_an_address_is_named(scheduler):
     raw["compute"]["scheduler"] = scheduler
     with pytest.raises(PipelineError) as exc:
         validate_params(raw)
-    assert f"`compute.scheduler` = {scheduler!r}: local (a LocalCluster" in str(exc.value)
+    assert f"`compute.scheduler` = {scheduler!r}: use local (a LocalCluster" in str(exc.value)
     assert "tcp://10.0.0.5:8786" in str(exc.value)
