@@ -23,6 +23,18 @@ GIT_ID = {"GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@example.com",
           "GIT_COMMITTER_NAME": "test", "GIT_COMMITTER_EMAIL": "test@example.com"}
 
 
+def shell(folder: Path):
+    """sh(*cmd, check=True) in `folder`, with this venv's tools first on PATH and a git identity."""
+    env = {**os.environ, **GIT_ID, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+    def sh(*cmd, check=True):
+        done = subprocess.run(cmd, cwd=folder, env=env, capture_output=True, text=True)
+        if check and done.returncode:
+            pytest.fail(f"{' '.join(cmd)} (in {folder.name}) exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
+        return done
+    return sh
+
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     """What `git clone` would give: the tracked and not-ignored files, committed in a new repo."""
@@ -33,14 +45,7 @@ def project(tmp_path_factory):
         if (REPO / name).is_file():
             (root / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(REPO / name, root / name)
-    env = {**os.environ, **GIT_ID, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-
-    def sh(*cmd, check=True):
-        done = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
-        if check and done.returncode:
-            pytest.fail(f"{' '.join(cmd)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
-        return done
-
+    sh = shell(root)
     sh("git", "init", "-q", "-b", "main")
     sh("git", "add", "-A")
     sh("git", "commit", "-qm", "clone")
@@ -445,14 +450,9 @@ def test_a_misspelt_key_stops_a_plain_repro_even_when_nothing_else_changed(proje
 # A team through a DVC remote (a local folder here; S3 or SSH take the same commands): last in this module,
 # since it commits the remote to the project.
 def in_clone(folder: Path):
-    env = {**os.environ, **GIT_ID, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-
-    def sh(*cmd):
-        done = subprocess.run(cmd, cwd=folder, env=env, capture_output=True, text=True)
-        if done.returncode:
-            pytest.fail(f"{' '.join(cmd)} (in {folder.name}) exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
-        return done.stdout
-    return sh
+    """Like the project's sh, in another clone; returns stdout."""
+    sh = shell(folder)
+    return lambda *cmd: sh(*cmd).stdout
 
 
 @pytest.fixture(scope="module")
