@@ -66,8 +66,9 @@ def main() -> None:
     wanted = {f.k} if isinstance(f.k, int) else set()
     print(f"select_features: {method_name} with {estimator_name}, {f.cv}-fold {scoring} curve over {n} features",
           flush=True)
-    with fits_on(params.compute, needed=method_name == "sfs") as where:  # only SFS fits in parallel
-        if method_name == "sfs":
+    sfs = method_name == "sfs"  # the only method that fits in parallel
+    with fits_on(params.compute, needed=sfs) as where:
+        if sfs:
             print(f"select_features: SFS fitting on {where}", flush=True)
         curve, all_scores = score_curve(method, clone(fitted), X, y, f.cv, scoring, params.seed, wanted,
                                         progress=lambda line: print(f"select_features: {line}", flush=True),

@@ -48,10 +48,10 @@ def fits_on(compute, needed: bool = True) -> Iterator[str]:
         else:
             client = stack.enter_context(_connect(Client, scheduler))
         _check_cluster(client, scheduler)
-        threads = sum(client.nthreads().values())
+        threads = client.nthreads()  # per worker
         stack.enter_context(parallel_config(backend="dask"))
         yield (f"Dask at {client.scheduler.address} ({'LocalCluster' if scheduler == 'local' else 'remote'}): "
-               f"{len(client.nthreads())} workers, {threads} threads")
+               f"{len(threads)} workers, {sum(threads.values())} threads")
 
 
 def _connect(client_type, address: str):
