@@ -9,6 +9,8 @@ the best silhouette.
 
 from __future__ import annotations
 
+import sys
+
 import pandas as pd
 
 from stages import paths
@@ -19,6 +21,7 @@ from stages.core.clustering import (
 from stages.core.datasets import detect_task
 from stages.core.errors import PipelineError
 from stages.core.preprocessing import build_preprocessor, feature_types
+from stages.core.progress import bar
 from stages.io import read_table, write_bytes, write_json, write_table
 from stages.params import load_params
 from stages.runner import run_stage
@@ -41,10 +44,13 @@ def main() -> None:
     X = encoded.to_numpy(dtype=float)
 
     rows, labels_at = [], {}
+    fits = bar(len(plan.ks) + params.cluster.bootstrap + (plan.k is not None and plan.k not in plan.ks), "cluster")
     for k in plan.ks:
         labels_at[k] = cluster_rows(X, method, k, params.cluster.n_init, seed)
         rows.append({"k": k, **scores(X, labels_at[k], seed)})
-        print(f"cluster: {method} k={k}: silhouette {rows[-1]['silhouette']:.4f}, inertia {rows[-1]['inertia']:.6g}")
+        fits.write(f"cluster: {method} k={k}: silhouette {rows[-1]['silhouette']:.4f}, "
+                   f"inertia {rows[-1]['inertia']:.6g}", file=sys.stdout)
+        fits.update()
     curve = pd.DataFrame(rows)
     best = best_silhouette(curve)
     k = plan.k or best
@@ -53,12 +59,14 @@ def main() -> None:
     else:
         labels = cluster_rows(X, method, k, params.cluster.n_init, seed)
         chosen = scores(X, labels, seed)
+        fits.update()
     metrics = {"k": k, "k_best_silhouette": best, "rows": len(X), "features": X.shape[1], **chosen}
     size = sizes(labels, table[target] if target else None, task)
     metrics["smallest_cluster_share"] = float(size["share"].min())
     if params.cluster.bootstrap:
         metrics["stability_ari"], metrics["stability_ari_std"] = stability(
-            X, labels, method, k, params.cluster.n_init, seed, params.cluster.bootstrap)
+            X, labels, method, k, params.cluster.n_init, seed, params.cluster.bootstrap, step=fits.update)
+    fits.close()
     if task == "classification":
         metrics |= agreement(table[target], labels)
 

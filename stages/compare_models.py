@@ -11,6 +11,8 @@ from stages import paths
 from stages.core.compute import fits_on
 from stages.core.comparison import check_can_score, corrected_ttest, fold_scores, scorers, summarize
 from stages.core.models import build_pipeline, make_estimator, with_target_transform
+from stages.core.progress import bar
+from stages.core.sizing import auto_models, compare_folds, model_at_size, record
 from stages.core.tabular_plots import comparison_boxplot
 from stages.core.scoring import check_folds, positive_code
 from stages.core.selection import selector_from
@@ -29,30 +31,41 @@ def main() -> None:
     n_classes = len(labels["classes"])
     positive = positive_code(labels)
     selector = selector_from(selected, params.seed, positive, task.name)
-    models = auto(c.models, task.models)
+    n = len(y)
+    decisions = list(compare_folds(n, c.folds, c.repeats))
+    folds, repeats = (d.value for d in decisions)
+    models, dropped = auto_models(task.models, n) if c.models == "auto" and c.size_rules else (
+        auto(c.models, task.models), [])
+    decisions += dropped
     asked = list(auto(c.metrics, task.metrics))
     sort_by = auto(c.sort_by, task.metrics[0])
     task.check_metrics(asked, "compare.metrics")
     task.check_metrics([sort_by], "compare.sort_by")
 
     metrics = list(dict.fromkeys([task.metrics[0], sort_by, *asked]))  # the boxplot data and the ranking
-    check_folds(y, labels["classes"], c.folds, "compare.folds")
+    check_folds(y, labels["classes"], folds, "compare.folds")
     # the models share each fold's fitted preprocessing and selection (SFS or RFE runs once per fold, not per model)
     with tempfile.TemporaryDirectory(prefix="compare_models-") as cache:
         pipelines = {}
         for name in dict.fromkeys(models):
-            estimator = with_target_transform(make_estimator(name, params.seed, "compare.models", task.name),
-                                              labels["target_transform"])
+            estimator, decision = make_estimator(name, params.seed, "compare.models", task.name), None
+            if c.size_rules:
+                estimator, decision = model_at_size(name, estimator, n, task.name)
+            decisions += [decision] if decision else []
+            estimator = with_target_transform(estimator, labels["target_transform"])
             pipelines[name] = build_pipeline(preprocessor, selector, estimator, memory=cache)
             check_can_score(name, pipelines[name], metrics, n_classes, "compare.metrics", "compare.models")
 
-        print(f"compare_models: {len(pipelines)} models, {c.repeats}x{c.folds}-fold CV on {len(y)} rows, "
+        for decision in decisions:
+            print(f"compare_models: {decision.line()}", flush=True)
+        print(f"compare_models: {len(pipelines)} models, {repeats}x{folds}-fold CV on {n} rows, "
               f"{selected['method']['name']} selection of {selected['k']} features refitted in each fold", flush=True)
         with fits_on(params.compute) as where:
             print(f"compare_models: fitting on {where}", flush=True)
-            scores = fold_scores(pipelines, X, y, scorers(metrics, n_classes, positive),
-                                 task.repeated_folds(c.folds, c.repeats, params.seed), c.n_jobs,
-                                 progress=lambda line: print(f"compare_models: {line}", flush=True))
+            with bar(len(pipelines) * folds * repeats, "compare_models") as fits:
+                scores = fold_scores(pipelines, X, y, scorers(metrics, n_classes, positive),
+                                     task.repeated_folds(folds, repeats, params.seed), c.n_jobs,
+                                     progress=lambda line: fits.write(f"compare_models: {line}"), bar=fits)
     table = summarize(scores, metrics, sort_by)
     order = table["model"].tolist()
     winner = order[0]
@@ -67,11 +80,12 @@ def main() -> None:
         pick = scores.set_index("model")[sort_by]
         result["winner_vs_runner_up"] = {
             "difference": float(mean[winner] - mean[runner_up]),
-            "p_value": corrected_ttest(pick[winner].to_numpy(), pick[runner_up].to_numpy(), c.folds),
+            "p_value": corrected_ttest(pick[winner].to_numpy(), pick[runner_up].to_numpy(), folds),
         }
+    result["size_rules"] = record(decisions)
     better = " (lower is better)" if sort_by in LOWER_IS_BETTER else ""
     figure = comparison_boxplot(
-        scores, order, sort_by, f"{c.repeats}x{c.folds}-fold CV on the training split ({len(y)} rows){better}"
+        scores, order, sort_by, f"{repeats}x{folds}-fold CV on the training split ({len(y)} rows){better}"
     )
 
     # timings differ run to run: only the markdown table shows them, so the CSVs change only with results

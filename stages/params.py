@@ -88,6 +88,8 @@ class FeaturesParams(Section):
     k: Annotated[int | str, PlainValidator(_subset_size)]
     estimator: Literal[("auto", *MODEL_NAMES)]  # auto: the task's linear model
     cv: Annotated[int, Field(ge=2)]  # folds of the score curve (selection refitted in each)
+    curve_rows: Literal["auto"] | Annotated[int, Field(ge=100)] | None  # the curve's rows: auto (a sample above
+    # 10,000), a count, or null (every row)
     scoring: str  # the curve's score, and what best/parsimonious maximise (auto: accuracy or r2)
     rfe: RfeParams
     sfs: SfsParams
@@ -107,9 +109,10 @@ class CompareParams(Section):
     models: Literal["auto"] | Annotated[list[ModelName], AfterValidator(_not_empty)]  # auto: the task's list
     metrics: Literal["auto"] | Annotated[list[Metric], AfterValidator(_not_empty)]
     sort_by: Literal["auto"] | Metric  # ranks the table and picks the winner (auto: accuracy or r2)
-    folds: Annotated[int, Field(ge=2)]
-    repeats: Annotated[int, Field(ge=1)]
+    folds: Literal["auto"] | Annotated[int, Field(ge=2)]  # auto: by the training rows (stages/core/sizing.py)
+    repeats: Literal["auto"] | Annotated[int, Field(ge=1)]
     n_jobs: NJobs  # folds in parallel (-1: all cores)
+    size_rules: bool  # svm, random_forest and knn adapt to large tables (compare and tune); false: as on small ones
 
 
 class Distribution(Section):
@@ -122,7 +125,7 @@ class Distribution(Section):
 
 class TuneParams(Section):
     model: Literal[("best", *MODEL_NAMES)]  # best: compare_models' winner
-    search: Literal["grid", "random", "halving"]
+    search: Literal["auto", "grid", "random", "halving"]  # auto: grid, or halving on large tables
     cv: Annotated[int, Field(ge=2)]
     n_iter: Annotated[int, Field(ge=1)]  # candidates drawn by random (and random halving) search
     scoring: str

@@ -18,6 +18,8 @@ from stages.core.errors import PipelineError
 from stages.core.models import ZOOS, available, make_estimator
 from stages.core.tabular_plots import selection_curve_figure
 from stages.core.scoring import check_folds, check_scoring, positive_code
+from stages.core.progress import bar
+from stages.core.sizing import curve_rows, record, sample_rows
 from stages.core.selection import Method, can_rank, choose_k, method_spec, score_curve, selection_path
 from stages.core.tasks import TASKS, auto
 from stages.io import read_object, read_training_split, write_bytes, write_json, write_table
@@ -58,11 +60,15 @@ def main() -> None:
             f"features by; use one of {', '.join(usable)}, or features.method: sfs (works with any estimator)"
         )
 
+    rows = curve_rows(len(y), f.curve_rows)
+    print(f"select_features: {rows.line()}", flush=True)
+    sampled = rows.value != "all"
     method = Method(
         method_name, estimator, rfe_step=f.rfe.step, sfs_forward=f.sfs.direction == "forward",
         sfs_floating=f.sfs.floating, sfs_cv=f.sfs.cv, sfs_scoring=sfs_scoring, sfs_n_jobs=f.sfs.n_jobs,
-        seed=params.seed, positive=positive_code(labels), task=task.name,
+        seed=params.seed, positive=positive_code(labels), task=task.name, log_sizes=sampled and f.curve_rows == "auto",
     )
+    on = sample_rows(y, rows.value, params.seed, task.classifies) if sampled else slice(None)
     wanted = {f.k} if isinstance(f.k, int) else set()
     print(f"select_features: {method_name} with {estimator_name}, {f.cv}-fold {scoring} curve over {n} features",
           flush=True)
@@ -70,9 +76,10 @@ def main() -> None:
     with fits_on(params.compute, needed=sfs) as where:
         if sfs:
             print(f"select_features: SFS fitting on {where}", flush=True)
-        curve, all_scores = score_curve(method, clone(fitted), X, y, f.cv, scoring, params.seed, wanted,
-                                        progress=lambda line: print(f"select_features: {line}", flush=True),
-                                        positive=method.positive)
+        with bar(f.cv, "select_features", unit="folds") as folds:
+            curve, all_scores = score_curve(method, clone(fitted), X.iloc[on].reset_index(drop=True), y[on], f.cv,
+                                            scoring, params.seed, wanted, progress=lambda _: folds.update(),
+                                            positive=method.positive)
         k = n if method_name == "none" else choose_k(curve, f.k)
         path, table = selection_path(method, encoded, y, {k})
     selected = path[k]
@@ -89,6 +96,8 @@ def main() -> None:
         "cv_score_all": float(all_scores.mean()),
         "cv_score_all_std": float(all_scores.std()),
     }
+    if sampled:  # small tables keep the metrics they had
+        metrics["size_rules"] = record([rows])
     figure = selection_curve_figure(
         curve, k, metrics["cv_score_all"], scoring,
         f"{method_name} + {estimator_name}: {f.cv}-fold CV, selection refitted in each fold",

@@ -15,13 +15,17 @@ from sklearn.model_selection import cross_val_score
 from stages import paths
 from stages.core.compute import fits_on
 from stages.core.errors import plain
-from stages.core.models import NamedClassifier, NamedRegressor, build_pipeline, make_estimator, tunable, \
-    with_target_transform
+from stages.core.models import (
+    NamedClassifier, NamedRegressor, build_pipeline, calibrated_for_serving, make_estimator, tunable,
+    with_target_transform,
+)
+from stages.core.progress import bar, joblib_progress
+from stages.core.sizing import model_at_size, record, tune_search
 from stages.core.scoring import check_folds, check_scoring, positive_code, scorer_for
 from stages.core.selection import selector_from
 from stages.core.tasks import TASKS, auto
 from stages.core.tuning import (
-    K, best_cv_score, capped_candidates, k_space, make_search, results_table, search_space, short_name,
+    K, best_cv_score, capped_candidates, k_space, make_search, results_table, search_fits, search_space, short_name,
 )
 from stages.io import read_json, read_model_inputs, write_json, write_object, write_table
 from stages.params import load_params
@@ -38,25 +42,34 @@ def main() -> None:
     positive = positive_code(labels)
     scoring_name = auto(t.scoring, task.scoring)
 
-    estimator = with_target_transform(make_estimator(model, params.seed, "tune.model", task.name),
-                                      labels["target_transform"])
+    n = len(y)
+    estimator = make_estimator(model, params.seed, "tune.model", task.name)
+    decisions = [tune_search(n, t.search)]
+    if params.compare.size_rules:
+        estimator, decision = model_at_size(model, estimator, n, task.name)
+        decisions += [decision] if decision else []
+    estimator = with_target_transform(estimator, labels["target_transform"])
+    search_kind = decisions[0].value
+    for decision in decisions:
+        print(f"tune: {decision.line()}", flush=True)
     cache = tempfile.TemporaryDirectory(prefix="tune-")  # candidates share each fold's preprocessing and selection
     selector = selector_from(selected, params.seed, positive, task.name)
     pipeline = build_pipeline(preprocessor, selector, estimator, cache.name)
-    space, skipped = search_space(t.spaces, model, estimator, t.search, task.name, section="tune")
+    space, skipped = search_space(t.spaces, model, estimator, search_kind, task.name, section="tune")
     if skipped:
         print(f"note: tune: tune.spaces.{model}: {skipped} apply to the {model} of the other task; not searched")
-    ks = k_space(t.k, selected["method"]["name"], len(preprocessor.get_feature_names_out()), t.search, section="tune")
+    ks = k_space(t.k, selected["method"]["name"], len(preprocessor.get_feature_names_out()), search_kind,
+                 section="tune")
     if ks is not None:
         space[K] = ks
-    candidates = capped_candidates(space, t.search, t.n_iter, t.max_candidates, f"tune.spaces.{model}",
+    candidates = capped_candidates(space, search_kind, t.n_iter, t.max_candidates, f"tune.spaces.{model}",
                                    "tune.max_candidates")
     check_scoring(scoring_name, y, "tune.scoring", task.name)
     check_folds(y, labels["classes"], t.cv, "tune.cv")
 
     cv = task.folds(t.cv, params.seed)
     scoring = scorer_for(scoring_name, positive)
-    print(f"tune: {t.search} search over {candidates} candidates for {model}, {t.cv}-fold {scoring_name}",
+    print(f"tune: {search_kind} search over {candidates} candidates for {model}, {t.cv}-fold {scoring_name}",
           flush=True)
     def cv_score(candidate) -> float:
         return float(cross_val_score(candidate, X, y, cv=cv, scoring=scoring, n_jobs=t.n_jobs).mean())
@@ -64,18 +77,21 @@ def main() -> None:
     with fits_on(params.compute) as where:
         print(f"tune: fitting on {where}", flush=True)
         start = time.perf_counter()
-        search = make_search(t.search, pipeline, space, cv, scoring, t.n_iter, t.n_jobs, params.seed).fit(X, y)
-        elapsed = time.perf_counter() - start
-        tuned = clone(pipeline).set_params(**search.best_params_)
-        untuned = cv_score(pipeline)
-        best = best_cv_score(t.search, search, lambda: cv_score(tuned))
+        search = make_search(search_kind, pipeline, space, cv, scoring, t.n_iter, t.n_jobs, params.seed)
+        rescored = 2 if search_kind == "halving" else 1  # the untuned model, and halving's winner on every row
+        with joblib_progress(bar(search_fits(search_kind, candidates, n, t.cv, rescored), "tune")):
+            search.fit(X, y)
+            elapsed = time.perf_counter() - start
+            tuned = clone(pipeline).set_params(**search.best_params_)
+            untuned = cv_score(pipeline)
+            best = best_cv_score(search_kind, search, lambda: cv_score(tuned))
     tuned_wins = best > untuned
     prefix = tunable(estimator)[0]
     best_params = {short_name(name, prefix): plain(v) for name, v in search.best_params_.items()}
 
     # refit on the whole training split; the test split stays unread until evaluate
     classes = labels["classes"]
-    chosen = (tuned if tuned_wins else pipeline).set_params(memory=None)
+    chosen = calibrated_for_serving((tuned if tuned_wins else pipeline).set_params(memory=None))
     if task.classifies:
         saved = NamedClassifier(chosen, classes, X.columns.tolist()).fit(X, [classes[code] for code in y])
     else:
@@ -83,7 +99,7 @@ def main() -> None:
     cache.cleanup()
 
     write_object(paths.MODEL, saved)
-    write_json(paths.BEST_PARAMS, {"model": model, "search": t.search, "best_params": best_params,
+    write_json(paths.BEST_PARAMS, {"model": model, "search": search_kind, "best_params": best_params,
                                    "kept": "tuned" if tuned_wins else "untuned (tuning did not beat the defaults)",
                                    "features": saved.pipeline_.named_steps["select"].features_})
     write_table(paths.CV_RESULTS, results_table(search.cv_results_, prefix))
@@ -93,6 +109,7 @@ def main() -> None:
         "improvement": best - untuned,
         "tuned_model_kept": tuned_wins,
         "n_candidates": len(search.cv_results_["params"]),
+        "size_rules": record(decisions),
     })
     versus = f"tuned {best:.4f} vs untuned {untuned:.4f} ({best - untuned:+.5f})"
     verdict = f"{versus}: kept the {'tuned' if tuned_wins else 'untuned'} model"

@@ -76,7 +76,7 @@ def best_silhouette(curve: pd.DataFrame) -> int:
 
 
 def stability(X: np.ndarray, labels: np.ndarray, method: str, k: int, n_init: int, seed: int,
-              resamples: int) -> tuple[float, float]:
+              resamples: int, step=lambda: None) -> tuple[float, float]:
     """Mean and std of the adjusted Rand index between the chosen clustering and the same method refitted on
     bootstrap resamples (each with its own seed), compared on the resampled rows. Near 1: the groups are in
     the data; near 0: an accident of the seed and the sample."""
@@ -86,6 +86,7 @@ def stability(X: np.ndarray, labels: np.ndarray, method: str, k: int, n_init: in
         rows = rng.integers(0, len(X), len(X))
         again = make_clusterer(method, k, n_init, seed + 1 + b).fit_predict(X[rows])
         agreements.append(adjusted_rand_score(labels[rows], again))
+        step()
     return float(np.mean(agreements)), float(np.std(agreements))
 
 

@@ -35,31 +35,51 @@ def check_can_score(name: str, estimator, metrics: list[str], n_classes: int, ke
         )
 
 
+DOMINANT_SHARE = 0.5  # a model expected to take more than this share of the comparison gets a line first
+
+
 def fold_scores(pipelines: dict, X: pd.DataFrame, y, metrics: dict, cv, n_jobs: int,
-                progress=lambda _: None) -> pd.DataFrame:
+                progress=lambda _: None, bar=None, models_key: str = "compare.models") -> pd.DataFrame:
     """One row per model and fold: every metric and the fit time, all models on the same splits of `cv`
     (a repeated k-fold splitter). Error metrics (rmse, mae) are reported positive: scikit-learn negates them.
 
-    All (model, fold) fits go to one pool, so both cores stay busy across model boundaries.
+    All (model, fold) fits go to one pool, so both cores stay busy across model boundaries. The first fold of
+    every model goes first: from its time, a model that will clearly dominate the stage is named (with the
+    param that skips it) before it spends that time. `bar`: a progress bar advanced per fit.
     """
     splits = list(cv.split(X, y))
     folds = cv.get_n_splits() // cv.n_repeats
-    tasks = [(name, i) for name in pipelines for i in range(len(splits))]
+    tasks = [(name, i) for i in range(len(splits)) for name in pipelines]  # fold-major
     results = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(cross_validate)(pipelines[name], X, y, cv=[splits[i]], scoring=metrics) for name, i in tasks
     )
-    rows = []
+    sign = {m: -1.0 if m in LOWER_IS_BETTER else 1.0 for m in metrics}
+    rows, first_fold = [], {}
     for (name, i), result in zip(tasks, results, strict=True):  # in task order, as they finish
-        sign = {m: -1.0 if m in LOWER_IS_BETTER else 1.0 for m in metrics}
         rows.append({"model": name, "repeat": i // folds + 1, "fold": i % folds + 1,
                      **{m: sign[m] * float(result[f"test_{m}"][0]) for m in metrics},
                      "fit_time": float(result["fit_time"][0])})
-        if i == len(splits) - 1:
-            done = pd.DataFrame(rows[-len(splits):])
-            first = next(iter(metrics))
-            progress(f"{name}: {done[first].mean():.4f} mean {first}, {done['fit_time'].sum():.1f} s of fitting")
-    scores = pd.DataFrame(rows)
+        if bar is not None:
+            bar.update()
+        if i == 0:
+            first_fold[name] = float(result["fit_time"][0] + result["score_time"][0])
+            if len(first_fold) == len(pipelines) and len(pipelines) > 1:
+                for line in dominant(first_fold, len(splits), models_key):
+                    progress(line)
+    order = {name: j for j, name in enumerate(pipelines)}
+    scores = pd.DataFrame(sorted(rows, key=lambda r: (order[r["model"]], r["repeat"], r["fold"])))
+    first = next(iter(metrics))
+    for name, done in scores.groupby("model", sort=False):
+        progress(f"{name}: {done[first].mean():.4f} mean {first}, {done['fit_time'].sum():.1f} s of fitting")
     return scores
+
+
+def dominant(first_fold: dict[str, float], n_fits: int, models_key: str) -> list[str]:
+    """Lines naming the model(s) whose first fold says they will take most of the comparison's time."""
+    total = sum(first_fold.values())
+    return [f"{name} will take about {seconds * n_fits:.0f} s of fitting, {seconds / total:.0%} of the comparison "
+            f"(from its first fold); leave it out of {models_key} to skip it"
+            for name, seconds in first_fold.items() if total > 0 and seconds / total > DOMINANT_SHARE]
 
 
 def summarize(scores: pd.DataFrame, metrics: list[str], sort_by: str) -> pd.DataFrame:

@@ -25,6 +25,7 @@ from sklearn.preprocessing import MinMaxScaler
 
 from stages.core.models import make_estimator
 from stages.core.scoring import scorer_for
+from stages.core.sizing import curve_sizes
 from stages.core.tasks import TASKS
 
 Path_ = dict[int, list[str]]  # subset size -> the features kept at that size, best first
@@ -46,6 +47,7 @@ class Method:
     seed: int = 0
     positive: int | None = None  # binary data: the code f1, precision, recall are about
     task: str = "classification"
+    log_sizes: bool = False  # the curve scores CURVE_POINTS_LARGE log-spaced subset sizes (sampled large tables)
 
 
 FILTERS = ("chi2", "f_test", "mutual_info")  # rank each feature alone, keep the top k
@@ -99,7 +101,7 @@ def selection_path(method: Method, X: pd.DataFrame, y, sizes: set[int] = frozens
         return {len(names): names}, table
     if method.name in FILTERS:
         order = table[FILTER_COLUMNS[method.name]].sort_values(ascending=False, kind="stable").index.tolist()
-        grid = np.unique(np.linspace(1, len(names), min(len(names), CURVE_POINTS)).round().astype(int))
+        grid = curve_sizes(len(names), CURVE_POINTS, method.log_sizes)
         return {int(k): order[:k] for k in sorted(set(grid) | set(sizes))}, table
     if method.name == "rfe":
         ranking = RFE(method.estimator, n_features_to_select=1, step=method.rfe_step).fit(X, y).ranking_
@@ -216,7 +218,7 @@ def _sfs(method: Method, k_features) -> SequentialFeatureSelector:
     )
 
 
-_NOT_IN_SPEC = ("estimator", "seed", "positive", "task")  # an object, and what the reading stage knows itself
+_NOT_IN_SPEC = ("estimator", "seed", "positive", "task", "log_sizes")  # an object, and what the reading stage knows itself
 
 
 def method_spec(method: Method, estimator_name: str) -> dict:

@@ -142,6 +142,15 @@ def capped_candidates(space: dict, search: str, n_iter: int, cap: int, key: str,
     return candidates
 
 
+def search_fits(search: str, candidates: int, n_rows: int, folds: int, rescored: int = 1) -> int:
+    """Fits a search will run, for its progress bar: candidates x folds, summed over halving's rounds (a third
+    of the candidates go on each round, until one is left or the rows run out), plus `rescored` CV runs."""
+    if search != "halving":
+        return (candidates + rescored) * folds
+    rounds = max(1, min(math.ceil(math.log(max(candidates, 1), 3)) + 1, int(math.log(max(n_rows, 3), 3))))
+    return sum(math.ceil(candidates / 3 ** i) for i in range(rounds)) * folds + rescored * folds
+
+
 def best_cv_score(search: str, fitted, rescore: Callable[[], float]) -> float:
     """The tuned candidate's CV score, comparable with the untuned model's. Grid and random search scored every
     candidate on all rows of these folds already; halving's last round may have used fewer rows, so its

@@ -1,0 +1,155 @@
+"""The defaults that adapt to the size of the training split, decided here and nowhere else.
+
+A course table has a few hundred rows; a user's own table has tens of thousands to millions. Each rule below
+turns the row count into one setting, with the reason a stage prints and records. Every rule applies only
+where params.yaml leaves the setting at `auto` (or, for the model zoo, at the model's plain name), so a
+number in params.yaml always wins. Below SMALL rows no rule changes anything: the course's tables keep the
+results they had.
+
+| rule | below | from |
+| --- | --- | --- |
+| compare.folds x repeats | 10 x 3 (30 scores) | 5,000 rows: 10 x 1; 20,000 rows: 5 x 2 (10 scores each) |
+| svm in compare and tune | exact RBF SVC | 10,000 rows: RBF kernel approximated (Nystroem) + linear SVM |
+| random_forest | every tree on a bootstrap of all rows | 50,000 rows: each tree on 50,000 of them |
+| knn in compare.models: auto | listed | 50,000 rows: left out (each prediction scans every training row) |
+| select_features' curve | every row, up to 60 sizes | 10,000 rows: a stratified 10,000-row sample, 20 log-spaced sizes |
+| tune.search: auto | grid | 10,000 rows: successive halving over the same grid |
+| hist_gradient_boosting | no early stopping | 10,000 rows: early stopping (scikit-learn's own `auto` rule) |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SMALL = 5_000  # below this, every rule keeps today's setting
+COMPARE_FOLDS = ((SMALL, 10, 3), (20_000, 10, 1), (None, 5, 2))  # (rows below, folds, repeats)
+SVM_EXACT_MAX = 10_000  # an exact RBF SVC costs the square of the rows, and more
+FOREST_ROWS = 50_000  # rows each tree of a forest draws, above that many
+KNN_AUTO_MAX = 50_000
+CURVE_ROWS = 10_000  # rows select_features' curve is fitted on
+CURVE_POINTS_LARGE = 20  # subset sizes it scores above CURVE_ROWS (60 below: selection.CURVE_POINTS)
+HALVING_FROM = 10_000  # tune.search: auto switches from grid to halving here
+HGB_EARLY_STOP = 10_000  # scikit-learn's early_stopping='auto' threshold, stated
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One setting and why: printed as a line by the stage, recorded in its metrics."""
+
+    rule: str  # what it decides: folds, repeats, knn, svm, random_forest, ...
+    key: str  # the params key that overrides it
+    value: object
+    reason: str
+
+    def line(self) -> str:
+        return f"{self.key} = {self.value}: {self.reason}"
+
+    def record(self) -> dict:
+        return {"key": self.key, "value": self.value, "reason": self.reason}
+
+
+def record(decisions: list[Decision]) -> dict:
+    """The decisions as a stage's metrics record them: rule -> key, value, reason."""
+    return {d.rule: d.record() for d in decisions}
+
+
+def _rows(n: int) -> str:
+    return f"{n:,} training rows"
+
+
+def compare_folds(n: int, folds, repeats) -> tuple[Decision, Decision]:
+    """Repeated k-fold for the comparison. A few hundred rows give noisy fold scores: 3 x 10 of them make the
+    boxplot and the corrected t-test worth reading. Tens of thousands of rows give fold scores that differ in the
+    third decimal, and 10 paired scores keep the corrected t-test meaningful at a third of the fits or less."""
+    auto_folds, auto_repeats = next((f, r) for below, f, r in COMPARE_FOLDS if below is None or n < below)
+    if n < SMALL:
+        why = f"{_rows(n)} < {SMALL:,}: {auto_folds * auto_repeats} scores per model for the boxplot and the t-test"
+    else:
+        why = (f"{_rows(n)} >= {SMALL:,}: fold scores vary little at this size; {auto_folds * auto_repeats} paired "
+               "scores keep the corrected t-test meaningful")
+    return (Decision("folds", "compare.folds", auto_folds if folds == "auto" else folds,
+                     why if folds == "auto" else "set in params.yaml"),
+            Decision("repeats", "compare.repeats", auto_repeats if repeats == "auto" else repeats,
+                     why if repeats == "auto" else "set in params.yaml"))
+
+
+def auto_models(models: tuple[str, ...], n: int) -> tuple[tuple[str, ...], list[Decision]]:
+    """The task's `auto` list at this size: knn leaves it on large tables (each prediction scans every training
+    row, so the comparison's predictions alone cost rows squared)."""
+    if n < KNN_AUTO_MAX or "knn" not in models:
+        return models, []
+    return tuple(m for m in models if m != "knn"), [Decision("knn",
+        "compare.size_rules", "auto without knn",
+        f"{_rows(n)} >= {KNN_AUTO_MAX:,}: knn predicts by scanning every training row; name it in compare.models "
+        "to compare it anyway")]
+
+
+def model_at_size(name: str, estimator, n: int, task: str) -> tuple[object, Decision | None]:
+    """The zoo's model adapted to n training rows (parameters only, so tune searches the same names)."""
+    if name == "svm" and task == "classification" and n >= SVM_EXACT_MAX:
+        from stages.core.models import ApproxRBFSVM  # the zoo imports this module
+
+        params = {k: v for k, v in estimator.get_params(deep=False).items() if k in ("C", "gamma", "random_state")}
+        return ApproxRBFSVM(**params), Decision("svm",
+            "compare.size_rules", "svm -> RBF kernel approximation",
+            f"{_rows(n)} >= {SVM_EXACT_MAX:,}: an exact RBF SVC costs rows squared; svm is Nystroem (200 components) "
+            "+ a linear SVM, same C and gamma; name rbf_svm for the exact one")
+    if name == "random_forest" and n > FOREST_ROWS:
+        return estimator.set_params(max_samples=FOREST_ROWS), Decision("random_forest",
+            "compare.size_rules", FOREST_ROWS,
+            f"{_rows(n)} > {FOREST_ROWS:,}: each tree draws {FOREST_ROWS:,} rows instead of all (searchable as "
+            "max_samples)")
+    if name == "hist_gradient_boosting" and n > HGB_EARLY_STOP:
+        return estimator, Decision("hist_gradient_boosting",
+            "tune.spaces.hist_gradient_boosting.early_stopping", "on",
+            f"{_rows(n)} > {HGB_EARLY_STOP:,}: its fits on more than {HGB_EARLY_STOP:,} rows hold out 10% and stop "
+            "when that stops improving (scikit-learn's early_stopping='auto')")
+    return estimator, None
+
+
+def curve_rows(n: int, rows) -> Decision:
+    """select_features' curve refits the selection and a model per subset size and fold: above CURVE_ROWS it is
+    read off a stratified sample (`features.curve_rows`: auto, a count, or null for every row), whose scores rank
+    subset sizes as the whole table would; compare and tune still use every row."""
+    if rows is None or (rows == "auto" and n <= CURVE_ROWS):
+        why = "set in params.yaml" if rows is None else f"{_rows(n)} <= {CURVE_ROWS:,}"
+        return Decision("curve", "features.curve_rows", "all", why)
+    wanted = CURVE_ROWS if rows == "auto" else rows
+    if wanted >= n:
+        return Decision("curve", "features.curve_rows", "all", f"{_rows(n)} <= {wanted:,}")
+    why = (f"{_rows(n)} > {CURVE_ROWS:,}: a stratified seeded sample ranks subset sizes alike at a fraction of the "
+           f"fits; {CURVE_POINTS_LARGE} log-spaced sizes") if rows == "auto" else "set in params.yaml"
+    return Decision("curve", "features.curve_rows", wanted, why)
+
+
+def sample_rows(y: np.ndarray, n: int, seed: int, classifies: bool) -> np.ndarray:
+    """Sorted indices of a seeded sample of n rows, stratified by class when classifying."""
+    if len(y) <= n:
+        return np.arange(len(y))
+    from sklearn.model_selection import train_test_split
+
+    index = np.arange(len(y))
+    kept, _ = train_test_split(index, train_size=n, random_state=seed, stratify=y if classifies else None)
+    return np.sort(kept)
+
+
+def curve_sizes(n_features: int, points: int, log_spaced: bool) -> np.ndarray:
+    """Subset sizes the curve scores: every one up to `points`, then evenly spaced (small tables) or
+    CURVE_POINTS_LARGE log-spaced ones (sampled tables: the curve bends at small k, where log spacing looks)."""
+    if not log_spaced:
+        grid = np.linspace(1, n_features, min(n_features, points))
+    else:
+        grid = np.geomspace(1, n_features, min(n_features, CURVE_POINTS_LARGE))
+    return np.unique(grid.round().astype(int))
+
+
+def tune_search(n: int, search: str) -> Decision:
+    if search != "auto":
+        return Decision("search", "tune.search", search, "set in params.yaml")
+    if n < HALVING_FROM:
+        return Decision("search", "tune.search", "grid", f"{_rows(n)} < {HALVING_FROM:,}: every candidate on every row")
+    return Decision("search", "tune.search", "halving",
+                    f"{_rows(n)} >= {HALVING_FROM:,}: successive halving scores every candidate on a share of the "
+                    "rows and only the best on all of them")
