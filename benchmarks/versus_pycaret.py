@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import resource
 import shutil
@@ -26,6 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from benchmarks.census import census_table
@@ -106,7 +108,7 @@ def split_for_pycaret(folder: Path) -> tuple[Path, Path]:
     """The chain's own training and test rows, with the target named `target` for PyCaret."""
     out = []
     for name in ("train", "test"):
-        frame = __import__("pandas").read_csv(folder / f"data/prepared/{name}.csv")
+        frame = pd.read_csv(folder / f"data/prepared/{name}.csv")
         path = folder / f"pycaret_{name}.csv"
         frame.rename(columns={"income": "target"}).to_csv(path, index=False)
         out.append(path)
@@ -154,16 +156,19 @@ def breast_cancer(python: Path) -> None:
     subprocess.run([sys.executable, "-m", "stages.compare_models"], cwd=folder, env=env, check=True,
                    capture_output=True)
     ours = time.perf_counter() - start
-    frame = __import__("pandas").read_csv(folder / "data/prepared/train.csv")
+    frame = pd.read_csv(folder / "data/prepared/train.csv")
     train = folder / "pycaret_train.csv"
     frame.to_csv(train, index=False)
     test = folder / "pycaret_test.csv"
-    __import__("pandas").read_csv(folder / "data/prepared/test.csv").to_csv(test, index=False)
+    pd.read_csv(folder / "data/prepared/test.csv").to_csv(test, index=False)
     theirs = pycaret(python, train, test, 1, part="compare")
-    print(f"breast_cancer ({len(frame)} training rows), compare_models at n_jobs=1 for PyCaret, defaults for us")
-    print(f"  compare_models stage (6 models x 3x10 folds, start-up included)  {ours:6.1f} s")
-    print(f"  PyCaret compare_models (6 models x 10 folds, setup excluded)     {theirs['compare']:6.1f} s")
-    print(f"  ratio {ours / theirs['compare']:.2f}x (target <= 0.8)")
+    both = theirs["setup"] + theirs["compare"]
+    print(f"breast_cancer ({len(frame)} training rows), compare_models: PyCaret at n_jobs=1, ours at defaults")
+    print(f"  compare_models stage (6 models x 3x10 folds, start-up and reading included)  {ours:6.1f} s")
+    print(f"  PyCaret setup + compare_models (6 models x 10 folds)                         {both:6.1f} s "
+          f"(compare alone {theirs['compare']:.1f} s)")
+    print(f"  ratio {ours / both:.2f}x against setup + compare (target <= 0.8); {ours / theirs['compare']:.2f}x "
+          "against compare alone, which scores a third of our fits")
     shutil.rmtree(folder)
 
 
@@ -173,10 +178,8 @@ def growth() -> None:
     for rows in GROWTH:
         folder = project(census_table(round(rows / 0.8), seed=1), f"{rows:,} training rows")
         total, times = run_chain(folder)
-        ratio = f"  {total / previous:.2f}x per doubling" if previous else ""
-        step = (rows / GROWTH[GROWTH.index(rows) - 1]) if previous else 1
+        ratio, step = "", rows / GROWTH[GROWTH.index(rows) - 1]
         if previous:  # 100k -> 250k is 2.5x the rows: per doubling is the ratio to the power 1/log2(2.5)
-            import math
             ratio = f"  {(total / previous) ** (1 / math.log2(step)):.2f}x per doubling (target <= 2.3)"
         print(f"  {rows:>9,} rows {total:7.1f} s  ({', '.join(f'{s} {t:.0f}' for s, t in times.items())}){ratio}",
               flush=True)
