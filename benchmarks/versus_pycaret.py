@@ -6,8 +6,8 @@ generated census-like table (benchmarks/census.py); then the chain's growth with
     python -m benchmarks.versus_pycaret --parts census  (census | breast_cancer | growth | million)
 
 PyCaret lives in its own virtual environment, build/pycaret-venv (made here on first use: pycaret==3.3.2
-and six, which its plotting module imports without declaring), never in the project's lock. Both sides get the same training and test rows: the chain's own
-split. PyCaret compares the same 6 model kinds (lr, knn, dt, rf, svm, lightgbm for our hist_gradient_boosting)
+and six, which its plotting module imports without declaring), never in the project's lock. Both sides get the
+same training and test rows: the chain's own split. PyCaret compares the same 6 model kinds (lr, knn, dt, rf, svm, lightgbm for our hist_gradient_boosting)
 on 10 folds, tunes the winner with its default 10 random candidates, and predicts the test rows.
 Targets: the chain <= 1.0x PyCaret's at n_jobs=1; test accuracy at most 0.005 below; <= 2.3x per doubling of
 rows from 25k to 250k; the 1M-row table completes; breast_cancer's compare_models <= 0.8x PyCaret's.

@@ -75,12 +75,13 @@ def test_approximate_svm_learns_a_curved_boundary_like_the_exact_one():
 
 
 def test_only_the_final_svm_is_calibrated():
-    pipeline = build_pipeline(StandardScaler().set_output(transform="pandas"), SelectFeatures(), make_estimator("svm", 0))
+    scaler = StandardScaler().set_output(transform="pandas")
+    pipeline = build_pipeline(scaler, SelectFeatures(), make_estimator("svm", 0))
     assert not hasattr(pipeline, "predict_proba")  # compare and tune score it by decision_function
     X, y = make_moons(200, random_state=0)
     final = calibrated_for_serving(pipeline).fit(pd.DataFrame(X, columns=["a", "b"]), y)
     assert final.predict_proba(pd.DataFrame(X[:2], columns=["a", "b"])).shape == (2, 2)
-    forest = build_pipeline(StandardScaler().set_output(transform="pandas"), SelectFeatures(), make_estimator("random_forest", 0))
+    forest = build_pipeline(scaler, SelectFeatures(), make_estimator("random_forest", 0))
     assert calibrated_for_serving(forest) is forest
 
 

@@ -218,7 +218,8 @@ def _sfs(method: Method, k_features) -> SequentialFeatureSelector:
     )
 
 
-_NOT_IN_SPEC = ("estimator", "seed", "positive", "task", "log_sizes")  # an object, and what the reading stage knows itself
+# an object, what the reading stage knows itself, and how the curve was sampled
+_NOT_IN_SPEC = ("estimator", "seed", "positive", "task", "log_sizes")
 
 
 def method_spec(method: Method, estimator_name: str) -> dict:

@@ -12,7 +12,7 @@ results they had.
 | svm in compare and tune | exact RBF SVC | 10,000 rows: RBF kernel approximated (Nystroem) + linear SVM |
 | random_forest | every tree on a bootstrap of all rows | 50,000 rows: each tree on 50,000 of them |
 | knn in compare.models: auto | listed | 50,000 rows: left out (each prediction scans every training row) |
-| select_features' curve | every row, up to 60 sizes | 10,000 rows: a stratified 10,000-row sample, 20 log-spaced sizes |
+| select_features' curve | every row, up to 60 sizes | 10,000 rows: a stratified 10,000-row sample, 20 log sizes |
 | tune.search: auto | grid | 10,000 rows: successive halving over the same grid |
 | hist_gradient_boosting | no early stopping | 10,000 rows: early stopping (scikit-learn's own `auto` rule) |
 """
