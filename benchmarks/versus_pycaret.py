@@ -143,7 +143,7 @@ def census(python: Path) -> None:
     print(f"  accuracy: chain - PyCaret = {ours - one['accuracy']:+.4f} (target >= -0.005)")
     versus = compared.get("winner_vs_runner_up", {})
     rules = compared.get("size_rules", {})
-    print(f"  compare: {rules['repeats']['value']}x{rules['folds']['value']} folds, winner vs runner-up "
+    print(f"  compare: {rules['repeats']}x{rules['folds']} folds, winner vs runner-up "
           f"p = {versus.get('p_value', float('nan')):.3f}")
     shutil.rmtree(folder)
 

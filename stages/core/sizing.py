@@ -46,13 +46,11 @@ class Decision:
     def line(self) -> str:
         return f"{self.key} = {self.value}: {self.reason}"
 
-    def record(self) -> dict:
-        return {"key": self.key, "value": self.value, "reason": self.reason}
-
 
 def record(decisions: list[Decision]) -> dict:
-    """The decisions as a stage's metrics record them: rule -> key, value, reason."""
-    return {d.rule: d.record() for d in decisions}
+    """The decisions as a stage's metrics record them: rule -> value, short, so that `dvc exp show` and
+    `dvc metrics diff` list them as columns (the reasons are in the stage's log and docs/real-size.md)."""
+    return {d.rule: d.value for d in decisions}
 
 
 def _rows(n: int) -> str:
@@ -81,7 +79,7 @@ def auto_models(models: tuple[str, ...], n: int) -> tuple[tuple[str, ...], list[
     if n < KNN_AUTO_MAX or "knn" not in models:
         return models, []
     return tuple(m for m in models if m != "knn"), [Decision("knn",
-        "compare.size_rules", "auto without knn",
+        "compare.size_rules", "left out",
         f"{_rows(n)} >= {KNN_AUTO_MAX:,}: knn predicts by scanning every training row; name it in compare.models "
         "to compare it anyway")]
 
@@ -93,7 +91,7 @@ def model_at_size(name: str, estimator, n: int, task: str) -> tuple[object, Deci
 
         params = {k: v for k, v in estimator.get_params(deep=False).items() if k in ("C", "gamma", "random_state")}
         return ApproxRBFSVM(**params), Decision("svm",
-            "compare.size_rules", "svm -> RBF kernel approximation",
+            "compare.size_rules", "nystroem",
             f"{_rows(n)} >= {SVM_EXACT_MAX:,}: an exact RBF SVC costs rows squared; svm is Nystroem (200 components) "
             "+ a linear SVM, same C and gamma; name rbf_svm for the exact one")
     if name == "random_forest" and n > FOREST_ROWS:
