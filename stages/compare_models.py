@@ -10,7 +10,7 @@ import tempfile
 from stages import paths
 from stages.core.compute import fits_on
 from stages.core.comparison import check_can_score, corrected_ttest, fold_scores, scorers, summarize
-from stages.core.models import build_pipeline, make_estimator, with_target_transform
+from stages.core.models import build_pipeline, make_estimator, probabilities_if_needed, with_target_transform
 from stages.core.progress import bar
 from stages.core.sizing import auto_models, compare_folds, model_at_size, record
 from stages.core.tabular_plots import comparison_boxplot
@@ -52,7 +52,8 @@ def main() -> None:
             if c.size_rules:
                 estimator, decision = model_at_size(name, estimator, n, task.name)
             decisions += [decision] if decision else []
-            estimator = with_target_transform(estimator, labels["target_transform"])
+            estimator = with_target_transform(probabilities_if_needed(name, estimator, metrics, n_classes),
+                                              labels["target_transform"])
             pipelines[name] = build_pipeline(preprocessor, selector, estimator, memory=cache)
             check_can_score(name, pipelines[name], metrics, n_classes, "compare.metrics", "compare.models")
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from joblib import Parallel, delayed
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.datasets import make_moons
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.preprocessing import StandardScaler
@@ -17,7 +18,9 @@ from conftest import patients, run_stages, set_params
 from stages import compare_models, ingest, paths, preprocess, select_features, tune
 from stages.core import progress, sizing
 from stages.core.comparison import dominant
-from stages.core.models import ApproxRBFSVM, build_pipeline, calibrated_for_serving, make_estimator
+from stages.core.models import (
+    ApproxRBFSVM, build_pipeline, calibrated_for_serving, make_estimator, probabilities_if_needed,
+)
 from stages.core.selection import SelectFeatures
 from stages.io import read_json, read_object, read_table
 
@@ -72,6 +75,16 @@ def test_approximate_svm_learns_a_curved_boundary_like_the_exact_one():
     assert (approx.predict(X[1500:]) == y[1500:]).mean() >= (exact.predict(X[1500:]) == y[1500:]).mean() - 0.02
     assert (approx.predict(X[1500:]) == y[1500:]).mean() > (linear == y[1500:]).mean() + 0.05
     assert approx.decision_function(X[:3]).shape == (3,)
+
+
+def test_svm_is_calibrated_inside_cv_only_for_multiclass_roc_auc():
+    svm = make_estimator("svm", 0)
+    assert probabilities_if_needed("svm", svm, ["accuracy", "roc_auc"], 2) is svm  # binary: decision_function
+    assert probabilities_if_needed("svm", svm, ["accuracy"], 3) is svm
+    wrapped = probabilities_if_needed("svm", svm, ["accuracy", "roc_auc"], 3)
+    assert isinstance(wrapped, CalibratedClassifierCV) and hasattr(wrapped, "predict_proba")
+    linear = make_estimator("linear_svm", 0)  # not an svm entry: compare.metrics says what to drop instead
+    assert probabilities_if_needed("linear_svm", linear, ["roc_auc"], 3) is linear
 
 
 def test_only_the_final_svm_is_calibrated():

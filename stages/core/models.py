@@ -83,6 +83,16 @@ class ApproxRBFSVM(ClassifierMixin, BaseEstimator):
         return self.model_.predict(np.asarray(X, dtype=float))
 
 
+def probabilities_if_needed(name: str, estimator, metrics: list[str], n_classes: int):
+    """The SVM entries inside CV: calibrated only where a metric needs probabilities, that is multiclass ROC AUC
+    (one-vs-rest on predict_proba; binary ROC AUC ranks by decision_function). The course's multiclass tables
+    are small, so this costs little, and their scores stay what they were."""
+    needs = n_classes > 2 and "roc_auc" in metrics
+    if name in ("svm", "rbf_svm") and needs and not hasattr(estimator, "predict_proba"):
+        return CalibratedClassifierCV(estimator, ensemble=False)
+    return estimator
+
+
 def calibrated_for_serving(pipeline: Pipeline) -> Pipeline:
     """The final model with probabilities: a classifier without predict_proba (an SVM) is wrapped in Platt
     scaling over 5 internal folds, once, after model selection; cross-validation never paid for it."""
