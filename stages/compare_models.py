@@ -12,7 +12,7 @@ from stages.core.compute import fits_on
 from stages.core.comparison import check_can_score, corrected_ttest, fold_scores, scorers, summarize
 from stages.core.models import build_pipeline, make_estimator, probabilities_if_needed, with_target_transform
 from stages.core.progress import bar
-from stages.core.sizing import auto_models, compare_folds, model_at_size, record
+from stages.core.sizing import auto_models, compare_folds, model_at_size, record, search_sample
 from stages.core.tabular_plots import comparison_boxplot
 from stages.core.scoring import check_folds, positive_code
 from stages.core.selection import selector_from
@@ -31,9 +31,10 @@ def main() -> None:
     n_classes = len(labels["classes"])
     positive = positive_code(labels)
     selector = selector_from(selected, params.seed, positive, task.name)
+    X, y, rows = search_sample(X, y, c.rows, params.seed, task.classifies)
     n = len(y)
-    decisions = list(compare_folds(n, c.folds, c.repeats))
-    folds, repeats = (d.value for d in decisions)
+    decisions = [*([rows] if rows.value != "all" else []), *compare_folds(n, c.folds, c.repeats)]
+    folds, repeats = (d.value for d in decisions[-2:])
     models, dropped = auto_models(task.models, n) if c.models == "auto" and c.size_rules else (
         auto(c.models, task.models), [])
     decisions += dropped

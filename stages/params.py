@@ -113,6 +113,8 @@ class CompareParams(Section):
     repeats: Literal["auto"] | Annotated[int, Field(ge=1)]
     n_jobs: NJobs  # folds in parallel (-1: all cores)
     size_rules: bool  # svm, random_forest and knn adapt to large tables (compare and tune); false: as on small ones
+    # rows compare and tune's search score on: auto (a 100,000-row sample above that), a count, or null (every row)
+    rows: Literal["auto"] | Annotated[int, Field(ge=1000)] | None
 
 
 class Distribution(Section):

@@ -20,7 +20,7 @@ from stages.core.models import (
     with_target_transform,
 )
 from stages.core.progress import bar, joblib_progress
-from stages.core.sizing import model_at_size, record, tune_search
+from stages.core.sizing import model_at_size, record, search_sample, tune_search
 from stages.core.scoring import check_folds, check_scoring, positive_code, scorer_for
 from stages.core.selection import selector_from
 from stages.core.tasks import TASKS, auto
@@ -44,7 +44,8 @@ def main() -> None:
 
     n = len(y)
     estimator = make_estimator(model, params.seed, "tune.model", task.name)
-    decisions = [tune_search(n, t.search)]
+    searched_X, searched_y, rows = search_sample(X, y, params.compare.rows, params.seed, task.classifies)
+    decisions = [tune_search(n, t.search), *([rows] if rows.value != "all" else [])]
     if params.compare.size_rules:
         estimator, decision = model_at_size(model, estimator, n, task.name)
         decisions += [decision] if decision else []
@@ -72,15 +73,16 @@ def main() -> None:
     print(f"tune: {search_kind} search over {candidates} candidates for {model}, {t.cv}-fold {scoring_name}",
           flush=True)
     def cv_score(candidate) -> float:
-        return float(cross_val_score(candidate, X, y, cv=cv, scoring=scoring, n_jobs=t.n_jobs).mean())
+        return float(cross_val_score(candidate, searched_X, searched_y, cv=cv, scoring=scoring,
+                                     n_jobs=t.n_jobs).mean())
 
     with fits_on(params.compute) as where:
         print(f"tune: fitting on {where}", flush=True)
         start = time.perf_counter()
         search = make_search(search_kind, pipeline, space, cv, scoring, t.n_iter, t.n_jobs, params.seed)
         rescored = 2 if search_kind == "halving" else 1  # the untuned model, and halving's winner on every row
-        with joblib_progress(bar(search_fits(search_kind, candidates, n, t.cv, rescored), "tune")):
-            search.fit(X, y)
+        with joblib_progress(bar(search_fits(search_kind, candidates, len(searched_y), t.cv, rescored), "tune")):
+            search.fit(searched_X, searched_y)
             elapsed = time.perf_counter() - start
             tuned = clone(pipeline).set_params(**search.best_params_)
             untuned = cv_score(pipeline)
@@ -89,7 +91,8 @@ def main() -> None:
     prefix = tunable(estimator)[0]
     best_params = {short_name(name, prefix): plain(v) for name, v in search.best_params_.items()}
 
-    # refit on the whole training split; the test split stays unread until evaluate
+    # refit on the whole training split (every row, also where the search scored a sample); the test split stays
+    # unread until evaluate
     classes = labels["classes"]
     chosen = calibrated_for_serving((tuned if tuned_wins else pipeline).set_params(memory=None))
     if task.classifies:

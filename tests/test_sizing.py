@@ -190,3 +190,22 @@ def test_stages_print_and_record_the_rules_and_params_override_them(mid_sized, c
     rules = read_json(paths.COMPARE_METRICS)["size_rules"]
     assert (rules["folds"], rules["repeats"]) == (4, 2) and len(read_table(paths.FOLD_SCORES)) == 3 * 4 * 2
     assert "compare_models: compare.folds = 4: set in params.yaml" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("rows, setting, value", [(455, "auto", "all"), (100_000, "auto", "all"),
+                                                  (100_001, "auto", 100_000), (1_000_000, None, "all"),
+                                                  (5_600, 2_000, 2_000), (1_500, 2_000, "all")])
+def test_search_rows(rows, setting, value):
+    decision = sizing.search_rows(rows, setting)
+    assert decision.value == value and decision.key == "compare.rows"
+
+
+def test_compare_and_tune_search_a_sample_and_tune_refits_on_every_row(mid_sized, capsys):
+    capsys.readouterr()
+    run_stages(mid_sized, compare_models, tune, compare__rows=2_000)
+    out = capsys.readouterr().out
+    assert "compare_models: compare.rows = 2000: set in params.yaml" in out and "on 2000 rows" in out
+    assert read_json(paths.COMPARE_METRICS)["size_rules"]["rows"] == 2_000
+    assert read_json(paths.TUNE_METRICS)["size_rules"]["rows"] == 2_000
+    tree = read_object(paths.MODEL).pipeline_.named_steps["model"]
+    assert tree.tree_.n_node_samples[0] == 5_600  # the saved model learnt from every training row
