@@ -116,11 +116,13 @@ def split_for_pycaret(folder: Path) -> tuple[Path, Path]:
 
 
 def pycaret(python: Path, train: Path, test: Path, n_jobs: int, part: str = "chain") -> dict:
+    """PyCaret's own timings (after its imports), and `process`: the whole process, start-up included, as ours."""
+    start = time.perf_counter()
     done = subprocess.run([str(python), "-c", PYCARET, str(train), str(test), str(n_jobs), part], capture_output=True,
                           text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"}, cwd=train.parent)  # its logs.log
     if done.returncode:
         sys.exit(f"PyCaret failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1]) | {"process": time.perf_counter() - start}
 
 
 def census(python: Path) -> None:
@@ -167,8 +169,11 @@ def breast_cancer(python: Path) -> None:
     print(f"  compare_models stage (6 models x 3x10 folds, start-up and reading included)  {ours:6.1f} s")
     print(f"  PyCaret setup + compare_models (6 models x 10 folds)                         {both:6.1f} s "
           f"(compare alone {theirs['compare']:.1f} s)")
-    print(f"  ratio {ours / both:.2f}x against setup + compare (target <= 0.8); {ours / theirs['compare']:.2f}x "
-          "against compare alone, which scores a third of our fits")
+    print(f"  PyCaret's whole process (start-up, imports, reading included, as ours)        "
+          f"{theirs['process']:6.1f} s")
+    print(f"  ratio {ours / theirs['process']:.2f}x against PyCaret's process, {ours / both:.2f}x against setup + "
+          f"compare (target <= 0.8); {ours / theirs['compare']:.2f}x against compare alone, which scores a third of "
+          "our fits")
     shutil.rmtree(folder)
 
 
