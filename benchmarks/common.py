@@ -13,5 +13,4 @@ def training_split(dataset: str = "breast_cancer"):
     train, _ = split(load_builtin(dataset, "target", section="data"), "target", 0.2, SEED, key="data.test_size")
     X = train.drop(columns="target")
     y = encode_labels(train["target"]).transform(train["target"])
-    numeric, categorical = feature_types(X)
-    return X, y, build_preprocessor(numeric, categorical, "standard", "median", 20)
+    return X, y, build_preprocessor(feature_types(X), "standard", "median", 20)

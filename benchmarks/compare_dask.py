@@ -34,7 +34,7 @@ def main() -> None:
 
     X, y = make_classification(ROWS, FEATURES, n_informative=15, n_redundant=10, flip_y=0.05, random_state=SEED)
     X = pd.DataFrame(X, columns=[f"x{i}" for i in range(FEATURES)])
-    preprocessor = build_preprocessor(list(X.columns), [], "standard", "median", 20)
+    preprocessor = build_preprocessor({"number": list(X.columns), "category": []}, "standard", "median", 20)
     pipelines = {m: build_pipeline(preprocessor, SelectFeatures(), make_estimator(m, SEED)) for m in MODELS}
     metrics = scorers(["accuracy", "roc_auc"], 2)
     cv = TASKS["classification"].repeated_folds(FOLDS, 1, SEED)

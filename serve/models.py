@@ -79,11 +79,15 @@ class TableModel:
             encoder, imputer = fitted["categorical"]["encode"], fitted["categorical"]["impute"]
             self.categories = {c: known.tolist() for c, known in zip(labels["categorical"], encoder.categories_)}
             self.defaults |= dict(zip(labels["categorical"], imputer.statistics_.tolist()))
+        # dates and many-valued text, read as ingest read them; the training range of each number
+        self.others = {c: {"kind": kind, "date_format": "%Y-%m-%d"} | labels.get("formats", {}).get(c, {})
+                       for kind in ("date", "text") for c in labels.get(kind, [])}
+        self.ranges = labels.get("ranges", {})
 
     def predict(self, frame: pd.DataFrame, where: str) -> tuple[pd.DataFrame, list[str]]:
         """One row per input row: `predicted` (a class, or a value in the target's units), and
         `probability_<class>` when the classifier gives probabilities."""
-        rows, notes = check_rows(frame, self.numeric, self.categories, where)
+        rows, notes = check_rows(frame, self.numeric, self.categories, where, self.others, self.ranges)
         out = pd.DataFrame({"predicted": self.estimator.predict(rows)})
         if self.task == "regression":
             return out, notes

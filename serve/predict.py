@@ -97,9 +97,16 @@ def main(argv: list[str] | None = None) -> None:
                 raise BadInput(f"the tabular model reads one CSV, got {len(args.inputs)} inputs")
             table, notes = predict_table(model, args.inputs[0], load_params().data.na_values)
         else:
+            tables = [str(p) for p in args.inputs if p.suffix.lower() in (".csv", ".tsv", ".txt")]
+            if tables:
+                raise BadInput(f"{tables[0]} is a table, but the {args.model} model reads images; give image files "
+                               "or folders, or predict rows with the tabular model")
             files, notes = image_files(args.inputs)
             table = predict_images(model, files, max(1, args.top))
             unreadable = int(table["predicted"].isna().sum())
+            if unreadable == len(table):
+                raise BadInput(f"none of the {len(table)} file(s) could be read as an image, e.g. {table['file'][0]}: "
+                               f"{table['note'][0]}")
             if unreadable:
                 notes.append(f"{unreadable} of {len(table)} file(s) could not be read; see the note column")
     except (BadInput, PipelineError) as exc:

@@ -3,14 +3,13 @@ training schema, so a prediction never rests on a silently misread value."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 import numpy as np
 import pandas as pd
 
-from stages.core.datasets import detect_delimiter, tidy_csv
-from stages.core.errors import plain
+from stages.core.columns import as_numbers, read_as_trained
+from stages.core.datasets import tidy_csv
+from stages.core.errors import PipelineError, plain
+from stages.core.reading import read_csv
 
 
 class BadInput(ValueError):
@@ -18,22 +17,27 @@ class BadInput(ValueError):
 
 
 def read_rows(data: bytes, where: str, na_values: list[str]) -> tuple[pd.DataFrame, list[str]]:
-    """A CSV's rows (UTF-8, a byte-order mark allowed) with the delimiter detected, `na_values` read as missing,
-    and what a CSV carries by accident (a saved index, trailing delimiters, padded labels) tidied as ingest
-    does; plus notes."""
+    """A CSV's rows read as ingest reads the training CSV (stages/core/reading.py: the delimiter detected, a
+    row wider than the header an error naming it, missing markers matched without their spaces, the decimal
+    mark read from the numbers), tidied as ingest tidies it, with numbers written in any format read as
+    numbers; plus notes."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise BadInput(f"{where}: not UTF-8 text; re-save it as a UTF-8 CSV") from None
     if not text.strip():
         raise BadInput(f"{where} is empty; it needs a header row and data rows")
-    sep = detect_delimiter(text[:64 * 1024])
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, na_values=na_values, keep_default_na=True)
-    except (pd.errors.ParserError, csv.Error) as exc:
-        raise BadInput(f"{where} is not a readable CSV with delimiter {sep!r}: {' '.join(str(exc).split())}") from None
-    frame, notes = tidy_csv(frame)
-    return frame, [f"detected the delimiter {sep!r}"] * (sep != ",") + notes
+        frame, notes, decimal = read_csv(text, where, header=True, na_values=na_values)
+    except PipelineError as exc:
+        raise BadInput(str(exc)) from None
+    frame, tidied = tidy_csv(frame)
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            parsed = as_numbers(frame[column], decimal, None)
+            if parsed is not None:
+                frame[column] = parsed[0]
+    return frame, [n.replace(" (set data.sep to override)", "") for n in notes] + tidied
 
 
 def rows_from_json(rows) -> pd.DataFrame:
@@ -47,12 +51,19 @@ def rows_from_json(rows) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def check_rows(frame: pd.DataFrame, numeric: list[str], categories: dict[str, list],
-               where: str) -> tuple[pd.DataFrame, list[str]]:
+FAR = 1.0  # a value more than this many training ranges outside the training range is flagged
+
+
+def check_rows(frame: pd.DataFrame, numeric: list[str], categories: dict[str, list], where: str,
+               others: dict[str, dict] | None = None,
+               ranges: dict[str, list[float]] | None = None) -> tuple[pd.DataFrame, list[str]]:
     """The model's feature columns, typed as in training: numbers in numeric columns (blank = missing, imputed
-    as in training), categorical values matched to the training categories. Missing columns and values of the
-    wrong type are errors naming the column (and row); extra columns are dropped with a note."""
-    features = numeric + list(categories)
+    as in training), categorical values matched to the training categories, dates and many-valued text (`others`:
+    column -> its columns.json spec) read as ingest read them. Missing columns and values of the wrong type are
+    errors naming the column (and row); extra columns are dropped with a note; a number far outside its training
+    range (`ranges`) gets a note: the model extrapolates there."""
+    others = others or {}
+    features = numeric + list(categories) + list(others)
     if frame.empty:
         raise BadInput(f"{where} has no rows to predict")
     missing = [c for c in features if c not in frame.columns]
@@ -65,6 +76,10 @@ def check_rows(frame: pd.DataFrame, numeric: list[str], categories: dict[str, li
     rows = frame[features].reset_index(drop=True)
     for column in numeric:
         rows[column] = _numbers(rows[column], column, where)
+        notes += _far(rows[column], column, (ranges or {}).get(column))
+    for column, spec in others.items():
+        rows[column] = _dates(rows[column], column, spec, where) if spec["kind"] == "date" else rows[column].map(
+            lambda v: v if pd.isna(v) else str(v).strip())
     for column, known in categories.items():
         rows[column], unseen = _categories(rows[column], known)
         if unseen:
@@ -84,6 +99,33 @@ def _numbers(values: pd.Series, column: str, where: str) -> pd.Series:
         raise BadInput(f"{where}: row {row + 1}, column {column!r}: {plain(values.iloc[row])!r} is not a finite "
                        "number; fix the value, or leave it blank to have it imputed as in training")
     return numbers.astype(float)
+
+
+def _far(values: pd.Series, column: str, seen: list[float] | None) -> list[str]:
+    """A note for the first value far outside the training range, e.g. 'mean radius' 1141 is 40x its maximum."""
+    if not seen:
+        return []
+    low, high = seen
+    span = (high - low) or abs(high) or 1.0
+    far = (values > high + FAR * span) | (values < low - FAR * span)
+    if not far.any():
+        return []
+    row = int(np.flatnonzero(far.to_numpy())[0])
+    value = float(values.iloc[row])
+    times = f" ({value / high:.0f}x the training maximum)" if high > 0 and value > high * 2 else ""
+    more = f" (and {int(far.sum()) - 1} more value(s))" if far.sum() > 1 else ""
+    return [f"row {row + 1}, column {column!r}: {value:g} is far outside the training range {low:g} to {high:g}"
+            f"{times}{more}; the model has not seen such values, so treat the prediction with care"]
+
+
+def _dates(values: pd.Series, column: str, spec: dict, where: str) -> pd.Series:
+    dates = read_as_trained(values.astype(object), spec)
+    bad = dates.isna() & values.notna()
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise BadInput(f"{where}: row {row + 1}, column {column!r}: {plain(values.iloc[row])!r} is not a date; "
+                       "write it like the training data, e.g. 2021-03-15")
+    return dates
 
 
 def _categories(values: pd.Series, known: list) -> tuple[pd.Series, list[str]]:

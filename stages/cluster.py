@@ -22,7 +22,7 @@ from stages.core.datasets import detect_task
 from stages.core.errors import PipelineError
 from stages.core.preprocessing import build_preprocessor, feature_types
 from stages.core.progress import bar
-from stages.io import read_table, write_bytes, write_json, write_table
+from stages.io import read_json, read_table, write_bytes, write_json, write_table
 from stages.params import load_params
 from stages.runner import run_stage
 
@@ -37,8 +37,12 @@ def main() -> None:
     features = table.drop(columns=target) if target else table
     task = detect_task(table[target], params.data.task, target, source, section="data")[0] if target else None
     check_variation(features, source)
-    numeric, categorical = feature_types(features)
-    preprocessor = build_preprocessor(numeric, categorical, pre.scale, pre.impute, pre.max_categories)
+    groups = feature_types(features, read_json(paths.COLUMNS))
+    if groups["text"]:  # target encoding needs labels
+        print(f"note: cluster: left out the many-valued text column(s) {groups['text']}: without labels they have "
+              "no encoding that measures distance", flush=True)
+        groups["text"] = []
+    preprocessor = build_preprocessor(groups, pre.scale, pre.impute, pre.max_categories, seed)
     encoded = preprocessor.fit_transform(features)  # all rows: there is no held-out split to protect
     plan = check_plan(params.cluster.k, params.cluster.k_range, method, encoded)
     X = encoded.to_numpy(dtype=float)
@@ -75,7 +79,7 @@ def main() -> None:
     assignments = table.assign(**{"cluster" if "cluster" not in table.columns else "cluster_id": labels})
     write_table(paths.CLUSTER_ASSIGNMENTS, assignments)
     write_table(paths.CLUSTER_CURVES, curve)
-    write_table(paths.CLUSTER_CENTRES, centres(preprocessor, encoded, labels, numeric))
+    write_table(paths.CLUSTER_CENTRES, centres(preprocessor, encoded, labels, groups["number"]))
     write_table(paths.CLUSTER_SIZES, size)
     write_bytes(paths.CLUSTER_CURVES_PNG, curves_figure(curve, k, best, about))
     write_bytes(paths.CLUSTER_SCATTER_PNG, scatter_figure(

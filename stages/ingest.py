@@ -3,33 +3,34 @@ regression, `data.task`), and a profile of it.
 
 Reads `data.dataset` (a bundled scikit-learn dataset) or `data.csv` (a user CSV under data/raw/tables/).
 What a real CSV carries by accident is fixed with a note (a saved index, trailing delimiters, spaces
-around labels) or stopped with a one-line error (infinities, identifier columns, a regression target).
+around labels) or stopped with a one-line error (infinities, a first row of data, rows wider than the header).
+Every column is then typed on all its rows (stages/core/columns.py): locale numbers read as numbers, dates,
+identifiers and empty columns dropped with a note, many-valued text marked for target encoding; the kinds go
+to data/interim/columns.json for preprocess and serve.
 """
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pandas as pd
 
 from stages import paths
+from stages.core.columns import type_columns
 from stages.core.datasets import (
-    check_header, check_table, detect_delimiter, detect_task, drop_columns, load_builtin, numbers_as_text, profile,
-    tidy_csv,
+    check_table, detect_task, drop_columns, load_builtin, numbers_as_text, profile, tidy_csv,
 )
 from stages.core.errors import PipelineError
+from stages.core.reading import read_csv
 from stages.core.tabular_plots import profile_figure
 from stages.io import write_bytes, write_json, write_table
 from stages.params import load_params
 from stages.runner import run_stage
 
-SNIFF_BYTES = 64 * 1024
 
-
-def read_user_csv(path: Path, sep: str | None, na_values: list[str]) -> tuple[pd.DataFrame, list[str]]:
+def read_user_csv(path: Path, data) -> tuple[pd.DataFrame, list[str], str]:
     """Read the user's CSV, turning every way it can be unreadable into one actionable line; the notes say
-    what was detected."""
+    what was detected. Returns the table, the notes and the file's decimal mark."""
     where = f"data.csv = '{path}'"
     if not path.resolve().is_relative_to(paths.RAW_TABLES.resolve()):
         raise PipelineError(
@@ -40,50 +41,40 @@ def read_user_csv(path: Path, sep: str | None, na_values: list[str]) -> tuple[pd
         found = sorted(str(p) for p in paths.RAW_TABLES.glob("*.csv"))
         hint = f"CSVs there: {', '.join(found)}" if found else f"no CSV is in {paths.RAW_TABLES}/ yet"
         raise PipelineError(f"{where}: file not found; {hint}")
-    notes = []
-    try:
-        with path.open(newline="", encoding="utf-8") as f:
-            sample = f.read(SNIFF_BYTES)
-        if not sample.strip():
-            raise PipelineError(f"{where}: the file is empty; it needs a header row and data rows")
-        if sep is None:
-            sep = detect_delimiter(sample)
-            if sep != ",":
-                notes.append(f"detected the delimiter {sep!r} (set data.sep to override)")
-        header = next(csv.reader(sample.splitlines(), delimiter=sep), [])
-        check_header(header, str(path))
-        frame = pd.read_csv(path, sep=sep, na_values=na_values, keep_default_na=True, encoding="utf-8")
-    except UnicodeDecodeError:
-        raise PipelineError(f"{where}: not UTF-8 text; re-save the file as UTF-8 CSV") from None
-    except pd.errors.ParserError as exc:
-        raise PipelineError(f"{where}: not a readable CSV with delimiter {sep!r} ({' '.join(str(exc).split())}); "
-                            "check data.sep") from None
-    return frame, notes
+    return read_csv(path, where, sep=data.sep, header=data.header, columns=data.columns, decimal=data.decimal,
+                    thousands=data.thousands, na_values=data.na_values, section="data")
 
 
 def main() -> None:
     data = load_params().data
     notes: list[str] = []
+    decimal = "."
     if data.csv:
         source = data.csv
-        frame, notes = read_user_csv(Path(data.csv), data.sep, data.na_values)
+        frame, notes, decimal = read_user_csv(Path(data.csv), data)
         frame, tidied = tidy_csv(frame)
         notes += tidied
     else:
         source = f"sklearn:{data.dataset}"
         frame = load_builtin(data.dataset, data.target, section="data")
-    frame = drop_columns(frame, data.drop, source, section="data")
+    frame = drop_columns(frame, data.drop, source, data.target, section="data")
+    if data.target is not None and data.target not in frame.columns:
+        check_table(frame, data.target, source, section="data")  # the error that names the columns
+    frame, kinds, typing_notes = type_columns(frame, data.target, data.kinds, decimal, data.thousands,
+                                              fixed=data.decimal != "auto", section="data")
+    notes += typing_notes
     table = check_table(frame, data.target, source, section="data")
     y = table[data.target] if data.target else None
     task, why = detect_task(y, data.task, data.target, source, section="data")
     notes += numbers_as_text(table.drop(columns=data.target) if data.target else table, section="data")
     report = profile(table, data.target, source, dropped_rows=len(frame) - len(table), notes=notes, task=task,
-                     why=why)
+                     why=why, kinds={str(c): k.kind for c, k in kinds.items()})
     figure = profile_figure(report.get("class_balance"), report["missing"], f"{source}: {report['rows']} rows",
                             target=y)
 
     write_table(paths.DATASET, table)
     write_json(paths.PROFILE, report)
+    write_json(paths.COLUMNS, {str(c): k.record() for c, k in kinds.items()})
     write_bytes(paths.PROFILE_PNG, figure)
     for note in notes:
         print(f"note: ingest: {note}")

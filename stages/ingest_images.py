@@ -17,7 +17,9 @@ from skimage import io as skio
 
 from stages import paths
 from stages.core.errors import PipelineError
-from stages.core.images import class_order, digits_images, given_split, list_images, split_manifest
+from stages.core.images import (
+    class_order, digits_images, empty_class_folders, given_split, list_images, split_manifest,
+)
 from stages.core.pixels import read_images
 from stages.core.image_plots import image_samples_figure
 from stages.io import atomic_dir, rows_writer, write_array, write_bytes, write_json, write_table
@@ -71,7 +73,8 @@ def decode_split(part: str, rows: pd.DataFrame, folder: Path, codes: np.ndarray,
     files = rows["path"].tolist()
     with rows_writer(folder / "x.npy", (im.image_size, im.image_size, im.channels)) as append:
         done = 0
-        for pixels, outcomes in read_images(files, im.image_size, im.channels, im.resize, n_jobs(im.n_jobs), CHUNK):
+        for pixels, outcomes in read_images(files, im.image_size, im.channels, im.resize, n_jobs(im.n_jobs), CHUNK,
+                                              im.min_side):
             append(pixels)
             for path, outcome in zip(files[done:done + len(outcomes)], outcomes, strict=True):
                 kept.append(not isinstance(outcome, Exception))
@@ -99,6 +102,11 @@ def main() -> None:
     im = params.images
     strict = im.strict
     root = source_folder(im.source)
+    for folder in empty_class_folders(root) if im.layout != "prefix" else []:
+        line = f"class folder {folder} holds no image files (nothing, or only empty sub-folders), so it is no class"
+        if strict:
+            raise PipelineError(f"{line}; add its images, or remove it (images.strict: false skips it)")
+        warn(f"skipped {line}")
     manifest, loose = list_images(root, im.layout, "images.source")
     if loose:
         line = (f"{len(loose)} image file(s) lie beside the class folders and belong to no class: "

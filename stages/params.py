@@ -19,6 +19,8 @@ from stages.core.errors import PipelineError
 from stages.core.models import MODEL_NAMES
 from stages.core.tasks import CLASSIFICATION_METRICS, REGRESSION_METRICS
 
+from stages.core.columns import KINDS as COLUMN_KINDS  # noqa: E402 (after its siblings)
+
 BUILTIN_DATASETS = ("breast_cancer", "iris", "wine", "digits", "diabetes")
 
 
@@ -29,10 +31,17 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _not_empty(values: list) -> list:
+    if not values:
+        raise ValueError("the list is empty; name at least one")
+    return values
+
+
 def _separator(value: str | None) -> str | None:
-    if value is None or (isinstance(value, str) and len(value) == 1):
+    if value is None or value == "whitespace" or (isinstance(value, str) and len(value) == 1):
         return value
-    raise ValueError("give one character, e.g. ',' or ';' or '\\t' (tab), or null to detect it")
+    raise ValueError("give one character, e.g. ',' or ';' or '\\t' (tab), whitespace (runs of spaces and tabs), "
+                     "or null to detect it")
 
 
 class DataParams(Section):
@@ -41,8 +50,13 @@ class DataParams(Section):
     target: str | None  # the class column, or the numeric target; null: no labels (clustering only)
     task: Literal["auto", "classification", "regression"]  # auto: read from the target column
     positive_class: str | int | None  # binary metrics are about it; null: the rarer class in the training split
-    sep: Annotated[str | None, PlainValidator(_separator)]  # null: detected
-    na_values: list[str]  # cells read as missing (besides pandas' defaults)
+    sep: Annotated[str | None, PlainValidator(_separator)]  # null: detected; whitespace: runs of spaces and tabs
+    header: bool  # false: the first row is data; name the columns in `columns`
+    columns: Annotated[list[str], AfterValidator(_not_empty)] | None  # the names of a headerless file's columns
+    decimal: Literal["auto", ".", ","]  # the CSV's decimal mark; auto: read from its numbers
+    thousands: Literal[".", ",", " ", "'"] | None  # the thousands separator; null: read from the numbers
+    na_values: list[str]  # cells read as missing (besides pandas' defaults), spaces around them ignored
+    kinds: dict[str, Literal[COLUMN_KINDS]]  # force a column's kind (stages/core/columns.py); {}: detected
     drop: list[str]  # columns to ignore: identifiers, free text, leaks
     test_size: Annotated[float, Field(gt=0, lt=1)]
 
@@ -99,12 +113,6 @@ ModelName = Literal[MODEL_NAMES]
 Metric = Literal[tuple(dict.fromkeys([*CLASSIFICATION_METRICS, *REGRESSION_METRICS]))]
 
 
-def _not_empty(values: list) -> list:
-    if not values:
-        raise ValueError("the list is empty; name at least one")
-    return values
-
-
 class CompareParams(Section):
     models: Literal["auto"] | Annotated[list[ModelName], AfterValidator(_not_empty)]  # auto: the task's list
     metrics: Literal["auto"] | Annotated[list[Metric], AfterValidator(_not_empty)]
@@ -134,7 +142,7 @@ class TuneParams(Section):
     n_jobs: NJobs
     max_candidates: Annotated[int, Field(ge=1)]  # refuse searches larger than this
     # features kept, searched with the model; null: select_features' k
-    k: Annotated[list[Positive], AfterValidator(_not_empty)] | Distribution | None
+    k: Literal["auto"] | Annotated[list[Positive], AfterValidator(_not_empty)] | Distribution | None
     spaces: dict[ModelName, dict[str, list[Any] | Distribution]]
 
 
@@ -208,6 +216,7 @@ class ImagesParams(Section):
     test_size: Share  # ignored when the folder brings its own test/ split
     strict: bool  # unreadable or loose files: error (true) or skip with a warning (false)
     n_jobs: NJobs  # decoding threads (-1: all cores)
+    min_side: Positive  # images narrower or shorter than this many pixels are unreadable (a 1x1 icon is no photo)
     positive_class: str | int | None  # binary folders: what sensitivity etc. are about; null: the rarer class
 
 
@@ -334,9 +343,22 @@ class Params(Section):
     transfer: TransferParams
 
 
+class Yaml12Loader(yaml.SafeLoader):
+    """YAML 1.2's booleans, true and false only, as DVC reads them: `dvc exp run -S data.positive_class=yes`
+    writes `yes` back unquoted, and YAML 1.1's rules would read it (and no, on, off) as a boolean."""
+
+
+Yaml12Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                   list("tTfF"))
+
+
 def load_params(path: Path = paths.PARAMS) -> Params:
     try:
-        raw = yaml.safe_load(Path(path).read_text())
+        raw = yaml.load(Path(path).read_text(), Loader=Yaml12Loader)  # noqa: S506 (a SafeLoader)
     except FileNotFoundError:
         raise PipelineError(f"{path} not found; run from the project root") from None
     except yaml.YAMLError as exc:

@@ -14,6 +14,7 @@ WEIGHTS_DIR = Path("data/weights")  # local backbone weights for transfer, track
 # ingest
 DATASET = Path("data/interim/dataset.csv")
 PROFILE = Path("reports/ingest/profile.json")
+COLUMNS = Path("data/interim/columns.json")  # each column's kind and how it was read
 PROFILE_PNG = Path("reports/ingest/profile.png")
 
 # preprocess

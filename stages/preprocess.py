@@ -14,7 +14,7 @@ from stages.core.errors import PipelineError
 from stages.core.preprocessing import (
     build_preprocessor, check_target_transform, encode_labels, feature_types, positive_class, split,
 )
-from stages.io import read_table, write_json, write_object, write_table
+from stages.io import read_json, read_table, write_json, write_object, write_table
 from stages.params import load_params
 from stages.runner import run_stage
 
@@ -34,8 +34,9 @@ def main() -> None:
 
     train, test = split(table, target, params.data.test_size, params.seed, task, key="data.test_size")
     features = train.drop(columns=target)
-    numeric, categorical = feature_types(features)
-    preprocessor = build_preprocessor(numeric, categorical, pre.scale, pre.impute, pre.max_categories)
+    columns = read_json(paths.COLUMNS)
+    groups = feature_types(features, columns)
+    preprocessor = build_preprocessor(groups, pre.scale, pre.impute, pre.max_categories, params.seed)
     preprocessor.fit(features)  # training rows only
     metrics = {
         "n_train": len(train),
@@ -44,7 +45,12 @@ def main() -> None:
         "n_features_encoded": len(preprocessor.get_feature_names_out()),
     }
     labels = {"task": task, "target": target, "target_transform": pre.target_transform, "classes": [],
-              "positive": None, "numeric": numeric, "categorical": categorical}
+              "positive": None, "numeric": groups["number"], "categorical": groups["category"]}
+    labels |= {kind: groups[kind] for kind in ("date", "text") if groups[kind]}
+    if groups["date"]:
+        labels["formats"] = {c: {"date_format": columns[c]["date_format"]} for c in groups["date"]}
+    # serve flags new values far outside these
+    labels["ranges"] = {c: [float(features[c].min()), float(features[c].max())] for c in groups["number"]}
     if task == "classification":
         encoder = encode_labels(train[target])
         labels |= {"classes": encoder.classes_.tolist(),

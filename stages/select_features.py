@@ -104,7 +104,10 @@ def main() -> None:
     )
 
     # what compare_models and tune refit in each fold; `features` is for people (and serving), not for CV
-    write_json(paths.SELECTED, {"method": method_spec(method, estimator_name), "k": k, "features": selected})
+    # k_best and k_all: what tune's `k: auto` also tries with the winner
+    k_best = n if method_name == "none" else choose_k(curve, "best")
+    write_json(paths.SELECTED, {"method": method_spec(method, estimator_name), "k": k, "k_best": k_best, "k_all": n,
+                                "features": selected})
     write_table(paths.FEATURE_TABLE, table.reset_index())
     write_table(paths.SELECTION_CURVE, curve)
     write_bytes(paths.SELECTION_CURVE_PNG, figure)

@@ -25,7 +25,7 @@ from stages.core.scoring import check_folds, check_scoring, positive_code, score
 from stages.core.selection import selector_from
 from stages.core.tasks import TASKS, auto
 from stages.core.tuning import (
-    K, best_cv_score, capped_candidates, k_space, make_search, results_table, search_fits, search_space, short_name,
+    K, auto_k, best_cv_score, capped_candidates, k_space, make_search, results_table, search_fits, search_space, short_name,
 )
 from stages.io import read_json, read_model_inputs, write_json, write_object, write_table
 from stages.params import load_params
@@ -59,8 +59,12 @@ def main() -> None:
     space, skipped = search_space(t.spaces, model, estimator, search_kind, task.name, section="tune")
     if skipped:
         print(f"note: tune: tune.spaces.{model}: {skipped} apply to the {model} of the other task; not searched")
-    ks = k_space(t.k, selected["method"]["name"], len(preprocessor.get_feature_names_out()), search_kind,
-                 section="tune")
+    if t.k == "auto":
+        ks, why = auto_k(selected)
+        print(f"tune: tune.k = auto: {why}", flush=True)
+    else:
+        ks = k_space(t.k, selected["method"]["name"], len(preprocessor.get_feature_names_out()), search_kind,
+                     section="tune")
     if ks is not None:
         space[K] = ks
     candidates = capped_candidates(space, search_kind, t.n_iter, t.max_candidates, f"tune.spaces.{model}",

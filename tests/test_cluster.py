@@ -102,9 +102,9 @@ def two_groups(n=60, seed=0):
 
 
 def encode(frame, scale="standard"):
-    numeric, categorical = feature_types(frame)
-    preprocessor = build_preprocessor(numeric, categorical, scale, "median", None)
-    return preprocessor, preprocessor.fit_transform(frame), numeric
+    groups = feature_types(frame)
+    preprocessor = build_preprocessor(groups, scale, "median", None)
+    return preprocessor, preprocessor.fit_transform(frame), groups["number"]
 
 
 def test_centres_are_each_clusters_mean_row_in_the_original_units():

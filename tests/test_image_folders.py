@@ -221,3 +221,25 @@ def test_a_presplit_folder_with_one_class_is_an_error(workdir, capsys):
         (root / split / "PNEUMONIA").rmdir()
     set_params(workdir, images__source="data/raw/images/chest_xray")
     assert "only one class ('NORMAL') was found; a classifier needs at least two" in run_fails(ingest_images, capsys)
+
+
+def test_an_empty_class_folder_and_a_one_pixel_image_get_a_line_each(workdir, capsys):
+    root = workdir / "data/raw/images/scans"
+    rng = np.random.default_rng(0)
+    for label in KINDS:
+        for i in range(10):
+            write_jpeg(root / label / f"{i}.jpg", scan(KINDS[label], 20, 20, rng), "L")
+    (root / "EMPTY" / "nested" / "deeper").mkdir(parents=True)  # only empty sub-folders
+    Image.new("L", (1, 1)).save(root / "NORMAL" / "icon.png")
+    set_params(workdir, images__source="data/raw/images/scans")
+    run_ok(ingest_images)
+    err = capsys.readouterr().err
+    assert ("skipped class folder EMPTY/ holds no image files (nothing, or only empty sub-folders), so it is no "
+            "class") in err
+    assert "NORMAL/icon.png (1x1 pixels: smaller than images.min_side = 8" in err
+    assert len(read_table(paths.IMAGE_MANIFEST)) == 21 and read_json(paths.INGEST_IMAGES_METRICS)["n_unreadable"] == 1
+    set_params(workdir, images__min_side=1)
+    run_ok(ingest_images)
+    assert read_json(paths.INGEST_IMAGES_METRICS)["n_unreadable"] == 0  # the param lowers the minimum
+    set_params(workdir, images__strict=True)
+    assert "class folder EMPTY/ holds no image files" in run_fails(ingest_images, capsys)

@@ -134,11 +134,12 @@ def test_duplicate_column_names(workdir, patients_csv, capsys):
     assert_nothing_written(workdir)
 
 
-def test_entirely_empty_column(workdir, patients_csv, capsys):
+def test_entirely_empty_column_is_dropped_with_a_note(workdir, patients_csv, capsys):
     patients().assign(notes=np.nan).to_csv(patients_csv, index=False)
-    assert "column(s) ['notes'] are entirely empty; drop them from the CSV or list them in data.drop" in run_fails(
-        ingest, capsys)
-    assert_nothing_written(workdir)
+    run_ok(ingest)
+    assert "note: ingest: column 'notes' is empty in every row: dropped" in capsys.readouterr().out
+    assert "notes" not in pd.read_csv(paths.DATASET).columns
+    assert json.loads(paths.PROFILE.read_text())["kinds"]["notes"] == "empty"
 
 
 def test_continuous_target_is_a_regression_and_cannot_be_classified(workdir, patients_csv, capsys):
@@ -268,7 +269,7 @@ def test_labels_with_surrounding_spaces_are_one_class(workdir, patients_csv, cap
     report = json.loads(paths.PROFILE.read_text())
     assert report["class_balance"].keys() == {"neg", "pos"}
     assert set(pd.read_csv(paths.DATASET)["region"]) == {"north", "south", "east", "west"}
-    assert "stripped spaces around the text values of ['region', 'outcome']" in capsys.readouterr().out
+    assert "stripped spaces around the text values of ['region']" in capsys.readouterr().out  # leading: the reader
 
 
 def test_infinity_names_the_column_and_row_count(workdir, patients_csv, capsys):
@@ -281,15 +282,16 @@ def test_infinity_names_the_column_and_row_count(workdir, patients_csv, capsys):
     assert_nothing_written(workdir)
 
 
-def test_identifier_column_is_reported_with_the_fix(workdir, patients_csv, capsys):
+def test_identifier_column_is_dropped_with_a_note_and_the_key_that_keeps_it(workdir, patients_csv, capsys):
     patients().assign(patient_id=[f"P{i:04d}" for i in range(80)]).to_csv(patients_csv, index=False)
-    err = run_fails(ingest, capsys)
-    assert ("column 'patient_id' looks like an identifier (80 rows, every value distinct, e.g. 'P0000'); "
-            "ignore it with data.drop: [patient_id]") in err
-    assert_nothing_written(workdir)
-    set_params(workdir, data__drop=["patient_id"])
     run_ok(ingest)
+    assert ("note: ingest: column 'patient_id' looks like an identifier (80 distinct values in 80 rows, e.g. "
+            "'P0000'): dropped; set data.kinds: {patient_id: category} (or number) to keep it as a feature"
+            ) in capsys.readouterr().out
     assert "patient_id" not in pd.read_csv(paths.DATASET).columns
+    set_params(workdir, data__kinds={"patient_id": "category"})
+    run_ok(ingest)
+    assert "patient_id" in pd.read_csv(paths.DATASET).columns
 
 
 def test_drop_with_an_unknown_column_lists_the_columns(workdir, patients_csv, capsys):

@@ -50,8 +50,9 @@ def test_misspelt_section_suggests_the_closest():
 
 
 def test_unknown_key_with_no_near_match_lists_the_valid_ones():
-    valid = "dataset, csv, target, task, positive_class, sep, na_values, drop, test_size"
-    assert f"unknown key `data.colour`; valid keys in `data`: {valid}" in problem(data__colour="red")
+    valid = ("dataset, csv, target, task, positive_class, sep, header, columns, decimal, thousands, na_values, "
+             "kinds, drop, test_size")
+    assert f"unknown key `data.flavour`; valid keys in `data`: {valid}" in problem(data__flavour="red")
 
 
 def test_wrong_type_names_key_and_value():

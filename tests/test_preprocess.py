@@ -66,15 +66,15 @@ def test_positive_class_defaults_to_the_rarer_one(wanted, expected):
 
 def test_feature_types_one_hot_text_and_booleans():
     frame = patients().assign(flag=[True, False] * 40)
-    numeric, categorical = feature_types(frame.drop(columns="outcome"))
-    assert numeric == ["age", "bmi"]
-    assert categorical == ["smoker", "region", "flag"]
+    groups = feature_types(frame.drop(columns="outcome"))
+    assert groups["number"] == ["age", "bmi"]
+    assert groups["category"] == ["smoker", "region", "flag"] and groups["date"] == groups["text"] == []
 
 
 @pytest.mark.parametrize("scale", ["standard", "minmax", "robust", "none"])
 def test_scalers(scale):
     train = pd.DataFrame({"v": [1.0, 2.0, 3.0, 10.0]})
-    out = build_preprocessor(["v"], [], scale, "median", None).fit_transform(train)["v"]
+    out = build_preprocessor({"number": ["v"], "category": []}, scale, "median", None).fit_transform(train)["v"]
     expected = {
         "standard": (train.v - train.v.mean()) / train.v.std(ddof=0),
         "minmax": (train.v - 1) / 9,
@@ -86,8 +86,7 @@ def test_scalers(scale):
 
 def test_unseen_category_and_missing_values_at_prediction_time():
     train = patients(40, seed=1).drop(columns="outcome")
-    numeric, categorical = feature_types(train)
-    pre = build_preprocessor(numeric, categorical, "standard", "median", None).fit(train)
+    pre = build_preprocessor(feature_types(train), "standard", "median", None).fit(train)
     new = pd.DataFrame({"age": [np.nan], "bmi": [30.0], "smoker": [np.nan], "region": ["mars"]})
     row = pre.transform(new).iloc[0]
     assert row[[c for c in row.index if c.startswith("region_")]].sum() == 0  # unknown region: no column lit
@@ -98,7 +97,7 @@ def test_unseen_category_and_missing_values_at_prediction_time():
 
 def test_rare_categories_are_pooled():
     train = pd.DataFrame({"c": list("aaaabbbcd")})
-    pre = build_preprocessor([], ["c"], "none", "median", 3).fit(train)
+    pre = build_preprocessor({"number": [], "category": ["c"]}, "none", "median", 3).fit(train)
     assert list(pre.get_feature_names_out()) == ["c_a", "c_b", "c_infrequent_sklearn"]
 
 

@@ -239,3 +239,35 @@ def test_predict_command_writes_a_csv_or_says_what_is_wrong(project, tmp_path):
 def test_serving_is_documented_with_a_curl_example():
     readme = (REPO / "README.md").read_text()
     assert "make serve" in readme and "curl" in readme and "/api/predict/train_cnn" in readme
+
+
+def test_rows_with_an_extra_field_are_an_error_naming_the_row_never_a_shifted_table(client, project, tmp_path):
+    sent = b"age,bmi,smoker,region\n61,30.5,no,west,\n40,22.1,yes,east,\n"  # a trailing comma on every row
+    answer = client.post("/api/predict/tabular", data={"csv": (io.BytesIO(sent), "extra.csv")})
+    assert answer.status_code == 400
+    assert "extra.csv: row 2 has 5 fields but the header has 4 (a trailing delimiter" in answer.json["error"]
+    rows = tmp_path / "extra.csv"
+    rows.write_bytes(sent)
+    done = subprocess.run([sys.executable, "-m", "serve.predict", "tabular", str(rows)], cwd=project,
+                          capture_output=True, text=True, env={"PYTHONPATH": str(REPO), "PATH": ""})
+    assert done.returncode == 2 and "row 2 has 5 fields but the header has 4" in done.stderr
+
+
+def test_decimal_commas_are_read_and_far_values_flagged(client):
+    sent = "age;bmi;smoker;region\n61;30,5;no;west\n40;1141,0;yes;east\n".encode()
+    answer = client.post("/api/predict/tabular", data={"csv": (io.BytesIO(sent), "eu.csv")})
+    assert answer.status_code == 200, answer.json
+    notes = " ".join(answer.json["notes"])
+    assert "row 2, column 'bmi': 1141 is far outside the training range" in notes and "the training maximum" in notes
+
+
+def test_an_image_model_refuses_a_table(project, tmp_path):
+    rows = tmp_path / "rows.csv"
+    patients(5).to_csv(rows, index=False)
+    done = subprocess.run([sys.executable, "-m", "serve.predict", "train_cnn", str(rows)], cwd=project,
+                          capture_output=True, text=True, env={"PYTHONPATH": str(REPO), "PATH": ""})
+    assert done.returncode == 2 and "is a table, but the train_cnn model reads images" in done.stderr
+    (tmp_path / "broken.png").write_bytes(b"no")
+    done = subprocess.run([sys.executable, "-m", "serve.predict", "train_cnn", str(tmp_path / "broken.png")],
+                          cwd=project, capture_output=True, text=True, env={"PYTHONPATH": str(REPO), "PATH": ""})
+    assert done.returncode == 2 and "none of the 1 file(s) could be read as an image" in done.stderr

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 
 import numpy as np
@@ -10,8 +9,6 @@ import pandas as pd
 from sklearn import datasets
 
 from stages.core.errors import PipelineError, plain
-
-DELIMITERS = ",;\t|"
 
 _LOADERS = {
     "breast_cancer": datasets.load_breast_cancer,
@@ -36,25 +33,12 @@ def load_builtin(name: str, target: str | None, *, section: str) -> pd.DataFrame
     return frame
 
 
-def check_header(columns: list[str], source: str) -> None:
-    """pandas silently renames a repeated column to 'x.1', so repeats are caught on the raw header. Empty names
-    (a saved index, trailing delimiters) are not repeats: pandas numbers them and tidy_csv handles them."""
-    repeated = sorted(name for name, n in Counter(c for c in columns if c.strip()).items() if n > 1)
-    if repeated:
-        raise PipelineError(f"{source}: duplicate column names {repeated}; rename or drop the repeats")
-
-
-def detect_delimiter(sample: str) -> str:
-    """The delimiter of the header and first rows; a single-column file gives ','."""
-    lines = "\n".join(sample.splitlines()[:50])
-    try:
-        return csv.Sniffer().sniff(lines, delimiters=DELIMITERS).delimiter
-    except csv.Error:
-        return ","
-
-
-def drop_columns(frame: pd.DataFrame, drop: list[str], source: str, *, section: str) -> pd.DataFrame:
-    """<section>.drop: columns the user wants ignored (identifiers, free text, leaks)."""
+def drop_columns(frame: pd.DataFrame, drop: list[str], source: str, target: str | None = None, *,
+                 section: str) -> pd.DataFrame:
+    """<section>.drop: columns the user wants ignored (identifiers, free text, leaks); never the target."""
+    if target is not None and target in drop:
+        raise PipelineError(f"{section}.drop names the target {target!r}, which the models learn to predict; "
+                            f"remove it from {section}.drop, or choose another {section}.target")
     unknown = [c for c in drop if c not in frame.columns]
     if unknown:
         raise PipelineError(f"{section}.drop names {unknown}, which {source} does not have; its columns: "
@@ -89,34 +73,23 @@ def check_table(frame: pd.DataFrame, target: str | None, source: str, *, section
     if frame.empty:
         raise PipelineError(f"{source} has a header but no rows; add data rows")
     if target is None:
-        check_empty_columns(frame, source, section)
         check_infinite(frame, source)
-        check_identifiers(frame, source, section=section)
         return frame
     if target not in frame.columns:
         glued = next((d for d in ";\t|," if len(frame.columns) == 1 and d in str(frame.columns[0])), None)
         hint = (f"; the header looks {glued!r}-separated: set {section}.sep: {glued!r} (or null to detect it)"
                 if glued else f"; set {section}.target to one of: {', '.join(map(str, frame.columns))}")
         raise PipelineError(f"{source} has no target column {target!r}{hint}")
-    check_empty_columns(frame, source, section)
     if len(frame.columns) < 2:
         raise PipelineError(f"{source} has only the target column {target!r}; add feature columns")
     features = frame.drop(columns=target)
     check_infinite(features, source)
-    check_identifiers(features, source, section=section)
     frame = frame[frame[target].notna()].reset_index(drop=True)
     values = frame[target].unique()
     if len(values) < 2:
         raise PipelineError(f"{source}: target {target!r} has a single value ({plain(values[0])!r}) in every row; "
                             "a model needs at least 2 classes or 2 distinct values to learn from")
     return frame
-
-
-def check_empty_columns(frame: pd.DataFrame, source: str, section: str) -> None:
-    empty = [str(c) for c in frame.columns if frame[c].isna().all()]
-    if empty:
-        raise PipelineError(f"{source}: column(s) {empty} are entirely empty; drop them from the CSV or "
-                            f"list them in {section}.drop")
 
 
 def check_infinite(features: pd.DataFrame, source: str) -> None:
@@ -128,21 +101,6 @@ def check_infinite(features: pd.DataFrame, source: str) -> None:
         more = f" (and {len(bad) - 1} more column(s))" if len(bad) > 1 else ""
         raise PipelineError(f"{source}: column {column!r} holds +inf or -inf in {n} row(s){more}; replace them "
                             "with numbers, or empty the cells to treat them as missing")
-
-
-MIN_ROWS_FOR_IDENTIFIER = 20  # below this, all-distinct text is as likely a small table's categories
-
-
-def check_identifiers(features: pd.DataFrame, source: str, *, section: str) -> None:
-    """A text column with a different value in every row names rows (an ID, a name): one-hot encoding
-    it gives the models nothing to learn and every row its own column."""
-    for column in features.columns:
-        values = features[column].dropna()
-        is_text = not pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-        if is_text and len(values) >= MIN_ROWS_FOR_IDENTIFIER and values.is_unique:
-            raise PipelineError(f"{source}: column {column!r} looks like an identifier ({len(values)} rows, every "
-                                f"value distinct, e.g. {plain(values.iloc[0])!r}); ignore it with {section}.drop: "
-                                f"[{column}]")
 
 
 MAX_INTEGER_CLASSES = 20  # more distinct whole numbers than this (and than 5% of rows): a quantity, not classes
@@ -207,7 +165,7 @@ def class_balance(y: pd.Series) -> dict[str, int]:
 
 
 def profile(frame: pd.DataFrame, target: str | None, source: str, dropped_rows: int, notes: list[str] = (),
-            task: str | None = "classification", why: str = "") -> dict:
+            task: str | None = "classification", why: str = "", kinds: dict[str, str] | None = None) -> dict:
     """What a user wants to know before modelling: size, types, gaps, and the class balance or the target's
     spread (neither without a target)."""
     features = frame.drop(columns=target) if target else frame
@@ -223,6 +181,8 @@ def profile(frame: pd.DataFrame, target: str | None, source: str, dropped_rows: 
         "dtypes": dict(sorted(dtypes.items())),
         "missing": {str(c): int(n) for c, n in features.isna().sum().items()},
     }
+    if kinds is not None:
+        report["kinds"] = kinds  # every column's kind (stages/core/columns.py), dropped ones included
     if task == "classification":
         report["class_balance"] = class_balance(frame[target])
     elif task == "regression":

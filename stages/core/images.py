@@ -103,6 +103,16 @@ def _presplit(root: Path, key: str) -> tuple[list[tuple[Path, str, str]], list[s
     return rows, loose
 
 
+def empty_class_folders(root: Path) -> list[str]:
+    """Class folders that hold no file at all (perhaps only empty sub-folders): they would silently be no class.
+    Searched under root and, for a presplit layout, under each split folder."""
+    if not root.is_dir():
+        return []
+    parents = _folders(root) if detect_layout(root) == "presplit" else [root]
+    return [str(folder.relative_to(root)) + "/" for parent in parents for folder in _folders(parent)
+            if not files_in(folder)]
+
+
 def list_images(root: Path, layout: str, key: str) -> tuple[pd.DataFrame, list[str]]:
     """(path, label[, split]) for every file, and the image files found loose beside class folders (which
     belong to no class). A `split` column comes only with the presplit layout."""

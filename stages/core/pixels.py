@@ -76,7 +76,8 @@ def _fit(image: Image.Image, size: int, resize: str) -> Image.Image:
     return ImageOps.pad(image, (size, size), RESAMPLE, color=PAD_COLOUR)
 
 
-def read_image(path: str, size: int, channels: int, resize: str = "pad") -> tuple[np.ndarray, str | None]:
+def read_image(path: str, size: int, channels: int, resize: str = "pad",
+               min_side: int = 8) -> tuple[np.ndarray, str | None]:
     """Pixels as (size, size, channels) uint8, and a note about the value range (None when plain).
     Raises Unreadable, naming the reason, for anything that is not a readable image."""
     note = None
@@ -88,6 +89,9 @@ def read_image(path: str, size: int, channels: int, resize: str = "pad") -> tupl
                     image.draft(image.mode, (2 * size, 2 * size))
                 image = _orient(image)
                 image.load()
+                if min(image.size) < min_side:
+                    raise Unreadable(f"{image.size[0]}x{image.size[1]} pixels: smaller than images.min_side = "
+                                     f"{min_side}, too small to hold what a {size}x{size} network looks for")
                 if image.mode == "1":
                     image = image.convert("L")
                 elif image.mode in ("P", "PA"):
@@ -122,13 +126,13 @@ def read_image(path: str, size: int, channels: int, resize: str = "pad") -> tupl
 
 
 def read_images(paths: list[str], size: int, channels: int, resize: str, n_jobs: int,
-                chunk: int = 256) -> Iterator[tuple[np.ndarray, list]]:
+                chunk: int = 256, min_side: int = 8) -> Iterator[tuple[np.ndarray, list]]:
     """Decode in parallel threads (Pillow releases the GIL while it decodes and resizes), in order, a chunk at a
     time: yields (pixels of the chunk's readable files, one outcome per file: None, a note, or Unreadable).
     At most two chunks are in flight, so memory stays flat however many files there are."""
     def one(path):
         try:
-            return read_image(path, size, channels, resize)
+            return read_image(path, size, channels, resize, min_side)
         except Unreadable as exc:
             return None, exc
 

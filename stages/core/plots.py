@@ -11,6 +11,24 @@ import matplotlib
 
 matplotlib.use("Agg")  # headless: stages run under DVC, in CI, over SSH
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+
+
+def _cjk_fallback() -> None:
+    """Korean (and other Hangul) column and class names drawn, not boxes: NanumGothic, shipped by the locked
+    koreanize-matplotlib package, as the fallback after DejaVu Sans. Only its font file is used (importing the
+    package would make it every figure's font), so figures without such text stay byte-identical."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("koreanize_matplotlib")
+    if spec is None or spec.origin is None:  # an environment without it draws boxes, as matplotlib does
+        return
+    font_manager.fontManager.addfont(str(Path(spec.origin).parent / "fonts" / "NanumGothic.ttf"))
+    matplotlib.rcParams["font.family"] = ["DejaVu Sans", "NanumGothic"]
+
+
+_cjk_fallback()
 
 # no version or date in the file: identical figures stay byte-identical, so git sees no change
 PNG_METADATA = {"Software": None}

@@ -81,20 +81,26 @@ def check_target_transform(transform: str, y: pd.Series, task: str, target: str,
                             f"{plain(y.min())}; use none, or shift the target in the CSV")
 
 
-def feature_types(features: pd.DataFrame) -> tuple[list[str], list[str]]:
-    """Numeric columns are imputed and scaled; everything else (text, booleans) is one-hot encoded."""
-    numeric = [
-        c for c in features.columns
-        if pd.api.types.is_numeric_dtype(features[c]) and not pd.api.types.is_bool_dtype(features[c])
-    ]
-    categorical = [c for c in features.columns if c not in numeric]
-    return numeric, categorical
+def feature_types(features: pd.DataFrame, kinds: dict[str, dict] | None = None) -> dict[str, list[str]]:
+    """The feature columns by what preprocessing does with them: `number` imputed and scaled, `category`
+    one-hot encoded, `date` expanded, `text` target-encoded. `kinds`: ingest's columns.json; without it (or for a
+    column it lacks) numeric columns are numbers and everything else (text, booleans) categories."""
+    groups: dict[str, list[str]] = {"number": [], "category": [], "date": [], "text": []}
+    for c in features.columns:
+        kind = (kinds or {}).get(str(c), {}).get("kind")
+        numeric = pd.api.types.is_numeric_dtype(features[c]) and not pd.api.types.is_bool_dtype(features[c])
+        if kind in ("date", "text"):
+            groups[kind].append(c)
+        else:
+            groups["number" if numeric else "category"].append(c)
+    return groups
 
 
-def build_preprocessor(
-    numeric: list[str], categorical: list[str], scale: str, impute: str, max_categories: int | None
-) -> ColumnTransformer:
-    """The unfitted preprocessing definition; fit it on training rows only."""
+def build_preprocessor(groups: dict[str, list[str]], scale: str, impute: str, max_categories: int | None,
+                       seed: int = 0) -> ColumnTransformer:
+    """The unfitted preprocessing definition; fit it on training rows only. Dates become year, month, day,
+    seconds and weekday (skrub's DatetimeEncoder); many-valued text the mean target of its value, cross-fitted
+    within the rows it is fitted on (scikit-learn's TargetEncoder), so inside a fold it sees no held-out row."""
     numeric_steps = Pipeline([("impute", SimpleImputer(strategy=impute)), ("scale", SCALERS[scale]())])
     categorical_steps = Pipeline([
         ("impute", SimpleImputer(strategy="most_frequent")),
@@ -102,10 +108,18 @@ def build_preprocessor(
             handle_unknown="infrequent_if_exist", max_categories=max_categories, sparse_output=False
         )),
     ])
-    preprocessor = ColumnTransformer(
-        [("numeric", numeric_steps, numeric), ("categorical", categorical_steps, categorical)],
-        verbose_feature_names_out=False,
-    )
+    branches = [("numeric", numeric_steps, groups["number"]), ("categorical", categorical_steps, groups["category"])]
+    if groups.get("date"):
+        from skrub import DatetimeEncoder, ToDatetime
+
+        branches += [(f"date_{c}", Pipeline([("parse", ToDatetime()), ("expand", DatetimeEncoder(add_weekday=True)),
+                                              ("impute", SimpleImputer(strategy="median")),
+                                              ("scale", SCALERS[scale]())]), c) for c in groups["date"]]
+    if groups.get("text"):
+        from sklearn.preprocessing import TargetEncoder
+
+        branches.append(("text", TargetEncoder(random_state=seed), groups["text"]))
+    preprocessor = ColumnTransformer(branches, verbose_feature_names_out=False)
     return preprocessor.set_output(transform="pandas")
 
 

@@ -101,6 +101,22 @@ def check_values(estimator, name: str, values: list, key: str, model: str) -> No
                                 f"({' '.join(str(exc).split())}); fix or drop it") from None
 
 
+def auto_k(selected: dict) -> tuple[list[int] | None, str]:
+    """`k: auto`: the search's k values around select_features' choice, and the line that says why. The curve is
+    read off one (linear) estimator, and its parsimonious k can hurt a nonlinear winner, so the winner is also
+    scored with the curve's best k and with every feature; with nothing else to try, k is not searched."""
+    method = selected["method"]["name"]
+    if method not in ("chi2", "f_test", "mutual_info"):
+        return None, (f"k = {selected['k']}: {method} would be refitted per candidate k; list values in tune.k to "
+                      "search them")
+    ks = sorted({selected["k"], selected.get("k_best", selected["k"]), selected.get("k_all", selected["k"])})
+    if len(ks) == 1:
+        return None, f"k = {ks[0]}: select_features' choice is also the curve's best and all features"
+    return ks, (f"k searched over {ks} (select_features' {selected['k']}, the curve's best "
+                f"{selected.get('k_best')}, all {selected.get('k_all')}): the winner is not held to the curve "
+                "estimator's choice")
+
+
 def k_space(k, method: str, n_features: int, search: str, *, section: str):
     """`<section>.k` as the search's `select__k` values (None: not searched)."""
     key = f"{section}.k"

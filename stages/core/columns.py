@@ -1,0 +1,306 @@
+"""Every column read as what it is: the typing step ingest runs on a user's table (and serve on new rows).
+
+pandas reads what looks like a number in its own locale and leaves everything else as text. A table exported
+from Excel or a database carries more: decimal commas, thousands separators, percentages, currency signs,
+padded missing markers, identifiers, dates. Each column gets one kind, decided on the whole column:
+
+| kind | what | what the models get |
+| --- | --- | --- |
+| number | numbers, in any of the formats below | imputed, scaled |
+| category | text with a few distinct values (at most CARDINALITY), booleans | one-hot |
+| text | text with many distinct values (a ticket, a car name) | target-encoded inside each fold |
+| date | dates (and times) | year, month, day, weekday (skrub's DatetimeEncoder) |
+| identifier | a different value in (nearly) every row: an ID, a name | dropped, with a note |
+| constant | one value in every row | kept (it carries nothing; harmless), with a note |
+| empty | no value at all | dropped, with a note |
+
+`data.kinds` forces a column's kind. Identifiers are dropped rather than stopped on: an identifier is never a
+feature, so the run can go on; the note names the column and the key that keeps it.
+
+skrub's ToFloat converts with given separators but neither detects them nor rejects a grouping like "1,2,3"
+and it casts to float32; the formats are therefore matched here with strict patterns on every value, and the
+numbers parsed by pandas in float64. Dates are parsed by pandas with one guessed format for the whole column.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+KINDS = ("number", "category", "text", "date", "identifier", "constant", "empty")
+CARDINALITY = 40  # more distinct text values than this: `text` (skrub's TableVectorizer uses the same threshold)
+IDENTIFIER_SHARE = 0.99  # text with this share of distinct values (and every integer one) names rows
+MIN_ROWS = 20  # below this, distinct values are as likely a small table's categories
+ID_NAME = re.compile(r"(^|[^a-z])(id|no|nr|num|number|key|code)$|^id", re.IGNORECASE)
+CURRENCY = "$€£¥₩"
+DATE = re.compile(
+    r"(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?"
+)
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    """How a column writes its numbers: the decimal mark, the thousands separator, a % or currency sign."""
+
+    decimal: str = "."
+    thousands: str | None = None
+    percent: bool = False
+    currency: str | None = None
+
+    def pattern(self) -> re.Pattern:
+        d = re.escape(self.decimal)
+        whole = r"\d+" if self.thousands is None else rf"\d{{1,3}}(?:{re.escape(self.thousands)}\d{{3}})+|\d+"
+        exponent = r"(?:[eE][+-]?\d+)?" if self.decimal == "." and self.thousands is None else ""
+        return re.compile(rf"[+-]?(?:(?:{whole})(?:{d}\d+)?|{d}\d+){exponent}")
+
+    def describe(self) -> str:
+        parts = [f"decimal {self.decimal!r}"] + ([f"thousands {self.thousands!r}"] if self.thousands else [])
+        return ", ".join(parts + ["%"] * self.percent + ([f"currency {self.currency!r}"] if self.currency else []))
+
+    def parse(self, values: pd.Series, strict: bool = True) -> pd.Series | None:
+        """Text -> float64, or None (strict) when a value is not a number in this format; missing stays missing.
+        Not strict (new rows at serving time): a value that is not one becomes NaN, for the caller to name."""
+        text = values.astype("string").str.strip()
+        if self.currency:
+            text = text.str.strip(CURRENCY + " ")
+        if self.percent:
+            text = text.str.removesuffix("%").str.rstrip()
+        ok = text.str.fullmatch(self.pattern()).fillna(True) | values.isna()
+        if strict and not ok.all():
+            return None
+        if self.thousands:
+            text = text.str.replace(self.thousands, "", regex=False)
+        text = text.str.replace(self.decimal, ".", regex=False).where(ok)
+        return pd.to_numeric(text, errors="coerce").astype(float)
+
+
+def number_formats(decimal: str, thousands: str | None, fixed: bool) -> list[NumberFormat]:
+    """The formats tried on a text column, the file's decimal mark first; `fixed` (data.decimal set): that mark
+    only; `thousands` (data.thousands set): that separator only."""
+    marks = [decimal] if fixed else [decimal, "." if decimal == "," else ","]
+    separators = [thousands] if thousands else [None, ".", ",", " ", "\u00a0", "'"]
+    return [NumberFormat(mark, sep) for mark in marks for sep in separators if sep != mark]
+
+
+def as_numbers(values: pd.Series, decimal: str, thousands: str | None,
+               fixed: bool = False) -> tuple[pd.Series, NumberFormat] | None:
+    """A text column as numbers when every value is one in a single format (with an optional % or currency
+    sign on every value): (numbers, format), or None."""
+    text = values.dropna().astype(str).str.strip()
+    if text.empty or not text.head(1_000).str.contains(r"\d", regex=True).all():  # most text fails here, fast
+        return None
+    if not text.str.contains(r"\d", regex=True).all():
+        return None
+    percent = bool(text.str.endswith("%").all())
+    signs = [c for c in CURRENCY if text.head(1_000).str.contains(c, regex=False).all()]
+    for base in number_formats(decimal, thousands, fixed):
+        fmt = NumberFormat(base.decimal, base.thousands, percent, signs[0] if signs else None)
+        if fmt.parse(values.loc[text.index[:1_000]]) is None:  # a sample first: one pass per failing format
+            continue
+        numbers = fmt.parse(values)
+        if numbers is not None:
+            return numbers, fmt
+    return None
+
+
+def file_decimal(frame: pd.DataFrame, sep: str) -> str:
+    """The decimal mark of a file: ',' when its text cells hold numbers like 51,26 or 1.234,5 (a comma no
+    thousands separator writes) more often than numbers like 1,234.5; else '.'. A ';' file leans to ','."""
+    comma_only = re.compile(r"[+-]?\d+,\d{1,2}|[+-]?\d+,\d{4,}|[+-]?\d{1,3}(\.\d{3})+,\d+|[+-]?\d{1,3}(\.\d{3}){2,}")
+    dot_only = re.compile(r"[+-]?\d{1,3}(,\d{3})+\.\d+|[+-]?\d{1,3}(,\d{3}){2,}")
+    votes = {",": 0, ".": 0}
+    for column in frame.columns:
+        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
+            text = frame[column].dropna().astype(str).str.strip().head(1_000)
+            votes[","] += int(text.str.fullmatch(comma_only).sum())
+            votes["."] += int(text.str.fullmatch(dot_only).sum())
+    if votes[","] > votes["."] or (sep == ";" and votes[","] == votes["."] and votes[","]):
+        return ","
+    return "."
+
+
+@dataclass(frozen=True)
+class Typed:
+    """A column's kind and, for numbers and dates written as text, how to read them again (serve)."""
+
+    kind: str
+    number: NumberFormat | None = None
+    date_format: str | None = None
+    note: str | None = None
+
+    def record(self) -> dict:
+        out = {"kind": self.kind}
+        if self.number is not None:
+            out["number"] = {"decimal": self.number.decimal, "thousands": self.number.thousands,
+                             "percent": self.number.percent, "currency": self.number.currency}
+        if self.date_format is not None:
+            out["date_format"] = self.date_format
+        return out
+
+
+def date_format(values: pd.Series, dayfirst: bool) -> str | None:
+    """One strptime format that reads every value, or None: day-first or month-first by whichever parses all
+    (the file's habit, `dayfirst`, first when both do)."""
+    text = values.dropna().astype(str).str.strip()
+    if text.empty or not text.head(1_000).str.fullmatch(DATE).all() or not text.str.fullmatch(DATE).all():
+        return None
+    from pandas.tseries.api import guess_datetime_format
+
+    year_first = bool(re.match(r"\d{4}", text.iloc[0]))
+    for first in (False,) if year_first else (dayfirst, not dayfirst):
+        fmt = guess_datetime_format(text.iloc[0], dayfirst=first)
+        if fmt and pd.to_datetime(text, format=fmt, errors="coerce").notna().all():
+            return fmt
+    return None
+
+
+def _is_whole(values: pd.Series) -> bool:
+    return pd.api.types.is_integer_dtype(values) or (
+        pd.api.types.is_float_dtype(values) and bool(np.all(np.mod(values, 1) == 0)))
+
+
+def type_column(values: pd.Series, name: str, decimal: str, thousands: str | None, fixed: bool, dayfirst: bool,
+                key: str) -> tuple[pd.Series, Typed]:
+    """One column -> (its values as the kind reads them, the kind). `key`: the params key that forces a kind."""
+    known = values.dropna()
+    keep = f"set {key}: {{{name}: category}} (or number) to keep it as a feature"
+    if known.empty:
+        return values, Typed("empty", note=f"column {name!r} is empty in every row: dropped")
+    if values.dtype == object or pd.api.types.is_string_dtype(values):
+        parsed = as_numbers(values, decimal, thousands, fixed)
+        if parsed is not None:
+            numbers, fmt = parsed
+            plain = fmt == NumberFormat()
+            note = None if plain else (f"column {name!r} holds numbers written with {fmt.describe()} (e.g. "
+                                       f"{known.iloc[0]!r} -> {numbers[known.index[0]]:g}): read as numbers")
+            return _typed_number(numbers, name, note, fmt, keep)
+        fmt = date_format(values, dayfirst)
+        if fmt is not None:
+            dates = pd.to_datetime(values.astype("string").str.strip(), format=fmt)
+            iso = "%Y-%m-%d" if (dates.dropna() == dates.dropna().dt.normalize()).all() else "%Y-%m-%d %H:%M:%S"
+            text = dates.dt.strftime(iso).astype(object).where(dates.notna(), np.nan)
+            return text, Typed("date", date_format=iso, note=(
+                f"column {name!r} holds dates ({fmt}, e.g. {known.iloc[0]!r}): encoded as year, month, day and "
+                f"weekday, not one-hot"))
+        distinct = known.nunique()
+        if distinct == 1:
+            return values, Typed("constant", note=f"column {name!r} holds {known.iloc[0]!r} in every row: it "
+                                                  "carries nothing to learn")
+        if len(known) >= MIN_ROWS and distinct >= IDENTIFIER_SHARE * len(known):
+            return values, Typed("identifier", note=(
+                f"column {name!r} looks like an identifier ({distinct} distinct values in {len(known)} rows, e.g. "
+                f"{known.iloc[0]!r}): dropped; {keep}"))
+        if distinct > CARDINALITY:
+            return values, Typed("text", note=(
+                f"column {name!r} has {distinct} distinct text values (more than {CARDINALITY}): target-encoded "
+                "inside each fold, not one-hot; list it in data.drop if it is free text with nothing to learn"))
+        return values, Typed("category")
+    if pd.api.types.is_bool_dtype(values):
+        return values, Typed("category")
+    return _typed_number(values, name, None, None, keep)
+
+
+def _typed_number(values: pd.Series, name: str, note: str | None, fmt: NumberFormat | None,
+                  keep: str) -> tuple[pd.Series, Typed]:
+    known = values.dropna()
+    if known.nunique() == 1:
+        return values, Typed("constant", number=fmt, note=f"column {name!r} holds {known.iloc[0]:g} in every row: it "
+                                                    "carries nothing to learn")
+    if (len(known) >= MIN_ROWS and _is_whole(known) and known.is_unique
+            and (known.is_monotonic_increasing or ID_NAME.search(str(name)))):
+        order = "in increasing order" if known.is_monotonic_increasing else "and an identifier's name"
+        return values, Typed("identifier", number=fmt, note=(
+            f"column {name!r} looks like an identifier ({len(known)} distinct whole numbers, one per row, {order}):"
+            f" dropped; {keep}"))
+    return values, Typed("number", number=fmt, note=note)
+
+
+def type_columns(frame: pd.DataFrame, target: str | None, kinds: dict[str, str], decimal: str,
+                 thousands: str | None, fixed: bool = False, *, section: str) -> tuple[pd.DataFrame, dict[str, Typed], list[str]]:
+    """Every column typed: (the table with numbers and dates as read and identifiers and empty columns dropped,
+    {column: Typed}, notes). The target only has its numbers read: it is never dropped or encoded here.
+    `kinds` (<section>.kinds) forces kinds; `decimal` is the file's mark (file_decimal, or <section>.decimal)."""
+    unknown = [c for c in kinds if c not in frame.columns]
+    if unknown:
+        raise _error(f"{section}.kinds names {unknown}, which the table does not have; its columns: "
+                     f"{', '.join(map(str, frame.columns))}")
+    dayfirst = decimal == ","  # day-first dates go with decimal commas (most of Europe)
+    columns, typed, notes = {}, {}, []
+    for name in frame.columns:
+        values, kind = type_column(frame[name], str(name), decimal, thousands, fixed, dayfirst, f"{section}.kinds")
+        if name in kinds:
+            values, kind = _forced(frame[name], values, kind, kinds[name], str(name), section)
+        elif name == target:  # read as numbers or kept as labels, never dropped
+            numeric = kind.number is not None or (pd.api.types.is_numeric_dtype(frame[name])
+                                                  and not pd.api.types.is_bool_dtype(frame[name]))
+            kind = Typed("number", number=kind.number, note=kind.note if kind.number else None) if numeric else Typed(
+                "category")
+            values = values if numeric else frame[name]
+        if kind.note and name in kinds:
+            kind = Typed(kind.kind, number=kind.number, date_format=kind.date_format)
+        if kind.note:
+            notes.append(kind.note)
+        typed[name] = kind
+        if kind.kind not in ("identifier", "empty"):
+            columns[name] = values
+    return pd.DataFrame(columns), typed, notes
+
+
+def _forced(raw: pd.Series, values: pd.Series, found: Typed, wanted: str, name: str, section: str) -> tuple[pd.Series, Typed]:
+    if wanted == found.kind or (wanted == "number" and found.number is not None):
+        return values, Typed(wanted, number=found.number, date_format=found.date_format)
+    if wanted == "number":
+        if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+            return raw, Typed("number")
+        raise _error(f"{section}.kinds: column {name!r} is not numbers in any format (e.g. "
+                     f"{raw.dropna().iloc[0]!r}); use category, text or identifier")
+    if wanted == "date":
+        raise _error(f"{section}.kinds: column {name!r} is not dates in one format (e.g. {raw.dropna().iloc[0]!r})")
+    if wanted in ("category", "text"):
+        return raw.map(lambda v: v if pd.isna(v) else str(v)), Typed(wanted)
+    return raw, Typed(wanted)  # identifier, empty, constant: dropped or kept as found
+
+
+def _error(message: str):
+    from stages.core.errors import PipelineError
+
+    return PipelineError(message)
+
+
+def strip_missing(frame: pd.DataFrame, na_values: list[str]) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Cells that are a missing marker once their spaces are stripped (` ?` in a comma-space file) -> NaN:
+    (the table, {column: cells marked}) for the columns that had any."""
+    markers = {v.strip() for v in na_values}
+    marked = {}
+    for column in frame.columns:
+        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
+            hit = frame[column].astype("string").str.strip().isin(markers).fillna(False).astype(bool)
+            if hit.any():
+                marked[str(column)] = int(hit.sum())
+                frame[column] = frame[column].where(~hit, np.nan)
+    return frame, marked
+
+
+def features_of(typed: dict[str, dict], target: str | None) -> dict[str, list[str]]:
+    """columns.json -> the feature columns by what preprocessing does with them."""
+    groups: dict[str, list[str]] = {"number": [], "category": [], "text": [], "date": []}
+    for name, spec in typed.items():
+        if name == target or spec["kind"] in ("identifier", "empty"):
+            continue
+        groups.setdefault(spec["kind"], []).append(name)
+    return groups
+
+
+def read_as_trained(values: pd.Series, spec: dict) -> pd.Series:
+    """New rows (serve) read as ingest read the training column: numbers in the column's format, dates in ISO;
+    a value that does not parse becomes NaN, for the caller to name."""
+    if spec.get("number") and values.dtype == object:
+        return NumberFormat(**spec["number"]).parse(values, strict=False)
+    if spec["kind"] == "date":
+        text = values.astype("string").str.strip()
+        dates = pd.to_datetime(text, errors="coerce", format="mixed")
+        return dates.dt.strftime(spec["date_format"]).astype(object).where(dates.notna(), np.nan)
+    return values

@@ -1,0 +1,148 @@
+"""Reading a CSV as its writer meant it: the delimiter (or whitespace), whether the first row is a header, rows
+with more fields than the header, the decimal mark, and missing markers with spaces around them. ingest reads
+the training CSV with it, serve the rows to predict, so both see the same values."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+from collections import Counter
+
+import pandas as pd
+
+from stages.core.columns import file_decimal, strip_missing
+from stages.core.errors import PipelineError
+
+DELIMITERS = ",;\t|"
+SNIFF_BYTES = 64 * 1024
+WHITESPACE = "whitespace"
+_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?%?")
+
+
+def detect_delimiter(sample: str) -> str:
+    """The delimiter of the header and first rows: one of DELIMITERS, `whitespace` when the lines split on runs
+    of spaces into the same number (2 or more) of fields, else ','."""
+    lines = sample.splitlines()[:50]
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        pass
+    counts = {len(_whitespace_fields(line)) for line in lines[:-1] if line.strip()}  # the last may be cut
+    return WHITESPACE if len(counts) == 1 and counts.pop() >= 2 else ","
+
+
+def _whitespace_fields(line: str) -> list[str]:
+    return next(csv.reader([re.sub(r"\s+", " ", line.strip())], delimiter=" ", quotechar='"'), [])
+
+
+def split_lines(sample: str, sep: str) -> list[list[str]]:
+    """The sample's rows as fields (the last line dropped: the sample may cut it)."""
+    lines = sample.splitlines()
+    lines = lines[:-1] if len(lines) > 1 else lines
+    if sep == WHITESPACE:
+        return [_whitespace_fields(line) for line in lines if line.strip()]
+    return [row for row in csv.reader(lines, delimiter=sep) if row]
+
+
+def looks_like_data(header: list[str], rows: list[list[str]]) -> str | None:
+    """Why a first row reads as data rather than names, or None: most of its cells are numbers, or most of
+    them recur as values in their column below."""
+    cells = [c.strip() for c in header if c.strip()]
+    if not cells:
+        return None
+    numbers = [c for c in cells if _NUMBER.fullmatch(c)]
+    if len(numbers) >= max(2, len(cells) / 2):
+        return f"{len(numbers)} of its {len(cells)} cells are numbers"
+    below = [Counter(row[i].strip() for row in rows[1:] if i < len(row)) for i in range(len(header))]
+    recurring = [c for i, c in enumerate(header) if c.strip() and below[i][c.strip()]]
+    if len(rows) > 5 and len(recurring) >= max(2, len(cells) / 2):
+        return f"{len(recurring)} of its {len(cells)} cells recur as values below it"
+    return None
+
+
+def read_csv(source, where: str, *, sep: str | None = None, header="auto", columns: list[str] | None = None,
+             decimal: str = "auto", thousands: str | None = None, na_values: list[str] = (),
+             section: str = "data") -> tuple[pd.DataFrame, list[str], str]:
+    """A CSV (a path, or its text) -> (table, notes, decimal mark). Every way it can be misread is an error
+    naming `where` and the <section> key that fixes it."""
+    try:
+        text = source if isinstance(source, str) else None
+        sample = text[:SNIFF_BYTES] if text is not None else _head(source)
+    except UnicodeDecodeError:
+        raise PipelineError(f"{where}: not UTF-8 text; re-save the file as UTF-8 CSV") from None
+    sample = sample.removeprefix("\ufeff")
+    if not sample.strip():
+        raise PipelineError(f"{where}: the file is empty; it needs a header row and data rows")
+    notes = []
+    if sep is None:
+        sep = detect_delimiter(sample)
+        if sep != ",":
+            notes.append(f"detected the delimiter {sep!r} (set {section}.sep to override)")
+    rows = split_lines(sample, sep)
+    first = rows[0] if rows else []
+    if header is False:
+        if columns is None:
+            raise PipelineError(f"{where}: {section}.header is false, so name the file's {len(first)} columns in "
+                                f"{section}.columns: [...]")
+        if len(columns) != len(first):
+            raise PipelineError(f"{where}: {section}.columns names {len(columns)} columns, but the rows have "
+                                f"{len(first)} fields (e.g. {', '.join(first[:4])}, ...); name each of them")
+    else:
+        _check_header(first, where)
+        why = looks_like_data(first, rows) if header == "auto" else None
+        if why:
+            shown = ", ".join(c.strip() for c in first[:5])
+            raise PipelineError(f"{where}: the first row looks like data, not column names ({why}: {shown}, ...); "
+                                f"if the file has no header, set {section}.header: false and name its {len(first)} "
+                                f"columns in {section}.columns: [...] (or {section}.header: true to keep it)")
+        wider = next((i for i, row in enumerate(rows[1:], start=2) if len(row) > len(first)), None)
+        if wider is not None:
+            raise PipelineError(f"{where}: row {wider} has {len(rows[wider - 1])} fields but the header has "
+                                f"{len(first)} (a trailing delimiter, or an unquoted {sep!r} inside a value); fix "
+                                "that row, or quote the value")
+    frame = _read(source, text, sep, header, columns, na_values, None, where)
+    mark = decimal if decimal != "auto" else file_decimal(frame, sep)
+    if mark == ",":  # pandas took 1.234 for a float: read every cell as text and let the typing read them
+        frame = _read(source, text, sep, header, columns, na_values, str, where)
+        if decimal == "auto":
+            notes.append(f"the numbers use a decimal comma (e.g. 51,26); read as such (set {section}.decimal to "
+                         "override)")
+    frame, marked = strip_missing(frame, list(na_values))
+    if marked:
+        notes.append(f"read {sum(marked.values())} cell(s) that are missing markers with spaces around them "
+                     f"(e.g. ' ?') as missing, in {list(marked)}")
+    return frame, notes, mark
+
+
+def _head(path) -> str:
+    with open(path, newline="", encoding="utf-8") as f:
+        return f.read(SNIFF_BYTES)
+
+
+def _check_header(columns: list[str], where: str) -> None:
+    """pandas silently renames a repeated column to 'x.1', so repeats are caught on the raw header. Empty names
+    (a saved index, trailing delimiters) are not repeats: pandas numbers them and tidy_csv handles them."""
+    repeated = sorted(name for name, n in Counter(c.strip() for c in columns if c.strip()).items() if n > 1)
+    if repeated:
+        raise PipelineError(f"{where}: duplicate column names {repeated}; rename or drop the repeats")
+
+
+def _read(source, text, sep, header, columns, na_values, dtype, where) -> pd.DataFrame:
+    options = {"sep": r"\s+" if sep == WHITESPACE else sep, "na_values": list(na_values), "keep_default_na": True,
+               "skipinitialspace": True, "index_col": False, "dtype": dtype, "encoding": "utf-8-sig"}
+    if header is False:
+        options |= {"header": None, "names": columns}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        try:
+            return pd.read_csv(io.StringIO(text) if text is not None else source, **options)
+        except UnicodeDecodeError:
+            raise PipelineError(f"{where}: not UTF-8 text; re-save the file as UTF-8 CSV") from None
+        except pd.errors.ParserWarning:
+            raise PipelineError(f"{where}: some rows have more fields than the header (a trailing delimiter, or an "
+                                f"unquoted {sep!r} inside a value); fix those rows, or quote the values") from None
+        except (pd.errors.ParserError, csv.Error) as exc:
+            raise PipelineError(f"{where}: not a readable CSV with delimiter {sep!r} "
+                                f"({' '.join(str(exc).split())}); check the {'sep'} setting") from None
