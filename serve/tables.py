@@ -33,7 +33,7 @@ def read_rows(data: bytes, where: str, na_values: list[str]) -> tuple[pd.DataFra
         raise BadInput(str(exc)) from None
     frame, tidied = tidy_csv(frame)
     for column in frame.columns:
-        if frame[column].dtype == object:
+        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
             parsed = as_numbers(frame[column], decimal, None)
             if parsed is not None:
                 frame[column] = parsed[0]

@@ -102,12 +102,12 @@ def main() -> None:
     im = params.images
     strict = im.strict
     root = source_folder(im.source)
+    manifest, loose = list_images(root, im.layout, "images.source")
     for folder in empty_class_folders(root) if im.layout != "prefix" else []:
         line = f"class folder {folder} holds no image files (nothing, or only empty sub-folders), so it is no class"
         if strict:
             raise PipelineError(f"{line}; add its images, or remove it (images.strict: false skips it)")
         warn(f"skipped {line}")
-    manifest, loose = list_images(root, im.layout, "images.source")
     if loose:
         line = (f"{len(loose)} image file(s) lie beside the class folders and belong to no class: "
                 f"{listed(loose)}")

@@ -49,9 +49,9 @@ class DataParams(Section):
     csv: str | None  # a CSV under data/raw/tables/, tracked with `dvc add`
     target: str | None  # the class column, or the numeric target; null: no labels (clustering only)
     task: Literal["auto", "classification", "regression"]  # auto: read from the target column
-    positive_class: str | int | None  # binary metrics are about it; null: the rarer class in the training split
+    positive_class: str | bool | int | None  # binary metrics are about it; null: the rarer class of the training split
     sep: Annotated[str | None, PlainValidator(_separator)]  # null: detected; whitespace: runs of spaces and tabs
-    header: bool  # false: the first row is data; name the columns in `columns`
+    header: Literal["auto"] | bool  # auto: a first row that looks like data stops ingest; false: it is data
     columns: Annotated[list[str], AfterValidator(_not_empty)] | None  # the names of a headerless file's columns
     decimal: Literal["auto", ".", ","]  # the CSV's decimal mark; auto: read from its numbers
     thousands: Literal[".", ",", " ", "'"] | None  # the thousands separator; null: read from the numbers

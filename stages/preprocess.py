@@ -37,7 +37,9 @@ def main() -> None:
     columns = read_json(paths.COLUMNS)
     groups = feature_types(features, columns)
     preprocessor = build_preprocessor(groups, pre.scale, pre.impute, pre.max_categories, params.seed)
-    preprocessor.fit(features)  # training rows only
+    # training rows only; y for the target encoding of many-valued text (class codes, or the quantity)
+    preprocessor.fit(features, encode_labels(train[target]).transform(train[target]) if task == "classification"
+                     else train[target])
     metrics = {
         "n_train": len(train),
         "n_test": len(test),

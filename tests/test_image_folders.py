@@ -237,7 +237,7 @@ def test_an_empty_class_folder_and_a_one_pixel_image_get_a_line_each(workdir, ca
     assert ("skipped class folder EMPTY/ holds no image files (nothing, or only empty sub-folders), so it is no "
             "class") in err
     assert "NORMAL/icon.png (1x1 pixels: smaller than images.min_side = 8" in err
-    assert len(read_table(paths.IMAGE_MANIFEST)) == 21 and read_json(paths.INGEST_IMAGES_METRICS)["n_unreadable"] == 1
+    assert len(read_table(paths.IMAGE_MANIFEST)) == 20 and read_json(paths.INGEST_IMAGES_METRICS)["n_unreadable"] == 1
     set_params(workdir, images__min_side=1)
     run_ok(ingest_images)
     assert read_json(paths.INGEST_IMAGES_METRICS)["n_unreadable"] == 0  # the param lowers the minimum

@@ -145,7 +145,8 @@ def test_preprocessing_is_fitted_on_training_rows_only(workdir, patients_csv):
     labels = json.loads(paths.LABELS.read_text())
     assert labels == {"task": "classification", "target": "outcome", "target_transform": "none",
                       "classes": ["neg", "pos"], "positive": "pos", "numeric": ["age", "bmi"],
-                      "categorical": ["smoker", "region"]}
+                      "categorical": ["smoker", "region"],
+                      "ranges": {c: [train[c].min(), train[c].max()] for c in ("age", "bmi")}}  # training rows only
     assert set(train["outcome"]) == {0, 1}
 
 

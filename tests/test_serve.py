@@ -263,7 +263,7 @@ def test_decimal_commas_are_read_and_far_values_flagged(client):
 
 def test_an_image_model_refuses_a_table(project, tmp_path):
     rows = tmp_path / "rows.csv"
-    patients(5).to_csv(rows, index=False)
+    patients(20).to_csv(rows, index=False)
     done = subprocess.run([sys.executable, "-m", "serve.predict", "train_cnn", str(rows)], cwd=project,
                           capture_output=True, text=True, env={"PYTHONPATH": str(REPO), "PATH": ""})
     assert done.returncode == 2 and "is a table, but the train_cnn model reads images" in done.stderr

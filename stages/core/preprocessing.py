@@ -116,9 +116,11 @@ def build_preprocessor(groups: dict[str, list[str]], scale: str, impute: str, ma
                                               ("impute", SimpleImputer(strategy="median")),
                                               ("scale", SCALERS[scale]())]), c) for c in groups["date"]]
     if groups.get("text"):
+        from sklearn.model_selection import KFold
         from sklearn.preprocessing import TargetEncoder
 
-        branches.append(("text", TargetEncoder(random_state=seed), groups["text"]))
+        # cross-fitted on seeded folds of the rows it is fitted on: no row's encoding saw its own target
+        branches.append(("text", TargetEncoder(cv=KFold(5, shuffle=True, random_state=seed)), groups["text"]))
     preprocessor = ColumnTransformer(branches, verbose_feature_names_out=False)
     return preprocessor.set_output(transform="pandas")
 

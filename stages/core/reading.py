@@ -25,12 +25,16 @@ def detect_delimiter(sample: str) -> str:
     """The delimiter of the header and first rows: one of DELIMITERS, `whitespace` when the lines split on runs
     of spaces into the same number (2 or more) of fields, else ','."""
     lines = sample.splitlines()[:50]
+    whole = [line for line in lines[:-1] if line.strip()] or lines  # the last line may be cut
+    spaced = {len(_whitespace_fields(line)) for line in whole}
+    by_space = len(spaced) == 1 and min(spaced) >= 2
     try:
-        return csv.Sniffer().sniff("\n".join(lines), delimiters=DELIMITERS).delimiter
+        sep = csv.Sniffer().sniff("\n".join(lines), delimiters=DELIMITERS).delimiter
     except csv.Error:
-        pass
-    counts = {len(_whitespace_fields(line)) for line in lines[:-1] if line.strip()}  # the last may be cut
-    return WHITESPACE if len(counts) == 1 and counts.pop() >= 2 else ","
+        return WHITESPACE if by_space else ","
+    counts = {len(row) for row in csv.reader(whole, delimiter=sep)}
+    # e.g. auto-mpg.data: runs of spaces, and one tab before the quoted name
+    return WHITESPACE if by_space and len(counts) > 1 and sep in "\t " else sep
 
 
 def _whitespace_fields(line: str) -> list[str]:

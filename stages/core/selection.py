@@ -136,8 +136,9 @@ def score_curve(
     splits = TASKS[method.task].folds(folds, seed).split(X, y)
     for i, (train, held_out) in enumerate(splits, 1):
         start = time.perf_counter()
-        prep = clone(preprocessor).fit(X.iloc[train])
-        X_train, X_held = prep.transform(X.iloc[train]), prep.transform(X.iloc[held_out])
+        prep = clone(preprocessor)  # fit_transform: a target encoding cross-fits the rows it learns from
+        X_train = prep.fit_transform(X.iloc[train], y[train])
+        X_held = prep.transform(X.iloc[held_out])
         path, _ = selection_path(method, X_train, y[train], sizes)
         scores = {}
         for k, subset in path.items():
