@@ -1,0 +1,228 @@
+"""The messy-input trial: CSVs as they come from Excel, databases and downloads, each through ingest and
+preprocess, sorted into what a user would see:
+
+- clear:  stopped with one line that names the culprit (the phrase expected is in it);
+- handled: read right (the kinds, values and missing counts expected);
+- wrong:  ran but read something wrong, or stopped without the expected words (the worst kind).
+
+    python -m benchmarks.messy_trial          # prints one line per case, then the counts
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+RNG = np.random.default_rng(0)
+N = 60
+
+
+def base(n: int = N) -> pd.DataFrame:
+    rng = np.random.default_rng(1)
+    x = rng.normal(50, 10, n).round(2)
+    return pd.DataFrame({"x": x, "colour": rng.choice(["red", "blue", "green"], n),
+                         "label": np.where(x + rng.normal(0, 5, n) > 50, "pos", "neg")})
+
+
+def lines(header: str, rows: list[str]) -> str:
+    return "\n".join([header, *rows]) + "\n"
+
+
+def column(values, name="v") -> str:
+    """base() plus one column written as given."""
+    frame = base(len(values))
+    return lines(f"x,colour,label,{name}", [f"{r.x},{r.colour},{r.label},{v}" for r, v in
+                                            zip(frame.itertuples(), values)])
+
+
+def handled(kinds=None, values=None, missing=None, rows=None):
+    def check(profile, table):
+        problems = []
+        for c, k in (kinds or {}).items():
+            if profile["kinds"].get(c) != k:
+                problems.append(f"{c} is {profile['kinds'].get(c)}, not {k}")
+        for c, v in (values or {}).items():
+            got = table[c].head(len(v)).tolist() if c in table else None
+            if got is None or not all((a == b) or (isinstance(a, float) and np.isclose(a, b)) for a, b in zip(got, v)):
+                problems.append(f"{c} reads {got}, not {v}")
+        for c, m in (missing or {}).items():
+            if profile["missing"].get(c) != m:
+                problems.append(f"{c} has {profile['missing'].get(c)} missing, not {m}")
+        if rows is not None and profile["rows"] != rows:
+            problems.append(f"{profile['rows']} rows, not {rows}")
+        return problems
+    return check
+
+
+def clear(phrase: str):
+    return phrase
+
+
+b = base()
+seq = np.arange(N)
+CASES = {
+    # numbers
+    "decimal commas in a ; file": (lines("x;label", [f"{v:.2f}".replace(".", ",") + f";{c}" for v, c in
+                                                     zip(b.x, b.label)]), {}, handled({"x": "number"},
+                                                                                      {"x": b.x.tolist()[:3]})),
+    "thousands dots with decimal commas": (lines("x;label", [f"1.{100 + i:03d},5;{c}" for i, c in
+                                                             zip(seq % 40, b.label)]), {},
+                                           handled({"x": "number"}, {"x": [1100.5, 1101.5]})),
+    "thousands commas, quoted": (column([f'"{1000 + 37 * (i % 30):,}"' for i in seq]), {},
+                                 handled({"v": "number"}, {"v": [1000, 1037]})),
+    "thousands spaces": (column([f"{1000 + 37 * (i % 30):,}".replace(",", " ") for i in seq]), {},
+                         handled({"v": "number"}, {"v": [1000, 1037]})),
+    "percentages": (column([f"{i % 30}.5%" for i in seq]), {}, handled({"v": "number"}, {"v": [0.5, 1.5]})),
+    "dollar amounts": (column([f'"${1000 + i % 30:,}.25"' for i in seq]), {}, handled({"v": "number"},
+                                                                                      {"v": [1000.25, 1001.25]})),
+    "euro suffix, decimal comma": (lines("x;label", [f"{i % 30},50 €;{c}" for i, c in zip(seq, b.label)]), {},
+                                   handled({"x": "number"}, {"x": [0.5, 1.5]})),
+    "scientific notation": (column([f"{1 + i % 30}e-3" for i in seq]), {}, handled({"v": "number"},
+                                                                                   {"v": [0.001, 0.002]})),
+    "numbers with a dash for missing": (column(["-" if i % 10 == 0 else str(i % 30) for i in seq]), {},
+                                        handled(missing={"v": 0}, kinds={"v": "category"})),
+    "numbers with a dash, dash in na_values": (column(["-" if i % 10 == 0 else str(i % 30) for i in seq]),
+                                               {"na_values": ["?", "NA", "", "-"]},
+                                               handled({"v": "number"}, missing={"v": 6})),
+    "negative numbers in parentheses": (column([f"({i % 30})" if i % 2 else str(i % 30) for i in seq]), {},
+                                        handled({"v": "number"}, {"v": [0, -1]})),
+    "1.234 in a comma-decimal file": (lines("x;y;label", [f"{v:.2f}".replace(".", ",") + f";1.{200 + i % 30};{c}"
+                                                          for i, v, c in zip(seq, b.x, b.label)]), {},
+                                      handled({"y": "number"}, {"y": [1200, 1201]})),
+    # missing values
+    "comma-space file with ' ?'": (lines("x, colour, label", [f"{r.x}, {'?' if i % 6 == 0 else r.colour}, {r.label}"
+                                                              for i, r in enumerate(b.itertuples())]), {},
+                                   handled(missing={"colour": 10})),
+    "NA and empty cells": (column(["NA" if i % 5 == 0 else ("" if i % 7 == 0 else str(i % 30)) for i in seq]), {},
+                           handled({"v": "number"}, missing={"v": 12 + 8 - 2})),
+    "NULL and n/a markers": (column(["NULL" if i % 5 == 0 else ("n/a" if i % 7 == 0 else str(i % 30))
+                                     for i in seq]), {}, handled({"v": "number"}, missing={"v": 18})),
+    "missing target values": (lines("x,label", [f"{r.x},{'' if i % 10 == 0 else r.label}" for i, r in
+                                                enumerate(b.itertuples())]), {}, handled(rows=54)),
+    # identifiers and many-valued text
+    "integer ID in file order": (column(list(range(1, N + 1)), "id"), {}, handled({"id": "identifier"})),
+    "shuffled customer numbers": (column(list(RNG.permutation(N) * 13 + 100_000), "customer_no"), {},
+                                  handled({"customer_no": "identifier"})),
+    "text IDs": (column([f"P{i:05d}" for i in seq], "patient"), {}, handled({"patient": "identifier"})),
+    "UUIDs": (column([f"{RNG.integers(1 << 60):x}-4a2b" for _ in seq], "uuid"), {}, handled({"uuid": "identifier"})),
+    "ticket-like codes (45 of 60)": (column([f"T{RNG.integers(0, 45)}" for _ in seq], "ticket"), {},
+                                     handled({"ticket": "text"})),
+    "names, one per row": (column([f"Person {i}, Mr." for i in seq], "name"), {}, handled({"name": "identifier"})),
+    "mostly empty cabin": (column([f'"C{i}"' if i % 4 == 0 else "" for i in seq], "cabin"), {},
+                           handled(missing={"cabin": 45})),
+    "floats all distinct (a measurement)": (column(list(RNG.normal(0, 1, N).round(6))), {},
+                                            handled({"v": "number"})),
+    # dates
+    "ISO dates with repeats": (column([f"2021-0{1 + i % 9}-1{i % 10}" for i in seq], "d"), {},
+                               handled({"d": "date"})),
+    "unique ISO dates": (column([str(pd.Timestamp("2020-01-01") + pd.Timedelta(days=int(i))).split()[0]
+                                 for i in seq], "d"), {}, handled({"d": "date"})),
+    "day-first dates": (column([f"{13 + i % 15}/0{1 + i % 9}/2021" for i in seq], "d"), {},
+                        handled({"d": "date"}, {"d": ["2021-01-13", "2021-02-14"]})),
+    "month-first dates": (column([f"0{1 + i % 9}/{13 + i % 15}/2021" for i in seq], "d"), {},
+                          handled({"d": "date"}, {"d": ["2021-01-13", "2021-02-14"]})),
+    "date and time": (column([f"2021-03-0{1 + i % 9} 1{i % 10}:30:00" for i in seq], "t"), {},
+                      handled({"t": "date"})),
+    "dates with gaps": (column(["" if i % 5 == 0 else f"2021-0{1 + i % 9}-15" for i in seq], "d"), {},
+                        handled({"d": "date"}, missing={"d": 12})),
+    # header and layout
+    "headerless numeric file": (lines(f"{b.x[0]},{b.colour[0]},{b.label[0]}",
+                                      [f"{r.x},{r.colour},{r.label}" for r in b.itertuples()][1:]), {},
+                                clear("the first row looks like data")),
+    "headerless, named in data.columns": (lines(f"{b.x[0]},{b.colour[0]},{b.label[0]}",
+                                                [f"{r.x},{r.colour},{r.label}" for r in b.itertuples()][1:]),
+                                          {"header": False, "columns": ["x", "colour", "label"]}, handled(rows=N)),
+    "header with spaces": (lines(" x , colour , label ", [f"{r.x},{r.colour},{r.label}" for r in b.itertuples()]),
+                           {}, handled({"x": "number"})),
+    "duplicate column names": (lines("x,x,label", [f"{r.x},{r.x},{r.label}" for r in b.itertuples()]), {},
+                               clear("duplicate column names")),
+    "byte-order mark (Excel)": ("\ufeff" + lines("x,colour,label", [f"{r.x},{r.colour},{r.label}"
+                                                                    for r in b.itertuples()]), {},
+                                handled({"x": "number"})),
+    "tab-separated": (lines("x\tcolour\tlabel", [f"{r.x}\t{r.colour}\t{r.label}" for r in b.itertuples()]), {},
+                      handled({"x": "number"})),
+    "pipe-separated": (lines("x|colour|label", [f"{r.x}|{r.colour}|{r.label}" for r in b.itertuples()]), {},
+                       handled({"x": "number"})),
+    "whitespace-aligned": (lines("x   colour   label", [f"{r.x:8.2f}   {r.colour:6s}   {r.label}"
+                                                         for r in b.itertuples()]), {}, handled({"x": "number"})),
+    "trailing comma on data rows only": (lines("x,colour,label", [f"{r.x},{r.colour},{r.label}," for r in
+                                                                  b.itertuples()]), {}, clear("fields but the header")),
+    "one row with an extra field": (lines("x,colour,label", [f"{r.x},{r.colour},{r.label}" + (",9" if i == 30 else "")
+                                                             for i, r in enumerate(b.itertuples())]), {},
+                                    clear("row")),
+    "a short row": (lines("x,colour,label", [f"{r.x},{r.colour},{r.label}" if i != 30 else f"{r.x},{r.colour}"
+                                             for i, r in enumerate(b.itertuples())]), {}, handled(rows=N - 1)),
+    "trailing commas everywhere": (lines("x,colour,label,", [f"{r.x},{r.colour},{r.label}," for r in
+                                                             b.itertuples()]), {}, handled({"x": "number"})),
+    "saved pandas index": (base().to_csv(), {}, handled({"x": "number"})),
+    # targets
+    "yes/no target": (lines("x,label", [f"{r.x},{'yes' if r.label == 'pos' else 'no'}" for r in b.itertuples()]),
+                      {"positive_class": "yes"}, handled()),
+    "True/False target": (lines("x,label", [f"{r.x},{r.label == 'pos'}" for r in b.itertuples()]), {},
+                          handled()),
+    "padded target labels": (lines("x,label", [f"{r.x}, {r.label} " for r in b.itertuples()]), {}, handled()),
+    "target in data.drop": (base().to_csv(index=False), {"drop": ["label"]}, clear("data.drop names the target")),
+    "wrong target name": (base().to_csv(index=False), {"target": "Label"}, clear("has no target column 'Label'")),
+    # columns
+    "an empty column": (column([""] * N, "empty"), {}, handled({"empty": "empty"})),
+    "a constant column": (column(["same"] * N, "k"), {}, handled({"k": "constant"})),
+    "infinity in a number column": (column(["inf" if i == 3 else str(i % 30) for i in seq]), {},
+                                    clear("+inf or -inf")),
+    "latin-1 file": (None, {}, clear("not UTF-8")),
+}
+
+
+def run_case(name: str, text: str | None, data: dict, expect) -> tuple[str, str]:
+    folder = Path(tempfile.mkdtemp(prefix="messy-"))
+    try:
+        (folder / "data/raw/tables").mkdir(parents=True)
+        path = folder / "data/raw/tables/case.csv"
+        if text is None:
+            path.write_bytes(lines("x,colour,label", [f"{r.x},{'rouge' if i % 2 else 'vert'}é,{r.label}"
+                                                      for i, r in enumerate(base().itertuples())]).encode("latin-1"))
+        else:
+            path.write_text(text, encoding="utf-8")
+        params = yaml.safe_load((REPO / "params.yaml").read_text())
+        params["data"].update(csv="data/raw/tables/case.csv", target="label", **data)
+        (folder / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False, allow_unicode=True))
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        for stage in ("ingest", "preprocess"):
+            done = subprocess.run([sys.executable, "-m", f"stages.{stage}"], cwd=folder, env=env, capture_output=True,
+                                  text=True)
+            if done.returncode:
+                err = done.stderr.strip()
+                one = err.count("\n") == 0 and err.startswith("error: ")
+                if isinstance(expect, str) and expect in err and one:
+                    return "clear", err[:150]
+                return "wrong", f"stopped ({'one line' if one else 'traceback'}): {err.splitlines()[-1][:150]}"
+        if isinstance(expect, str):
+            return "wrong", f"ran, but should have stopped with {expect!r}"
+        profile = json.loads((folder / "reports/ingest/profile.json").read_text())
+        problems = expect(profile, pd.read_csv(folder / "data/interim/dataset.csv"))
+        notes = "; ".join(profile["notes"])[:150]
+        return ("wrong", "; ".join(problems)) if problems else ("handled", notes or "plain")
+    finally:
+        shutil.rmtree(folder)
+
+
+def main() -> None:
+    counts = {"clear": 0, "handled": 0, "wrong": 0}
+    for name, (text, data, expect) in CASES.items():
+        outcome, why = run_case(name, text, data, expect)
+        counts[outcome] += 1
+        print(f"{outcome:8s} {name}: {why}", flush=True)
+    print(f"{len(CASES)} cases: {counts['clear']} clear, {counts['handled']} handled, {counts['wrong']} wrong")
+
+
+if __name__ == "__main__":
+    main()
