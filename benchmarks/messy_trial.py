@@ -104,9 +104,9 @@ CASES = {
                                                               for i, r in enumerate(b.itertuples())]), {},
                                    handled(missing={"colour": 10})),
     "NA and empty cells": (column(["NA" if i % 5 == 0 else ("" if i % 7 == 0 else str(i % 30)) for i in seq]), {},
-                           handled({"v": "number"}, missing={"v": 12 + 8 - 2})),
+                           handled({"v": "number"}, missing={"v": 19})),
     "NULL and n/a markers": (column(["NULL" if i % 5 == 0 else ("n/a" if i % 7 == 0 else str(i % 30))
-                                     for i in seq]), {}, handled({"v": "number"}, missing={"v": 18})),
+                                     for i in seq]), {}, handled({"v": "number"}, missing={"v": 19})),
     "missing target values": (lines("x,label", [f"{r.x},{'' if i % 10 == 0 else r.label}" for i, r in
                                                 enumerate(b.itertuples())]), {}, handled(rows=54)),
     # identifiers and many-valued text
@@ -115,9 +115,12 @@ CASES = {
                                   handled({"customer_no": "identifier"})),
     "text IDs": (column([f"P{i:05d}" for i in seq], "patient"), {}, handled({"patient": "identifier"})),
     "UUIDs": (column([f"{RNG.integers(1 << 60):x}-4a2b" for _ in seq], "uuid"), {}, handled({"uuid": "identifier"})),
-    "ticket-like codes (45 of 60)": (column([f"T{RNG.integers(0, 45)}" for _ in seq], "ticket"), {},
-                                     handled({"ticket": "text"})),
-    "names, one per row": (column([f"Person {i}, Mr." for i in seq], "name"), {}, handled({"name": "identifier"})),
+    "ticket-like codes (100 for 120 rows)": (column([f"T{RNG.integers(0, 100)}" for _ in range(120)], "ticket"), {},
+                                             handled({"ticket": "text"})),
+    "names, one per row, quoted": (column([f'"Person {i}, Mr."' for i in seq], "name"), {},
+                                   handled({"name": "identifier"})),
+    "names with an unquoted comma": (column([f"Person {i}, Mr." for i in seq], "name"), {},
+                                     clear("an unquoted ',' inside a value")),
     "mostly empty cabin": (column([f'"C{i}"' if i % 4 == 0 else "" for i in seq], "cabin"), {},
                            handled(missing={"cabin": 45})),
     "floats all distinct (a measurement)": (column(list(RNG.normal(0, 1, N).round(6))), {},
@@ -193,7 +196,7 @@ def run_case(name: str, text: str | None, data: dict, expect) -> tuple[str, str]
         else:
             path.write_text(text, encoding="utf-8")
         params = yaml.safe_load((REPO / "params.yaml").read_text())
-        params["data"].update(csv="data/raw/tables/case.csv", target="label", **data)
+        params["data"].update({"csv": "data/raw/tables/case.csv", "target": "label", **data})
         (folder / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False, allow_unicode=True))
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         for stage in ("ingest", "preprocess"):

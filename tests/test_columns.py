@@ -207,6 +207,8 @@ def test_number_formats_refuse_what_they_cannot_read_exactly():
     numbers, fmt = as_numbers(pd.Series(["€1.234,50", "€12,00"]), ",", None)
     assert numbers.tolist() == [1234.5, 12.0] and fmt.currency == "€"
     assert as_numbers(pd.Series(["1.5", "abc"]), ".", None) is None
+    numbers, fmt = as_numbers(pd.Series(["(1,234.50)", "12.00", None]), ".", None)
+    assert numbers.tolist()[:2] == [-1234.5, 12.0] and fmt.parentheses  # an accounting export's negatives
 
 
 def test_builtin_tables_keep_their_values():
@@ -268,3 +270,11 @@ def test_passenger_table_at_defaults_reaches_the_hand_dropped_pipeline(workdir):
     run_stages(workdir, *chain, data__drop=["PassengerId", "Name", "Ticket", "Cabin"], features__k="best",
                tune__k=None)
     assert ours >= json.loads(paths.EVALUATE_METRICS.read_text())["accuracy"]
+
+
+def test_spaces_around_header_names_are_stripped_with_a_note(workdir, capsys):
+    write(workdir, " x , colour ,label \n" + "".join(f"{i % 7},{'ab'[i % 2]},{'yn'[i % 3 == 0]}\n" for i in range(30)),
+          data__target="label")
+    run_ok(ingest)
+    assert list(pd.read_csv(paths.DATASET).columns) == ["x", "colour", "label"]
+    assert "stripped spaces around the column names" in capsys.readouterr().out

@@ -23,7 +23,8 @@ def compared(patients_csv):
 
 
 def test_grid_search_saves_a_pipeline_that_predicts_raw_rows(compared):
-    run_stages(compared, tune, tune__model="knn", tune__spaces__knn={"n_neighbors": [1, 5, 9], "weights": ["uniform"]})
+    run_stages(compared, tune, tune__model="knn", tune__spaces__knn={"n_neighbors": [1, 5, 9], "weights": ["uniform"]},
+               tune__k=None)
     results = read_table(paths.CV_RESULTS)
     best = read_json(paths.BEST_PARAMS)
     metrics = read_json(paths.TUNE_METRICS)
@@ -133,7 +134,7 @@ def test_n_iter_must_be_positive(compared, capsys):
 
 
 def test_grid_larger_than_max_candidates(compared, capsys):
-    run_stages(compared, tune__model="knn", tune__max_candidates=10,
+    run_stages(compared, tune__model="knn", tune__max_candidates=10, tune__k=None,
                tune__spaces__knn={"n_neighbors": list(range(1, 7)), "weights": ["uniform", "distance"]})
     msg = run_fails(tune, capsys)
     assert "tune.spaces.knn gives 12 candidates for grid search, more than tune.max_candidates = 10" in msg
@@ -155,3 +156,14 @@ def test_log_range_needs_positive_low(compared, capsys):
     run_stages(compared, tune__model="svm", tune__search="random",
                tune__spaces__svm={"C": {"low": 0, "high": 10, "log": True}})
     assert "tune.spaces.svm.C: a log range needs low > 0, not 0" in run_fails(tune, capsys)
+
+
+def test_k_auto_searches_around_the_curves_choice_and_says_why():
+    from stages.core.tuning import auto_k
+
+    chi2 = {"method": {"name": "chi2"}, "k": 3, "k_best": 7, "k_all": 12}
+    ks, line = auto_k(chi2)
+    assert ks == [3, 7, 12] and "select_features' 3, the curve's best 7, all 12" in line
+    assert auto_k(chi2 | {"k": 12, "k_best": 12})[0] is None  # nothing else to try
+    ks, line = auto_k({"method": {"name": "sfs"}, "k": 3, "k_best": 7, "k_all": 12})
+    assert ks is None and "list values in tune.k" in line  # SFS per candidate would cost a search of its own

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from stages.core.errors import PipelineError
+
 KINDS = ("number", "category", "text", "date", "identifier", "constant", "empty")
 CARDINALITY = 40  # more distinct text values than this: `text` (skrub's TableVectorizer uses the same threshold)
 IDENTIFIER_SHARE = 0.99  # text with this share of distinct values (and every integer one) names rows
@@ -49,6 +51,7 @@ class NumberFormat:
     thousands: str | None = None
     percent: bool = False
     currency: str | None = None
+    parentheses: bool = False  # (1,234.50) is -1234.5, as accounting exports write it
 
     def pattern(self) -> re.Pattern:
         d = re.escape(self.decimal)
@@ -58,7 +61,8 @@ class NumberFormat:
 
     def describe(self) -> str:
         parts = [f"decimal {self.decimal!r}"] + ([f"thousands {self.thousands!r}"] if self.thousands else [])
-        return ", ".join(parts + ["%"] * self.percent + ([f"currency {self.currency!r}"] if self.currency else []))
+        signs = ["%"] * self.percent + ([f"currency {self.currency!r}"] if self.currency else [])
+        return ", ".join(parts + signs + ["negatives in parentheses"] * self.parentheses)
 
     def parse(self, values: pd.Series, strict: bool = True) -> pd.Series | None:
         """Text -> float64, or None (strict) when a value is not a number in this format; missing stays missing.
@@ -68,6 +72,8 @@ class NumberFormat:
             text = text.str.strip(CURRENCY + " ")
         if self.percent:
             text = text.str.removesuffix("%").str.rstrip()
+        if self.parentheses:
+            text = text.str.replace(r"^\((.*)\)$", r"-\1", regex=True)
         ok = text.str.fullmatch(self.pattern()).fillna(True) | values.isna()
         if strict and not ok.all():
             return None
@@ -96,8 +102,9 @@ def as_numbers(values: pd.Series, decimal: str, thousands: str | None,
         return None
     percent = bool(text.str.endswith("%").all())
     signs = [c for c in CURRENCY if text.head(1_000).str.contains(c, regex=False).all()]
+    parentheses = bool(text.str.fullmatch(r"\(.*\)").any())
     for base in number_formats(decimal, thousands, fixed):
-        fmt = NumberFormat(base.decimal, base.thousands, percent, signs[0] if signs else None)
+        fmt = NumberFormat(base.decimal, base.thousands, percent, signs[0] if signs else None, parentheses)
         if fmt.parse(values.loc[text.index[:1_000]]) is None:  # a sample first: one pass per failing format
             continue
         numbers = fmt.parse(values)
@@ -135,7 +142,8 @@ class Typed:
         out = {"kind": self.kind}
         if self.number is not None:
             out["number"] = {"decimal": self.number.decimal, "thousands": self.number.thousands,
-                             "percent": self.number.percent, "currency": self.number.currency}
+                             "percent": self.number.percent, "currency": self.number.currency,
+                             "parentheses": self.number.parentheses}
         if self.date_format is not None:
             out["date_format"] = self.date_format
         return out
@@ -225,7 +233,7 @@ def type_columns(frame: pd.DataFrame, target: str | None, kinds: dict[str, str],
     `kinds` (<section>.kinds) forces kinds; `decimal` is the file's mark (file_decimal, or <section>.decimal)."""
     unknown = [c for c in kinds if c not in frame.columns]
     if unknown:
-        raise _error(f"{section}.kinds names {unknown}, which the table does not have; its columns: "
+        raise PipelineError(f"{section}.kinds names {unknown}, which the table does not have; its columns: "
                      f"{', '.join(map(str, frame.columns))}")
     dayfirst = decimal == ","  # day-first dates go with decimal commas (most of Europe)
     columns, typed, notes = {}, {}, []
@@ -255,19 +263,13 @@ def _forced(raw: pd.Series, values: pd.Series, found: Typed, wanted: str, name: 
     if wanted == "number":
         if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
             return raw, Typed("number")
-        raise _error(f"{section}.kinds: column {name!r} is not numbers in any format (e.g. "
+        raise PipelineError(f"{section}.kinds: column {name!r} is not numbers in any format (e.g. "
                      f"{raw.dropna().iloc[0]!r}); use category, text or identifier")
     if wanted == "date":
-        raise _error(f"{section}.kinds: column {name!r} is not dates in one format (e.g. {raw.dropna().iloc[0]!r})")
+        raise PipelineError(f"{section}.kinds: column {name!r} is not dates in one format (e.g. {raw.dropna().iloc[0]!r})")
     if wanted in ("category", "text"):
         return raw.map(lambda v: v if pd.isna(v) else str(v)), Typed(wanted)
     return raw, Typed(wanted)  # identifier, empty, constant: dropped or kept as found
-
-
-def _error(message: str):
-    from stages.core.errors import PipelineError
-
-    return PipelineError(message)
 
 
 def strip_missing(frame: pd.DataFrame, na_values: list[str]) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -282,16 +284,6 @@ def strip_missing(frame: pd.DataFrame, na_values: list[str]) -> tuple[pd.DataFra
                 marked[str(column)] = int(hit.sum())
                 frame[column] = frame[column].where(~hit, np.nan)
     return frame, marked
-
-
-def features_of(typed: dict[str, dict], target: str | None) -> dict[str, list[str]]:
-    """columns.json -> the feature columns by what preprocessing does with them."""
-    groups: dict[str, list[str]] = {"number": [], "category": [], "text": [], "date": []}
-    for name, spec in typed.items():
-        if name == target or spec["kind"] in ("identifier", "empty"):
-            continue
-        groups.setdefault(spec["kind"], []).append(name)
-    return groups
 
 
 def read_as_trained(values: pd.Series, spec: dict) -> pd.Series:

@@ -50,6 +50,10 @@ def tidy_csv(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """What a CSV carries by accident: a saved pandas index, empty columns from trailing commas, and spaces
     around text values (` pos` and `pos` are one class). Returns the table and a note per change."""
     notes = []
+    names = [c.strip() if isinstance(c, str) else c for c in frame.columns]
+    if names != list(frame.columns):  # ' age' and 'age' are one column
+        notes.append(f"stripped spaces around the column names {[c for c in frame.columns if c not in names]}")
+        frame = frame.set_axis(names, axis=1)
     first = frame.columns[0] if len(frame.columns) else None
     if first == "Unnamed: 0" and frame[first].notna().all() and frame[first].is_unique:
         frame = frame.drop(columns=first)

@@ -77,7 +77,7 @@ def _fit(image: Image.Image, size: int, resize: str) -> Image.Image:
 
 
 def read_image(path: str, size: int, channels: int, resize: str = "pad",
-               min_side: int = 8) -> tuple[np.ndarray, str | None]:
+               min_side: int = 1) -> tuple[np.ndarray, str | None]:
     """Pixels as (size, size, channels) uint8, and a note about the value range (None when plain).
     Raises Unreadable, naming the reason, for anything that is not a readable image."""
     note = None
@@ -126,7 +126,7 @@ def read_image(path: str, size: int, channels: int, resize: str = "pad",
 
 
 def read_images(paths: list[str], size: int, channels: int, resize: str, n_jobs: int,
-                chunk: int = 256, min_side: int = 8) -> Iterator[tuple[np.ndarray, list]]:
+                chunk: int = 256, min_side: int = 1) -> Iterator[tuple[np.ndarray, list]]:
     """Decode in parallel threads (Pillow releases the GIL while it decodes and resizes), in order, a chunk at a
     time: yields (pixels of the chunk's readable files, one outcome per file: None, a note, or Unreadable).
     At most two chunks are in flight, so memory stays flat however many files there are."""
