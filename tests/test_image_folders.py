@@ -45,6 +45,16 @@ def write_chest_xray(root, counts=None, seed=0):
                            JPEG_MODES[i % 3])
 
 
+def write_scans(workdir, per_class: int = 10):
+    """data/raw/images/scans/<class>/<i>.jpg: grey 20x20 scans, two classes."""
+    root = workdir / "data/raw/images/scans"
+    rng = np.random.default_rng(0)
+    for label in KINDS:
+        for i in range(per_class):
+            write_jpeg(root / label / f"{i}.jpg", scan(KINDS[label], 20, 20, rng), "L")
+    return root
+
+
 @pytest.fixture
 def chest_xray(workdir):
     root = workdir / "data/raw/images/chest_xray"
@@ -133,11 +143,7 @@ def test_a_class_only_in_test_is_an_error(chest_xray, capsys):
 
 
 def test_loose_images_beside_class_folders_warn_or_stop(workdir, capsys):
-    root = workdir / "data/raw/images/scans"
-    rng = np.random.default_rng(0)
-    for label in KINDS:
-        for i in range(10):
-            write_jpeg(root / label / f"{i}.jpg", scan(KINDS[label], 20, 20, rng), "L")
+    root = write_scans(workdir)
     for name in ("stray.png", "extra.jpg"):
         Image.new("L", (20, 20)).save(root / name)
     (root / "README.txt").write_text("where these came from")  # not an image: ignored
@@ -224,11 +230,7 @@ def test_a_presplit_folder_with_one_class_is_an_error(workdir, capsys):
 
 
 def test_an_empty_class_folder_and_a_one_pixel_image_get_a_line_each(workdir, capsys):
-    root = workdir / "data/raw/images/scans"
-    rng = np.random.default_rng(0)
-    for label in KINDS:
-        for i in range(10):
-            write_jpeg(root / label / f"{i}.jpg", scan(KINDS[label], 20, 20, rng), "L")
+    root = write_scans(workdir)
     (root / "EMPTY" / "nested" / "deeper").mkdir(parents=True)  # only empty sub-folders
     Image.new("L", (1, 1)).save(root / "NORMAL" / "icon.png")
     set_params(workdir, images__source="data/raw/images/scans")
