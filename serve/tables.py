@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from stages.core.columns import as_numbers, read_as_trained
+from stages.core.columns import as_numbers, dates_as_trained
 from stages.core.datasets import tidy_csv
 from stages.core.errors import PipelineError, plain
 from stages.core.reading import read_csv
@@ -28,7 +28,7 @@ def read_rows(data: bytes, where: str, na_values: list[str]) -> tuple[pd.DataFra
     if not text.strip():
         raise BadInput(f"{where} is empty; it needs a header row and data rows")
     try:
-        frame, notes, decimal = read_csv(text, where, header=True, na_values=na_values)
+        frame, notes, decimal = read_csv(text, where, header=True, na_values=na_values, section=None)
     except PipelineError as exc:
         raise BadInput(str(exc)) from None
     frame, tidied = tidy_csv(frame)
@@ -37,7 +37,7 @@ def read_rows(data: bytes, where: str, na_values: list[str]) -> tuple[pd.DataFra
             parsed = as_numbers(frame[column], decimal, None)
             if parsed is not None:
                 frame[column] = parsed[0]
-    return frame, [n.replace(" (set data.sep to override)", "") for n in notes] + tidied
+    return frame, notes + tidied
 
 
 def rows_from_json(rows) -> pd.DataFrame:
@@ -119,7 +119,7 @@ def _far(values: pd.Series, column: str, seen: list[float] | None) -> list[str]:
 
 
 def _dates(values: pd.Series, column: str, spec: dict, where: str) -> pd.Series:
-    dates = read_as_trained(values.astype(object), spec)
+    dates = dates_as_trained(values.astype(object), spec["date_format"])
     bad = dates.isna() & values.notna()
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])

@@ -42,7 +42,7 @@ def read_user_csv(path: Path, data) -> tuple[pd.DataFrame, list[str], str]:
         hint = f"CSVs there: {', '.join(found)}" if found else f"no CSV is in {paths.RAW_TABLES}/ yet"
         raise PipelineError(f"{where}: file not found; {hint}")
     return read_csv(path, where, sep=data.sep, header=data.header, columns=data.columns, decimal=data.decimal,
-                    thousands=data.thousands, na_values=data.na_values, section="data")
+                    na_values=data.na_values, section="data")
 
 
 def main() -> None:

@@ -37,9 +37,9 @@ def main() -> None:
     columns = read_json(paths.COLUMNS)
     groups = feature_types(features, columns)
     preprocessor = build_preprocessor(groups, pre.scale, pre.impute, pre.max_categories, params.seed)
+    encoder = encode_labels(train[target]) if task == "classification" else None
     # training rows only; y for the target encoding of many-valued text (class codes, or the quantity)
-    preprocessor.fit(features, encode_labels(train[target]).transform(train[target]) if task == "classification"
-                     else train[target])
+    preprocessor.fit(features, encoder.transform(train[target]) if encoder is not None else train[target])
     metrics = {
         "n_train": len(train),
         "n_test": len(test),
@@ -53,8 +53,7 @@ def main() -> None:
         labels["formats"] = {c: {"date_format": columns[c]["date_format"]} for c in groups["date"]}
     # serve flags new values far outside these
     labels["ranges"] = {c: [float(features[c].min()), float(features[c].max())] for c in groups["number"]}
-    if task == "classification":
-        encoder = encode_labels(train[target])
+    if encoder is not None:
         labels |= {"classes": encoder.classes_.tolist(),
                    "positive": positive_class(params.data.positive_class, train[target], key="data.positive_class")}
         metrics["class_balance"] = {"train": class_balance(train[target]), "test": class_balance(test[target])}

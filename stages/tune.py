@@ -25,7 +25,8 @@ from stages.core.scoring import check_folds, check_scoring, positive_code, score
 from stages.core.selection import selector_from
 from stages.core.tasks import TASKS, auto
 from stages.core.tuning import (
-    K, auto_k, best_cv_score, capped_candidates, k_space, make_search, results_table, search_fits, search_space, short_name,
+    K, auto_k, best_cv_score, capped_candidates, k_space, make_search, results_table, search_fits, search_space,
+    short_name,
 )
 from stages.io import read_json, read_model_inputs, write_json, write_object, write_table
 from stages.params import load_params

@@ -156,8 +156,8 @@ def test_a_headerless_file_is_stopped_with_the_fix_then_read_with_named_columns(
 
 
 def test_a_whitespace_delimited_file_with_quoted_names(workdir, capsys):
-    lines = ["mpg cylinders weight name"] + [f'{18 + i % 7}.0   {4 + 2 * (i % 3)}   {3000 + 13 * (i * 7 % 40)}.\t"car {i % 9} '
-                                            f'deluxe"' for i in range(40)]
+    lines = ["mpg cylinders weight name"] + [
+        f'{18 + i % 7}.0   {4 + 2 * (i % 3)}   {3000 + 13 * (i * 7 % 40)}.\t"car {i % 9} deluxe"' for i in range(40)]
     write(workdir, "\n".join(lines) + "\n", data__target="mpg")
     run_ok(ingest)
     table = pd.read_csv(paths.DATASET)

@@ -64,9 +64,8 @@ class NumberFormat:
         signs = ["%"] * self.percent + ([f"currency {self.currency!r}"] if self.currency else [])
         return ", ".join(parts + signs + ["negatives in parentheses"] * self.parentheses)
 
-    def parse(self, values: pd.Series, strict: bool = True) -> pd.Series | None:
-        """Text -> float64, or None (strict) when a value is not a number in this format; missing stays missing.
-        Not strict (new rows at serving time): a value that is not one becomes NaN, for the caller to name."""
+    def parse(self, values: pd.Series) -> pd.Series | None:
+        """Text -> float64, or None when a value is not a number in this format; missing stays missing."""
         text = values.astype("string").str.strip()
         if self.currency:
             text = text.str.strip(CURRENCY + " ")
@@ -74,13 +73,11 @@ class NumberFormat:
             text = text.str.removesuffix("%").str.rstrip()
         if self.parentheses:
             text = text.str.replace(r"^\((.*)\)$", r"-\1", regex=True)
-        ok = text.str.fullmatch(self.pattern()).fillna(True) | values.isna()
-        if strict and not ok.all():
+        if not (text.str.fullmatch(self.pattern()).fillna(True) | values.isna()).all():
             return None
         if self.thousands:
             text = text.str.replace(self.thousands, "", regex=False)
-        text = text.str.replace(self.decimal, ".", regex=False).where(ok)
-        return pd.to_numeric(text, errors="coerce").astype(float)
+        return pd.to_numeric(text.str.replace(self.decimal, ".", regex=False)).astype(float)
 
 
 def number_formats(decimal: str, thousands: str | None, fixed: bool) -> list[NumberFormat]:
@@ -97,8 +94,6 @@ def as_numbers(values: pd.Series, decimal: str, thousands: str | None,
     sign on every value): (numbers, format), or None."""
     text = values.dropna().astype(str).str.strip()
     if text.empty or not text.head(1_000).str.contains(r"\d", regex=True).all():  # most text fails here, fast
-        return None
-    if not text.str.contains(r"\d", regex=True).all():
         return None
     percent = bool(text.str.endswith("%").all())
     signs = [c for c in CURRENCY if text.head(1_000).str.contains(c, regex=False).all()]
@@ -149,9 +144,9 @@ class Typed:
         return out
 
 
-def date_format(values: pd.Series, dayfirst: bool) -> str | None:
-    """One strptime format that reads every value, or None: day-first or month-first by whichever parses all
-    (the file's habit, `dayfirst`, first when both do)."""
+def as_dates(values: pd.Series, dayfirst: bool) -> tuple[pd.Series, str] | None:
+    """The column as dates when one strptime format reads every value: (dates, format), or None. Day-first or
+    month-first by whichever parses all (the file's habit, `dayfirst`, first when both do)."""
     text = values.dropna().astype(str).str.strip()
     if text.empty or not text.head(1_000).str.fullmatch(DATE).all() or not text.str.fullmatch(DATE).all():
         return None
@@ -160,8 +155,9 @@ def date_format(values: pd.Series, dayfirst: bool) -> str | None:
     year_first = bool(re.match(r"\d{4}", text.iloc[0]))
     for first in (False,) if year_first else (dayfirst, not dayfirst):
         fmt = guess_datetime_format(text.iloc[0], dayfirst=first)
-        if fmt and pd.to_datetime(text, format=fmt, errors="coerce").notna().all():
-            return fmt
+        dates = pd.to_datetime(text, format=fmt, errors="coerce") if fmt else None
+        if dates is not None and dates.notna().all():
+            return dates.reindex(values.index), fmt
     return None
 
 
@@ -185,9 +181,9 @@ def type_column(values: pd.Series, name: str, decimal: str, thousands: str | Non
             note = None if plain else (f"column {name!r} holds numbers written with {fmt.describe()} (e.g. "
                                        f"{known.iloc[0]!r} -> {numbers[known.index[0]]:g}): read as numbers")
             return _typed_number(numbers, name, note, fmt, keep)
-        fmt = date_format(values, dayfirst)
-        if fmt is not None:
-            dates = pd.to_datetime(values.astype("string").str.strip(), format=fmt)
+        parsed = as_dates(values, dayfirst)
+        if parsed is not None:
+            dates, fmt = parsed
             iso = "%Y-%m-%d" if (dates.dropna() == dates.dropna().dt.normalize()).all() else "%Y-%m-%d %H:%M:%S"
             text = dates.dt.strftime(iso).astype(object).where(dates.notna(), np.nan)
             return text, Typed("date", date_format=iso, note=(
@@ -215,8 +211,8 @@ def _typed_number(values: pd.Series, name: str, note: str | None, fmt: NumberFor
                   keep: str) -> tuple[pd.Series, Typed]:
     known = values.dropna()
     if known.nunique() == 1:
-        return values, Typed("constant", number=fmt, note=f"column {name!r} holds {known.iloc[0]:g} in every row: it "
-                                                    "carries nothing to learn")
+        return values, Typed("constant", number=fmt, note=f"column {name!r} holds {known.iloc[0]:g} in every row: "
+                                                           "it carries nothing to learn")
     if (len(known) >= MIN_ROWS and _is_whole(known) and known.is_unique
             and (known.is_monotonic_increasing or ID_NAME.search(str(name)))):
         order = "in increasing order" if known.is_monotonic_increasing else "and an identifier's name"
@@ -227,14 +223,15 @@ def _typed_number(values: pd.Series, name: str, note: str | None, fmt: NumberFor
 
 
 def type_columns(frame: pd.DataFrame, target: str | None, kinds: dict[str, str], decimal: str,
-                 thousands: str | None, fixed: bool = False, *, section: str) -> tuple[pd.DataFrame, dict[str, Typed], list[str]]:
+                 thousands: str | None, fixed: bool = False, *,
+                 section: str) -> tuple[pd.DataFrame, dict[str, Typed], list[str]]:
     """Every column typed: (the table with numbers and dates as read and identifiers and empty columns dropped,
     {column: Typed}, notes). The target only has its numbers read: it is never dropped or encoded here.
     `kinds` (<section>.kinds) forces kinds; `decimal` is the file's mark (file_decimal, or <section>.decimal)."""
     unknown = [c for c in kinds if c not in frame.columns]
     if unknown:
         raise PipelineError(f"{section}.kinds names {unknown}, which the table does not have; its columns: "
-                     f"{', '.join(map(str, frame.columns))}")
+                            f"{', '.join(map(str, frame.columns))}")
     dayfirst = decimal == ","  # day-first dates go with decimal commas (most of Europe)
     columns, typed, notes = {}, {}, []
     for name in frame.columns:
@@ -247,8 +244,6 @@ def type_columns(frame: pd.DataFrame, target: str | None, kinds: dict[str, str],
             kind = Typed("number", number=kind.number, note=kind.note if kind.number else None) if numeric else Typed(
                 "category")
             values = values if numeric else frame[name]
-        if kind.note and name in kinds:
-            kind = Typed(kind.kind, number=kind.number, date_format=kind.date_format)
         if kind.note:
             notes.append(kind.note)
         typed[name] = kind
@@ -257,16 +252,19 @@ def type_columns(frame: pd.DataFrame, target: str | None, kinds: dict[str, str],
     return pd.DataFrame(columns), typed, notes
 
 
-def _forced(raw: pd.Series, values: pd.Series, found: Typed, wanted: str, name: str, section: str) -> tuple[pd.Series, Typed]:
+def _forced(raw: pd.Series, values: pd.Series, found: Typed, wanted: str, name: str,
+            section: str) -> tuple[pd.Series, Typed]:
+    """A kind forced by <section>.kinds, without a note: the user chose it."""
     if wanted == found.kind or (wanted == "number" and found.number is not None):
         return values, Typed(wanted, number=found.number, date_format=found.date_format)
     if wanted == "number":
         if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
             return raw, Typed("number")
         raise PipelineError(f"{section}.kinds: column {name!r} is not numbers in any format (e.g. "
-                     f"{raw.dropna().iloc[0]!r}); use category, text or identifier")
+                            f"{raw.dropna().iloc[0]!r}); use category, text or identifier")
     if wanted == "date":
-        raise PipelineError(f"{section}.kinds: column {name!r} is not dates in one format (e.g. {raw.dropna().iloc[0]!r})")
+        raise PipelineError(f"{section}.kinds: column {name!r} is not dates in one format (e.g. "
+                            f"{raw.dropna().iloc[0]!r})")
     if wanted in ("category", "text"):
         return raw.map(lambda v: v if pd.isna(v) else str(v)), Typed(wanted)
     return raw, Typed(wanted)  # identifier, empty, constant: dropped or kept as found
@@ -286,13 +284,8 @@ def strip_missing(frame: pd.DataFrame, na_values: list[str]) -> tuple[pd.DataFra
     return frame, marked
 
 
-def read_as_trained(values: pd.Series, spec: dict) -> pd.Series:
-    """New rows (serve) read as ingest read the training column: numbers in the column's format, dates in ISO;
-    a value that does not parse becomes NaN, for the caller to name."""
-    if spec.get("number") and values.dtype == object:
-        return NumberFormat(**spec["number"]).parse(values, strict=False)
-    if spec["kind"] == "date":
-        text = values.astype("string").str.strip()
-        dates = pd.to_datetime(text, errors="coerce", format="mixed")
-        return dates.dt.strftime(spec["date_format"]).astype(object).where(dates.notna(), np.nan)
-    return values
+def dates_as_trained(values: pd.Series, date_format: str) -> pd.Series:
+    """New rows' dates (serve) written as ingest wrote the training column's (`date_format`, ISO); a value that
+    does not parse becomes NaN, for the caller to name."""
+    dates = pd.to_datetime(values.astype("string").str.strip(), errors="coerce", format="mixed")
+    return dates.dt.strftime(date_format).astype(object).where(dates.notna(), np.nan)

@@ -67,10 +67,13 @@ def looks_like_data(header: list[str], rows: list[list[str]]) -> str | None:
 
 
 def read_csv(source, where: str, *, sep: str | None = None, header="auto", columns: list[str] | None = None,
-             decimal: str = "auto", thousands: str | None = None, na_values: list[str] = (),
-             section: str = "data") -> tuple[pd.DataFrame, list[str], str]:
+             decimal: str = "auto", na_values: list[str] = (),
+             section: str | None = "data") -> tuple[pd.DataFrame, list[str], str]:
     """A CSV (a path, or its text) -> (table, notes, decimal mark). Every way it can be misread is an error
-    naming `where` and the <section> key that fixes it."""
+    naming `where` and the <section> key that fixes it; `section` None (serve's uploads): no params to name."""
+    def override(key: str) -> str:
+        return f" (set {section}.{key} to override)" if section else ""
+
     try:
         text = source if isinstance(source, str) else None
         sample = text[:SNIFF_BYTES] if text is not None else _head(source)
@@ -83,7 +86,7 @@ def read_csv(source, where: str, *, sep: str | None = None, header="auto", colum
     if sep is None:
         sep = detect_delimiter(sample)
         if sep != ",":
-            notes.append(f"detected the delimiter {sep!r} (set {section}.sep to override)")
+            notes.append(f"detected the delimiter {sep!r}{override('sep')}")
     rows = split_lines(sample, sep)
     first = rows[0] if rows else []
     if header is False:
@@ -106,13 +109,13 @@ def read_csv(source, where: str, *, sep: str | None = None, header="auto", colum
             raise PipelineError(f"{where}: row {wider} has {len(rows[wider - 1])} fields but the header has "
                                 f"{len(first)} (a trailing delimiter, or an unquoted {sep!r} inside a value); fix "
                                 "that row, or quote the value")
-    frame = _read(source, text, sep, header, columns, na_values, None, where)
+    fix = f"; check {section}.sep" if section else ""
+    frame = _read(source, text, sep, header, columns, na_values, None, where, fix)
     mark = decimal if decimal != "auto" else file_decimal(frame, sep)
     if mark == ",":  # pandas took 1.234 for a float: read every cell as text and let the typing read them
-        frame = _read(source, text, sep, header, columns, na_values, str, where)
+        frame = _read(source, text, sep, header, columns, na_values, str, where, fix)
         if decimal == "auto":
-            notes.append(f"the numbers use a decimal comma (e.g. 51,26); read as such (set {section}.decimal to "
-                         "override)")
+            notes.append(f"the numbers use a decimal comma (e.g. 51,26); read as such{override('decimal')}")
     frame, marked = strip_missing(frame, list(na_values))
     if marked:
         notes.append(f"read {sum(marked.values())} cell(s) that are missing markers with spaces around them "
@@ -133,7 +136,7 @@ def _check_header(columns: list[str], where: str) -> None:
         raise PipelineError(f"{where}: duplicate column names {repeated}; rename or drop the repeats")
 
 
-def _read(source, text, sep, header, columns, na_values, dtype, where) -> pd.DataFrame:
+def _read(source, text, sep, header, columns, na_values, dtype, where, fix) -> pd.DataFrame:
     options = {"sep": r"\s+" if sep == WHITESPACE else sep, "na_values": list(na_values), "keep_default_na": True,
                "skipinitialspace": True, "index_col": False, "dtype": dtype, "encoding": "utf-8-sig"}
     if header is False:
@@ -149,4 +152,4 @@ def _read(source, text, sep, header, columns, na_values, dtype, where) -> pd.Dat
                                 f"unquoted {sep!r} inside a value); fix those rows, or quote the values") from None
         except (pd.errors.ParserError, csv.Error) as exc:
             raise PipelineError(f"{where}: not a readable CSV with delimiter {sep!r} "
-                                f"({' '.join(str(exc).split())}); check the {'sep'} setting") from None
+                                f"({' '.join(str(exc).split())}){fix}") from None

@@ -15,7 +15,7 @@ results they had.
 | select_features' curve | every row, up to 60 sizes | 10,000 rows: a stratified 10,000-row sample, 20 log sizes |
 | tune.search: auto | grid | 10,000 rows: successive halving over the same grid |
 | hist_gradient_boosting | no early stopping | 10,000 rows: early stopping (scikit-learn's own `auto` rule) |
-| compare.rows (compare, tune's search) | every row | 100,000 rows: a stratified 100,000-row sample; tune refits on all |
+| compare.rows (compare, tune's search) | every row | 100,000 rows: a stratified 100,000-row sample; tune refits |
 """
 
 from __future__ import annotations
