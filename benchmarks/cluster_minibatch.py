@@ -18,7 +18,7 @@ from sklearn.datasets import make_blobs
 from sklearn.preprocessing import StandardScaler
 
 from benchmarks.common import SEED
-from stages.core.clustering import inertia, make_clusterer
+from stages.core.tabular.clustering import inertia, make_clusterer
 
 ROWS, N_INIT = 200_000, 10
 TABLES = [(10, 8, 2.0), (20, 10, 3.0), (10, 8, 4.0), (10, 8, 6.0)]  # features, centres (= k), spread of each blob

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from stages.core.datasets import load_builtin
-from stages.core.preprocessing import build_preprocessor, encode_labels, feature_types, split
+from stages.core.tabular.datasets import load_builtin
+from stages.core.tabular.preprocessing import build_preprocessor, encode_labels, feature_types, split
 
 SEED = 42
 

@@ -19,11 +19,11 @@ from joblib import parallel_config
 from sklearn.datasets import make_classification
 
 from benchmarks.common import SEED
-from stages.core.comparison import fold_scores, scorers
-from stages.core.models import build_pipeline, make_estimator
-from stages.core.preprocessing import build_preprocessor
-from stages.core.selection import SelectFeatures
-from stages.core.tasks import TASKS
+from stages.core.tabular.comparison import fold_scores, scorers
+from stages.core.tabular.models import build_pipeline, make_estimator
+from stages.core.tabular.preprocessing import build_preprocessor
+from stages.core.tabular.selection import SelectFeatures
+from stages.core.tabular.tasks import TASKS
 
 ROWS, FEATURES, FOLDS = 20_000, 50, 5
 MODELS = ["logistic_regression", "knn", "decision_tree", "random_forest", "svm", "hist_gradient_boosting"]

@@ -13,10 +13,10 @@ import os
 import time
 
 from benchmarks.common import SEED, training_split
-from stages.core.comparison import fold_scores, scorers
-from stages.core.models import build_pipeline, make_estimator
-from stages.core.selection import SelectFeatures
-from stages.core.tasks import TASKS
+from stages.core.tabular.comparison import fold_scores, scorers
+from stages.core.tabular.models import build_pipeline, make_estimator
+from stages.core.tabular.selection import SelectFeatures
+from stages.core.tabular.tasks import TASKS
 
 ROUNDS = 3
 MODELS = ["logistic_regression", "knn", "decision_tree", "random_forest", "svm", "hist_gradient_boosting"]

@@ -100,13 +100,13 @@ def training_speed(folder: Path) -> tuple[float, float, int]:
     TRAIN_IMAGES images, alternating one-epoch fits after a warm-up, best of ROUNDS each."""
     os.chdir(folder)
     sys.path.insert(0, str(REPO))
-    from stages.core.runtime import configure
+    from stages.core.training.runtime import configure
     from stages.io import read_image_split
     from stages.params import load_params
 
     c = load_params().cnn
     configure(42, "off")
-    from stages.core.networks import ImageBatches, build_cnn, compile_model
+    from stages.core.images.networks import ImageBatches, build_cnn, compile_model
 
     pixels, labels = read_image_split(Path("data/images/train"))
     rows = np.arange(min(TRAIN_IMAGES, len(labels)))

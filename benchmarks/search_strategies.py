@@ -14,9 +14,9 @@ from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 from benchmarks.common import SEED, training_split
-from stages.core.models import build_pipeline, make_estimator
-from stages.core.selection import SelectFeatures
-from stages.core.tuning import make_search
+from stages.core.tabular.models import build_pipeline, make_estimator
+from stages.core.tabular.selection import SelectFeatures
+from stages.core.tabular.tuning import make_search
 
 GRID = {  # 3 x 3 x 2 x 3 = 54 candidates
     "model__n_estimators": [50, 100, 200],

@@ -16,7 +16,7 @@ from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from stages.core.models import make_estimator
+from stages.core.tabular.models import make_estimator
 
 
 def timed_sfs(X, y, n_jobs: int) -> tuple[float, tuple]:

@@ -15,8 +15,8 @@ import time
 
 import numpy as np
 
-from stages.core.images import digits_images
-from stages.core.runtime import configure, visible_gpus
+from stages.core.images.folders import digits_images
+from stages.core.training.runtime import configure, visible_gpus
 
 BATCH = 64
 FINE_TUNE_LAYERS = 10
@@ -44,8 +44,8 @@ def main() -> None:
     precisions = ("off", "on") if visible_gpus() else ("off",)  # float16 on a CPU is emulated: slow, not a choice
     for precision in precisions:
         runtime = configure(42, precision)
-        from stages.core.backbones import application_backbone, unfreeze_top
-        from stages.core.transfer import compile_adam, with_head
+        from stages.core.images.backbones import application_backbone, unfreeze_top
+        from stages.core.images.transfer import compile_adam, with_head
 
         for name in args.backbones.split(","):
             base = application_backbone(name, "none", args.size)

@@ -18,8 +18,8 @@ import time
 import numpy as np
 
 from stages import paths
-from stages.core.runtime import configure
-from stages.core.transfer_plan import few_shot, input_size, only, source_and_target
+from stages.core.training.runtime import configure
+from stages.core.images.transfer_plan import few_shot, input_size, only, source_and_target
 from stages.io import read_image_split, read_json
 from stages.params import load_params
 
@@ -39,8 +39,8 @@ def main() -> None:
     if not paths.IMAGES_TRAIN.exists():
         raise SystemExit(f"{paths.IMAGES_TRAIN} is missing: run `make repro` (or `dvc repro ingest_images`) first")
     runtime = configure(params.seed, t.mixed_precision)
-    from stages.core import transfer as tl  # after configure(): Keras loads with the seed set
-    from stages.core.networks import ImageBatches
+    from stages.core.images import transfer as tl  # after configure(): Keras loads with the seed set
+    from stages.core.images.networks import ImageBatches
 
     classes = read_json(paths.IMAGE_LABELS)["classes"]
     train, val, test = (in_memory(split) for split in (paths.IMAGES_TRAIN, paths.IMAGES_VAL, paths.IMAGES_TEST))
@@ -88,7 +88,7 @@ def main() -> None:
             timings["transfer"] = time.perf_counter() - start
 
             start = time.perf_counter()
-            scratch, _ = tl.from_scratch(backbone(), head, len(target), batches(train, target, params.seed, picked),
+            scratch, _ = tl.train_baseline(backbone(), head, len(target), batches(train, target, params.seed, picked),
                                          val_target, t.epochs + t.fine_tune_epochs, t.learning_rate, t.patience,
                                          verbose=0)
             timings["scratch"] = time.perf_counter() - start

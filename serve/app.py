@@ -16,7 +16,7 @@ import base64
 import io
 from pathlib import Path
 
-from flask import Flask, Request, Response, jsonify, render_template, request
+from flask import Blueprint, Flask, Request, Response, current_app, jsonify, render_template, request
 from PIL import Image
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -34,129 +34,153 @@ class InMemoryRequest(Request):
         return io.BytesIO()
 
 
+pages = Blueprint("pages", __name__)  # the routes; create_app registers them on an app with its models loaded
+
+
 def create_app(root: Path = Path("."), max_upload_mb: float = 16) -> Flask:
     app = Flask(__name__)
     app.request_class = InMemoryRequest
     app.config["MAX_CONTENT_LENGTH"] = int(max_upload_mb * 2**20)
-    models = app.extensions["models"] = load_all(root)
-    na_values = load_params(root / "params.yaml").data.na_values
+    app.config["MAX_UPLOAD_MB"] = max_upload_mb
+    app.config["NA_VALUES"] = load_params(root / "params.yaml").data.na_values
+    app.extensions["models"] = load_all(root)
+    app.register_blueprint(pages)
+    app.register_error_handler(HTTPException, http_error)
+    return app
 
-    def served(name: str):
-        """The model, or the HTTP error that says why there is none."""
-        if name not in KINDS:
-            raise NotFound(f"no model {name!r}; the models are {list(KINDS)}")
-        model = models[name]
-        if isinstance(model, Missing):
-            raise NotBuilt(model.message)
-        return model
 
-    def uploaded(field: str) -> tuple[bytes, str]:
-        file = request.files.get(field)
-        if file is None or not file.filename:
-            raise BadInput(f"no file in the upload; send it as the form field {field!r}")
-        data = file.read()
+def _models() -> dict:
+    return current_app.extensions["models"]
+
+
+def served(name: str):
+    """The model, or the HTTP error that says why there is none."""
+    if name not in KINDS:
+        raise NotFound(f"no model {name!r}; the models are {list(KINDS)}")
+    model = _models()[name]
+    if isinstance(model, Missing):
+        raise NotBuilt(model.message)
+    return model
+
+
+def uploaded(field: str) -> tuple[bytes, str]:
+    file = request.files.get(field)
+    if file is None or not file.filename:
+        raise BadInput(f"no file in the upload; send it as the form field {field!r}")
+    data = file.read()
+    if not data:
+        raise BadInput(f"{file.filename}: the file is empty")
+    return data, file.filename
+
+
+def predict_image(model: ImageModel, top: int) -> tuple[dict, object]:
+    """The answer, and the pixels the model saw. The image comes as the form field `image`, or (API) as
+    the whole request body with an image/* or application/octet-stream type: no multipart to parse."""
+    if request.mimetype.startswith("image/") or request.mimetype == "application/octet-stream":
+        data, name = request.get_data(), request.args.get("name", "the request body")
         if not data:
-            raise BadInput(f"{file.filename}: the file is empty")
-        return data, file.filename
+            raise BadInput(f"{name}: the body is empty; send the image's bytes")
+    else:
+        data, name = uploaded("image")
+    pixels, note = model.read(io.BytesIO(data), name)
+    ranked = model.top(model.probabilities_of_one(pixels), top)
+    return {"model": model.kind.name, "file": name, "note": note, "predicted": ranked[0][0],
+            "top": [{"class": c, "probability": p} for c, p in ranked]}, pixels
 
-    def predict_image(model: ImageModel, top: int) -> tuple[dict, object]:
-        """The answer, and the pixels the model saw. The image comes as the form field `image`, or (API) as
-        the whole request body with an image/* or application/octet-stream type: no multipart to parse."""
-        if request.mimetype.startswith("image/") or request.mimetype == "application/octet-stream":
-            data, name = request.get_data(), request.args.get("name", "the request body")
-            if not data:
-                raise BadInput(f"{name}: the body is empty; send the image's bytes")
-        else:
-            data, name = uploaded("image")
-        pixels, note = model.read(io.BytesIO(data), name)
-        ranked = model.top(model.probabilities_of_one(pixels), top)
-        return {"model": model.kind.name, "file": name, "note": note, "predicted": ranked[0][0],
-                "top": [{"class": c, "probability": p} for c, p in ranked]}, pixels
 
-    def table_of(model: TableModel):
-        """The rows of a request: JSON {"rows": [...]}, a CSV upload, or the page's form fields."""
-        if request.is_json:
-            body = request.get_json(silent=True)
-            if not isinstance(body, dict) or "rows" not in body:
-                raise BadInput('send JSON {"rows": [{"column": value, ...}, ...]}')
-            return rows_from_json(body["rows"]), "rows", []
-        if "csv" in request.files:
-            data, name = uploaded("csv")
-            frame, notes = read_rows(data, name, na_values)
-            return frame, name, notes
-        return rows_from_json([request.form.to_dict()]), "the form", []
+def table_of(model: TableModel):
+    """The rows of a request: JSON {"rows": [...]}, a CSV upload, or the page's form fields."""
+    if request.is_json:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or "rows" not in body:
+            raise BadInput('send JSON {"rows": [{"column": value, ...}, ...]}')
+        return rows_from_json(body["rows"]), "rows", []
+    if "csv" in request.files:
+        data, name = uploaded("csv")
+        frame, notes = read_rows(data, name, current_app.config["NA_VALUES"])
+        return frame, name, notes
+    return rows_from_json([request.form.to_dict()]), "the form", []
 
-    def predict_rows(model: TableModel):
-        frame, where, notes = table_of(model)
-        predicted, more = model.predict(frame, where)
-        return predicted, notes + more
 
-    @app.get("/")
-    def index():
-        return render_template("index.html", models=models, kinds=KINDS)
+def predict_rows(model: TableModel):
+    frame, where, notes = table_of(model)
+    predicted, more = model.predict(frame, where)
+    return predicted, notes + more
 
-    @app.get("/health")
-    def health():
-        return jsonify(status="ok", models={name: "missing" if isinstance(m, Missing) else "ready"
-                                            for name, m in models.items()})
 
-    @app.route("/models/<name>", methods=["GET", "POST"])
-    def page(name: str):
-        model = served(name)
-        result, values, status = None, {}, 200
-        if request.method == "POST":
-            try:
-                if isinstance(model, ImageModel):
-                    result, pixels = predict_image(model, TOP)
-                    result["seen"] = _png_data_uri(pixels)
-                else:
-                    values = request.form.to_dict()
-                    predicted, notes = predict_rows(model)
-                    ranked = sorted(_probabilities(predicted.iloc[0], model.classes).items(), key=lambda cp: -cp[1])
-                    value = predicted["predicted"].iloc[0]
-                    result = {"predicted": value if model.task == "classification" else f"{value:.6g}", "notes": notes,
-                              "top": [{"class": c, "probability": p} for c, p in ranked]}
-            except BadInput as exc:
-                result, status = {"error": str(exc)}, 400
-        return render_template("model.html", name=name, model=model, result=result, values=values), status
+def row_result(model: TableModel) -> dict:
+    """The page's answer for one row of the form: the prediction and, for classes, their probabilities."""
+    predicted, notes = predict_rows(model)
+    ranked = sorted(_probabilities(predicted.iloc[0], model.classes).items(), key=lambda cp: -cp[1])
+    value = predicted["predicted"].iloc[0]
+    return {"predicted": value if model.task == "classification" else f"{value:.6g}", "notes": notes,
+            "top": [{"class": c, "probability": p} for c, p in ranked]}
 
-    @app.post("/models/<name>/csv")
-    def csv_download(name: str):
-        model = served(name)
-        if not isinstance(model, TableModel):
-            raise NotFound(f"{name} predicts images; upload one on /models/{name}")
-        try:
-            frame, where, _ = table_of(model)
-            annotated, _ = model.annotate(frame, where)
-        except BadInput as exc:
-            return render_template("model.html", name=name, model=model, result={"error": str(exc)}, values={}), 400
-        return Response(annotated.to_csv(index=False), mimetype="text/csv",
-                        headers={"Content-Disposition": "attachment; filename=predictions.csv"})
 
-    @app.post("/api/predict/<name>")
-    def api(name: str):
-        model = served(name)
+@pages.get("/")
+def index():
+    return render_template("index.html", models=_models(), kinds=KINDS)
+
+
+@pages.get("/health")
+def health():
+    return jsonify(status="ok", models={name: "missing" if isinstance(m, Missing) else "ready"
+                                        for name, m in _models().items()})
+
+
+@pages.route("/models/<name>", methods=["GET", "POST"])
+def page(name: str):
+    model = served(name)
+    result, values, status = None, {}, 200
+    if request.method == "POST":
         try:
             if isinstance(model, ImageModel):
-                return jsonify(predict_image(model, _top_k(model))[0])
-            predicted, notes = predict_rows(model)
+                result, pixels = predict_image(model, TOP)
+                result["seen"] = _png_data_uri(pixels)
+            else:
+                values, result = request.form.to_dict(), row_result(model)
         except BadInput as exc:
-            return jsonify(error=str(exc)), 400
-        rows = [{"predicted": row["predicted"], "probabilities": _probabilities(row, model.classes)}
-                for _, row in predicted.iterrows()]
-        return jsonify(model=name, predictions=rows, notes=notes)
+            result, status = {"error": str(exc)}, 400
+    return render_template("model.html", name=name, model=model, result=result, values=values), status
 
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
-        message = exc.description
-        if isinstance(exc, RequestEntityTooLarge):
-            message = f"the upload is over the {max_upload_mb:g} MB limit (start the server with --max-upload-mb)"
-        if request.path.startswith("/api/") or request.path == "/health":
-            return jsonify(error=message), exc.code
-        page = render_template("error.html", code=exc.code, message=message, missing=isinstance(exc, NotBuilt))
-        return page, exc.code
 
-    return app
+@pages.post("/models/<name>/csv")
+def csv_download(name: str):
+    model = served(name)
+    if not isinstance(model, TableModel):
+        raise NotFound(f"{name} predicts images; upload one on /models/{name}")
+    try:
+        frame, where, _ = table_of(model)
+        annotated, _ = model.annotate(frame, where)
+    except BadInput as exc:
+        return render_template("model.html", name=name, model=model, result={"error": str(exc)}, values={}), 400
+    return Response(annotated.to_csv(index=False), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=predictions.csv"})
+
+
+@pages.post("/api/predict/<name>")
+def api(name: str):
+    model = served(name)
+    try:
+        if isinstance(model, ImageModel):
+            return jsonify(predict_image(model, _top_k(model))[0])
+        predicted, notes = predict_rows(model)
+    except BadInput as exc:
+        return jsonify(error=str(exc)), 400
+    rows = [{"predicted": row["predicted"], "probabilities": _probabilities(row, model.classes)}
+            for _, row in predicted.iterrows()]
+    return jsonify(model=name, predictions=rows, notes=notes)
+
+
+def http_error(exc: HTTPException):
+    message = exc.description
+    if isinstance(exc, RequestEntityTooLarge):
+        message = (f"the upload is over the {current_app.config['MAX_UPLOAD_MB']:g} MB limit (start the server "
+                   "with --max-upload-mb)")
+    if request.path.startswith("/api/") or request.path == "/health":
+        return jsonify(error=message), exc.code
+    page = render_template("error.html", code=exc.code, message=message, missing=isinstance(exc, NotBuilt))
+    return page, exc.code
 
 
 class NotFound(HTTPException):

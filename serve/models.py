@@ -20,9 +20,9 @@ import yaml
 
 from serve.tables import BadInput, check_rows
 from stages import paths
-from stages.core.imbalance import decide
-from stages.core.models import inner
-from stages.core.pixels import Unreadable, read_image
+from stages.core.training.imbalance import decide
+from stages.core.tabular.models import inner
+from stages.core.images.pixels import Unreadable, read_image
 
 
 @dataclass(frozen=True)
@@ -182,8 +182,8 @@ def load(name: str, root: Path = Path(".")):
         description = (f"{best.get('model', step)} ({step}), {best.get('kept', 'tuned')}; target {labels['target']!r}, "
                        f"{predicts}")
         return TableModel(kind, estimator, labels, _about(root, kind, description))
-    import stages.core.runtime  # noqa: F401  (quiet TensorFlow start-up) before Keras loads
-    import stages.core.backbones  # noqa: F401  registers BackboneInput, the transfer model's first layer
+    import stages.core.training.runtime  # noqa: F401  (quiet TensorFlow start-up) before Keras loads
+    import stages.core.images.backbones  # noqa: F401  registers BackboneInput, the transfer model's first layer
     import keras
 
     network = keras.saving.load_model(root / kind.model, compile=False)

@@ -21,8 +21,8 @@ import pandas as pd
 from serve.models import KINDS, ImageModel, Missing, TableModel, load
 from serve.tables import BadInput, read_rows
 from stages.core.errors import PipelineError
-from stages.core.images import IMAGE_SUFFIXES, files_in
-from stages.core.pixels import read_images
+from stages.core.images.folders import IMAGE_SUFFIXES, files_in
+from stages.core.images.pixels import read_images
 from stages.io import write_table
 from stages.params import load_params
 

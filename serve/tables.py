@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from stages.core.columns import as_numbers, dates_as_trained
-from stages.core.datasets import tidy_csv
+from stages.core.tabular.columns import as_numbers, dates_as_trained
+from stages.core.tabular.datasets import tidy_csv
 from stages.core.errors import PipelineError, plain
-from stages.core.reading import read_csv
+from stages.core.tabular.reading import read_csv
 
 
 class BadInput(ValueError):
@@ -17,7 +17,7 @@ class BadInput(ValueError):
 
 
 def read_rows(data: bytes, where: str, na_values: list[str]) -> tuple[pd.DataFrame, list[str]]:
-    """A CSV's rows read as ingest reads the training CSV (stages/core/reading.py: the delimiter detected, a
+    """A CSV's rows read as ingest reads the training CSV (stages/core/tabular/reading.py: the delimiter detected, a
     row wider than the header an error naming it, missing markers matched without their spaces, the decimal
     mark read from the numbers), tidied as ingest tidies it, with numbers written in any format read as
     numbers; plus notes."""

@@ -14,23 +14,21 @@ import pandas as pd
 
 from stages import paths
 from stages.core.evaluation import (
-    average_precision, class_scores, curves, held_out_metrics, majority_baseline, mean_baseline, regression_metrics,
+    class_scores, classifier_metrics, curves, majority_baseline, mean_baseline, positive_code, regression_metrics,
 )
-from stages.core.scoring import positive_code
-from stages.core.tabular_plots import evaluation_figures, regression_figures
-from stages.io import atomic_dir, read_json, read_object, read_table, write_bytes, write_json, write_table
+from stages.core.tabular.plots import evaluation_figures, regression_figures
+from stages.io import atomic_dir, read_json, read_object, read_table, write_files, write_json
 from stages.runner import run_stage
 
 
 def classification(labels: dict, model, X: pd.DataFrame, y, train_y) -> tuple[dict, dict, str]:
     """(metrics, files under details/ and figures/, the line to print)."""
     classes = labels["classes"]
-    positive = positive_code(labels)
+    positive = positive_code(labels["classes"], labels.get("positive"))
     codes = {c: i for i, c in enumerate(classes)}
     predicted = pd.Series(model.predict(X)).map(codes).to_numpy()
     scores = class_scores(model, X, len(classes))
-    metrics = held_out_metrics(y, predicted, scores, classes, positive)
-    metrics["average_precision"] = average_precision(y, scores, positive, len(classes))
+    metrics = classifier_metrics(y, predicted, scores, classes, positive)
     majority, metrics["baseline"] = majority_baseline(train_y, y, classes, positive)
     roc, pr = curves(y, scores, positive, len(classes))
     names = pd.Series([str(c) for c in classes])
@@ -74,14 +72,7 @@ def main() -> None:
 
     with atomic_dir(paths.EVALUATE_DETAILS) as details, atomic_dir(paths.EVALUATE_FIGURES) as figures:
         folders = {paths.EVALUATE_DETAILS: details, paths.EVALUATE_FIGURES: figures}
-        for path, content in files.items():
-            where = folders[path.parent] / path.name
-            if isinstance(content, bytes):
-                write_bytes(where, content)
-            elif isinstance(content, pd.DataFrame):
-                write_table(where, content)
-            else:
-                write_json(where, content)
+        write_files({folders[path.parent] / path.name: content for path, content in files.items()})
     write_json(paths.EVALUATE_METRICS, metrics)
     print(f"evaluate: {line} -> {paths.EVALUATE_METRICS}, {paths.EVALUATE_FIGURES}/")
 

@@ -4,7 +4,7 @@ regression, `data.task`), and a profile of it.
 Reads `data.dataset` (a bundled scikit-learn dataset) or `data.csv` (a user CSV under data/raw/tables/).
 What a real CSV carries by accident is fixed with a note (a saved index, trailing delimiters, spaces
 around labels) or stopped with a one-line error (infinities, a first row of data, rows wider than the header).
-Every column is then typed on all its rows (stages/core/columns.py): locale numbers read as numbers, dates,
+Every column is then typed on all its rows (stages/core/tabular/columns.py): locale numbers read as numbers, dates,
 identifiers and empty columns dropped with a note, many-valued text marked for target encoding; the kinds go
 to data/interim/columns.json for preprocess and serve.
 """
@@ -16,13 +16,13 @@ from pathlib import Path
 import pandas as pd
 
 from stages import paths
-from stages.core.columns import type_columns
-from stages.core.datasets import (
+from stages.core.tabular.columns import type_columns
+from stages.core.tabular.datasets import (
     check_table, detect_task, drop_columns, load_builtin, numbers_as_text, profile, tidy_csv,
 )
 from stages.core.errors import PipelineError
-from stages.core.reading import read_csv
-from stages.core.tabular_plots import profile_figure
+from stages.core.tabular.reading import read_csv
+from stages.core.tabular.plots import profile_figure
 from stages.io import write_bytes, write_json, write_table
 from stages.params import load_params
 from stages.runner import run_stage

@@ -17,11 +17,11 @@ from skimage import io as skio
 
 from stages import paths
 from stages.core.errors import PipelineError
-from stages.core.images import (
-    class_order, digits_images, empty_class_folders, given_split, list_images, split_manifest,
+from stages.core.images.folders import (
+    class_order, digits_images, empty_class_folders, folder_problems, given_split, list_images, split_manifest,
 )
-from stages.core.pixels import read_images
-from stages.core.image_plots import image_samples_figure
+from stages.core.images.pixels import read_images
+from stages.core.images.plots import image_samples_figure
 from stages.io import atomic_dir, rows_writer, write_array, write_bytes, write_json, write_table
 from stages.params import load_params
 from stages.runner import run_stage
@@ -97,23 +97,30 @@ def decode_split(part: str, rows: pd.DataFrame, folder: Path, codes: np.ndarray,
     return mask, notes, unreadable
 
 
+@contextlib.contextmanager
+def decoded_splits(manifest: pd.DataFrame, codes: np.ndarray, im, root: Path):
+    """Decode every split into its folder; yields (kept-row mask, range notes, unreadable files, training
+    samples). All three folders are replaced together when the block ends, or none."""
+    keep, notes, unreadable, samples = np.zeros(len(manifest), dtype=bool), [], [], {}
+    with contextlib.ExitStack() as stack:
+        for part, target in SPLITS.items():
+            folder = stack.enter_context(atomic_dir(target))
+            rows = (manifest["split"] == part).to_numpy()
+            mask, found, bad = decode_split(part, manifest[rows], folder, codes[rows], im, im.strict, root,
+                                            samples if part == "train" else None)
+            keep[np.flatnonzero(rows)[mask]] = True
+            notes += found
+            unreadable += bad
+        yield keep, notes, unreadable, samples
+
+
 def main() -> None:
     params = load_params()
     im = params.images
-    strict = im.strict
     root = source_folder(im.source)
     manifest, loose = list_images(root, im.layout, "images.source")
-    for folder in empty_class_folders(root) if im.layout != "prefix" else []:
-        line = f"class folder {folder} holds no image files (nothing, or only empty sub-folders), so it is no class"
-        if strict:
-            raise PipelineError(f"{line}; add its images, or remove it (images.strict: false skips it)")
-        warn(f"skipped {line}")
-    if loose:
-        line = (f"{len(loose)} image file(s) lie beside the class folders and belong to no class: "
-                f"{listed(loose)}")
-        if strict:
-            raise PipelineError(f"{line}; move them into a class folder, or set images.strict: false to skip them")
-        warn(f"skipped {line}")
+    for line in folder_problems(empty_class_folders(root) if im.layout != "prefix" else [], loose, im.strict):
+        warn(line)
     if "split" in manifest:
         split, line = given_split(manifest, im.val_size, im.test_size, params.seed)
         print(f"ingest_images: {line}", flush=True)
@@ -123,39 +130,24 @@ def main() -> None:
     classes = class_order(manifest["label"])
     codes = manifest["label"].map({name: i for i, name in enumerate(classes)}).to_numpy()
 
-    keep = np.zeros(len(manifest), dtype=bool)
-    notes, unreadable, samples = [], [], {}
     start = time.perf_counter()
-    with contextlib.ExitStack() as stack:  # all three splits are replaced together, or none
-        for part, target in SPLITS.items():
-            folder = stack.enter_context(atomic_dir(target))
-            rows = (manifest["split"] == part).to_numpy()
-            mask, found, bad = decode_split(part, manifest[rows], folder, codes[rows], im, strict, root,
-                                            samples if part == "train" else None)
-            keep[np.flatnonzero(rows)[mask]] = True
-            notes += found
-            unreadable += bad
+    with decoded_splits(manifest, codes, im, root) as (keep, notes, unreadable, samples):
         rate = len(manifest) / (time.perf_counter() - start)
         if unreadable:
             warn(f"skipped {len(unreadable)} unreadable file(s): {listed(unreadable)}")
         if notes:
             warn(f"{len(notes)} file(s) have an unusual value range, scaled as noted: {listed(notes, 3)}")
         manifest = manifest[keep].reset_index(drop=True)
-        metrics = {
-            "n_images": len(manifest),
-            "n_unreadable": len(unreadable),
-            "n_loose": len(loose),
-            "n_rescaled": len(notes),
-            "n_classes": len(classes),
-            "split": {part: int((manifest["split"] == part).sum()) for part in SPLITS},
-        }
+        metrics = {"n_images": len(manifest), "n_unreadable": len(unreadable), "n_loose": len(loose),
+                   "n_rescaled": len(notes), "n_classes": len(classes),
+                   "split": {part: int((manifest["split"] == part).sum()) for part in SPLITS}}
         shown = [(image, label) for label in classes for image in samples.get(label, [])]
-        figure = image_samples_figure([i for i, _ in shown], [label for _, label in shown], classes)
         write_table(paths.IMAGE_MANIFEST, manifest[["path", "label", "split"]])
         write_json(paths.IMAGE_LABELS, {"classes": classes, "image_size": im.image_size, "channels": im.channels,
                                         "resize": im.resize, "pixels": "uint8, 0-255"})
         write_json(paths.INGEST_IMAGES_METRICS, metrics)
-        write_bytes(paths.IMAGE_SAMPLES_PNG, figure)
+        write_bytes(paths.IMAGE_SAMPLES_PNG, image_samples_figure([i for i, _ in shown], [lb for _, lb in shown],
+                                                                  classes))
     print(f"ingest_images: {len(manifest)} images, {len(classes)} classes -> {metrics['split']} "
           f"at {im.image_size}x{im.image_size}x{im.channels} ({im.resize}), {paths.IMAGE_MANIFEST.parent}/; "
           f"decoded {rate:.0f} files/s with {n_jobs(im.n_jobs)} thread(s)")

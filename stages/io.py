@@ -42,6 +42,17 @@ def write_bytes(path: Path, data: bytes) -> None:
         tmp.write_bytes(data)
 
 
+def write_files(files: dict[Path, Any]) -> None:
+    """Each file by its content: bytes as they are, a DataFrame as CSV, anything else as JSON."""
+    for path, content in files.items():
+        if isinstance(content, bytes):
+            write_bytes(path, content)
+        elif isinstance(content, pd.DataFrame):
+            write_table(path, content)
+        else:
+            write_json(path, content)
+
+
 def read_json(path: Path) -> Any:
     return json.loads(Path(path).read_text())
 
@@ -184,33 +195,17 @@ def read_image_split(folder: Path) -> tuple[ImageRows, np.ndarray]:
     return ImageRows(Path(folder) / "x.npy"), read_array(Path(folder) / "y.npy")
 
 
-def _renumber_shared_ids(config: bytes) -> bytes:
-    """Object ids -> 1, 2, 3... in order of appearance; equal ids stay equal, so sharing is kept."""
-    ids: dict[bytes, bytes] = {}
-    return re.sub(rb'"shared_object_id": (\d+)',
-                  lambda m: b'"shared_object_id": ' + ids.setdefault(m.group(1), str(len(ids) + 1).encode()), config)
+def live_log(metrics_file: Path):
+    """DVCLive for one training run, under metrics_file's folder. dvcyaml=False: dvc.yaml declares the plots
+    itself, and no library rewrites it (or params.yaml) at run time."""
+    from dvclive import Live
+
+    return Live(str(Path(metrics_file).parent), dvcyaml=False, save_dvc_exp=False, report=None)
 
 
 def write_keras(path: Path, model) -> None:
-    """model.save, made byte-reproducible: Keras stamps the date into metadata.json and the zip entries, and
-    writes Python object ids (memory addresses) as `shared_object_id` in config.json, which would change
-    the file (and dvc.lock) on every run even when the weights are identical."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    saved = path.with_name(f".{os.getpid()}.{path.name}")  # Keras insists on the .keras suffix
-    try:
-        model.save(saved)
-        with atomic_path(path) as tmp, zipfile.ZipFile(saved) as src, zipfile.ZipFile(tmp, "w") as dst:
-            for entry in src.infolist():
-                data = src.read(entry)
-                if entry.filename == "metadata.json":
-                    meta = json.loads(data)
-                    meta.pop("date_saved", None)
-                    data = json.dumps(meta).encode()
-                if entry.filename == "config.json":
-                    data = _renumber_shared_ids(data)
-                dst.writestr(zipfile.ZipInfo(entry.filename, date_time=(1980, 1, 1, 0, 0, 0)), data,
-                             compress_type=entry.compress_type)
-    finally:
-        if saved.exists():
-            saved.unlink()
+    """model.save, byte-reproducible (stages.core.training.saving), written completely or not at all."""
+    from stages.core.training.saving import save_keras  # Keras is loaded by then: only the network stages call this
+
+    with atomic_path(path) as tmp:
+        save_keras(model, tmp)

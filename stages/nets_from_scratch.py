@@ -1,4 +1,4 @@
-"""Stage nets_from_scratch: the lessons before Keras, in numpy (stages/core/numpy_nets.py), each a figure and a
+"""Stage nets_from_scratch: the lessons before Keras, in numpy (stages/core/lessons/numpy_nets.py), each a figure and a
 few headline numbers: the perceptron on AND, OR and XOR and a hidden layer that solves XOR; the delta rule with
 stochastic, mini-batch and batch updates; vanishing gradients in a deep sigmoid network against ReLU with He
 initialisation; momentum against plain SGD; a softmax network on iris, scored on a held-out split.
@@ -15,12 +15,12 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from stages import paths
-from stages.core.lessons import (
+from stages.core.lessons.lessons import (
     GATES, INPUTS, delta_rule, logic_gates, momentum_vs_sgd, softmax_network, vanishing_gradients,
 )
-from stages.core.numpy_nets import one_hot
+from stages.core.lessons.numpy_nets import one_hot
 from stages.core.plots import confusion_figure
-from stages.core.scratch_plots import decision_figure, loss_curves_figure, vanishing_figure
+from stages.core.lessons.plots import decision_figure, loss_curves_figure, vanishing_figure
 from stages.io import write_bytes, write_json, write_table
 from stages.params import load_params
 from stages.runner import run_stage

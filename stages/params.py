@@ -16,10 +16,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidato
 
 from stages import paths
 from stages.core.errors import PipelineError
-from stages.core.models import MODEL_NAMES
-from stages.core.tasks import CLASSIFICATION_METRICS, REGRESSION_METRICS
+from stages.core.tabular.models import MODEL_NAMES
+from stages.core.tabular.tasks import CLASSIFICATION_METRICS, REGRESSION_METRICS
 
-from stages.core.columns import KINDS as COLUMN_KINDS  # noqa: E402 (after its siblings)
+from stages.core.tabular.columns import KINDS as COLUMN_KINDS  # noqa: E402 (after its siblings)
 
 BUILTIN_DATASETS = ("breast_cancer", "iris", "wine", "digits", "diabetes")
 
@@ -56,7 +56,7 @@ class DataParams(Section):
     decimal: Literal["auto", ".", ","]  # the CSV's decimal mark; auto: read from its numbers
     thousands: Literal[".", ",", " ", "'"] | None  # the thousands separator; null: read from the numbers
     na_values: list[str]  # cells read as missing (besides pandas' defaults), spaces around them ignored
-    kinds: dict[str, Literal[COLUMN_KINDS]]  # force a column's kind (stages/core/columns.py); {}: detected
+    kinds: dict[str, Literal[COLUMN_KINDS]]  # force a column's kind (stages/core/tabular/columns.py); {}: detected
     drop: list[str]  # columns to ignore: identifiers, free text, leaks
     test_size: Annotated[float, Field(gt=0, lt=1)]
 
@@ -117,7 +117,7 @@ class CompareParams(Section):
     models: Literal["auto"] | Annotated[list[ModelName], AfterValidator(_not_empty)]  # auto: the task's list
     metrics: Literal["auto"] | Annotated[list[Metric], AfterValidator(_not_empty)]
     sort_by: Literal["auto"] | Metric  # ranks the table and picks the winner (auto: accuracy or r2)
-    folds: Literal["auto"] | Annotated[int, Field(ge=2)]  # auto: by the training rows (stages/core/sizing.py)
+    folds: Literal["auto"] | Annotated[int, Field(ge=2)]  # auto: by the training rows (stages/core/tabular/sizing.py)
     repeats: Literal["auto"] | Annotated[int, Field(ge=1)]
     n_jobs: NJobs  # folds in parallel (-1: all cores)
     size_rules: bool  # svm, random_forest and knn adapt to large tables (compare and tune); false: as on small ones
@@ -157,6 +157,12 @@ class ComputeParams(Section):
     backend: Literal["local", "dask"]  # where compare_models, tune and SFS fit: joblib here, or a Dask cluster
     scheduler: Annotated[str, PlainValidator(_scheduler)]  # dask: local (LocalCluster) or tcp://host:port
     workers: Positive  # dask with scheduler local: worker processes (one thread each)
+
+
+
+def compute_on(compute: ComputeParams) -> tuple[str, str, int]:
+    """`compute` as the plain values stages.core.compute.fits_on takes."""
+    return compute.backend, compute.scheduler, compute.workers
 
 
 CLUSTER_METHODS = ("kmeans", "minibatch_kmeans", "agglomerative", "gaussian_mixture")
@@ -272,7 +278,7 @@ class DnnParams(Section):
     class_weight: ClassWeight  # classification only
 
 
-BACKBONES = ("pipeline", "vgg16", "mobilenet_v2", "efficientnet_b0", "resnet50")  # stages.core.backbones builds them
+BACKBONES = ("pipeline", "vgg16", "mobilenet_v2", "efficientnet_b0", "resnet50")  # core.images.backbones builds them
 
 
 class HeadParams(Section):
@@ -313,6 +319,17 @@ class TransferParams(Section):
     threshold: Threshold
     scratch: bool  # also train the same network from random weights, same images and epochs
     mixed_precision: Literal["auto", "on", "off"]
+
+
+def transfer_recipe(t: TransferParams):
+    """`transfer` as the plain values stages.core.images.transfer.run takes (Keras loads with that module)."""
+    from stages.core.images.transfer import Recipe
+
+    return Recipe(backbone=t.backbone, weights=t.weights, pooling=t.head.pooling, dense_units=t.head.dense_units,
+                  dropout=t.head.dropout, learning_rate=t.learning_rate, epochs=t.epochs,
+                  fine_tune_layers=t.fine_tune_layers, fine_tune_lr=t.fine_tune_lr, fine_tune_epochs=t.fine_tune_epochs,
+                  patience=t.patience, threshold=t.threshold, baseline=t.scratch, filters=t.pipeline.filters,
+                  pretrain_epochs=t.pipeline.epochs)
 
 
 class ScratchParams(Section):

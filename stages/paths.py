@@ -111,9 +111,11 @@ CNN_CONFUSION = Path("reports/train_cnn/confusion.csv")
 CNN_ROC = Path("reports/train_cnn/roc.csv")  # two classes: the positive class's; more: the micro-average
 CNN_CURVES_PNG = Path("reports/train_cnn/curves.png")
 CNN_CONFUSION_PNG = Path("reports/train_cnn/confusion.png")
+CNN_OUTPUTS = {"labels": CNN_LABELS, "metrics": CNN_METRICS, "per_class": CNN_PER_CLASS, "confusion": CNN_CONFUSION,
+               "roc": CNN_ROC, "curves_png": CNN_CURVES_PNG, "confusion_png": CNN_CONFUSION_PNG}  # beside the model
 
 # transfer
-TRANSFER_MODEL = Path("models/transfer/model.keras")  # load after `import stages.core.backbones` (BackboneInput)
+TRANSFER_MODEL = Path("models/transfer/model.keras")  # load after `import stages.core.images.backbones` (BackboneInput)
 TRANSFER_LABELS = Path("models/transfer/labels.json")  # the classes its head predicts, in order; image format
 TRANSFER_LIVE_METRICS = Path("reports/transfer/live/metrics.json")  # DVCLive: the last epoch's values
 TRANSFER_LIVE_PLOTS = Path("reports/transfer/live/plots/metrics")  # both phases, one curve; phase.tsv marks them
@@ -123,3 +125,6 @@ TRANSFER_CONFUSION = Path("reports/transfer/confusion.csv")
 TRANSFER_ROC = Path("reports/transfer/roc.csv")
 TRANSFER_CURVES_PNG = Path("reports/transfer/curves.png")
 TRANSFER_CONFUSION_PNG = Path("reports/transfer/confusion.png")
+TRANSFER_OUTPUTS = {"labels": TRANSFER_LABELS, "metrics": TRANSFER_METRICS, "per_class": TRANSFER_PER_CLASS,
+                    "confusion": TRANSFER_CONFUSION, "roc": TRANSFER_ROC, "curves_png": TRANSFER_CURVES_PNG,
+                    "confusion_png": TRANSFER_CONFUSION_PNG}

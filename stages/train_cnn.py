@@ -10,13 +10,11 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import pandas as pd
 
 from stages import paths
-from stages.core.evaluation import curves
-from stages.core.evaluation import per_class as class_metrics
-from stages.core.imbalance import check_threshold, class_weights, positive_code, summary
-from stages.io import read_image_split, read_json, write_bytes, write_json, write_table
+from stages.core.evaluation import positive_class, positive_code
+from stages.core.training.imbalance import check_threshold, class_weights, summary, weighing
+from stages.io import live_log, read_image_split, read_json, write_files
 from stages.params import load_params
 from stages.runner import run_stage
 
@@ -29,62 +27,46 @@ def main() -> None:
     train_x, train_y = read_image_split(paths.IMAGES_TRAIN)
     # every params check before TensorFlow loads (seconds): a mistake is the first line the user sees
     check_threshold(c.threshold, len(classes), "cnn.threshold")
-    positive = positive_code(params.images.positive_class, train_y, classes, "images.positive_class")
+    positive = positive_code(classes, positive_class(params.images.positive_class, np.take(classes, train_y),
+                                                    key="images.positive_class"))
     weights = class_weights(train_y, classes, c.class_weight, "cnn.class_weight")
 
-    from stages.core.runtime import configure  # first: TensorFlow's settings and quiet start-up, then it loads
+    from stages.core.training.runtime import configure  # first: TensorFlow's settings and quiet start-up, then it loads
 
-    from dvclive import Live
-
-    from stages.core.network_plots import learning_curves_figure
-    from stages.core.networks import (
-        ImageBatches, LiveLogger, augmentation, build_cnn, build_mlp, compile_model, evaluate_network, fit,
+    from stages.core.images.networks import (
+        ImageBatches, augmentation, build_cnn, build_mlp, compile_model, evaluate_network, fit,
     )
-    from stages.core.plots import confusion_figure
+    from stages.core.images.results import image_model_outputs
+    from stages.core.training.curves import learning_curves_figure
+    from stages.core.training.live import LiveLogger
     from stages.io import write_keras
 
     train = ImageBatches(train_x, train_y, c.batch_size, seed=params.seed, class_weight=weights)
     val = ImageBatches(*read_image_split(paths.IMAGES_VAL), c.batch_size, class_weight=weights)
     runtime = configure(params.seed, c.mixed_precision)  # the seed and dtype policy apply to everything built below
-    shape = train.pixels.shape[1:]
-    augment = augmentation(c.augment.flip, c.augment.rotation, c.augment.zoom, params.seed)
-    if c.model == "cnn":
-        model = build_cnn(shape, len(classes), c.conv.filters, c.conv.kernel_size, c.conv.pool_size,
-                          c.conv.dropout, c.conv.dense_units, c.conv.dense_dropout, augment)
-    else:
-        model = build_mlp(shape, len(classes), c.mlp.units, c.mlp.dropout, augment)
-    compile_model(model, c.optimizer, c.learning_rate, c.momentum)
-    weighting = "" if weights is None else ", classes weighted " + ", ".join(
-        f"{name} {w:.2f}" for name, w in zip(classes, weights, strict=True))
+    shape, augment = train.pixels.shape[1:], augmentation(c.augment.flip, c.augment.rotation, c.augment.zoom,
+                                                          params.seed)
+    model = compile_model(build_cnn(shape, len(classes), c.conv.filters, c.conv.kernel_size, c.conv.pool_size,
+                                    c.conv.dropout, c.conv.dense_units, c.conv.dense_dropout, augment)
+                          if c.model == "cnn" else build_mlp(shape, len(classes), c.mlp.units, c.mlp.dropout, augment),
+                          c.optimizer, c.learning_rate, c.momentum)
     print(f"train_cnn: {c.model}, {model.count_params():,} parameters, {len(train.rows)} training images "
-          f"{shape}{weighting}; backend {runtime['backend']}, {runtime['gpus']} GPU(s), "
+          f"{shape}{weighing(classes, weights)}; backend {runtime['backend']}, {runtime['gpus']} GPU(s), "
           f"mixed precision {'on' if runtime['mixed_precision'] else 'off'}", flush=True)
-
-    live = Live(str(paths.CNN_LIVE_METRICS.parent), dvcyaml=False, save_dvc_exp=False, report=None)
-    start = time.perf_counter()
+    live, start = live_log(paths.CNN_LIVE_METRICS), time.perf_counter()
     history = fit(model, train, val, c.epochs, c.patience, callbacks=(LiveLogger(live),))
-    seconds = time.perf_counter() - start
+    seconds, best_epoch = time.perf_counter() - start, int(np.argmin(history["val_loss"])) + 1
     live.end()
-    best_epoch = int(np.argmin(history["val_loss"])) + 1
 
     test = ImageBatches(*read_image_split(paths.IMAGES_TEST), c.batch_size)  # the only read of the test images
     scores, predicted, probabilities = evaluate_network(model, val, test, classes, positive, c.threshold,
                                                         "cnn.threshold")
     metrics = {**scores, "epochs_trained": len(history["loss"]), "best_epoch": best_epoch}
-    roc, _ = curves(test.labels, probabilities, positive, len(classes))
-    names = np.array(classes)
-    title = f"{c.model}, test split ({len(test.labels)} images)"
-
+    curves_png = learning_curves_figure(history, best_epoch, f"{c.model}: training vs validation")
+    outputs = image_model_outputs(labels, classes, positive, scores.get("threshold"), metrics, test.labels, predicted,
+                                  probabilities, curves_png, f"{c.model}, test split ({len(test.labels)} images)")
     write_keras(paths.CNN_MODEL, model)
-    # the class order and image format the model predicts in, and the decision the metrics were measured with
-    write_json(paths.CNN_LABELS, {**labels, "positive": None if positive is None else classes[positive],
-                                  "threshold": scores.get("threshold")})
-    write_json(paths.CNN_METRICS, metrics)
-    write_json(paths.CNN_PER_CLASS, class_metrics(test.labels, predicted, probabilities, classes))
-    write_table(paths.CNN_CONFUSION, pd.DataFrame({"actual": names[test.labels], "predicted": names[predicted]}))
-    write_table(paths.CNN_ROC, roc)
-    write_bytes(paths.CNN_CURVES_PNG, learning_curves_figure(history, best_epoch, f"{c.model}: training vs validation"))
-    write_bytes(paths.CNN_CONFUSION_PNG, confusion_figure(test.labels, predicted, classes, title))
+    write_files({paths.CNN_OUTPUTS[role]: content for role, content in outputs.items()})
     print(f"train_cnn: {len(history['loss'])} epochs in {seconds:.1f} s (best: {best_epoch}); {summary(metrics)} "
           f"-> {paths.CNN_MODEL}, {paths.CNN_METRICS}")
 

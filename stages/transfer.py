@@ -2,39 +2,51 @@
 backbone frozen; phase 2 fine-tunes the backbone's top layers at a low learning rate. The same network
 trained from random weights on the same images, for as many epochs, is the baseline transfer has to beat.
 Every phase stops early on validation loss and keeps its best weights. The phases live in
-stages.core.transfer; what to train on is planned, and checked, by stages.core.transfer_plan."""
+stages.core.images.transfer; what to train on is planned, and checked, by stages.core.images.transfer_plan."""
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from pathlib import Path
 
 from stages import paths
-from stages.core.evaluation import curves
-from stages.core.evaluation import per_class as class_metrics
-from stages.core.imbalance import summary
-from stages.core.transfer_plan import only, plan_transfer
-from stages.io import read_image_split, read_json, write_bytes, write_json, write_table
-from stages.params import load_params
+from stages.core.errors import PipelineError
+from stages.core.images.transfer_plan import only, plan_transfer
+from stages.core.training.imbalance import summary
+from stages.io import live_log, read_image_split, read_json, write_files
+from stages.params import load_params, transfer_recipe
 from stages.runner import run_stage
+
+
+def check_weights_file(weights: str, backbone: str) -> None:
+    """A weights file must exist under data/weights/, where `dvc add` tracks it, so DVC re-runs on a change."""
+    if weights in ("imagenet", "none"):
+        return
+    if not Path(weights).is_file():
+        raise PipelineError(f"transfer.weights = '{weights}' does not exist; save {backbone}'s no-top weights "
+                            f"there, or use weights: imagenet (downloaded) or none (random)")
+    if not Path(weights).resolve().is_relative_to(paths.WEIGHTS_DIR.resolve()):
+        raise PipelineError(f"transfer.weights = '{weights}' is outside {paths.WEIGHTS_DIR}/; move it there and "
+                            f"`dvc add` it, so DVC re-runs this stage when the weights change")
 
 
 def main() -> None:
     params = load_params()
     t = params.transfer
     labels = read_json(paths.IMAGE_LABELS)
-    classes = labels["classes"]
     train_x, train_y = read_image_split(paths.IMAGES_TRAIN)
-    plan = plan_transfer(t, classes, train_y, train_x.shape[1], params.seed, params.images.positive_class)
+    plan = plan_transfer(labels["classes"], train_y, train_x.shape[1], params.seed, backbone=t.backbone,
+                         weights=t.weights, source_classes=t.pipeline.source_classes,
+                         samples_per_class=t.pipeline.target_samples_per_class, requested_size=t.input_size,
+                         blocks=len(t.pipeline.filters), threshold=t.threshold, class_weight=t.class_weight,
+                         wanted_positive=params.images.positive_class)
+    check_weights_file(t.weights, t.backbone)
 
-    from stages.core.runtime import configure, data_parallel  # TensorFlow loads here, after every params check
+    from stages.core.training.runtime import configure, data_parallel  # TensorFlow loads here, after every check
 
-    from dvclive import Live
-
-    from stages.core import transfer as tl
-    from stages.core.network_plots import transfer_curves_figure
-    from stages.core.networks import ImageBatches
-    from stages.core.plots import confusion_figure
+    from stages.core.images import transfer as tl
+    from stages.core.images.networks import ImageBatches
+    from stages.core.images.results import image_model_outputs
+    from stages.core.training.curves import transfer_curves_figure
     from stages.io import write_keras
 
     def batches(pixels, codes, of, seed=None, weights=None):  # the rows of these classes, labelled for their head
@@ -48,31 +60,24 @@ def main() -> None:
         source_train=batches(train_x, train_y, plan.source, params.seed), source_val=batches(val_x, val_y, plan.source),
         test=lambda: batches(*read_image_split(paths.IMAGES_TEST), plan.target))  # the only read of the test images
     runtime = configure(params.seed, t.mixed_precision)
-    n = len(plan.target)
-    print(f"transfer: {t.backbone} backbone ({plan.source_words}) at {plan.size}x{plan.size} -> {n} classes from "
-          f"{len(plan.y)} training images; backend {runtime['backend']}, {runtime['gpus']} GPU(s), "
-          f"mixed precision {'on' if runtime['mixed_precision'] else 'off'}", flush=True)
+    for line in plan.notes + [
+            f"{t.backbone} backbone ({plan.source_words}) at {plan.size}x{plan.size} -> {len(plan.target)} classes "
+            f"from {len(plan.y)} training images; backend {runtime['backend']}, {runtime['gpus']} GPU(s), "
+            f"mixed precision {'on' if runtime['mixed_precision'] else 'off'}"]:
+        print(f"transfer: {line}", flush=True)
     with data_parallel(runtime["gpus"]):
-        outcome = tl.run(t, plan, data, train_x.shape[-1], lambda: Live(
-            str(paths.TRANSFER_LIVE_METRICS.parent), dvcyaml=False, save_dvc_exp=False, report=None))
-    metrics, final = tl.headline({"train_images": len(plan.y), **outcome.metrics}), tl.final_scores(outcome.metrics)
-    test, predicted, probabilities = outcome.test, outcome.predicted, outcome.probabilities
-
-    title = f"{t.backbone} -> {n} classes, {len(plan.y)} training images"
-    roc, _ = curves(test.labels, probabilities, plan.positive, n)
-    shown = np.array(plan.names)
+        outcome = tl.run(transfer_recipe(t), plan, data, train_x.shape[-1],
+                         lambda: live_log(paths.TRANSFER_LIVE_METRICS),
+                         say=lambda line: print(f"transfer: {line}", flush=True), key="transfer")
+    metrics, final = tl.transfer_metrics({"train_images": len(plan.y), **outcome.metrics}), tl.final_scores(
+        outcome.metrics)
+    title = f"{t.backbone} -> {len(plan.target)} classes, {len(plan.y)} training images"
+    outputs = image_model_outputs(labels, plan.names, plan.positive, final.get("threshold"), metrics,
+                                  outcome.test.labels, outcome.predicted, outcome.probabilities,
+                                  transfer_curves_figure(outcome.history, outcome.phase1_epochs,
+                                                         outcome.baseline_history, title), f"{title}, test split")
     write_keras(paths.TRANSFER_MODEL, outcome.model)
-    write_json(paths.TRANSFER_LABELS, {**labels, "classes": plan.names,  # what the head predicts, in order
-                                       "positive": None if plan.positive is None else plan.names[plan.positive],
-                                       "threshold": final.get("threshold")})
-    write_json(paths.TRANSFER_METRICS, metrics)
-    write_json(paths.TRANSFER_PER_CLASS, class_metrics(test.labels, predicted, probabilities, plan.names))
-    write_table(paths.TRANSFER_CONFUSION, pd.DataFrame({"actual": shown[test.labels], "predicted": shown[predicted]}))
-    write_table(paths.TRANSFER_ROC, roc)
-    write_bytes(paths.TRANSFER_CURVES_PNG, transfer_curves_figure(outcome.history, outcome.phase1_epochs,
-                                                                  outcome.scratch_history, title))
-    write_bytes(paths.TRANSFER_CONFUSION_PNG, confusion_figure(test.labels, predicted, plan.names,
-                                                               f"{title}, test split"))
+    write_files({paths.TRANSFER_OUTPUTS[role]: content for role, content in outputs.items()})
     versus = f"; from scratch {metrics['scratch_accuracy']:.4f}" if t.scratch else ""
     print(f"transfer: {summary(final)}{versus} -> {paths.TRANSFER_MODEL}, {paths.TRANSFER_METRICS}")
 

@@ -10,9 +10,9 @@ from sklearn.datasets import make_blobs
 
 from conftest import run_fails, run_ok, set_params
 from stages import cluster, ingest, paths, preprocess
-from stages.core.clustering import by_size, centres, check_plan, cluster_rows, stability
+from stages.core.tabular.clustering import by_size, centres, check_plan, cluster_rows, stability
 from stages.core.errors import PipelineError
-from stages.core.preprocessing import build_preprocessor, feature_types
+from stages.core.tabular.preprocessing import build_preprocessor, feature_types
 
 FAST = {"cluster__n_init": 3, "cluster__bootstrap": 3}
 
@@ -155,8 +155,8 @@ def test_agglomerative_refuses_a_table_too_large_for_its_distances():
     big = pd.DataFrame({"x": np.arange(20_001.0)})
     with pytest.raises(PipelineError, match="agglomerative' keeps a distance for every pair of rows, too many for "
                                             "20001 rows"):
-        check_plan("auto", [2, 5], "agglomerative", big)
-    assert check_plan(3, [2, 5], "kmeans", big).k == 3
+        check_plan("auto", [2, 5], "agglomerative", big, section="cluster")
+    assert check_plan(3, [2, 5], "kmeans", big, section="cluster").k == 3
 
 
 # Bad input: one line each, naming the key or the column

@@ -1,4 +1,4 @@
-"""Every column read as what it is (stages/core/columns.py, stages/core/reading.py): one messy file per case,
+"""Every column read as what it is (stages/core/tabular/columns.py and reading.py): one messy file per case,
 each read right (kinds, values, missing counts, encoded columns asserted) or stopped with one line naming the
 column or the row and the fix."""
 
@@ -11,7 +11,7 @@ import yaml
 
 from conftest import REPO, run_fails, run_ok, set_params
 from stages import ingest, paths, preprocess
-from stages.core.columns import NumberFormat, as_numbers, type_columns
+from stages.core.tabular.columns import NumberFormat, as_numbers, type_columns
 from stages.params import load_params
 
 
@@ -212,7 +212,7 @@ def test_number_formats_refuse_what_they_cannot_read_exactly():
 
 
 def test_builtin_tables_keep_their_values():
-    from stages.core.datasets import load_builtin
+    from stages.core.tabular.datasets import load_builtin
 
     for name in ("breast_cancer", "iris", "wine", "diabetes"):
         frame = load_builtin(name, "target", section="data")

@@ -10,9 +10,9 @@ from sklearn.model_selection import RepeatedStratifiedKFold
 
 from conftest import ScalerSpy, project_of, run_fails, run_stages
 from stages import compare_models, ingest, paths, preprocess, select_features
-from stages.core.comparison import corrected_ttest, fold_scores, summarize
-from stages.core.models import build_pipeline, make_estimator
-from stages.core.selection import Method, SelectFeatures, selector_from
+from stages.core.tabular.comparison import corrected_ttest, fold_scores, summarize
+from stages.core.tabular.models import build_pipeline, make_estimator
+from stages.core.tabular.selection import Method, SelectFeatures, selector_from
 from stages.io import read_json, read_object, read_table, read_training_split
 
 UPSTREAM = (ingest, preprocess, select_features)

@@ -153,17 +153,20 @@ def test_files_read_are_declared_deps(recorded):
 
 
 def core_imports(source: Path) -> set[str]:
-    """The stages/core modules a file imports, directly or through other core modules (errors.py aside: its
-    message text changes no result)."""
+    """The stages/core modules a file imports, directly or through other core modules (errors.py and the packages'
+    docstring-only __init__.py aside: they change no result)."""
     found: set[str] = set()
     todo = [source]
     while todo:
         for node in ast.walk(ast.parse(todo.pop().read_text())):
             if not isinstance(node, ast.ImportFrom) or not (node.module or "").startswith("stages.core"):
                 continue
-            names = [a.name for a in node.names] if node.module == "stages.core" else [node.module.rsplit(".", 1)[-1]]
-            for name in names:
-                path = f"stages/core/{name}.py"
+            folder = node.module.replace(".", "/")
+            if (REPO / folder).is_dir():  # `from stages.core.images import transfer`: modules of a package
+                paths = [f"{folder}/{a.name}.py" for a in node.names]
+            else:
+                paths = [f"{folder}.py"]
+            for path in paths:
                 if path not in found and path != "stages/core/errors.py":
                     found.add(path)
                     todo.append(REPO / path)

@@ -10,7 +10,7 @@ from PIL import Image
 
 from conftest import REPO, run_fails, run_ok, set_params
 from stages import ingest_images, paths, train_cnn
-from stages.core.images import class_order, given_split, list_images
+from stages.core.images.folders import class_order, given_split, list_images
 from stages.io import read_image_split, read_json, read_table
 from stages.params import load_params
 

@@ -9,7 +9,7 @@ from skimage import io as skio
 
 from conftest import run_fails, run_ok, set_params
 from stages import ingest_images, paths, train_cnn
-from stages.core.images import detect_layout
+from stages.core.images.folders import detect_layout
 from stages.io import read_image_split, read_json, read_table
 
 FAST_CNN = {"cnn__epochs": 2, "cnn__batch_size": 16, "cnn__conv__filters": [8], "cnn__conv__dense_units": 16,

@@ -8,7 +8,8 @@ from PIL import Image
 from conftest import run_fails, run_ok, set_params
 from stages import ingest_images, paths, train_cnn
 from stages.core.errors import PipelineError
-from stages.core.imbalance import check_threshold, choose_threshold, class_weights, decide, headline, positive_code
+from stages.core.evaluation import positive_class, positive_code
+from stages.core.training.imbalance import check_threshold, choose_threshold, class_weights, decide, network_scores
 from stages.io import read_json, read_table
 
 TINY_CNN = {"cnn__conv__filters": [8], "cnn__conv__dense_units": 16, "cnn__epochs": 15, "cnn__batch_size": 16,
@@ -57,12 +58,12 @@ def test_balanced_class_weight_finds_the_minority_that_plain_training_ignores(sc
 
 
 def test_class_weights_reach_the_loss():
-    from stages.core.runtime import configure
+    from stages.core.training.runtime import configure
 
     configure(0, "off")
     import keras
 
-    from stages.core.networks import ImageBatches
+    from stages.core.images.networks import ImageBatches
 
     x = np.random.default_rng(0).integers(0, 255, (12, 4, 4, 1)).astype(np.uint8)
     y = np.array([0] * 9 + [1] * 3)
@@ -98,20 +99,23 @@ def test_threshold_for_a_sensitivity_is_chosen_on_validation_only():
 def test_headline_metrics_of_a_majority_only_network():
     y = np.array([0] * 9 + [1] * 3)
     p = np.tile([0.8, 0.2], (12, 1))
-    metrics = headline(y, p.argmax(axis=1), p, ["healthy", "sick"], 1)
+    metrics = network_scores(y, p.argmax(axis=1), p, ["healthy", "sick"], 1)
     assert metrics["test_accuracy"] == 0.75 and metrics["test_balanced_accuracy"] == 0.5
     assert metrics["test_sensitivity"] == 0 and metrics["test_specificity"] == 1 and metrics["test_roc_auc"] == 0.5
-    three = headline(np.arange(6) % 3, np.zeros(6, int), np.tile([1.0, 0, 0], (6, 1)), ["a", "b", "c"], None)
+    three = network_scores(np.arange(6) % 3, np.zeros(6, int), np.tile([1.0, 0, 0], (6, 1)), ["a", "b", "c"], None)
     assert set(three) == {"test_accuracy", "test_balanced_accuracy", "test_f1_macro"}
 
 
 def test_positive_class_defaults_to_the_rarer_and_must_be_a_class():
     y = np.array([0, 0, 0, 1])
-    assert positive_code(None, y, ["NORMAL", "PNEUMONIA"], "images.positive_class") == 1
-    assert positive_code("NORMAL", y, ["NORMAL", "PNEUMONIA"], "images.positive_class") == 0
-    assert positive_code(None, np.arange(3), ["a", "b", "c"], "images.positive_class") is None
+    def code(wanted, y, classes):  # as train_cnn and transfer find it: class codes -> names -> the positive's code
+        return positive_code(classes, positive_class(wanted, np.take(classes, y), key="images.positive_class"))
+
+    assert code(None, y, ["NORMAL", "PNEUMONIA"]) == 1
+    assert code("NORMAL", y, ["NORMAL", "PNEUMONIA"]) == 0
+    assert code(None, np.arange(3), ["a", "b", "c"]) is None
     with pytest.raises(PipelineError, match="images.positive_class = 'sick' is not a class; choose one of NORMAL"):
-        positive_code("sick", y, ["NORMAL", "PNEUMONIA"], "images.positive_class")
+        code("sick", y, ["NORMAL", "PNEUMONIA"])
 
 
 def test_the_sensitivity_threshold_is_applied_reported_and_served(scans, capsys):

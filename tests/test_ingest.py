@@ -8,7 +8,7 @@ import pytest
 
 from conftest import patients, run_fails, run_ok, set_params
 from stages import ingest, paths
-from stages.core.datasets import check_table, load_builtin, profile
+from stages.core.tabular.datasets import check_table, load_builtin, profile
 from stages.core.errors import PipelineError
 
 

@@ -8,8 +8,8 @@ import pytest
 
 from conftest import run_ok, set_params
 from stages import nets_from_scratch, paths
-from stages.core.lessons import GATES, INPUTS, logic_gates
-from stages.core.numpy_nets import (
+from stages.core.lessons.lessons import GATES, INPUTS, logic_gates
+from stages.core.lessons.numpy_nets import (
     SGD, CrossEntropy, Dense, Dropout, MeanSquaredError, Network, Perceptron, ReLU, Sigmoid, Softmax, Tanh, glorot, he,
 )
 
@@ -107,7 +107,7 @@ def test_dropout_is_the_identity_at_inference_and_keeps_the_mean_in_training():
 
 
 def keras_steps(weights, x, y, hidden_activation, output, loss, learning_rate, momentum, steps):
-    from stages.core import runtime  # noqa: F401  (TensorFlow's settings and quiet start-up)
+    from stages.core.training import runtime  # noqa: F401  (TensorFlow's settings and quiet start-up)
 
     import keras
 

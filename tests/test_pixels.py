@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from stages.core.pixels import Unreadable, read_image, read_images
+from stages.core.images.pixels import Unreadable, read_image, read_images
 
 
 def save(tmp_path, name, image: Image.Image, **options) -> str:

@@ -13,7 +13,8 @@ from sklearn.pipeline import make_pipeline
 from conftest import patients, run_fails, run_ok, set_params
 from stages import ingest, paths, preprocess
 from stages.core.errors import PipelineError
-from stages.core.preprocessing import build_preprocessor, feature_types, positive_class, split
+from stages.core.evaluation import positive_class
+from stages.core.tabular.preprocessing import build_preprocessor, feature_types, split
 from stages.io import read_object
 
 

@@ -18,13 +18,13 @@ from sklearn.pipeline import Pipeline
 
 from conftest import REPO, ScalerSpy, run_fails, run_ok, run_stages, set_params
 from stages import compare_models, evaluate, ingest, paths, preprocess, select_features, tune
-from stages.core.comparison import fold_scores
-from stages.core.datasets import detect_task
+from stages.core.tabular.comparison import fold_scores
+from stages.core.tabular.datasets import detect_task
 from stages.core.errors import PipelineError
-from stages.core.models import build_pipeline, make_estimator
-from stages.core.scoring import check_folds
-from stages.core.selection import Method, SelectFeatures
-from stages.core.tasks import TASKS
+from stages.core.tabular.models import build_pipeline, make_estimator
+from stages.core.tabular.scoring import check_folds
+from stages.core.tabular.selection import Method, SelectFeatures
+from stages.core.tabular.tasks import TASKS
 from stages.io import read_json, read_object, read_table
 
 TABULAR = (ingest, preprocess, select_features, compare_models, tune, evaluate)

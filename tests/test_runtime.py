@@ -17,14 +17,14 @@ def python(*args, cwd=REPO, **env):
 
 
 def test_tensorflow_loads_silently_and_our_warnings_still_show():
-    done = python("-c", "import warnings; import stages.core.networks; print('first'); warnings.warn('ours')")
+    done = python("-c", "import warnings; import stages.core.images.networks; print('first'); warnings.warn('ours')")
     assert done.returncode == 0, done.stderr
     assert done.stdout == "first\n"
     assert done.stderr == "<string>:1: UserWarning: ours\n"  # and nothing else
 
 
 def test_lines_written_while_tensorflow_loads_are_passed_on_unless_they_are_its_noise():
-    code = ("import os; from stages.core.runtime import native_logs_filtered\n"
+    code = ("import os; from stages.core.training.runtime import native_logs_filtered\n"
             "with native_logs_filtered():\n"
             "    os.write(2, b'WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\\n')\n"
             "    os.write(2, b'I0000 00:00:1795941389.342428   11738 cudart_stub.cc:31] Could not find cuda drivers\\n')\n"

@@ -11,7 +11,7 @@ from sklearn.preprocessing import StandardScaler
 
 from conftest import ScalerSpy, project_of, run_fails, run_ok, set_params
 from stages import ingest, paths, preprocess, select_features
-from stages.core.selection import Method, SelectFeatures, chi2_minmax, choose_k, score_curve, selection_path
+from stages.core.tabular.selection import Method, SelectFeatures, chi2_minmax, choose_k, score_curve, selection_path
 from stages.io import read_json, read_table
 
 

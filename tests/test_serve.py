@@ -38,7 +38,7 @@ def project(tmp_path_factory):
                    tune__model="logistic_regression")
         import keras
 
-        from stages.core.networks import build_cnn
+        from stages.core.images.networks import build_cnn
 
         keras.utils.set_random_seed(0)
         write_keras(paths.CNN_MODEL, build_cnn((8, 8, 1), 3, [4], 3, 2, 0.0, 8, 0.0, []))

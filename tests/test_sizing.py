@@ -1,4 +1,4 @@
-"""The defaults that adapt to the training rows (stages/core/sizing.py): each rule fires at its size, keeps the
+"""The defaults that adapt to the training rows (stages/core/tabular/sizing.py): each rule fires at its size, keeps the
 course's settings below it, and yields to params; the stages print and record it; progress without a terminal."""
 
 import io
@@ -16,12 +16,13 @@ from sklearn.svm import SVC
 
 from conftest import patients, run_stages, set_params
 from stages import compare_models, ingest, paths, preprocess, select_features, tune
-from stages.core import progress, sizing
-from stages.core.comparison import dominant
-from stages.core.models import (
+from stages.core import progress
+from stages.core.tabular import sizing
+from stages.core.tabular.comparison import dominant
+from stages.core.tabular.models import (
     ApproxRBFSVM, build_pipeline, calibrated_for_serving, make_estimator, probabilities_if_needed,
 )
-from stages.core.selection import SelectFeatures
+from stages.core.tabular.selection import SelectFeatures
 from stages.io import read_json, read_object, read_table
 
 MODELS = ("logistic_regression", "knn", "decision_tree", "random_forest", "svm", "hist_gradient_boosting")

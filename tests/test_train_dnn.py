@@ -13,7 +13,7 @@ import pytest
 
 from conftest import FAST, REPO, patients, run_fails, run_ok, run_stages, set_params
 from stages import compare_models, evaluate, ingest, paths, preprocess, select_features, train_dnn, tune
-from stages.core.dense_plan import TargetScale, validation_rows
+from stages.core.tabular.dense_plan import TargetScale, validation_rows
 from stages.core.errors import PipelineError
 
 UPSTREAM = (ingest, preprocess, select_features, compare_models, tune, evaluate)
@@ -76,7 +76,7 @@ def test_classification_is_scored_with_evaluates_names_beside_the_tuned_model(ca
 RELOAD = """
 import json, sys
 import pandas as pd
-from stages.core.dense import TableNetwork
+from stages.core.tabular.dense import TableNetwork
 from stages.core.evaluation import held_out_metrics
 model = TableNetwork.load("models/train_dnn")
 test = pd.read_csv("data/prepared/test.csv")
@@ -145,7 +145,7 @@ def test_validation_rows_are_stratified_and_seeded():
 def test_rows_without_a_training_column_are_refused(cancer, tmp_path, monkeypatch):
     scratch(cancer, tmp_path, monkeypatch, dnn__epochs=1)
     run_ok(train_dnn)
-    from stages.core.dense import TableNetwork
+    from stages.core.tabular.dense import TableNetwork
 
     model = TableNetwork.load(paths.DNN_MODEL)
     rows = pd.read_csv(paths.TEST).drop(columns=["target", "mean radius"])

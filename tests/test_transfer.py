@@ -12,7 +12,7 @@ from skimage import io as skio
 
 from conftest import REPO, run_fails, run_ok, set_params
 from stages import ingest_images, paths, transfer
-from stages.core.transfer_plan import only
+from stages.core.images.transfer_plan import only
 from stages.io import read_image_split, read_json
 from stages.params import BACKBONES
 
@@ -51,12 +51,12 @@ def shapes(workdir):
 
 
 def keras_ready():
-    from stages.core.runtime import configure  # first, as in the stages: TensorFlow's settings before it loads
+    from stages.core.training.runtime import configure  # first, as in the stages: TensorFlow's settings before it loads
 
     import keras
 
-    from stages.core import backbones
-    from stages.core import transfer as core
+    from stages.core.images import backbones
+    from stages.core.images import transfer as core
 
     configure(0, "off")  # as the stage does: fresh session, seeded, float32
     return keras, core, backbones
@@ -67,7 +67,7 @@ def weights_of(layer_list):
 
 
 def test_backbone_names_match_what_the_stage_builds():
-    from stages.core.transfer_plan import APPLICATIONS
+    from stages.core.images.transfer_plan import APPLICATIONS
 
     assert set(BACKBONES) == {"pipeline", *APPLICATIONS}
 
@@ -102,7 +102,7 @@ def test_pipeline_backbone_transfers_and_is_compared_with_scratch(shapes):
 def test_saved_model_takes_stored_images_and_reproduces_the_test_accuracy(shapes):
     keras, core, bb = keras_ready()
     run_ok(transfer)
-    model = keras.saving.load_model(paths.TRANSFER_MODEL)  # BackboneInput is registered by stages.core.backbones
+    model = keras.saving.load_model(paths.TRANSFER_MODEL)  # BackboneInput is registered by stages.core.images.backbones
     pixels, codes = read_image_split(paths.IMAGES_TEST)
     rows, y = only(codes, [2, 3])
     assert pixels.dtype == np.uint8 and read_json(paths.TRANSFER_LABELS)["classes"] == ["2", "3"]
@@ -255,7 +255,7 @@ def test_weights_file_that_does_not_fit_the_backbone(shapes, workdir, capsys, co
 
 
 def test_download_problems_say_what_to_do_and_other_errors_pass_through():
-    from stages.core.backbones import download_problem
+    from stages.core.images.backbones import download_problem
 
     corrupted = download_problem("vgg16", "Incomplete or corrupted file detected. The sha256 file hash does not match")
     assert corrupted.startswith("the cached ImageNet weights of vgg16 under ") and "delete that file" in corrupted
@@ -327,7 +327,7 @@ def test_a_frozen_backbone_of_random_or_vanishing_features_is_warned_about(shape
 
 def test_phase_2_keeps_phase_1_weights_unless_it_improves_validation_loss():
     keras, core, bb = keras_ready()
-    from stages.core.networks import ImageBatches
+    from stages.core.images.networks import ImageBatches
 
     rng = np.random.default_rng(0)
     x = rng.uniform(0, 255, (16, 12, 12, 1)).astype(np.uint8)

@@ -10,7 +10,7 @@ from sklearn.base import BaseEstimator
 
 from conftest import patients, project_of, run_fails, run_stages
 from stages import compare_models, ingest, paths, preprocess, select_features, tune
-from stages.core.tuning import LogUniformInt, distribution
+from stages.core.tabular.tuning import LogUniformInt, distribution
 from stages.io import read_json, read_object, read_table
 from stages.params import Distribution
 
@@ -159,7 +159,7 @@ def test_log_range_needs_positive_low(compared, capsys):
 
 
 def test_k_auto_searches_around_the_curves_choice_and_says_why():
-    from stages.core.tuning import auto_k
+    from stages.core.tabular.tuning import auto_k
 
     chi2 = {"method": {"name": "chi2"}, "k": 3, "k_best": 7, "k_all": 12}
     ks, line = auto_k(chi2)

@@ -2,7 +2,7 @@
 
 Rule 1, byte for byte: every output as committed, except files that hold wall-clock times (VARIES), whose
 hashes in dvc.lock may change too. This holds on the machine that committed the results, and on any x86-64
-machine with AVX2 (stages/core/runtime.py pins what else would vary: oneDNN's instruction set, thread counts).
+machine with AVX2 (stages/core/training/runtime.py pins what else would vary: oneDNN's instruction set, thread counts).
 Rule 2, within tolerance, only for the Keras stages (KERAS_STAGES) when their files differ: on another kind of
 CPU, training rounds differently in the last bits and every weight drifts. Their test-split rates (accuracy,
 F1, sensitivity, ...) must then be within TOLERANCE of the committed ones and their counts (images, parameters)

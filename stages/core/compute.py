@@ -25,10 +25,10 @@ INSTALL = "install the extra: make dask (or pip install -r requirements-dask.loc
 
 
 @contextmanager
-def fits_on(compute, needed: bool = True) -> Iterator[str]:
-    """Run the block's joblib work where `compute` (params.compute) says; yields a line for the log.
-    `needed=False`: the block fits nothing in parallel this time, so no cluster is started for it."""
-    backend, scheduler, workers = compute.backend, compute.scheduler, compute.workers
+def fits_on(backend: str, scheduler: str, workers: int, needed: bool = True) -> Iterator[str]:
+    """Run the block's joblib work where `compute.backend` says (on `compute.scheduler`'s cluster, LocalCluster
+    with `workers` processes); yields a line for the log. `needed=False`: the block fits nothing in parallel this
+    time, so no cluster is started for it."""
     if backend == "local" or not needed:
         yield "joblib processes on this machine (n_jobs)"
         return
@@ -70,7 +70,7 @@ def _check_cluster(client, address: str) -> None:
     # the scheduler unpickles the task graph, the workers run it: both must import stages/. Builtins travel
     # by reference, so these probes run even where the project cannot be imported.
     try:
-        client.run_on_scheduler(exec, "import stages.core.models")
+        client.run_on_scheduler(exec, "import stages.core.tabular.models")
     except ImportError as exc:
         raise PipelineError(
             f"compute.scheduler = {address!r}: the scheduler cannot import this project ({exc}), and it unpickles "
@@ -80,7 +80,7 @@ def _check_cluster(client, address: str) -> None:
     except TimeoutError:
         raise PipelineError(f"compute.scheduler = {address!r}: the scheduler has no workers after {WORKERS_S} s; "
                             f"start some from this project's folder: make dask-worker SCHEDULER={address}") from None
-    failed = client.run(exec, "import stages.core.models", on_error="return")
+    failed = client.run(exec, "import stages.core.tabular.models", on_error="return")
     for worker, outcome in sorted(failed.items()):
         if isinstance(outcome, BaseException):
             raise PipelineError(

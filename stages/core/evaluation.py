@@ -1,5 +1,6 @@
-"""Held-out metrics for a fitted classifier: the binary view around one positive class (sensitivity,
-specificity, ...) or macro averages for multiclass, per-class values, and ROC / precision-recall curves."""
+"""Held-out metrics, shared by every branch: the positive class binary metrics are about, then for a fitted
+classifier the binary view around it (sensitivity, specificity, ...) or macro averages for multiclass,
+per-class values, ROC / precision-recall curves, and the regression metrics."""
 
 from __future__ import annotations
 
@@ -15,6 +16,30 @@ from sklearn.metrics import (
     roc_auc_score,
     roc_curve,
 )
+
+from stages.core.errors import PipelineError, plain
+
+
+def positive_class(wanted, y_train, *, key: str) -> str | None:
+    """The class binary metrics are about (as a name): as asked, or the rarer class of the training split
+    (in medicine the sick, whom a missed case costs most). None for multiclass data: macro averages."""
+    counts = pd.Series(y_train).astype(str).value_counts()
+    if len(counts) != 2:
+        if wanted is not None:
+            raise PipelineError(f"{key} = {plain(wanted)!r} needs two classes, but {len(counts)} are "
+                                "here (multiclass metrics are macro averages); set it to null")
+        return None
+    if wanted is None:  # a tie goes to the second class, as scikit-learn's pos_label=1 would
+        return min(sorted(counts.index, reverse=True), key=lambda name: counts[name])
+    if str(wanted) not in counts.index:
+        raise PipelineError(f"{key} = {plain(wanted)!r} is not a class; choose one of "
+                            f"{', '.join(sorted(counts.index))} (or null: the rarer class)")
+    return str(wanted)
+
+
+def positive_code(classes: list, positive) -> int | None:
+    """The positive class's code among `classes` (None: multiclass, no positive class)."""
+    return None if positive is None else [str(c) for c in classes].index(str(positive))
 
 
 def class_scores(pipeline, X: pd.DataFrame, n_classes: int) -> np.ndarray:
@@ -120,3 +145,10 @@ def mean_baseline(y_train, y_test) -> tuple[float, dict]:
     dummy = DummyRegressor(strategy="mean").fit(np.zeros((len(y_train), 1)), y_train)
     predicted = dummy.predict(np.zeros((len(y_test), 1)))
     return float(predicted[0]), regression_metrics(y_test, predicted)
+
+
+def classifier_metrics(y_true, y_pred, scores, classes: list[str], positive: int | None) -> dict:
+    """What evaluate reports for a classifier on held-out rows, and train_dnn under the same names: the
+    held-out metrics (with per_class) and the average precision."""
+    metrics = held_out_metrics(y_true, y_pred, scores, classes, positive)
+    return metrics | {"average_precision": average_precision(y_true, scores, positive, len(classes))}

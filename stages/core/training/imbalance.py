@@ -7,13 +7,11 @@ No Keras here: the stages check these params before TensorFlow loads.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from sklearn.metrics import roc_curve
 from sklearn.utils.class_weight import compute_class_weight
 
 from stages.core.errors import PipelineError
 from stages.core.evaluation import held_out_metrics
-from stages.core.preprocessing import positive_class
 
 
 def class_weights(y_train: np.ndarray, classes: list[str], mode: str, key: str) -> np.ndarray | None:
@@ -27,13 +25,6 @@ def class_weights(y_train: np.ndarray, classes: list[str], mode: str, key: str) 
         raise PipelineError(f"{key} = balanced, but class {', '.join(map(repr, missing))} has no training images; "
                             f"add some, or set {key}: none")
     return compute_class_weight("balanced", classes=np.arange(len(classes)), y=y_train)
-
-
-def positive_code(wanted, y_train: np.ndarray, classes: list[str], key: str) -> int | None:
-    """Binary: the code of the class sensitivity, precision, F1 and ROC AUC are about, as asked or the rarer
-    training class (as evaluate chooses). Multiclass: None."""
-    chosen = positive_class(wanted, pd.Series(np.asarray(classes, dtype=object)[y_train]), key=key)
-    return None if chosen is None else classes.index(chosen)
 
 
 def check_threshold(threshold, n_classes: int, key: str) -> None:
@@ -67,7 +58,7 @@ def decide(probabilities: np.ndarray, positive: int | None, threshold: float | N
     return np.where(probabilities[:, positive] >= threshold, positive, 1 - positive)
 
 
-def headline(y_true: np.ndarray, predicted: np.ndarray, probabilities: np.ndarray, classes: list[str],
+def network_scores(y_true: np.ndarray, predicted: np.ndarray, probabilities: np.ndarray, classes: list[str],
              positive: int | None) -> dict:
     """What `dvc exp show` lists: evaluate's held-out metrics named for the test split, accuracy and balanced
     accuracy (a majority-only network scores 1/k on it) and macro F1; binary, also the positive class's
@@ -91,3 +82,10 @@ def summary(metrics: dict) -> str:
         line += (f", sensitivity {metrics['test_sensitivity']:.4f}, specificity {metrics['test_specificity']:.4f}"
                  f" at threshold {metrics['threshold']:.3g}")
     return line
+
+
+def weighing(classes: list[str], weights: np.ndarray | None) -> str:
+    """The log's words for the class weights, if any."""
+    if weights is None:
+        return ""
+    return ", classes weighted " + ", ".join(f"{name} {w:.2f}" for name, w in zip(classes, weights, strict=True))

@@ -186,7 +186,7 @@ def profile(frame: pd.DataFrame, target: str | None, source: str, dropped_rows: 
         "missing": {str(c): int(n) for c, n in features.isna().sum().items()},
     }
     if kinds is not None:
-        report["kinds"] = kinds  # every column's kind (stages/core/columns.py), dropped ones included
+        report["kinds"] = kinds  # every column's kind (stages/core/tabular/columns.py), dropped ones included
     if task == "classification":
         report["class_balance"] = class_balance(frame[target])
     elif task == "regression":

@@ -125,23 +125,35 @@ def build_preprocessor(groups: dict[str, list[str]], scale: str, impute: str, ma
     return preprocessor.set_output(transform="pandas")
 
 
-def positive_class(wanted, y_train: pd.Series, *, key: str) -> str | None:
-    """The class binary metrics are about (as a name): as asked, or the rarer class of the training split
-    (in medicine the sick, whom a missed case costs most). None for multiclass data: macro averages."""
-    counts = y_train.astype(str).value_counts()
-    if len(counts) != 2:
-        if wanted is not None:
-            raise PipelineError(f"{key} = {plain(wanted)!r} needs two classes, but {len(counts)} are "
-                                "here (multiclass metrics are macro averages); set it to null")
-        return None
-    if wanted is None:  # a tie goes to the second class, as scikit-learn's pos_label=1 would
-        return min(sorted(counts.index, reverse=True), key=lambda name: counts[name])
-    if str(wanted) not in counts.index:
-        raise PipelineError(f"{key} = {plain(wanted)!r} is not a class; choose one of "
-                            f"{', '.join(sorted(counts.index))} (or null: the rarer class)")
-    return str(wanted)
-
 
 def encode_labels(y_train: pd.Series) -> LabelEncoder:
     """Class names -> 0..k-1 in sorted order, learnt from the training split."""
     return LabelEncoder().fit(y_train)
+
+
+def check_target(target: str | None, columns, source: str, *, key: str) -> None:
+    """The supervised stages need a target column that the ingested table has."""
+    if target is None:
+        raise PipelineError(f"{key} is null (a table without labels), but preprocess and the supervised stages after "
+                            f"it learn to predict a target: name its column in {key}, or run the clustering alone: "
+                            "dvc repro cluster")
+    if target not in columns:
+        raise PipelineError(f"{source} has no column {target!r}; re-run ingest (dvc repro)")
+
+
+def check_positive_for_task(positive, task: str, *, key: str) -> None:
+    if positive is not None and task != "classification":
+        raise PipelineError(f"{key} = {positive!r} applies to classification, but the task is {task}; set it to null")
+
+
+def training_labels(features: pd.DataFrame, target: str, task: str, transform: str, groups: dict, columns: dict,
+                    classes: list, positive: str | None) -> dict:
+    """labels.json: the task, the target and its classes, the positive class, the feature columns by kind, date
+    formats, and the training range of every number (serve flags new values far outside it)."""
+    labels = {"task": task, "target": target, "target_transform": transform, "classes": classes,
+              "positive": positive, "numeric": groups["number"], "categorical": groups["category"]}
+    labels |= {kind: groups[kind] for kind in ("date", "text") if groups[kind]}
+    if groups["date"]:
+        labels["formats"] = {c: {"date_format": columns[c]["date_format"]} for c in groups["date"]}
+    labels["ranges"] = {c: [float(features[c].min()), float(features[c].max())] for c in groups["number"]}
+    return labels

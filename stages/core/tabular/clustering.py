@@ -6,7 +6,8 @@ original units, agreement with a class column when the table has one, and a boot
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from dataclasses import dataclass
+from typing import Callable, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -126,13 +127,13 @@ class Plan(NamedTuple):
     k: int | None  # None: auto, the best silhouette over ks
 
 
-def check_plan(k: int | str, k_range: list[int], method: str, X: pd.DataFrame) -> Plan:
+def check_plan(k: int | str, k_range: list[int], method: str, X: pd.DataFrame, *, section: str) -> Plan:
     """Every k must leave a cluster with two rows (silhouette) and be no more than the distinct rows."""
     n, distinct = len(X), len(X.drop_duplicates())
     ks = list(range(k_range[0], k_range[1] + 1))
-    wanted = [("cluster.k_range", k_range[1], f"[{k_range[0]}, {min(k_range[1], n - 1)}]")]
+    wanted = [(f"{section}.k_range", k_range[1], f"[{k_range[0]}, {min(k_range[1], n - 1)}]")]
     if k != "auto":
-        wanted.insert(0, ("cluster.k", k, str(min(k, n - 1))))
+        wanted.insert(0, (f"{section}.k", k, str(min(k, n - 1))))
     for key, most, fix in wanted:
         if most > n - 1:
             what = "components" if method == "gaussian_mixture" else "clusters"
@@ -142,7 +143,7 @@ def check_plan(k: int | str, k_range: list[int], method: str, X: pd.DataFrame) -
             raise PipelineError(f"{key} asks for {most} clusters, but the table has only {distinct} distinct rows "
                                 f"(after preprocessing), so at most {distinct} groups can differ; lower {key}")
     if method == "agglomerative" and n > AGGLOMERATIVE_MAX_ROWS:
-        raise PipelineError(f"cluster.method = 'agglomerative' keeps a distance for every pair of rows, too many "
+        raise PipelineError(f"{section}.method = 'agglomerative' keeps a distance for every pair of rows, too many "
                             f"for {n} rows (limit {AGGLOMERATIVE_MAX_ROWS}); use kmeans or minibatch_kmeans")
     return Plan(ks, None if k == "auto" else k)
 
@@ -157,3 +158,40 @@ def check_variation(features: pd.DataFrame, source: str) -> None:
         more = f" (and so do {len(constant) - 1} other column(s))" if len(constant) > 1 else ""
         raise PipelineError(f"{source}: column {column!r} {said}{more}: no feature varies, so every row is alike "
                             "and there is nothing to cluster; add columns that vary")
+
+
+@dataclass
+class Found:
+    curve: pd.DataFrame  # one row per k of the range: silhouette, inertia, ...
+    best: int  # the k of the best silhouette
+    k: int  # the chosen k: as asked, or the best
+    labels: np.ndarray  # each row's cluster at k
+    scores: dict  # the scores at k
+
+
+def fit_range(X: np.ndarray, method: str, plan: Plan, n_init: int, seed: int, step: Callable[[], None],
+              say: Callable[[str], None]) -> Found:
+    """Every k of the plan fitted and scored (the elbow and silhouette curve), then the chosen k's clusters:
+    the fit of the curve when k is in the range, else one more fit."""
+    rows, labels_at = [], {}
+    for k in plan.ks:
+        labels_at[k] = cluster_rows(X, method, k, n_init, seed)
+        rows.append({"k": k, **scores(X, labels_at[k], seed)})
+        say(f"{method} k={k}: silhouette {rows[-1]['silhouette']:.4f}, inertia {rows[-1]['inertia']:.6g}")
+        step()
+    curve = pd.DataFrame(rows)
+    best = best_silhouette(curve)
+    k = plan.k or best
+    if k in labels_at:  # fitted and scored for the curve already
+        return Found(curve, best, k, labels_at[k], {n: v for n, v in rows[plan.ks.index(k)].items() if n != "k"})
+    labels = cluster_rows(X, method, k, n_init, seed)
+    step()
+    return Found(curve, best, k, labels, scores(X, labels, seed))
+
+
+def without_text(groups: dict[str, list[str]]) -> tuple[dict[str, list[str]], str]:
+    """Many-valued text columns are target-encoded, which needs labels: clustering leaves them out, and says so."""
+    if not groups["text"]:
+        return groups, ""
+    return {**groups, "text": []}, (f"left out the many-valued text column(s) {groups['text']}: without labels "
+                                    "they have no encoding that measures distance")

@@ -44,13 +44,6 @@ def scorer_for(name: str, positive: int | None = None):
     return get_scorer(name)
 
 
-def positive_code(labels: dict) -> int | None:
-    """labels.json's positive class as its code (None: multiclass)."""
-    if labels.get("positive") is None:
-        return None
-    return [str(c) for c in labels["classes"]].index(str(labels["positive"]))
-
-
 def check_scoring(name: str, y: np.ndarray, key: str, task: str = "classification") -> None:
     """Raise a one-line PipelineError unless `name` is a scorer of the task that works on `y`."""
     names = get_scorer_names()

@@ -3,6 +3,8 @@ ranked summary, and whether the winner really beats the runner-up."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
@@ -10,8 +12,52 @@ from scipy import stats
 from sklearn.model_selection import cross_validate
 
 from stages.core.errors import PipelineError
-from stages.core.scoring import scorer_for
-from stages.core.tasks import CLASSIFICATION_METRICS, LOWER_IS_BETTER, REGRESSION_METRICS
+from stages.core.tabular.models import build_pipeline, probabilities_if_needed, with_target_transform
+from stages.core.tabular.scoring import scorer_for
+from stages.core.tabular.sizing import Decision, auto_models, compare_folds, sized_estimator
+from stages.core.tabular.tasks import CLASSIFICATION_METRICS, LOWER_IS_BETTER, REGRESSION_METRICS, Task, auto
+
+
+@dataclass(frozen=True)
+class ComparisonPlan:
+    models: list[str]
+    metrics: list[str]  # the task's headline metric, sort_by and those asked for: boxplot data and ranking
+    sort_by: str
+    folds: int
+    repeats: int
+    decisions: list[Decision]  # the size rules that set folds, repeats and the model list
+
+
+def plan_comparison(task: Task, n: int, models, metrics, sort_by, folds, repeats, size_rules: bool) -> ComparisonPlan:
+    """compare's params (`compare.*`, `auto` resolved to the task's defaults and n rows' size rules), checked."""
+    decisions = list(compare_folds(n, folds, repeats))
+    folds, repeats = (d.value for d in decisions)
+    if models == "auto" and size_rules:
+        models, dropped = auto_models(task.models, n)
+        decisions += dropped
+    else:
+        models = auto(models, task.models)
+    asked, sort_by = list(auto(metrics, task.metrics)), auto(sort_by, task.metrics[0])
+    task.check_metrics(asked, "compare.metrics")
+    task.check_metrics([sort_by], "compare.sort_by")
+    return ComparisonPlan(list(dict.fromkeys(models)), list(dict.fromkeys([task.metrics[0], sort_by, *asked])),
+                          sort_by, folds, repeats, decisions)
+
+
+def comparison_pipelines(plan: ComparisonPlan, preprocessor, selector, seed: int, task: str, n: int, n_classes: int,
+                         target_transform: str, size_rules: bool, memory) -> tuple[dict, list[Decision]]:
+    """One Pipeline (preprocessing -> selection -> model) per compared model, sized for n rows, and the size
+    rules that changed a model. `memory`: the models share each fold's fitted preprocessing and selection (SFS
+    or RFE runs once per fold, not per model)."""
+    pipelines, decisions = {}, []
+    for name in plan.models:
+        estimator, sized = sized_estimator(name, seed, "compare.models", task, n, size_rules)
+        decisions += sized
+        estimator = with_target_transform(probabilities_if_needed(name, estimator, plan.metrics, n_classes),
+                                          target_transform)
+        pipelines[name] = build_pipeline(preprocessor, selector, estimator, memory=memory)
+        check_can_score(name, pipelines[name], plan.metrics, n_classes, "compare.metrics", "compare.models")
+    return pipelines, decisions
 
 
 def scorers(metrics: list[str], n_classes: int, positive: int | None = None) -> dict:
@@ -110,3 +156,29 @@ def corrected_ttest(a: np.ndarray, b: np.ndarray, folds: int) -> float:
         return 1.0 if diff.mean() == 0 else 0.0
     t = diff.mean() / np.sqrt((1 / len(diff) + 1 / (folds - 1)) * var)
     return float(2 * stats.t.sf(abs(t), df=len(diff) - 1))
+
+
+def comparison_result(scores: pd.DataFrame, table: pd.DataFrame, sort_by: str, folds: int) -> dict:
+    """compare's metrics: the winner's mean and spread, every model's mean, and the corrected t-test of the winner
+    against the runner-up on the same folds."""
+    by_model = table.set_index("model")
+    order, mean = table["model"].tolist(), by_model[f"{sort_by}_mean"]
+    winner = order[0]
+    result = {"winner": {sort_by: float(mean[winner]), f"{sort_by}_std": float(by_model.loc[winner, f"{sort_by}_std"])},
+              f"cv_{sort_by}": {m: float(mean[m]) for m in order}}
+    if len(order) > 1:
+        pick = scores.set_index("model")[sort_by]
+        result["winner_vs_runner_up"] = {
+            "difference": float(mean[winner] - mean[order[1]]),
+            "p_value": corrected_ttest(pick[winner].to_numpy(), pick[order[1]].to_numpy(), folds),
+        }
+    return result
+
+
+def verdict(result: dict, order: list[str], sort_by: str) -> str:
+    """The log's words: the winner, its score, and whether it beat the runner-up significantly."""
+    line = f"winner {order[0]} ({sort_by} {result['winner'][sort_by]:.4f})"
+    if "winner_vs_runner_up" in result:
+        p = result["winner_vs_runner_up"]["p_value"]
+        line += f"; vs {order[1]}: p = {p:.3f}" + (" (not a significant difference)" if p >= 0.05 else "")
+    return line

@@ -1,4 +1,4 @@
-"""The lessons before Keras, each an experiment on stages.core.numpy_nets that returns its numbers (the figures
+"""The lessons before Keras, each an experiment on stages.core.lessons.numpy_nets that returns its numbers (the figures
 are drawn from them in scratch_plots). Every random choice comes from the seed: same params, same bytes."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from stages.core.numpy_nets import (
+from stages.core.lessons.numpy_nets import (
     SGD, CrossEntropy, Dense, MeanSquaredError, Network, Perceptron, Sigmoid, dense_stack, one_hot,
 )
 

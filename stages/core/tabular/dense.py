@@ -3,7 +3,7 @@ or one linear unit for a quantity; and TableNetwork, the saved model that takes 
 
 Load it anywhere, with no knowledge of the stage:
 
-    from stages.core.dense import TableNetwork
+    from stages.core.tabular.dense import TableNetwork
     model = TableNetwork.load("models/train_dnn")
     model.predict(rows)          # rows: a DataFrame with the training CSV's feature columns
     model.predict_proba(rows)    # classification: one column per class
@@ -18,9 +18,10 @@ import joblib
 import numpy as np
 import pandas as pd
 
-from stages.core import runtime  # (first: quiets TensorFlow's start-up logs before Keras loads it)
-from stages.core.dense_plan import TargetScale
-from stages.core.models import feature_rows
+from stages.core.training import runtime  # (first: quiets TensorFlow's start-up logs before Keras loads it)
+from stages.core.training.saving import save_keras
+from stages.core.tabular.dense_plan import TargetScale
+from stages.core.tabular.models import feature_rows
 
 import keras  # noqa: E402, I001
 from keras import layers  # noqa: E402
@@ -71,7 +72,7 @@ class TableNetwork:
     """Raw rows in, class names (or values in the target's units) out: the fitted preprocessing of the training
     split, the columns kept, and the network. `info` holds the task, the classes, the target and its scale."""
 
-    NETWORK, PREPROCESS, INFO = "network.keras", "preprocess.joblib", "model.json"  # train_dnn writes them
+    NETWORK, PREPROCESS, INFO = "network.keras", "preprocess.joblib", "model.json"  # save writes, load reads
 
     def __init__(self, network: keras.Model, preprocessor, info: dict):
         self.network, self.preprocessor, self.info = network, preprocessor, info
@@ -94,3 +95,11 @@ class TableNetwork:
         folder = Path(folder)
         return cls(keras.saving.load_model(folder / cls.NETWORK), joblib.load(folder / cls.PREPROCESS),
                    json.loads((folder / cls.INFO).read_text()))
+
+    def save(self, folder: str | Path) -> None:
+        """The three files load reads, byte-identical for identical results (train_dnn saves into a temp folder
+        that replaces the model's only when every file is written)."""
+        folder = Path(folder)
+        save_keras(self.network, folder / self.NETWORK)
+        joblib.dump(self.preprocessor, folder / self.PREPROCESS)
+        (folder / self.INFO).write_text(json.dumps(self.info, indent=2, sort_keys=True) + "\n")

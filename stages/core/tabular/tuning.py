@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -14,6 +15,7 @@ from sklearn.base import clone
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401  (registers the Halving*SearchCV)
 from sklearn.model_selection import (
     GridSearchCV,
+    cross_val_score,
     HalvingGridSearchCV,
     HalvingRandomSearchCV,
     RandomizedSearchCV,
@@ -21,7 +23,7 @@ from sklearn.model_selection import (
 from sklearn.utils._param_validation import InvalidParameterError
 
 from stages.core.errors import PipelineError, plain
-from stages.core.models import inner, other_task_parameters, tunable
+from stages.core.tabular.models import inner, other_task_parameters, tunable
 
 K = "select__k"  # the selection step's k, searched like a model parameter when tune.k is set
 
@@ -101,13 +103,13 @@ def check_values(estimator, name: str, values: list, key: str, model: str) -> No
                                 f"({' '.join(str(exc).split())}); fix or drop it") from None
 
 
-def auto_k(selected: dict) -> tuple[list[int] | None, str]:
+def auto_k(selected: dict, *, key: str) -> tuple[list[int] | None, str]:
     """`k: auto`: the search's k values around select_features' choice, and the line that says why. The curve is
     read off one (linear) estimator, and its parsimonious k can hurt a nonlinear winner, so the winner is also
     scored with the curve's best k and with every feature; with nothing else to try, k is not searched."""
     method = selected["method"]["name"]
     if method not in ("chi2", "f_test", "mutual_info"):
-        return None, (f"k = {selected['k']}: {method} would be refitted per candidate k; list values in tune.k to "
+        return None, (f"k = {selected['k']}: {method} would be refitted per candidate k; list values in {key} to "
                       "search them")
     ks = sorted({selected["k"], selected.get("k_best", selected["k"]), selected.get("k_all", selected["k"])})
     if len(ks) == 1:
@@ -200,3 +202,61 @@ def results_table(cv_results: dict, prefix: str) -> pd.DataFrame:
 def short_name(name: str, prefix: str) -> str:
     """Pipeline parameter -> the name params.yaml uses: model__C -> C, select__k -> k."""
     return "k" if name == K else name.removeprefix(prefix)
+
+
+def search_candidates(spaces: dict, model: str, estimator, search: str, task: str, k, selected: dict,
+                      n_features: int, n_iter: int, cap: int, *, section: str) -> tuple[dict, int, list[str]]:
+    """The whole search: the model's space from `<section>.spaces`, select__k from `<section>.k` (auto: around
+    select_features' choice), how many candidates that makes (refused above `<section>.max_candidates`), and
+    the lines the stage prints about it."""
+    space, skipped = search_space(spaces, model, estimator, search, task, section=section)
+    notes = [f"note: {section}.spaces.{model}: {skipped} apply to the {model} of the other task; not searched"
+             ] if skipped else []
+    if k == "auto":
+        ks, why = auto_k(selected, key=f"{section}.k")
+        notes.append(f"{section}.k = auto: {why}")
+    else:
+        ks = k_space(k, selected["method"]["name"], n_features, search, section=section)
+    if ks is not None:
+        space[K] = ks
+    candidates = capped_candidates(space, search, n_iter, cap, f"{section}.spaces.{model}", f"{section}.max_candidates")
+    return space, candidates, notes
+
+
+@dataclass
+class Searched:
+    search: object  # the fitted *SearchCV (refit=False): cv_results_, best_params_
+    tuned: object  # the pipeline with the best parameters, unfitted
+    untuned: float  # CV score of the pipeline as the zoo builds it, on the same folds
+    best: float  # the tuned candidate's CV score, comparable with `untuned`
+
+    @property
+    def tuned_wins(self) -> bool:
+        return self.best > self.untuned
+
+
+def run_search(search_kind: str, pipeline, space: dict, cv, scoring, n_iter: int, n_jobs: int, seed: int,
+               X, y) -> Searched:
+    """The search, then the untuned pipeline scored on the same folds: tuning is kept only if it beats it."""
+    def cv_score(candidate) -> float:
+        return float(cross_val_score(candidate, X, y, cv=cv, scoring=scoring, n_jobs=n_jobs).mean())
+
+    search = make_search(search_kind, pipeline, space, cv, scoring, n_iter, n_jobs, seed)
+    search.fit(X, y)
+    tuned = clone(pipeline).set_params(**search.best_params_)
+    untuned = cv_score(pipeline)
+    return Searched(search, tuned, untuned, best_cv_score(search_kind, search, lambda: cv_score(tuned)))
+
+
+def tuning_record(model: str, search_kind: str, searched: Searched, prefix: str, features: list[str]) -> dict:
+    """best_params.json: the model, the search, the best parameters by params.yaml's names, which was kept."""
+    return {"model": model, "search": search_kind,
+            "best_params": {short_name(name, prefix): plain(v) for name, v in searched.search.best_params_.items()},
+            "kept": "tuned" if searched.tuned_wins else "untuned (tuning did not beat the defaults)",
+            "features": features}
+
+
+def tuning_metrics(searched: Searched, size_rules: dict) -> dict:
+    return {"best_cv_score": searched.best, "untuned_cv_score": searched.untuned,
+            "improvement": searched.best - searched.untuned, "tuned_model_kept": searched.tuned_wins,
+            "n_candidates": len(searched.search.cv_results_["params"]), "size_rules": size_rules}

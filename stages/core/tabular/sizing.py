@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from stages.core.tabular.models import ApproxRBFSVM, make_estimator
+
 SMALL = 5_000  # below this, every rule keeps today's setting
 COMPARE_FOLDS = ((SMALL, 10, 3), (20_000, 10, 1), (None, 5, 2))  # (rows below, folds, repeats)
 SVM_EXACT_MAX = 10_000  # an exact RBF SVC costs the square of the rows, and more
@@ -89,8 +91,6 @@ def auto_models(models: tuple[str, ...], n: int) -> tuple[tuple[str, ...], list[
 def model_at_size(name: str, estimator, n: int, task: str) -> tuple[object, Decision | None]:
     """The zoo's model adapted to n training rows (parameters only, so tune searches the same names)."""
     if name == "svm" and task == "classification" and n >= SVM_EXACT_MAX:
-        from stages.core.models import ApproxRBFSVM  # the zoo imports this module
-
         params = {k: v for k, v in estimator.get_params(deep=False).items() if k in ("C", "gamma", "random_state")}
         return ApproxRBFSVM(**params), Decision("svm",
             "compare.size_rules", "nystroem",
@@ -107,6 +107,16 @@ def model_at_size(name: str, estimator, n: int, task: str) -> tuple[object, Deci
             f"{_rows(n)} > {HGB_EARLY_STOP:,}: its fits on more than {HGB_EARLY_STOP:,} rows hold out 10% and stop "
             "when that stops improving (scikit-learn's early_stopping='auto')")
     return estimator, None
+
+
+def sized_estimator(name: str, seed: int, key: str, task: str, n: int, size_rules: bool) -> tuple[object, list]:
+    """The zoo's model by name, adapted to n training rows unless compare.size_rules is off; with the decision
+    that changed it, if any."""
+    estimator = make_estimator(name, seed, key, task)
+    if not size_rules:
+        return estimator, []
+    estimator, decision = model_at_size(name, estimator, n, task)
+    return estimator, [decision] if decision else []
 
 
 def curve_rows(n: int, rows) -> Decision:

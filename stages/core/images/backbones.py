@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from stages.core import runtime  # noqa: F401  (first: quiets TensorFlow's start-up logs before Keras loads it)
+from stages.core.training import runtime  # noqa: F401  (first: quiets TensorFlow's start-up logs before Keras loads it)
 from stages.core.errors import PipelineError
-from stages.core.transfer_plan import APPLICATIONS
+from stages.core.images.transfer_plan import APPLICATIONS
 
 import keras  # noqa: E402, I001
 from keras import layers, ops  # noqa: E402

@@ -1,5 +1,5 @@
 """Transfer learning in plain Keras 3 (keras.io, "Transfer learning & fine-tuning"): a backbone
-(stages.core.backbones) under a new classifier head, phase 1 with the backbone frozen, phase 2 fine-tuning its
+(stages.core.images.backbones) under a new classifier head, phase 1 with the backbone frozen, phase 2 fine-tuning its
 top layers, and the same network from random weights as the baseline; every phase stops early on validation
 loss and keeps its best weights.
 """
@@ -12,11 +12,12 @@ from typing import Callable
 
 import numpy as np
 
-from stages.core import runtime  # noqa: F401  (first: quiets TensorFlow's start-up logs before Keras loads it)
-from stages.core.backbones import (
+from stages.core.training import runtime  # noqa: F401  (first: quiets TensorFlow's start-up logs before Keras loads it)
+from stages.core.images.backbones import (
     BackboneInput, check_fine_tune_layers, feature_problem, make_backbone, unfreeze_top,
 )
-from stages.core.networks import ImageBatches, LiveLogger, evaluate_network, fit
+from stages.core.images.networks import ImageBatches, evaluate_network, fit
+from stages.core.training.live import LiveLogger
 
 import keras  # noqa: E402, I001
 from keras import layers  # noqa: E402
@@ -100,7 +101,7 @@ def fine_tune(model: keras.Model, base: keras.Model, n_layers: int, train: Image
     return unfrozen, history, kept
 
 
-def from_scratch(fresh: keras.Model, head: dict, n_classes: int, train: ImageBatches, val: ImageBatches,
+def train_baseline(fresh: keras.Model, head: dict, n_classes: int, train: ImageBatches, val: ImageBatches,
                  epochs: int, learning_rate: float, patience: int, verbose: int = 2) -> tuple[keras.Model, dict]:
     """The baseline: the same network from random weights, every layer trained, on the same images."""
     model = compile_adam(with_head(fresh, **head, n_classes=n_classes, frozen=False), learning_rate)
@@ -124,18 +125,40 @@ class Outcome:
     metrics: dict  # pretrain_val_accuracy, phase1, phase2, scratch: each with its test metrics and epochs
     history: dict  # both phases as one curve
     phase1_epochs: int
-    scratch_history: dict | None
+    baseline_history: dict | None  # the from-scratch baseline's curve
     test: ImageBatches
     predicted: np.ndarray  # the final model's, on the test images
     probabilities: np.ndarray
 
 
-def run(t, plan, data: Experiment, channels: int, new_live: Callable) -> Outcome:
+@dataclass(frozen=True)
+class Recipe:
+    """How to train, as plain values (params.yaml's `transfer` section)."""
+    backbone: str
+    weights: str  # imagenet | none | a file
+    pooling: str  # the head's
+    dense_units: int
+    dropout: float
+    learning_rate: float  # phase 1, and the baseline
+    epochs: int
+    fine_tune_layers: int
+    fine_tune_lr: float
+    fine_tune_epochs: int
+    patience: int
+    threshold: object  # a number or {sensitivity: s}
+    baseline: bool  # also train the same network from random weights (transfer.scratch)
+    filters: list  # the pipeline backbone's convolution blocks
+    pretrain_epochs: int  # the pipeline backbone's pre-training on the source classes
+
+
+def run(r: Recipe, plan, data: Experiment, channels: int, new_live: Callable, say: Callable[[str], None],
+        key: str) -> Outcome:
     """Pre-training (pipeline backbone), phase 1, phase 2 and the from-scratch baseline, each stopped early and
-    scored on the test images. `t`: params.transfer; `plan`: stages.core.transfer_plan.Plan; `new_live` opens
-    the DVCLive run that logs both phases, once every check has passed (a failed one leaves no reports)."""
-    head = dict(shape=data.train.pixels.shape[1:], backbone=t.backbone, size=plan.size, pooling=t.head.pooling,
-                dense_units=t.head.dense_units, dropout=t.head.dropout)
+    scored on the test images. `plan`: stages.core.images.transfer_plan.Plan; `new_live` opens the DVCLive run
+    that logs both phases, once every check has passed (a failed one leaves no reports); `say` prints a line
+    of progress; `key`: the params section the recipe came from."""
+    head = dict(shape=data.train.pixels.shape[1:], backbone=r.backbone, size=plan.size, pooling=r.pooling,
+                dense_units=r.dense_units, dropout=r.dropout)
     n = len(plan.target)
     test = None
 
@@ -143,30 +166,29 @@ def run(t, plan, data: Experiment, channels: int, new_live: Callable) -> Outcome
         nonlocal test
         test = test or data.test()
         result, predicted, probabilities = evaluate_network(model, data.val, test, plan.names, plan.positive,
-                                                            t.threshold, "transfer.threshold")
+                                                            r.threshold, f"{key}.threshold")
         return {**result, **trained(model, history)}, predicted, probabilities
 
     metrics: dict = {}
-    base = make_backbone(t.backbone, t.weights, plan.size, channels, t.pipeline.filters)
-    check_fine_tune_layers(base, t.backbone, t.fine_tune_layers)  # before any training time is spent
-    if t.backbone == "pipeline" and t.weights == "imagenet":  # offline stand-in: pre-train on source classes
-        print(f"transfer: pre-training on {len(plan.source)} classes", flush=True)
+    base = make_backbone(r.backbone, r.weights, plan.size, channels, r.filters)
+    check_fine_tune_layers(base, r.backbone, r.fine_tune_layers)  # before any training time is spent
+    if r.backbone == "pipeline" and r.weights == "imagenet":  # offline stand-in: pre-train on source classes
+        say(f"pre-training on {len(plan.source)} classes")
         metrics["pretrain_val_accuracy"] = pretrain(base, head, len(plan.source), data.source_train, data.source_val,
-                                                    t.pipeline.epochs, t.learning_rate, t.patience)
-    check_frozen_backbone(base, t.backbone, t.weights, plan.size, data.train[0][0])
+                                                    r.pretrain_epochs, r.learning_rate, r.patience)
+    check_frozen_backbone(base, r.backbone, r.weights, plan.size, data.train[0][0])
 
     live = new_live()
-    print("transfer: phase 1, the head alone", flush=True)
-    model, history = train_head(base, head, n, data.train, data.val, t.epochs, t.learning_rate, t.patience,
+    say("phase 1, the head alone")
+    model, history = train_head(base, head, n, data.train, data.val, r.epochs, r.learning_rate, r.patience,
                                 callbacks=(LiveLogger(live, 1),))
     phase1_epochs = len(history["loss"])
     metrics["phase1"], predicted, probabilities = scored(model, history)
-    if t.fine_tune_layers and t.fine_tune_epochs:
-        unfrozen, more, kept = fine_tune(model, base, t.fine_tune_layers, data.train, data.val, t.fine_tune_epochs,
-                                         t.fine_tune_lr, t.patience, history, callbacks=(LiveLogger(live, 2),))
-        print(f"transfer: phase 2 fine-tuned {', '.join(unfrozen)} at learning rate {t.fine_tune_lr} for "
-              f"{len(more['loss'])} epochs; " + ("kept" if kept else "no better on validation than phase 1: "
-                                                 "phase 1's weights kept"), flush=True)
+    if r.fine_tune_layers and r.fine_tune_epochs:
+        unfrozen, more, kept = fine_tune(model, base, r.fine_tune_layers, data.train, data.val, r.fine_tune_epochs,
+                                         r.fine_tune_lr, r.patience, history, callbacks=(LiveLogger(live, 2),))
+        say(f"phase 2 fine-tuned {', '.join(unfrozen)} at learning rate {r.fine_tune_lr} for {len(more['loss'])} "
+            "epochs; " + ("kept" if kept else "no better on validation than phase 1: phase 1's weights kept"))
         history = {k: history[k] + more[k] for k in history}
         metrics["phase2"] = {"kept": int(kept), **trained(model, more)}
         if kept:  # else the model is phase 1's, scored above
@@ -174,13 +196,13 @@ def run(t, plan, data: Experiment, channels: int, new_live: Callable) -> Outcome
             metrics["phase2"] |= phase2
     live.end()
 
-    scratch_history = None
-    if t.scratch:  # the same network from random weights: same images, as many epochs at most
-        fresh = make_backbone(t.backbone, "none", plan.size, channels, t.pipeline.filters, fresh=True)
-        scratch, scratch_history = from_scratch(fresh, head, n, data.train, data.val, t.epochs + t.fine_tune_epochs,
-                                                t.learning_rate, t.patience)
-        metrics["scratch"] = scored(scratch, scratch_history)[0]
-    return Outcome(model, metrics, history, phase1_epochs, scratch_history, test, predicted, probabilities)
+    baseline_history = None
+    if r.baseline:  # the same network from random weights: same images, as many epochs at most
+        fresh = make_backbone(r.backbone, "none", plan.size, channels, r.filters, fresh=True)
+        baseline, baseline_history = train_baseline(fresh, head, n, data.train, data.val,
+                                                    r.epochs + r.fine_tune_epochs, r.learning_rate, r.patience)
+        metrics["scratch"] = scored(baseline, baseline_history)[0]  # the metrics' name for the baseline
+    return Outcome(model, metrics, history, phase1_epochs, baseline_history, test, predicted, probabilities)
 
 
 def trained(model: keras.Model, history: dict) -> dict:
@@ -192,7 +214,7 @@ def final_scores(metrics: dict) -> dict:
     return metrics["phase2"] if metrics.get("phase2", {}).get("kept") else metrics["phase1"]
 
 
-def headline(metrics: dict) -> dict:
+def transfer_metrics(metrics: dict) -> dict:
     """What `dvc exp show` lists first: the final model's test metrics as transfer_*, the baseline's accuracy
     and balanced accuracy, and the gain over it; then everything else."""
     final = final_scores(metrics)

@@ -10,6 +10,8 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from stages.core.errors import PipelineError
+from stages.core.evaluation import classifier_metrics, regression_metrics
+from stages.core.training.imbalance import class_weights
 
 LOSSES = {"classification": ("categorical_crossentropy",), "regression": ("mse", "huber")}
 
@@ -72,3 +74,29 @@ class TargetScale(NamedTuple):
     def inverse(self, z: np.ndarray) -> np.ndarray:
         values = np.asarray(z, dtype=float) * self.std + self.mean
         return np.exp(values) if self.log else values
+
+
+def network_target(y: np.ndarray, fit_rows: np.ndarray, task: str, classes: list, class_weight: str,
+                   target_transform: str, *, key: str) -> tuple[np.ndarray, np.ndarray | None, TargetScale | None]:
+    """What the network fits: class codes with each row's class weight (`key`: balanced or none), or the target
+    standardised on the fitting rows (TargetScale)."""
+    if task == "classification":
+        weights = class_weights(y[fit_rows], classes, class_weight, key)
+        return y, None if weights is None else weights[y].astype("float32"), None  # validation rows weighed alike
+    scale = TargetScale.fit(y[fit_rows], target_transform)
+    return scale.forward(y).reshape(-1, 1), None, scale
+
+
+def network_metrics(model, rows, y: np.ndarray, task: str, classes: list, positive: int | None) -> dict:
+    """The network's test metrics under evaluate's names (per-class values aside); model: a TableNetwork."""
+    if task == "regression":
+        return regression_metrics(y, model.predict(rows))
+    scores = model.predict_proba(rows).to_numpy()
+    metrics = classifier_metrics(y, scores.argmax(axis=1), scores, classes, positive)
+    del metrics["per_class"]
+    return metrics
+
+
+def versus(ours: dict, tuned: dict) -> dict:
+    """Network minus evaluate's tuned model, metric by metric (rmse, mae: negative is better)."""
+    return {k: v - tuned[k] for k, v in ours.items() if isinstance(v, float) and isinstance(tuned.get(k), float)}

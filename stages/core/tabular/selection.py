@@ -10,7 +10,6 @@ noise that scores far above chance (tests/test_select_features.py shows both).
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, fields
 from typing import Callable
 
@@ -23,10 +22,11 @@ from sklearn.feature_selection import (
 )
 from sklearn.preprocessing import MinMaxScaler
 
-from stages.core.models import make_estimator
-from stages.core.scoring import scorer_for
-from stages.core.sizing import curve_sizes
-from stages.core.tasks import TASKS
+from stages.core.errors import PipelineError
+from stages.core.tabular.models import ZOOS, available, make_estimator
+from stages.core.tabular.scoring import scorer_for
+from stages.core.tabular.sizing import curve_sizes
+from stages.core.tabular.tasks import TASKS
 
 Path_ = dict[int, list[str]]  # subset size -> the features kept at that size, best first
 CURVE_POINTS = 60  # wide data: score the filter at this many sizes, not at every one
@@ -123,7 +123,7 @@ def selection_path(method: Method, X: pd.DataFrame, y, sizes: set[int] = frozens
 
 def score_curve(
     method: Method, preprocessor, X: pd.DataFrame, y, folds: int, scoring: str, seed: int,
-    sizes: set[int] = frozenset(), progress: Callable[[str], None] = lambda _: None, positive: int | None = None,
+    sizes: set[int] = frozenset(), progress: Callable[[], None] = lambda: None, positive: int | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Mean, std and standard error of the CV score per subset size, selection refitted inside each
     fold; and the fold scores with all features.
@@ -134,8 +134,7 @@ def score_curve(
     per_fold: list[dict[int, float]] = []
     all_features = []  # one-hot columns can differ between folds, so "all" is each fold's largest subset
     splits = TASKS[method.task].folds(folds, seed).split(X, y)
-    for i, (train, held_out) in enumerate(splits, 1):
-        start = time.perf_counter()
+    for train, held_out in splits:
         prep = clone(preprocessor)  # fit_transform: a target encoding cross-fits the rows it learns from
         X_train = prep.fit_transform(X.iloc[train], y[train])
         X_held = prep.transform(X.iloc[held_out])
@@ -146,7 +145,7 @@ def score_curve(
             scores[k] = scorer(model, X_held[subset], y[held_out])
         per_fold.append(scores)
         all_features.append(scores[max(scores)])
-        progress(f"fold {i}/{folds}: {len(path)} subset sizes scored in {time.perf_counter() - start:.1f} s")
+        progress()  # one fold done
     common = sorted(set.intersection(*(set(s) for s in per_fold)))
     matrix = np.array([[s[k] for k in common] for s in per_fold])
     curve = pd.DataFrame({
@@ -236,3 +235,37 @@ def selector_from(selected: dict, seed: int, positive: int | None, task: str = "
                     estimator=make_estimator(spec["estimator"], seed, task=task), seed=seed, positive=positive,
                     task=task)
     return SelectFeatures(method, selected["k"])
+
+
+def check_selection(method: str, estimator_name: str, estimator, k, encoded: pd.DataFrame, y, task: str,
+                    seed: int) -> None:
+    """`features.method`, `features.k` and `features.estimator` together, before any curve is fitted."""
+    n = encoded.shape[1]
+    if method == "chi2" and task != "classification":
+        raise PipelineError("features.method = 'chi2' tests class counts and cannot score a regression target; "
+                            "use f_test or mutual_info (or rfe, sfs, none)")
+    if isinstance(k, int) and k > n and method != "none":
+        raise PipelineError(f"features.k = {k} but the training data has {n} features after encoding; "
+                            f"choose 1..{n}, best or parsimonious")
+    if method == "rfe" and not can_rank(estimator, encoded, y):
+        usable = [name for name in ZOOS[task]
+                  if available(name) and can_rank(make_estimator(name, seed, task=task), encoded, y)]
+        raise PipelineError(
+            f"features.estimator = {estimator_name!r} has neither coef_ nor feature_importances_, which RFE ranks "
+            f"features by; use one of {', '.join(usable)}, or features.method: sfs (works with any estimator)"
+        )
+
+
+def selection_metrics(curve: pd.DataFrame, all_scores: np.ndarray, k: int, n: int) -> dict:
+    """The CV score at the chosen k (one-hot columns can differ per fold: the nearest size below) beside the
+    score with every feature."""
+    at_k = curve[curve["n_features"] <= k].iloc[-1]
+    return {"n_features": n, "n_selected": k, "cv_score_selected": float(at_k["cv_score"]),
+            "cv_score_selected_std": float(at_k["cv_std"]), "cv_score_all": float(all_scores.mean()),
+            "cv_score_all_std": float(all_scores.std())}
+
+
+def feature_table(table: pd.DataFrame, selected: list[str]) -> pd.DataFrame:
+    """The per-feature table with whether each was kept and in which order, for people."""
+    order = pd.array([selected.index(c) + 1 if c in selected else None for c in table.index], dtype="Int64")
+    return table.assign(selected=table.index.isin(selected), selection_order=order).reset_index()

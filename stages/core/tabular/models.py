@@ -24,7 +24,7 @@ from sklearn.utils.metaestimators import available_if
 
 from stages.core.errors import PipelineError
 
-ESTIMATORS: dict[str, Callable[[int], ClassifierMixin]] = {
+CLASSIFIERS: dict[str, Callable[[int], ClassifierMixin]] = {
     "logistic_regression": lambda seed: LogisticRegression(max_iter=5000, random_state=seed),
     "knn": lambda seed: KNeighborsClassifier(),
     "decision_tree": lambda seed: DecisionTreeClassifier(random_state=seed),
@@ -53,8 +53,8 @@ REGRESSORS: dict[str, Callable[[int], RegressorMixin]] = {
     "hist_gradient_boosting": lambda seed: HistGradientBoostingRegressor(random_state=seed),
     "xgboost": lambda seed: _xgboost(seed, regression=True),
 }
-ZOOS = {"classification": ESTIMATORS, "regression": REGRESSORS}
-MODEL_NAMES = tuple(dict.fromkeys([*ESTIMATORS, *REGRESSORS]))  # what params.yaml may name
+ZOOS = {"classification": CLASSIFIERS, "regression": REGRESSORS}
+MODEL_NAMES = tuple(dict.fromkeys([*CLASSIFIERS, *REGRESSORS]))  # what params.yaml may name
 
 
 class ApproxRBFSVM(ClassifierMixin, BaseEstimator):
@@ -232,3 +232,12 @@ def feature_rows(X: pd.DataFrame, features: list[str]) -> pd.DataFrame:
     if missing:
         raise ValueError(f"the rows lack the feature column(s) {missing}; the model needs {list(features)}")
     return X[list(features)]
+
+
+def final_model(pipeline: Pipeline, classes: list, X: pd.DataFrame, y: np.ndarray, classifies: bool):
+    """The chosen pipeline refitted on every training row (also where a search scored a sample), calibrated
+    where serving needs probabilities, wrapped to take raw rows and answer class names (or the target's values)."""
+    chosen = calibrated_for_serving(pipeline.set_params(memory=None))
+    if classifies:
+        return NamedClassifier(chosen, classes, X.columns.tolist()).fit(X, [classes[code] for code in y])
+    return NamedRegressor(chosen, X.columns.tolist()).fit(X, y)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import log_loss
 
-from stages.core import runtime  # noqa: F401  (first: quiets TensorFlow's start-up logs before Keras loads it)
+from stages.core.training import runtime  # noqa: F401  (first: quiets TensorFlow's start-up logs before Keras loads it)
 from stages.core.errors import PipelineError
-from stages.core.imbalance import choose_threshold, decide, headline
+from stages.core.training.imbalance import choose_threshold, decide, network_scores
 
 import keras  # noqa: E402, I001
 from keras import layers  # noqa: E402
@@ -124,25 +124,7 @@ def evaluate_network(model: keras.Model, val: ImageBatches, test: ImageBatches, 
     cut = choose_threshold(threshold, val.labels, p_val, positive, key)
     probabilities = model.predict(test, verbose=0)
     predicted = decide(probabilities, positive, cut.get("threshold"))
-    metrics = headline(test.labels, predicted, probabilities, classes, positive)
+    metrics = network_scores(test.labels, predicted, probabilities, classes, positive)
     p = probabilities.astype("float64")
     loss = log_loss(test.labels, p / p.sum(axis=1, keepdims=True), labels=np.arange(len(classes)))  # float32 sums
     return {**metrics, "test_loss": float(loss), **cut}, predicted, probabilities
-
-
-class LiveLogger(keras.callbacks.Callback):
-    """Per-epoch metrics to DVCLive (train/loss, eval/loss, ...), so `dvc plots show` draws the curves while
-    training runs. Pure Keras, unlike dvclive.keras, which imports TensorFlow."""
-
-    def __init__(self, live, phase: int | None = None):
-        super().__init__()
-        self.live, self.phase = live, phase
-
-    def on_epoch_end(self, epoch, logs=None):
-        if self.phase is not None:  # transfer: which phase each step of the one continuous curve belongs to
-            self.live.log_metric("phase", self.phase)
-        for name, value in (logs or {}).items():
-            if name != "learning_rate":
-                split = "eval" if name.startswith("val_") else "train"
-                self.live.log_metric(f"{split}/{name.removeprefix('val_')}", float(value))
-        self.live.next_step()

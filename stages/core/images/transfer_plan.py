@@ -5,13 +5,11 @@ input size, the positive class and the class weights."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-
 import numpy as np
 
-from stages import paths
 from stages.core.errors import PipelineError
-from stages.core.imbalance import check_threshold, class_weights, positive_code
+from stages.core.evaluation import positive_class, positive_code
+from stages.core.training.imbalance import check_threshold, class_weights
 
 # name -> (keras.applications constructor, module holding its preprocess_input)
 APPLICATIONS = {
@@ -23,20 +21,12 @@ APPLICATIONS = {
 MIN_SIZE = 32  # keras.applications refuse smaller inputs once their top is dropped
 
 
-def check_weights(backbone: str, weights: str) -> None:
-    if weights in ("imagenet", "none"):
-        return
-    if backbone == "pipeline":
-        raise PipelineError(f"transfer.weights = '{weights}': a weights file needs a keras.applications backbone "
+def check_weights(backbone: str, weights: str, *, key: str) -> None:
+    """imagenet, none, or a file for a keras.applications backbone (the stage checks that the file is there)."""
+    if weights not in ("imagenet", "none") and backbone == "pipeline":
+        raise PipelineError(f"{key} = '{weights}': a weights file needs a keras.applications backbone "
                             f"({', '.join(APPLICATIONS)}); the pipeline backbone is pre-trained here on "
                             "transfer.pipeline.source_classes (weights: imagenet) or left random (none)")
-    path = Path(weights)
-    if not path.is_file():
-        raise PipelineError(f"transfer.weights = '{weights}' does not exist; save {backbone}'s no-top weights "
-                            f"there, or use weights: imagenet (downloaded) or none (random)")
-    if not path.resolve().is_relative_to(paths.WEIGHTS_DIR.resolve()):
-        raise PipelineError(f"transfer.weights = '{weights}' is outside {paths.WEIGHTS_DIR}/; move it there and "
-                            f"`dvc add` it, so DVC re-runs this stage when the weights change")
 
 
 def describe_weights(backbone: str, weights: str, source: list[str]) -> str:
@@ -109,25 +99,29 @@ class Plan:
     positive: int | None  # binary heads: the positive class's code
     weights: np.ndarray | None  # class weights (class_weight: balanced)
     source_words: str  # where the backbone's weights come from, for the log
+    notes: list[str]  # what the stage prints before training
 
 
-def plan_transfer(t, classes: list[str], train_y: np.ndarray, stored_side: int, seed: int,
-                  positive_class) -> Plan:
-    """Every params check of the stage that needs no network. `t`: params.transfer."""
-    check_weights(t.backbone, t.weights)
-    source, target = source_and_target(classes, t.backbone, t.pipeline.source_classes)
+def plan_transfer(classes: list[str], train_y: np.ndarray, stored_side: int, seed: int, *, backbone: str,
+                  weights: str, source_classes, samples_per_class: int | None, requested_size: int | None,
+                  blocks: int, threshold, class_weight: str, wanted_positive) -> Plan:
+    """Every check of the transfer stage's params (`transfer.*`, `images.positive_class`) that needs no network."""
+    check_weights(backbone, weights, key="transfer.weights")
+    source, target = source_and_target(classes, backbone, source_classes)
     names = [classes[i] for i in target]
     rows, y = only(train_y, target)
-    if t.backbone == "pipeline":  # few-shot: the target classes come from the folder the backbone learnt on
-        cap = t.pipeline.target_samples_per_class
-        if cap and (short := [f"{names[c]} {n}" for c, n in enumerate(np.bincount(y)) if n < cap]):
-            print(f"transfer: fewer training images than transfer.pipeline.target_samples_per_class = {cap}, all "
-                  f"used: {', '.join(short)}", flush=True)
-        picked = few_shot(y, cap, seed)
+    notes = []
+    if backbone == "pipeline":  # few-shot: the target classes come from the folder the backbone learnt on
+        if samples_per_class and (short := [f"{names[c]} {n}" for c, n in enumerate(np.bincount(y))
+                                            if n < samples_per_class]):
+            notes.append(f"fewer training images than transfer.pipeline.target_samples_per_class = "
+                         f"{samples_per_class}, all used: {', '.join(short)}")
+        picked = few_shot(y, samples_per_class, seed)
         rows, y = rows[picked], y[picked]
-    check_threshold(t.threshold, len(target), "transfer.threshold")
+    check_threshold(threshold, len(target), "transfer.threshold")
     return Plan(source=source, target=target, names=names, rows=rows, y=y,
-                size=input_size(t.backbone, stored_side, t.input_size, len(t.pipeline.filters)),
-                positive=positive_code(positive_class, y, names, "images.positive_class"),
-                weights=class_weights(y, names, t.class_weight, "transfer.class_weight"),
-                source_words=describe_weights(t.backbone, t.weights, [classes[i] for i in source]))
+                size=input_size(backbone, stored_side, requested_size, blocks),
+                positive=positive_code(names, positive_class(wanted_positive, np.take(names, y),
+                                                             key="images.positive_class")),
+                weights=class_weights(y, names, class_weight, "transfer.class_weight"),
+                source_words=describe_weights(backbone, weights, [classes[i] for i in source]), notes=notes)

@@ -12,7 +12,7 @@ from collections import Counter
 
 import pandas as pd
 
-from stages.core.columns import file_decimal, strip_missing
+from stages.core.tabular.columns import file_decimal, strip_missing
 from stages.core.errors import PipelineError
 
 DELIMITERS = ",;\t|"
