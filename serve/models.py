@@ -22,6 +22,7 @@ from serve.tables import BadInput, check_rows
 from stages import paths
 from stages.core.training.imbalance import decide
 from stages.core.tabular.models import inner
+from stages.io import metric_numbers
 from stages.core.images.pixels import Unreadable, read_image
 
 
@@ -203,15 +204,8 @@ def _json(path: Path) -> dict:
 
 
 def _about(root: Path, kind: Kind, description: str) -> About:
-    metrics = {k: v for k, v in _flat(_json(root / kind.metrics)).items() if isinstance(v, (int, float))}
+    metrics = metric_numbers(_json(root / kind.metrics))
     return About(description, _provenance(root, kind.model), metrics)
-
-
-def _flat(data: dict, prefix: str = "") -> dict:
-    out = {}
-    for key, value in data.items():
-        out |= _flat(value, f"{prefix}{key}.") if isinstance(value, dict) else {f"{prefix}{key}": value}
-    return out
 
 
 def _provenance(root: Path, model: Path) -> str:

@@ -53,6 +53,17 @@ def write_files(files: dict[Path, Any]) -> None:
             write_json(path, content)
 
 
+def metric_numbers(tree: dict, prefix: str = "") -> dict[str, float]:
+    """A metrics file's numbers by dotted key (phase1.test_accuracy); flags (true/false) are no numbers."""
+    flat = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            flat |= metric_numbers(value, f"{prefix}{key}.")
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            flat[prefix + key] = value
+    return flat
+
+
 def read_json(path: Path) -> Any:
     return json.loads(Path(path).read_text())
 

@@ -16,25 +16,53 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidato
 
 from stages import paths
 from stages.core.errors import PipelineError
+from stages.core.images.transfer_plan import BACKBONES
+from stages.core.tabular.clustering import METHODS as CLUSTER_METHODS
+from stages.core.tabular.columns import KINDS as COLUMN_KINDS
+from stages.core.tabular.datasets import BUILTIN_DATASETS
 from stages.core.tabular.models import MODEL_NAMES
 from stages.core.tabular.tasks import CLASSIFICATION_METRICS, REGRESSION_METRICS
-
-from stages.core.tabular.columns import KINDS as COLUMN_KINDS  # noqa: E402 (after its siblings)
-
-BUILTIN_DATASETS = ("breast_cancer", "iris", "wine", "digits", "diabetes")
-
-
-Positive = Annotated[int, Field(ge=1)]
 
 
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# the field types sections share
 def _not_empty(values: list) -> list:
     if not values:
         raise ValueError("the list is empty; name at least one")
     return values
+
+
+def _n_jobs(value: int) -> int:
+    if value == 0:
+        raise ValueError("0 processes cannot run anything; use a count >= 1, or -1 for all cores")
+    return value
+
+
+def _threshold(value: Any) -> float | dict:
+    def probability(x, high: float) -> bool:
+        return type(x) in (int, float) and 0 < x < high
+
+    if probability(value, 1):
+        return float(value)
+    if isinstance(value, dict) and set(value) == {"sensitivity"} and probability(value["sensitivity"], 1.0001):
+        return {"sensitivity": float(value["sensitivity"])}
+    raise ValueError("give a cut on the positive class's probability between 0 and 1 (0.5: the more probable class), "
+                     "or {sensitivity: 0.95}: the cut that reaches that sensitivity on the validation split")
+
+
+Positive = Annotated[int, Field(ge=1)]
+Share = Annotated[float, Field(gt=0, lt=1)]
+Dropout = Annotated[float, Field(ge=0, lt=1)]
+Rate = Annotated[float, Field(gt=0)]  # a learning rate
+Momentum = Annotated[float, Field(ge=0, lt=1)]  # sgd only
+NJobs = Annotated[int, AfterValidator(_n_jobs)]
+Layers = Annotated[list[Positive], AfterValidator(_not_empty)]  # one block or layer per entry
+Threshold = Annotated[float | dict, PlainValidator(_threshold)]  # binary networks: where positive starts
+ClassWeight = Literal["none", "balanced"]  # balanced: each class weighs as much in the loss, however rare
+Precision = Literal["auto", "on", "off"]  # mixed precision; auto: on only on a GPU
 
 
 def _separator(value: str | None) -> str | None:
@@ -58,7 +86,7 @@ class DataParams(Section):
     na_values: list[str]  # cells read as missing (besides pandas' defaults), spaces around them ignored
     kinds: dict[str, Literal[COLUMN_KINDS]]  # force a column's kind (stages/core/tabular/columns.py); {}: detected
     drop: list[str]  # columns to ignore: identifiers, free text, leaks
-    test_size: Annotated[float, Field(gt=0, lt=1)]
+    test_size: Share
 
 
 class PreprocessParams(Section):
@@ -76,13 +104,6 @@ def _subset_size(value: int | str) -> int | str:
                      "(fewest features within one standard error of the best)")
 
 
-def _n_jobs(value: int) -> int:
-    if value == 0:
-        raise ValueError("0 processes cannot run anything; use a count >= 1, or -1 for all cores")
-    return value
-
-
-NJobs = Annotated[int, AfterValidator(_n_jobs)]
 
 
 class RfeParams(Section):
@@ -142,7 +163,7 @@ class TuneParams(Section):
     n_jobs: NJobs
     max_candidates: Annotated[int, Field(ge=1)]  # refuse searches larger than this
     # features kept, searched with the model; null: select_features' k
-    k: Literal["auto"] | Annotated[list[Positive], AfterValidator(_not_empty)] | Distribution | None
+    k: Literal["auto"] | Layers | Distribution | None
     spaces: dict[ModelName, dict[str, list[Any] | Distribution]]
 
 
@@ -163,9 +184,6 @@ class ComputeParams(Section):
 def compute_on(compute: ComputeParams) -> tuple[str, str, int]:
     """`compute` as the plain values stages.core.compute.fits_on takes."""
     return compute.backend, compute.scheduler, compute.workers
-
-
-CLUSTER_METHODS = ("kmeans", "minibatch_kmeans", "agglomerative", "gaussian_mixture")
 
 
 def _cluster_count(value: int | str) -> int | str:
@@ -192,26 +210,6 @@ class ClusterParams(Section):
     bootstrap: Annotated[int, Field(ge=0)]  # resamples for the stability score; 0: skip it
 
 
-Share = Annotated[float, Field(gt=0, lt=1)]
-Dropout = Annotated[float, Field(ge=0, lt=1)]
-
-
-def _threshold(value: Any) -> float | dict:
-    def probability(x, high: float) -> bool:
-        return type(x) in (int, float) and 0 < x < high
-
-    if probability(value, 1):
-        return float(value)
-    if isinstance(value, dict) and set(value) == {"sensitivity"} and probability(value["sensitivity"], 1.0001):
-        return {"sensitivity": float(value["sensitivity"])}
-    raise ValueError("give a cut on the positive class's probability between 0 and 1 (0.5: the more probable class), "
-                     "or {sensitivity: 0.95}: the cut that reaches that sensitivity on the validation split")
-
-
-Threshold = Annotated[float | dict, PlainValidator(_threshold)]  # binary networks: where positive starts
-ClassWeight = Literal["none", "balanced"]  # balanced: each class weighs as much in the loss, however rare
-
-
 class ImagesParams(Section):
     source: str  # digits (built in), or a folder of images under data/raw/images/
     layout: Literal["auto", "subfolders", "presplit", "prefix"]
@@ -227,7 +225,7 @@ class ImagesParams(Section):
 
 
 class ConvParams(Section):
-    filters: Annotated[list[Positive], AfterValidator(_not_empty)]  # one convolution block per entry
+    filters: Layers  # one convolution block per entry
     kernel_size: Positive
     pool_size: Annotated[int, Field(ge=2)]
     dropout: Dropout  # after each block
@@ -236,49 +234,46 @@ class ConvParams(Section):
 
 
 class MlpParams(Section):
-    units: Annotated[list[Positive], AfterValidator(_not_empty)]
+    units: Layers
     dropout: Dropout
 
 
 class AugmentParams(Section):
     flip: bool
     rotation: Annotated[float, Field(ge=0, le=0.5)]  # fraction of a full turn
-    zoom: Annotated[float, Field(ge=0, lt=1)]
+    zoom: Dropout  # a share in [0, 1)
 
 
-class CnnParams(Section):
+class Training(Section):
+    """What every network's fit takes: train_cnn's, train_dnn's and transfer's sections share it."""
+    learning_rate: Rate  # transfer: phase 1, and the from-scratch baseline
+    batch_size: Positive
+    epochs: Positive  # transfer: phase 1
+    patience: Positive  # early stopping on validation loss; the best weights are kept
+    class_weight: ClassWeight  # train_dnn: classification only
+
+
+class Optimizer(Training):
+    optimizer: Literal["adam", "sgd"]
+    momentum: Momentum
+
+
+class CnnParams(Optimizer):
     model: Literal["cnn", "mlp"]
     conv: ConvParams
     mlp: MlpParams
     augment: AugmentParams
-    optimizer: Literal["adam", "sgd"]
-    learning_rate: Annotated[float, Field(gt=0)]
-    momentum: Annotated[float, Field(ge=0, lt=1)]  # sgd only
-    batch_size: Positive
-    epochs: Positive
-    patience: Positive  # early stopping on validation loss
-    class_weight: ClassWeight
     threshold: Threshold
-    mixed_precision: Literal["auto", "on", "off"]  # auto: on only on a GPU
+    mixed_precision: Precision
 
 
-class DnnParams(Section):
+class DnnParams(Optimizer):
     features: Literal["selected", "all"]  # select_features' columns, or every encoded column
-    units: Annotated[list[Positive], AfterValidator(_not_empty)]  # dense layers, ReLU, He initialisation
+    units: Layers  # dense layers, ReLU, He initialisation
     dropout: Dropout  # after each dense layer
     batch_norm: bool  # BatchNormalization between each dense layer and its ReLU
     loss: Literal["auto", "categorical_crossentropy", "mse", "huber"]  # auto: by task
-    optimizer: Literal["adam", "sgd"]
-    learning_rate: Annotated[float, Field(gt=0)]
-    momentum: Annotated[float, Field(ge=0, lt=1)]  # sgd only
-    batch_size: Positive
-    epochs: Positive
-    patience: Positive  # early stopping on validation loss; the best weights are kept
     val_size: Share  # of the training split, seeded (stratified for classes): early stopping's rows
-    class_weight: ClassWeight  # classification only
-
-
-BACKBONES = ("pipeline", "vgg16", "mobilenet_v2", "efficientnet_b0", "resnet50")  # core.images.backbones builds them
 
 
 class HeadParams(Section):
@@ -297,28 +292,23 @@ def _source_classes(value: Any) -> str | list:
 
 class PipelineBackboneParams(Section):
     source_classes: Annotated[str | list, PlainValidator(_source_classes)]  # pre-trained on; the rest: the target
-    filters: Annotated[list[Positive], AfterValidator(_not_empty)]  # conv -> BatchNorm -> ReLU -> max-pool blocks
+    filters: Layers  # conv -> BatchNorm -> ReLU -> max-pool blocks
     epochs: Positive  # of pre-training
     target_samples_per_class: Positive | None  # labelled images per target class (few-shot); null: all
 
 
-class TransferParams(Section):
+class TransferParams(Training):
     backbone: Literal[BACKBONES]
     weights: str  # imagenet | none | a file under data/weights/
     input_size: Positive | None  # side the backbone sees; null: stored size, raised to the backbone's minimum
     pipeline: PipelineBackboneParams
     head: HeadParams
-    learning_rate: Annotated[float, Field(gt=0)]  # phase 1, and the from-scratch baseline
-    epochs: Positive  # phase 1
     fine_tune_layers: Annotated[int, Field(ge=0)]  # phase 2: top layers with weights unfrozen (BatchNorm stays)
-    fine_tune_lr: Annotated[float, Field(gt=0)]
+    fine_tune_lr: Rate
     fine_tune_epochs: Annotated[int, Field(ge=0)]
-    patience: Positive  # early stopping on validation loss, both phases and the baseline; best weights kept
-    batch_size: Positive
-    class_weight: ClassWeight
     threshold: Threshold
     scratch: bool  # also train the same network from random weights, same images and epochs
-    mixed_precision: Literal["auto", "on", "off"]
+    mixed_precision: Precision
 
 
 def transfer_recipe(t: TransferParams):

@@ -14,7 +14,7 @@ import numpy as np
 from stages import paths
 from stages.core.evaluation import positive_class, positive_code
 from stages.core.training.imbalance import check_threshold, class_weights, summary, weighing
-from stages.io import live_log, read_image_split, read_json, write_files
+from stages.io import live_log, read_image_split, read_json, write_files, write_keras
 from stages.params import load_params
 from stages.runner import run_stage
 
@@ -39,7 +39,6 @@ def main() -> None:
     from stages.core.images.results import image_model_outputs
     from stages.core.training.curves import learning_curves_figure
     from stages.core.training.live import LiveLogger
-    from stages.io import write_keras
 
     train = ImageBatches(train_x, train_y, c.batch_size, seed=params.seed, class_weight=weights)
     val = ImageBatches(*read_image_split(paths.IMAGES_VAL), c.batch_size, class_weight=weights)

@@ -12,7 +12,7 @@ from stages import paths
 from stages.core.errors import PipelineError
 from stages.core.images.transfer_plan import only, plan_transfer
 from stages.core.training.imbalance import summary
-from stages.io import live_log, read_image_split, read_json, write_files
+from stages.io import live_log, read_image_split, read_json, write_files, write_keras
 from stages.params import load_params, transfer_recipe
 from stages.runner import run_stage
 
@@ -47,7 +47,6 @@ def main() -> None:
     from stages.core.images.networks import ImageBatches
     from stages.core.images.results import image_model_outputs
     from stages.core.training.curves import transfer_curves_figure
-    from stages.io import write_keras
 
     def batches(pixels, codes, of, seed=None, weights=None):  # the rows of these classes, labelled for their head
         rows, y = only(codes, of)

@@ -15,8 +15,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project, for stages.io
+from stages.io import metric_numbers as numbers  # noqa: E402
 
 VARIES = {"reports/compare_models/comparison.md"}  # fit times per model
 KERAS_STAGES = {"train_cnn": "reports/train_cnn/metrics.json", "transfer": "reports/transfer/metrics.json"}
@@ -37,17 +41,6 @@ def lock_without(lock: dict, paths: set[str]) -> dict:
     for stage in lock["stages"].values():
         stage["outs"] = [out for out in stage.get("outs", []) if out["path"] not in paths]
     return lock
-
-
-def numbers(tree: dict, prefix: str = "") -> dict[str, float]:
-    """A metrics file's numbers by dotted key (phase1.test_accuracy)."""
-    flat = {}
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            flat |= numbers(value, f"{prefix}{key}.")
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            flat[prefix + key] = value
-    return flat
 
 
 def metric_problems(committed: dict, fresh: dict) -> tuple[list[str], float]:

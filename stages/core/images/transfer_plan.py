@@ -18,6 +18,7 @@ APPLICATIONS = {
     "efficientnet_b0": ("EfficientNetB0", "efficientnet"),
     "resnet50": ("ResNet50", "resnet50"),
 }
+BACKBONES = ("pipeline", *APPLICATIONS)  # pipeline: a small CNN pre-trained here (offline)
 MIN_SIZE = 32  # keras.applications refuse smaller inputs once their top is dropped
 
 

@@ -22,6 +22,8 @@ from stages.core.errors import PipelineError, plain
 SILHOUETTE_SAMPLE = 10_000  # silhouette is O(rows²): above this, scored on a seeded sample of rows
 AGGLOMERATIVE_MAX_ROWS = 20_000  # ward keeps rows²/2 distances: 20,000 rows take 1.6 GB
 
+METHODS = ("kmeans", "minibatch_kmeans", "agglomerative", "gaussian_mixture")  # make_clusterer builds them
+
 
 def make_clusterer(method: str, k: int, n_init: int, seed: int):
     if method == "kmeans":

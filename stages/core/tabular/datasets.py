@@ -18,6 +18,8 @@ _LOADERS = {
     "diabetes": datasets.load_diabetes,  # regression: disease progression a year later, 10 scaled features
 }
 
+BUILTIN_DATASETS = tuple(_LOADERS)  # what data.dataset may name
+
 
 def load_builtin(name: str, target: str | None, *, section: str) -> pd.DataFrame:
     """One of scikit-learn's bundled datasets (offline) as a table; a class column holds the class names
