@@ -115,7 +115,8 @@ def training_speed(folder: Path) -> tuple[float, float, int]:
     def model():
         configure(42, "off")
         return compile_model(build_cnn(pixels.shape[1:], 2, c.conv.filters, c.conv.kernel_size, c.conv.pool_size,
-                                       c.conv.dropout, c.conv.dense_units, c.conv.dense_dropout, []),
+                                       c.conv.dropout, c.conv.dense_units, c.conv.dense_dropout, [],
+                                       keys=("images.image_size", "cnn.conv.filters")),
                              c.optimizer, c.learning_rate, c.momentum)
 
     from_disk, plain = model(), model()

@@ -44,9 +44,9 @@ def main() -> None:
 
     classes = read_json(paths.IMAGE_LABELS)["classes"]
     train, val, test = (in_memory(split) for split in (paths.IMAGES_TRAIN, paths.IMAGES_VAL, paths.IMAGES_TEST))
-    source, target = source_and_target(classes, "pipeline", t.pipeline.source_classes)
+    source, target = source_and_target(classes, "pipeline", t.pipeline.source_classes, section="transfer")
     stored = train[0].shape[1:]
-    size = input_size("pipeline", stored[0], t.input_size, len(t.pipeline.filters))
+    size = input_size("pipeline", stored[0], t.input_size, len(t.pipeline.filters), key="transfer.input_size")
     head = dict(shape=stored, backbone="pipeline", size=size, pooling=t.head.pooling,
                 dense_units=t.head.dense_units, dropout=t.head.dropout)
 

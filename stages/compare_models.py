@@ -32,12 +32,14 @@ def main() -> None:
     task, n_classes = TASKS[labels["task"]], len(labels["classes"])
     positive = positive_code(labels["classes"], labels.get("positive"))
     X, y, rows = search_sample(X, y, c.rows, params.seed, task.classifies)
-    plan = plan_comparison(task, len(y), c.models, c.metrics, c.sort_by, c.folds, c.repeats, c.size_rules)
+    plan = plan_comparison(task, len(y), c.models, c.metrics, c.sort_by, c.folds, c.repeats, c.size_rules,
+                           section="compare")
     check_folds(y, labels["classes"], plan.folds, "compare.folds")
     selector = selector_from(selected, params.seed, positive, task.name)
     with tempfile.TemporaryDirectory(prefix="compare_models-") as cache:
         pipelines, sized = comparison_pipelines(plan, preprocessor, selector, params.seed, task.name, len(y),
-                                                n_classes, labels["target_transform"], c.size_rules, cache)
+                                                n_classes, labels["target_transform"], c.size_rules, cache,
+                                                section="compare")
         decisions = [*([rows] if rows.value != "all" else []), *plan.decisions, *sized]
         for decision in decisions:
             print(f"compare_models: {decision.line()}", flush=True)

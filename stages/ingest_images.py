@@ -119,7 +119,8 @@ def main() -> None:
     im = params.images
     root = source_folder(im.source)
     manifest, loose = list_images(root, im.layout, "images.source")
-    for line in folder_problems(empty_class_folders(root) if im.layout != "prefix" else [], loose, im.strict):
+    for line in folder_problems(empty_class_folders(root) if im.layout != "prefix" else [], loose, im.strict,
+                                key="images.strict"):
         warn(line)
     if "split" in manifest:
         split, line = given_split(manifest, im.val_size, im.test_size, params.seed)

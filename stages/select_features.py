@@ -38,7 +38,7 @@ def main() -> None:
     method_name, estimator_name = auto(f.method, task.selection_method), auto(f.estimator, task.selection_estimator)
     scoring, sfs_scoring = auto(f.scoring, task.scoring), auto(f.sfs.scoring, task.scoring)
     estimator = make_estimator(estimator_name, params.seed, "features.estimator", task.name)
-    check_selection(method_name, estimator_name, estimator, f.k, encoded, y, task.name, params.seed)
+    check_selection(method_name, estimator_name, estimator, f.k, encoded, y, task.name, params.seed, section="features")
     check_scoring(scoring, y, "features.scoring", task.name)
     check_folds(y, labels["classes"], f.cv, "features.cv")
     if method_name == "sfs":  # SFS splits each curve fold's training part again

@@ -25,8 +25,7 @@ def main() -> None:
     labels = read_json(paths.IMAGE_LABELS)
     classes = labels["classes"]
     train_x, train_y = read_image_split(paths.IMAGES_TRAIN)
-    # every params check before TensorFlow loads (seconds): a mistake is the first line the user sees
-    check_threshold(c.threshold, len(classes), "cnn.threshold")
+    check_threshold(c.threshold, len(classes), "cnn.threshold")  # params checks first, before TensorFlow loads
     positive = positive_code(classes, positive_class(params.images.positive_class, np.take(classes, train_y),
                                                     key="images.positive_class"))
     weights = class_weights(train_y, classes, c.class_weight, "cnn.class_weight")
@@ -46,7 +45,8 @@ def main() -> None:
     shape, augment = train.pixels.shape[1:], augmentation(c.augment.flip, c.augment.rotation, c.augment.zoom,
                                                           params.seed)
     model = compile_model(build_cnn(shape, len(classes), c.conv.filters, c.conv.kernel_size, c.conv.pool_size,
-                                    c.conv.dropout, c.conv.dense_units, c.conv.dense_dropout, augment)
+                                    c.conv.dropout, c.conv.dense_units, c.conv.dense_dropout, augment,
+                                    keys=("images.image_size", "cnn.conv.filters"))
                           if c.model == "cnn" else build_mlp(shape, len(classes), c.mlp.units, c.mlp.dropout, augment),
                           c.optimizer, c.learning_rate, c.momentum)
     print(f"train_cnn: {c.model}, {model.count_params():,} parameters, {len(train.rows)} training images "

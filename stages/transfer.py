@@ -6,6 +6,7 @@ stages.core.images.transfer; what to train on is planned, and checked, by stages
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from stages import paths
@@ -29,6 +30,14 @@ def check_weights_file(weights: str, backbone: str) -> None:
                             f"`dvc add` it, so DVC re-runs this stage when the weights change")
 
 
+def say(line: str) -> None:
+    print(f"transfer: {line}", flush=True)
+
+
+def warn(line: str) -> None:
+    print(f"warning: transfer: {line}", file=sys.stderr, flush=True)
+
+
 def main() -> None:
     params = load_params()
     t = params.transfer
@@ -38,7 +47,8 @@ def main() -> None:
                          weights=t.weights, source_classes=t.pipeline.source_classes,
                          samples_per_class=t.pipeline.target_samples_per_class, requested_size=t.input_size,
                          blocks=len(t.pipeline.filters), threshold=t.threshold, class_weight=t.class_weight,
-                         wanted_positive=params.images.positive_class)
+                         wanted_positive=params.images.positive_class, section="transfer",
+                         positive_key="images.positive_class")
     check_weights_file(t.weights, t.backbone)
 
     from stages.core.training.runtime import configure, data_parallel  # TensorFlow loads here, after every check
@@ -63,11 +73,10 @@ def main() -> None:
             f"{t.backbone} backbone ({plan.source_words}) at {plan.size}x{plan.size} -> {len(plan.target)} classes "
             f"from {len(plan.y)} training images; backend {runtime['backend']}, {runtime['gpus']} GPU(s), "
             f"mixed precision {'on' if runtime['mixed_precision'] else 'off'}"]:
-        print(f"transfer: {line}", flush=True)
+        say(line)
     with data_parallel(runtime["gpus"]):
         outcome = tl.run(transfer_recipe(t), plan, data, train_x.shape[-1],
-                         lambda: live_log(paths.TRANSFER_LIVE_METRICS),
-                         say=lambda line: print(f"transfer: {line}", flush=True), key="transfer")
+                         lambda: live_log(paths.TRANSFER_LIVE_METRICS), say=say, warn=warn, key="transfer")
     metrics, final = tl.transfer_metrics({"train_images": len(plan.y), **outcome.metrics}), tl.final_scores(
         outcome.metrics)
     title = f"{t.backbone} -> {len(plan.target)} classes, {len(plan.y)} training images"

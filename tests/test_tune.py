@@ -162,8 +162,8 @@ def test_k_auto_searches_around_the_curves_choice_and_says_why():
     from stages.core.tabular.tuning import auto_k
 
     chi2 = {"method": {"name": "chi2"}, "k": 3, "k_best": 7, "k_all": 12}
-    ks, line = auto_k(chi2)
+    ks, line = auto_k(chi2, key="tune.k")
     assert ks == [3, 7, 12] and "select_features' 3, the curve's best 7, all 12" in line
-    assert auto_k(chi2 | {"k": 12, "k_best": 12})[0] is None  # nothing else to try
-    ks, line = auto_k({"method": {"name": "sfs"}, "k": 3, "k_best": 7, "k_all": 12})
+    assert auto_k(chi2 | {"k": 12, "k_best": 12}, key="tune.k")[0] is None  # nothing else to try
+    ks, line = auto_k({"method": {"name": "sfs"}, "k": 3, "k_best": 7, "k_all": 12}, key="tune.k")
     assert ks is None and "list values in tune.k" in line  # SFS per candidate would cost a search of its own

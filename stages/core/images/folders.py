@@ -207,15 +207,15 @@ def digits_images() -> tuple[np.ndarray, np.ndarray]:
     return np.round(digits.images * 255 / 16).astype(np.uint8), digits.target
 
 
-def folder_problems(empty_folders: list[str], loose: list[str], strict: bool) -> list[str]:
-    """Class folders with no images and image files beside the class folders: errors under `images.strict`,
-    else the warnings to print (they are skipped)."""
+def folder_problems(empty_folders: list[str], loose: list[str], strict: bool, *, key: str) -> list[str]:
+    """Class folders with no images and image files beside the class folders: errors when `key` (strict) is
+    true, else the warnings to print (they are skipped)."""
     problems = [(f"class folder {folder} holds no image files (nothing, or only empty sub-folders), so it is no "
-                 "class", "add its images, or remove it (images.strict: false skips it)") for folder in empty_folders]
+                 f"class", f"add its images, or remove it ({key}: false skips it)") for folder in empty_folders]
     if loose:
         shown = ", ".join(loose[:5]) + (f" and {len(loose) - 5} more" if len(loose) > 5 else "")
         problems.append((f"{len(loose)} image file(s) lie beside the class folders and belong to no class: {shown}",
-                         "move them into a class folder, or set images.strict: false to skip them"))
+                         f"move them into a class folder, or set {key}: false to skip them"))
     if strict and problems:
         raise PipelineError(f"{problems[0][0]}; {problems[0][1]}")
     return [f"skipped {line}" for line, _ in problems]

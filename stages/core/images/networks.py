@@ -65,13 +65,13 @@ class ImageBatches(keras.utils.PyDataset):
 
 
 def build_cnn(shape: tuple, n_classes: int, filters: list[int], kernel_size: int, pool_size: int,
-              dropout: float, dense_units: int, dense_dropout: float, augment: list) -> keras.Model:
-    """The classic: per block a 'same' convolution, max pooling and dropout; then dense, dropout, softmax."""
+              dropout: float, dense_units: int, dense_dropout: float, augment: list, *,
+              keys: tuple[str, str]) -> keras.Model:
+    """The classic: per block a 'same' convolution, max pooling and dropout; then dense, dropout, softmax.
+    `keys`: the params that set the image size and the filters, named when the images are too small."""
     if shape[0] < (needed := min_image_size(len(filters), pool_size)):
-        raise PipelineError(
-            f"images.image_size = {shape[0]} is too small for {len(filters)} pooling blocks of {pool_size}; "
-            f"the minimum is {needed}: raise images.image_size or use fewer cnn.conv.filters"
-        )
+        raise PipelineError(f"{keys[0]} = {shape[0]} is too small for {len(filters)} pooling blocks of {pool_size}; "
+                            f"the minimum is {needed}: raise {keys[0]} or use fewer {keys[1]}")
     stack = [keras.Input(shape), layers.Rescaling(1 / 255), *augment]  # stored pixels are uint8 0-255
     for n in filters:
         stack += [

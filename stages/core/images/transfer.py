@@ -6,7 +6,6 @@ loss and keeps its best weights.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from typing import Callable
 
@@ -51,20 +50,19 @@ def trainable_params(model: keras.Model) -> int:
     return int(sum(np.prod(w.shape) for w in model.trainable_weights))
 
 
-def warn(message: str) -> None:
-    print(f"warning: transfer: {message}", file=sys.stderr, flush=True)
-
-
-def check_frozen_backbone(base: keras.Model, backbone: str, weights: str, size: int, pixels: np.ndarray) -> None:
-    """Warnings before phase 1 trains a head on features that cannot carry anything, naming the cure."""
+def frozen_backbone_warnings(base: keras.Model, backbone: str, weights: str, size: int,
+                             pixels: np.ndarray) -> list[str]:
+    """What to warn of before phase 1 trains a head on features that cannot carry anything, naming the cure."""
     cure = ("use pretrained weights (transfer.weights: imagenet, or a file under data/weights/), or compare "
             "with the from-scratch baseline (transfer.scratch: true), which trains every layer")
+    warnings = []
     if weights == "none":
-        warn(f"transfer.weights = none: phase 1 freezes a backbone of random weights, so only the head learns, on "
-             f"random features; {cure}")
+        warnings.append(f"transfer.weights = none: phase 1 freezes a backbone of random weights, so only the head "
+                        f"learns, on random features; {cure}")
     if problem := feature_problem(base, backbone, size, pixels):
-        warn(f"the frozen {backbone} backbone's features of the first training batch {problem}: the head cannot "
-             f"learn from them; {cure}")
+        warnings.append(f"the frozen {backbone} backbone's features of the first training batch {problem}: the head "
+                        f"cannot learn from them; {cure}")
+    return warnings
 
 
 def pretrain(base: keras.Model, head: dict, n_classes: int, train: ImageBatches, val: ImageBatches, epochs: int,
@@ -152,11 +150,11 @@ class Recipe:
 
 
 def run(r: Recipe, plan, data: Experiment, channels: int, new_live: Callable, say: Callable[[str], None],
-        key: str) -> Outcome:
+        warn: Callable[[str], None], key: str) -> Outcome:
     """Pre-training (pipeline backbone), phase 1, phase 2 and the from-scratch baseline, each stopped early and
     scored on the test images. `plan`: stages.core.images.transfer_plan.Plan; `new_live` opens the DVCLive run
     that logs both phases, once every check has passed (a failed one leaves no reports); `say` prints a line
-    of progress; `key`: the params section the recipe came from."""
+    of progress, `warn` a warning; `key`: the params section the recipe came from."""
     head = dict(shape=data.train.pixels.shape[1:], backbone=r.backbone, size=plan.size, pooling=r.pooling,
                 dense_units=r.dense_units, dropout=r.dropout)
     n = len(plan.target)
@@ -176,7 +174,8 @@ def run(r: Recipe, plan, data: Experiment, channels: int, new_live: Callable, sa
         say(f"pre-training on {len(plan.source)} classes")
         metrics["pretrain_val_accuracy"] = pretrain(base, head, len(plan.source), data.source_train, data.source_val,
                                                     r.pretrain_epochs, r.learning_rate, r.patience)
-    check_frozen_backbone(base, r.backbone, r.weights, plan.size, data.train[0][0])
+    for line in frozen_backbone_warnings(base, r.backbone, r.weights, plan.size, data.train[0][0]):
+        warn(line)
 
     live = new_live()
     say("phase 1, the head alone")

@@ -22,12 +22,12 @@ BACKBONES = ("pipeline", *APPLICATIONS)  # pipeline: a small CNN pre-trained her
 MIN_SIZE = 32  # keras.applications refuse smaller inputs once their top is dropped
 
 
-def check_weights(backbone: str, weights: str, *, key: str) -> None:
+def check_weights(backbone: str, weights: str, *, section: str) -> None:
     """imagenet, none, or a file for a keras.applications backbone (the stage checks that the file is there)."""
     if weights not in ("imagenet", "none") and backbone == "pipeline":
-        raise PipelineError(f"{key} = '{weights}': a weights file needs a keras.applications backbone "
+        raise PipelineError(f"{section}.weights = '{weights}': a weights file needs a keras.applications backbone "
                             f"({', '.join(APPLICATIONS)}); the pipeline backbone is pre-trained here on "
-                            "transfer.pipeline.source_classes (weights: imagenet) or left random (none)")
+                            f"{section}.pipeline.source_classes (weights: imagenet) or left random (none)")
 
 
 def describe_weights(backbone: str, weights: str, source: list[str]) -> str:
@@ -37,27 +37,28 @@ def describe_weights(backbone: str, weights: str, source: list[str]) -> str:
     return {"imagenet": "ImageNet weights", "none": "random weights"}.get(weights, f"weights from {weights}")
 
 
-def input_size(backbone: str, stored: int, requested: int | None, blocks: int) -> int:
+def input_size(backbone: str, stored: int, requested: int | None, blocks: int, *, key: str) -> int:
     """The side the backbone sees: as requested, else the stored size raised to the backbone's minimum."""
     minimum = MIN_SIZE if backbone in APPLICATIONS else 2**blocks  # pipeline: one 2x2 pooling per block
     size = requested or max(stored, minimum)
     if size < minimum:
-        raise PipelineError(f"transfer.input_size = {size} is below {backbone}'s minimum of {minimum} pixels; "
+        raise PipelineError(f"{key} = {size} is below {backbone}'s minimum of {minimum} pixels; "
                             f"set it to at least {minimum}, or null to resize up automatically")
     return size
 
 
-def source_and_target(classes: list[str], backbone: str, source: str | list) -> tuple[list[int], list[int]]:
+def source_and_target(classes: list[str], backbone: str, source: str | list, *,
+                      section: str) -> tuple[list[int], list[int]]:
     """Class codes the pipeline backbone pre-trains on, and those the new head learns (all of them for
     keras.applications backbones, whose source is ImageNet). auto: the first half in labels.json's order."""
     if backbone in APPLICATIONS:
         return [], list(range(len(classes)))
-    key = "transfer.pipeline.source_classes"
+    key = f"{section}.pipeline.source_classes"
     if source == "auto":
         if len(classes) < 4:
             raise PipelineError(f"{key} = auto needs at least 4 image classes (2 to pre-train on, 2 to transfer to), "
                                 f"but there are {len(classes)} ({', '.join(classes)}); use a keras.applications "
-                                f"backbone (transfer.backbone: {' | '.join(APPLICATIONS)})")
+                                f"backbone ({section}.backbone: {' | '.join(APPLICATIONS)})")
         source = classes[:len(classes) // 2]
     wanted = [str(c) for c in source]
     if unknown := [c for c in wanted if c not in classes]:
@@ -105,24 +106,25 @@ class Plan:
 
 def plan_transfer(classes: list[str], train_y: np.ndarray, stored_side: int, seed: int, *, backbone: str,
                   weights: str, source_classes, samples_per_class: int | None, requested_size: int | None,
-                  blocks: int, threshold, class_weight: str, wanted_positive) -> Plan:
-    """Every check of the transfer stage's params (`transfer.*`, `images.positive_class`) that needs no network."""
-    check_weights(backbone, weights, key="transfer.weights")
-    source, target = source_and_target(classes, backbone, source_classes)
+                  blocks: int, threshold, class_weight: str, wanted_positive, section: str,
+                  positive_key: str) -> Plan:
+    """Every check of the transfer stage's params (`<section>.*` and the positive class's) that needs no network."""
+    check_weights(backbone, weights, section=section)
+    source, target = source_and_target(classes, backbone, source_classes, section=section)
     names = [classes[i] for i in target]
     rows, y = only(train_y, target)
     notes = []
     if backbone == "pipeline":  # few-shot: the target classes come from the folder the backbone learnt on
         if samples_per_class and (short := [f"{names[c]} {n}" for c, n in enumerate(np.bincount(y))
                                             if n < samples_per_class]):
-            notes.append(f"fewer training images than transfer.pipeline.target_samples_per_class = "
+            notes.append(f"fewer training images than {section}.pipeline.target_samples_per_class = "
                          f"{samples_per_class}, all used: {', '.join(short)}")
         picked = few_shot(y, samples_per_class, seed)
         rows, y = rows[picked], y[picked]
-    check_threshold(threshold, len(target), "transfer.threshold")
+    check_threshold(threshold, len(target), f"{section}.threshold")
     return Plan(source=source, target=target, names=names, rows=rows, y=y,
-                size=input_size(backbone, stored_side, requested_size, blocks),
+                size=input_size(backbone, stored_side, requested_size, blocks, key=f"{section}.input_size"),
                 positive=positive_code(names, positive_class(wanted_positive, np.take(names, y),
-                                                             key="images.positive_class")),
-                weights=class_weights(y, names, class_weight, "transfer.class_weight"),
+                                                             key=positive_key)),
+                weights=class_weights(y, names, class_weight, f"{section}.class_weight"),
                 source_words=describe_weights(backbone, weights, [classes[i] for i in source]), notes=notes)

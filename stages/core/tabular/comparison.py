@@ -28,8 +28,10 @@ class ComparisonPlan:
     decisions: list[Decision]  # the size rules that set folds, repeats and the model list
 
 
-def plan_comparison(task: Task, n: int, models, metrics, sort_by, folds, repeats, size_rules: bool) -> ComparisonPlan:
-    """compare's params (`compare.*`, `auto` resolved to the task's defaults and n rows' size rules), checked."""
+def plan_comparison(task: Task, n: int, models, metrics, sort_by, folds, repeats, size_rules: bool, *,
+                    section: str) -> ComparisonPlan:
+    """The comparison's params (`<section>.*`, `auto` resolved to the task's defaults and n rows' size rules),
+    checked."""
     decisions = list(compare_folds(n, folds, repeats))
     folds, repeats = (d.value for d in decisions)
     if models == "auto" and size_rules:
@@ -38,25 +40,26 @@ def plan_comparison(task: Task, n: int, models, metrics, sort_by, folds, repeats
     else:
         models = auto(models, task.models)
     asked, sort_by = list(auto(metrics, task.metrics)), auto(sort_by, task.metrics[0])
-    task.check_metrics(asked, "compare.metrics")
-    task.check_metrics([sort_by], "compare.sort_by")
+    task.check_metrics(asked, f"{section}.metrics")
+    task.check_metrics([sort_by], f"{section}.sort_by")
     return ComparisonPlan(list(dict.fromkeys(models)), list(dict.fromkeys([task.metrics[0], sort_by, *asked])),
                           sort_by, folds, repeats, decisions)
 
 
 def comparison_pipelines(plan: ComparisonPlan, preprocessor, selector, seed: int, task: str, n: int, n_classes: int,
-                         target_transform: str, size_rules: bool, memory) -> tuple[dict, list[Decision]]:
+                         target_transform: str, size_rules: bool, memory, *,
+                         section: str) -> tuple[dict, list[Decision]]:
     """One Pipeline (preprocessing -> selection -> model) per compared model, sized for n rows, and the size
     rules that changed a model. `memory`: the models share each fold's fitted preprocessing and selection (SFS
     or RFE runs once per fold, not per model)."""
     pipelines, decisions = {}, []
     for name in plan.models:
-        estimator, sized = sized_estimator(name, seed, "compare.models", task, n, size_rules)
+        estimator, sized = sized_estimator(name, seed, f"{section}.models", task, n, size_rules)
         decisions += sized
         estimator = with_target_transform(probabilities_if_needed(name, estimator, plan.metrics, n_classes),
                                           target_transform)
         pipelines[name] = build_pipeline(preprocessor, selector, estimator, memory=memory)
-        check_can_score(name, pipelines[name], plan.metrics, n_classes, "compare.metrics", "compare.models")
+        check_can_score(name, pipelines[name], plan.metrics, n_classes, f"{section}.metrics", f"{section}.models")
     return pipelines, decisions
 
 

@@ -238,21 +238,21 @@ def selector_from(selected: dict, seed: int, positive: int | None, task: str = "
 
 
 def check_selection(method: str, estimator_name: str, estimator, k, encoded: pd.DataFrame, y, task: str,
-                    seed: int) -> None:
-    """`features.method`, `features.k` and `features.estimator` together, before any curve is fitted."""
+                    seed: int, *, section: str) -> None:
+    """`<section>.method`, `.k` and `.estimator` together, before any curve is fitted."""
     n = encoded.shape[1]
     if method == "chi2" and task != "classification":
-        raise PipelineError("features.method = 'chi2' tests class counts and cannot score a regression target; "
+        raise PipelineError(f"{section}.method = 'chi2' tests class counts and cannot score a regression target; "
                             "use f_test or mutual_info (or rfe, sfs, none)")
     if isinstance(k, int) and k > n and method != "none":
-        raise PipelineError(f"features.k = {k} but the training data has {n} features after encoding; "
+        raise PipelineError(f"{section}.k = {k} but the training data has {n} features after encoding; "
                             f"choose 1..{n}, best or parsimonious")
     if method == "rfe" and not can_rank(estimator, encoded, y):
         usable = [name for name in ZOOS[task]
                   if available(name) and can_rank(make_estimator(name, seed, task=task), encoded, y)]
         raise PipelineError(
-            f"features.estimator = {estimator_name!r} has neither coef_ nor feature_importances_, which RFE ranks "
-            f"features by; use one of {', '.join(usable)}, or features.method: sfs (works with any estimator)"
+            f"{section}.estimator = {estimator_name!r} has neither coef_ nor feature_importances_, which RFE ranks "
+            f"features by; use one of {', '.join(usable)}, or {section}.method: sfs (works with any estimator)"
         )
 
 
