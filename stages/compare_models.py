@@ -45,12 +45,12 @@ def main() -> None:
             print(f"compare_models: {decision.line()}", flush=True)
         print(f"compare_models: {len(pipelines)} models, {plan.repeats}x{plan.folds}-fold CV on {len(y)} rows, "
               f"{selected['method']['name']} selection of {selected['k']} features refitted in each fold", flush=True)
-        with fits_on(*compute_on(params.compute)) as where, bar(len(pipelines) * plan.folds * plan.repeats,
-                                                          "compare_models") as fits:
-            fits.write(f"compare_models: fitting on {where}")
-            scores = fold_scores(pipelines, X, y, scorers(plan.metrics, n_classes, positive),
-                                 task.repeated_folds(plan.folds, plan.repeats, params.seed), c.n_jobs,
-                                 progress=lambda line: fits.write(f"compare_models: {line}"), bar=fits)
+        with fits_on(*compute_on(params.compute)) as where:
+            print(f"compare_models: fitting on {where}", flush=True)
+            with bar(len(pipelines) * plan.folds * plan.repeats, "compare_models") as fits:
+                scores = fold_scores(pipelines, X, y, scorers(plan.metrics, n_classes, positive),
+                                     task.repeated_folds(plan.folds, plan.repeats, params.seed), c.n_jobs,
+                                     progress=lambda line: fits.write(f"compare_models: {line}"), bar=fits)
     table = summarize(scores, plan.metrics, plan.sort_by)
     order = table["model"].tolist()
     result = comparison_result(scores, table, plan.sort_by, plan.folds) | {"size_rules": record(decisions)}
