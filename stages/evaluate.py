@@ -40,9 +40,9 @@ def classification(labels: dict, model, X: pd.DataFrame, y, train_y) -> tuple[di
              paths.EVALUATE_PER_CLASS: metrics.pop("per_class"),  # kept out of `dvc exp show`'s columns
              paths.CONFUSION_PNG: figures["confusion"], paths.ROC_PNG: figures["roc"],
              paths.PRECISION_RECALL_PNG: figures["precision_recall"]}
-    headline = "recall" if positive is not None else "recall_macro"
+    watched = "recall" if positive is not None else "recall_macro"  # sensitivity: a missed positive costs most
     line = (f"test accuracy {metrics['accuracy']:.4f} (always {majority!r}: {metrics['baseline']['accuracy']:.4f}), "
-            f"{headline} {metrics[headline]:.4f} ({about})")
+            f"{watched} {metrics[watched]:.4f} ({about})")
     return metrics, files, line
 
 

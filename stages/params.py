@@ -322,7 +322,7 @@ def transfer_recipe(t: TransferParams):
                   pretrain_epochs=t.pipeline.epochs)
 
 
-class ScratchParams(Section):
+class LessonsParams(Section):  # `scratch`: nets_from_scratch, the lessons in numpy
     learning_rate: Annotated[float, Field(gt=0)]  # every SGD experiment, and the perceptron's step
     epochs: Positive
     batch_size: Positive  # the mini-batch runs
@@ -344,7 +344,7 @@ class Params(Section):
     compute: ComputeParams
     cluster: ClusterParams
     dnn: DnnParams
-    scratch: ScratchParams
+    scratch: LessonsParams
     images: ImagesParams
     cnn: CnnParams
     transfer: TransferParams
