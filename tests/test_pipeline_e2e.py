@@ -277,7 +277,7 @@ def test_exp_run_with_another_feature_selection_differs_from_the_baseline(projec
 def test_exp_run_trains_the_mlp_instead_of_the_cnn(project):
     root, sh = project
     sh("git", "checkout", "-q", "--", ".")
-    out = sh("dvc", "exp", "run", "-n", "mlp", "-S", "cnn.model=mlp").stdout
+    out = sh("dvc", "exp", "run", "-n", "mlp", "-S", "cnn.model=mlp", "-S", "cnn.epochs=10").stdout  # not 40
     assert "Running stage 'train_cnn'" in out and "train_cnn: mlp," in out
     assert "Running stage 'ingest_images'" not in out
     shown = json.loads(sh("dvc", "exp", "show", "--json").stdout)
@@ -306,7 +306,7 @@ def test_exp_run_transfers_a_keras_applications_backbone_without_a_download(proj
 def test_exp_run_on_diabetes_is_a_regression_with_no_other_change(project):
     root, sh = project
     sh("git", "checkout", "-q", "--", ".")
-    out = sh("dvc", "exp", "run", "-n", "diabetes", "-S", "data.dataset=diabetes").stdout
+    out = sh("dvc", "exp", "run", "-n", "diabetes", "-S", "data.dataset=diabetes", "-S", "compare.repeats=1").stdout
     assert "task regression (auto: 'target' holds 214 distinct whole numbers" in out
     for stage in ("ingest", "preprocess", "select_features", "compare_models", "tune", "evaluate", "train_dnn",
                   "cluster"):
