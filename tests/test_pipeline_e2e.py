@@ -191,7 +191,7 @@ def test_pull_request_report_shows_the_param_change_and_metric_deltas(project):
     report = (root / "build/report/report.md").read_text()
     assert re.search(r"\| params.yaml \| data.positive_class +\| - +\| benign +\|", report), report
     # benign's recall is malignant's specificity: the deltas are exact
-    recall = re.search(r"\| reports/evaluate/metrics.json \| recall +\| ([\d.]+) +\| ([\d.]+) +\| ([-\d.]+)", report)
+    recall = re.search(r"\| reports/evaluate/metrics.json +\| recall +\| ([\d.]+) +\| ([\d.]+) +\| ([-\d.]+)", report)
     assert recall and float(recall[1]) < float(recall[2]) and float(recall[3]) > 0, report
     assert "Changed figures:" in report and "reports/evaluate/figures/roc.png" in report
     assert (root / "build/report/plots/index.html").is_file()
