@@ -18,7 +18,8 @@ from skimage import io as skio
 from stages import paths
 from stages.core.errors import PipelineError
 from stages.core.images.folders import (
-    class_order, digits_images, empty_class_folders, folder_problems, given_split, list_images, split_manifest,
+    class_order, digits_images, empty_class_folders, folder_problems, given_split, list_images, listed,
+    split_manifest,
 )
 from stages.core.images.pixels import read_images
 from stages.core.images.plots import image_samples_figure
@@ -55,10 +56,6 @@ def source_folder(source: str) -> Path:
 
 def n_jobs(value: int) -> int:
     return (os.cpu_count() or 1) if value == -1 else value
-
-
-def listed(items: list[str], limit: int = 5) -> str:
-    return ", ".join(items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
 def warn(line: str) -> None:

@@ -207,14 +207,19 @@ def digits_images() -> tuple[np.ndarray, np.ndarray]:
     return np.round(digits.images * 255 / 16).astype(np.uint8), digits.target
 
 
+def listed(items: list[str], limit: int = 5) -> str:
+    """The first `limit` names, and how many more: one line however many files a problem concerns."""
+    return ", ".join(items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
 def folder_problems(empty_folders: list[str], loose: list[str], strict: bool, *, key: str) -> list[str]:
     """Class folders with no images and image files beside the class folders: errors when `key` (strict) is
     true, else the warnings to print (they are skipped)."""
     problems = [(f"class folder {folder} holds no image files (nothing, or only empty sub-folders), so it is no "
                  f"class", f"add its images, or remove it ({key}: false skips it)") for folder in empty_folders]
     if loose:
-        shown = ", ".join(loose[:5]) + (f" and {len(loose) - 5} more" if len(loose) > 5 else "")
-        problems.append((f"{len(loose)} image file(s) lie beside the class folders and belong to no class: {shown}",
+        problems.append((f"{len(loose)} image file(s) lie beside the class folders and belong to no class: "
+                         f"{listed(loose)}",
                          f"move them into a class folder, or set {key}: false to skip them"))
     if strict and problems:
         raise PipelineError(f"{problems[0][0]}; {problems[0][1]}")
