@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import tempfile
 
+import pandas as pd
+
 from stages import paths
 from stages.core.compute import fits_on
 from stages.core.evaluation import positive_code
 from stages.core.progress import bar
 from stages.core.tabular.comparison import (
-    comparison_pipelines, comparison_result, fold_scores, plan_comparison, scorers, summarize, verdict,
+    combined_pipelines, comparison_pipelines, comparison_result, fold_scores, plan_comparison, scorers, summarize,
+    top_members, verdict,
 )
 from stages.core.tabular.plots import comparison_boxplot
 from stages.core.tabular.scoring import check_folds
@@ -22,6 +25,23 @@ from stages.core.tabular.tasks import LOWER_IS_BETTER, TASKS
 from stages.io import read_model_inputs, write_bytes, write_json, write_table, write_text
 from stages.params import compute_on, load_params
 from stages.runner import run_stage
+
+
+def score_models(pipelines: dict, combine, plan, X, y, positive, n_classes: int, task, seed: int, c):
+    """Fold scores of every model, then of voting and stacking over the top `compare.ensemble_top` (built by
+    `combine(members)`), all on the same splits; and those members."""
+    ensembles = 2 * (len(pipelines) >= 2 and c.ensemble_top >= 2)
+    with bar((len(pipelines) + ensembles) * plan.folds * plan.repeats, "compare_models") as fits:
+        def scored(candidates: dict, key: str = "compare.models"):
+            return fold_scores(candidates, X, y, scorers(plan.metrics, n_classes, positive),
+                               task.repeated_folds(plan.folds, plan.repeats, seed), c.n_jobs,
+                               progress=lambda line: fits.write(f"compare_models: {line}"), bar=fits, models_key=key)
+        scores = scored(pipelines)
+        members = top_members(summarize(scores, plan.metrics, plan.sort_by)["model"].tolist(), c.ensemble_top)
+        if members:
+            fits.write(f"compare_models: voting and stacking of the top {len(members)}: {', '.join(members)}")
+            scores = pd.concat([scores, scored(combine(members), "compare.ensemble_top (0: neither)")], ignore_index=True)
+    return scores, members
 
 
 def main() -> None:
@@ -47,10 +67,9 @@ def main() -> None:
               f"{selected['method']['name']} selection of {selected['k']} features refitted in each fold", flush=True)
         with fits_on(*compute_on(params.compute)) as where:
             print(f"compare_models: fitting on {where}", flush=True)
-            with bar(len(pipelines) * plan.folds * plan.repeats, "compare_models") as fits:
-                scores = fold_scores(pipelines, X, y, scorers(plan.metrics, n_classes, positive),
-                                     task.repeated_folds(plan.folds, plan.repeats, params.seed), c.n_jobs,
-                                     progress=lambda line: fits.write(f"compare_models: {line}"), bar=fits)
+            scores, members = score_models(pipelines, lambda top: combined_pipelines(
+                top, preprocessor, selector, params.seed, task.name, len(y), labels["target_transform"],
+                c.size_rules, cache, section="compare"), plan, X, y, positive, n_classes, task, params.seed, c)
     table = summarize(scores, plan.metrics, plan.sort_by)
     order = table["model"].tolist()
     result = comparison_result(scores, table, plan.sort_by, plan.folds) | {"size_rules": record(decisions)}
@@ -63,7 +82,7 @@ def main() -> None:
     write_table(paths.COMPARISON, table.drop(columns="fit_time_s"))
     write_text(paths.COMPARISON_MD, table.to_markdown(index=False, floatfmt=".4f") + "\n")
     write_bytes(paths.BOXPLOT_PNG, figure)
-    write_json(paths.WINNER, {"model": order[0], "sort_by": plan.sort_by})
+    write_json(paths.WINNER, {"model": order[0], "sort_by": plan.sort_by, "members": members})
     write_json(paths.COMPARE_METRICS, result)
     print(f"compare_models: {verdict(result, order, plan.sort_by)} -> {paths.COMPARISON_MD}, {paths.BOXPLOT_PNG}")
 

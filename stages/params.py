@@ -144,6 +144,7 @@ class CompareParams(Section):
     size_rules: bool  # svm, random_forest and knn adapt to large tables (compare and tune); false: as on small ones
     # rows compare and tune's search score on: auto (a 100,000-row sample above that), a count, or null (every row)
     rows: Literal["auto"] | Annotated[int, Field(ge=1000)] | None
+    ensemble_top: Annotated[int, Field(ge=0)]  # voting and stacking of the top models (0 or 1: neither)
 
 
 class Distribution(Section):

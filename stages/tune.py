@@ -32,9 +32,11 @@ def main() -> None:
     labels, X, y, preprocessor, selected = read_model_inputs(paths.LABELS, paths.TRAIN, paths.PREPROCESSOR,
                                                              paths.SELECTED)
     task = TASKS[labels["task"]]
-    model = read_json(paths.WINNER)["model"] if t.model == "best" else t.model
+    winner = read_json(paths.WINNER)
+    model = winner["model"] if t.model == "best" else t.model
     positive, scoring = positive_code(labels["classes"], labels.get("positive")), auto(t.scoring, task.scoring)
-    estimator, sized = sized_estimator(model, params.seed, "tune.model", task.name, len(y), params.compare.size_rules)
+    estimator, sized = sized_estimator(model, params.seed, "tune.model", task.name, len(y), params.compare.size_rules,
+                                       winner.get("members"))
     searched_X, searched_y, rows = search_sample(X, y, params.compare.rows, params.seed, task.classifies)
     decisions = [tune_search(len(y), t.search), *([rows] if rows.value != "all" else []), *sized]
     estimator, kind = with_target_transform(estimator, labels["target_transform"]), decisions[0].value

@@ -12,7 +12,9 @@ from scipy import stats
 from sklearn.model_selection import cross_validate
 
 from stages.core.errors import PipelineError
-from stages.core.tabular.models import build_pipeline, probabilities_if_needed, with_target_transform
+from stages.core.tabular.models import (
+    COMBINED, ENSEMBLES, build_pipeline, probabilities_if_needed, with_target_transform,
+)
 from stages.core.tabular.scoring import scorer_for
 from stages.core.tabular.sizing import Decision, auto_models, compare_folds, sized_estimator
 from stages.core.tabular.tasks import CLASSIFICATION_METRICS, LOWER_IS_BETTER, REGRESSION_METRICS, Task, auto
@@ -32,6 +34,9 @@ def plan_comparison(task: Task, n: int, models, metrics, sort_by, folds, repeats
                     section: str) -> ComparisonPlan:
     """The comparison's params (`<section>.*`, `auto` resolved to the task's defaults and n rows' size rules),
     checked."""
+    if isinstance(models, list) and set(models) & set(COMBINED):
+        raise PipelineError(f"{section}.models lists {sorted(set(models) & set(COMBINED))}: voting and stacking "
+                            f"combine the comparison's top models; set {section}.ensemble_top (0: none) instead")
     decisions = list(compare_folds(n, folds, repeats))
     folds, repeats = (d.value for d in decisions)
     if models == "auto" and size_rules:
@@ -61,6 +66,22 @@ def comparison_pipelines(plan: ComparisonPlan, preprocessor, selector, seed: int
         pipelines[name] = build_pipeline(preprocessor, selector, estimator, memory=memory)
         check_can_score(name, pipelines[name], plan.metrics, n_classes, f"{section}.metrics", f"{section}.models")
     return pipelines, decisions
+
+
+def top_members(order: list[str], top: int) -> list[str]:
+    """The comparison's `top` best models, which voting and stacking combine; none below two."""
+    members = [m for m in order if m not in COMBINED][:top]
+    return members if len(members) >= 2 else []
+
+
+def combined_pipelines(members: list[str], preprocessor, selector, seed: int, task: str, n: int,
+                       target_transform: str, size_rules: bool, memory, *, section: str) -> dict:
+    """voting and stacking of `members` as Pipelines like the others': one preprocessing and selection, then
+    the ensemble, so they score on the same folds and enter the same table, boxplot and t-test."""
+    return {name: build_pipeline(preprocessor, selector, with_target_transform(
+                sized_estimator(name, seed, f"{section}.ensemble_top", task, n, size_rules, members)[0],
+                target_transform), memory=memory)
+            for name in COMBINED}
 
 
 def scorers(metrics: list[str], n_classes: int, positive: int | None = None) -> dict:
@@ -169,12 +190,18 @@ def comparison_result(scores: pd.DataFrame, table: pd.DataFrame, sort_by: str, f
     winner = order[0]
     result = {"winner": {sort_by: float(mean[winner]), f"{sort_by}_std": float(by_model.loc[winner, f"{sort_by}_std"])},
               f"cv_{sort_by}": {m: float(mean[m]) for m in order}}
+    pick = scores.set_index("model")[sort_by]
+
+    def versus(a: str, b: str) -> dict:
+        return {"difference": float(mean[a] - mean[b]),
+                "p_value": corrected_ttest(pick[a].to_numpy(), pick[b].to_numpy(), folds)}
+
     if len(order) > 1:
-        pick = scores.set_index("model")[sort_by]
-        result["winner_vs_runner_up"] = {
-            "difference": float(mean[winner] - mean[order[1]]),
-            "p_value": corrected_ttest(pick[winner].to_numpy(), pick[order[1]].to_numpy(), folds),
-        }
+        result["winner_vs_runner_up"] = versus(winner, order[1])
+    ensembles, singles = [m for m in order if m in ENSEMBLES], [m for m in order if m not in ENSEMBLES]
+    if ensembles and singles:  # is the ensemble worth its cost? the best of each kind, on the same folds
+        result["ensemble_vs_single"] = {"ensemble": ensembles[0], "single": singles[0],
+                                        **versus(ensembles[0], singles[0])}
     return result
 
 
@@ -184,4 +211,10 @@ def verdict(result: dict, order: list[str], sort_by: str) -> str:
     if "winner_vs_runner_up" in result:
         p = result["winner_vs_runner_up"]["p_value"]
         line += f"; vs {order[1]}: p = {p:.3f}" + (" (not a significant difference)" if p >= 0.05 else "")
+    if "ensemble_vs_single" in result:
+        e = result["ensemble_vs_single"]
+        better = e["difference"] < 0 if sort_by in LOWER_IS_BETTER else e["difference"] > 0
+        worth = "worth its cost" if better and e["p_value"] < 0.05 else "not significantly better"
+        line += (f"; best ensemble {e['ensemble']} vs best single {e['single']}: {e['difference']:+.4f}, "
+                 f"p = {e['p_value']:.3f} ({worth})")
     return line

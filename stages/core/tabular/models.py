@@ -3,7 +3,6 @@ Pipeline every tabular stage fits: preprocessing -> feature selection -> model."
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Callable
 
 import numpy as np
@@ -12,9 +11,11 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.ensemble import (
-    HistGradientBoostingClassifier, HistGradientBoostingRegressor, RandomForestClassifier, RandomForestRegressor,
+    AdaBoostClassifier, AdaBoostRegressor, BaggingClassifier, BaggingRegressor, HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor, RandomForestClassifier, RandomForestRegressor, StackingClassifier,
+    StackingRegressor, VotingClassifier, VotingRegressor,
 )
-from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, LogisticRegression, Ridge
+from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, LogisticRegression, Ridge, RidgeCV
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.kernel_approximation import Nystroem
@@ -36,7 +37,12 @@ CLASSIFIERS: dict[str, Callable[[int], ClassifierMixin]] = {
     "rbf_svm": lambda seed: SVC(kernel="rbf", random_state=seed),
     "linear_svm": lambda seed: LinearSVC(max_iter=20000, random_state=seed),
     "hist_gradient_boosting": lambda seed: HistGradientBoostingClassifier(random_state=seed),
-    "xgboost": lambda seed: _xgboost(seed),  # optional: pip install xgboost
+    "xgboost": lambda seed: _xgboost(seed),
+    # the course's two ensemble families: bagging (full trees on bootstrap samples, then a vote) and boosting
+    # (AdaBoost: 50 stumps, scikit-learn's default, each weighting the rows the last ones got wrong)
+    "bagging": lambda seed: BaggingClassifier(DecisionTreeClassifier(), n_estimators=50, random_state=seed),
+    "adaboost": lambda seed: AdaBoostClassifier(DecisionTreeClassifier(max_depth=1), n_estimators=50,
+                                                random_state=seed),
 }
 
 
@@ -52,9 +58,16 @@ REGRESSORS: dict[str, Callable[[int], RegressorMixin]] = {
     "svr": lambda seed: SVR(kernel="rbf"),
     "hist_gradient_boosting": lambda seed: HistGradientBoostingRegressor(random_state=seed),
     "xgboost": lambda seed: _xgboost(seed, regression=True),
+    "bagging": lambda seed: BaggingRegressor(DecisionTreeRegressor(), n_estimators=50, random_state=seed),
+    "adaboost": lambda seed: AdaBoostRegressor(DecisionTreeRegressor(max_depth=3), n_estimators=50,
+                                               random_state=seed),
 }
 ZOOS = {"classification": CLASSIFIERS, "regression": REGRESSORS}
-MODEL_NAMES = tuple(dict.fromkeys([*CLASSIFIERS, *REGRESSORS]))  # what params.yaml may name
+# built by compare_models from its own top models (compare.ensemble_top), not from the zoo alone
+COMBINED = ("voting", "stacking")
+MODEL_NAMES = tuple(dict.fromkeys([*CLASSIFIERS, *REGRESSORS, *COMBINED]))  # what params.yaml may name
+# ensembles, for the t-test of the best ensemble against the best single model
+ENSEMBLES = ("random_forest", "hist_gradient_boosting", "xgboost", "bagging", "adaboost", *COMBINED)
 
 
 class ApproxRBFSVM(ClassifierMixin, BaseEstimator):
@@ -108,20 +121,33 @@ def _xgboost(seed: int, regression: bool = False):
     return (XGBRegressor if regression else XGBClassifier)(n_estimators=200, random_state=seed, n_jobs=1)
 
 
-def available(name: str) -> bool:
-    """False for a model whose optional package is not installed."""
-    return name != "xgboost" or importlib.util.find_spec("xgboost") is not None
-
-
-def make_estimator(name: str, seed: int, key: str = "model", task: str = "classification"):
-    """The task's model of that name, unfitted and seeded; a model of the other task is a one-line error."""
+def make_estimator(name: str, seed: int, key: str = "model", task: str = "classification", members=None):
+    """The task's model of that name, unfitted and seeded; a model of the other task is a one-line error.
+    voting and stacking combine `members`: (name, unfitted estimator) pairs."""
+    if name in COMBINED:
+        if not members:
+            raise PipelineError(f"{key}: {name!r} combines compare_models' top models (compare.ensemble_top); "
+                                "it is built there, not on its own")
+        return combined(name, members, seed, task)
     zoo = ZOOS[task]
     if name not in zoo:
-        raise PipelineError(f"{key}: {name!r} is not a {task} model; choose from {', '.join(zoo)}")
-    if not available(name):
-        raise PipelineError(f"{key} = {name!r} needs the optional package {name}: `pip install {name}` in .venv, "
-                            "or choose another model")
+        raise PipelineError(f"{key}: {name!r} is not a {task} model; choose from {', '.join([*zoo, *COMBINED])}")
     return zoo[name](seed)
+
+
+def combined(name: str, members: list[tuple[str, object]], seed: int, task: str):
+    """Soft voting (the members' probabilities averaged; a mean for regression) or stacking (a logistic or ridge
+    regression over the members' out-of-fold scores, 5 inner folds) of the members. A classifier without
+    predict_proba (an SVM) is Platt-scaled inside, so soft voting can average it."""
+    if task == "regression":
+        if name == "voting":
+            return VotingRegressor(members)
+        return StackingRegressor(members, final_estimator=RidgeCV(), cv=5)
+    if name == "voting":
+        probable = [(n, m if hasattr(m, "predict_proba") else CalibratedClassifierCV(m, ensemble=False))
+                    for n, m in members]
+        return VotingClassifier(probable, voting="soft")
+    return StackingClassifier(members, final_estimator=LogisticRegression(max_iter=5000, random_state=seed), cv=5)
 
 
 def with_target_transform(estimator, transform: str):
@@ -152,7 +178,7 @@ def tunable(estimator) -> tuple[str, dict]:
 
 def other_task_parameters(name: str, task: str) -> set[str]:
     """Parameters of the same-named model of the other task (decision_tree's class_weight classifies only)."""
-    others = [zoo[name] for kind, zoo in ZOOS.items() if kind != task and name in zoo and available(name)]
+    others = [zoo[name] for kind, zoo in ZOOS.items() if kind != task and name in zoo]
     return set(others[0](0).get_params(deep=False)) if others else set()
 
 

@@ -23,7 +23,7 @@ from sklearn.feature_selection import (
 from sklearn.preprocessing import MinMaxScaler
 
 from stages.core.errors import PipelineError
-from stages.core.tabular.models import ZOOS, available, make_estimator
+from stages.core.tabular.models import ZOOS, make_estimator
 from stages.core.tabular.scoring import scorer_for
 from stages.core.tabular.sizing import curve_sizes
 from stages.core.tabular.tasks import TASKS
@@ -249,7 +249,7 @@ def check_selection(method: str, estimator_name: str, estimator, k, encoded: pd.
                             f"choose 1..{n}, best or parsimonious")
     if method == "rfe" and not can_rank(estimator, encoded, y):
         usable = [name for name in ZOOS[task]
-                  if available(name) and can_rank(make_estimator(name, seed, task=task), encoded, y)]
+                  if can_rank(make_estimator(name, seed, task=task), encoded, y)]
         raise PipelineError(
             f"{section}.estimator = {estimator_name!r} has neither coef_ nor feature_importances_, which RFE ranks "
             f"features by; use one of {', '.join(usable)}, or {section}.method: sfs (works with any estimator)"

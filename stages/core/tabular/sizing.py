@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stages.core.tabular.models import ApproxRBFSVM, make_estimator
+from stages.core.tabular.models import COMBINED, ApproxRBFSVM, make_estimator
 
 SMALL = 5_000  # below this, every rule keeps today's setting
 COMPARE_FOLDS = ((SMALL, 10, 3), (20_000, 10, 1), (None, 5, 2))  # (rows below, folds, repeats)
@@ -109,9 +109,14 @@ def model_at_size(name: str, estimator, n: int, task: str) -> tuple[object, Deci
     return estimator, None
 
 
-def sized_estimator(name: str, seed: int, key: str, task: str, n: int, size_rules: bool) -> tuple[object, list]:
+def sized_estimator(name: str, seed: int, key: str, task: str, n: int, size_rules: bool,
+                    members: list[str] | None = None) -> tuple[object, list]:
     """The zoo's model by name, adapted to n training rows unless compare.size_rules is off; with the decision
-    that changed it, if any."""
+    that changed it, if any. voting and stacking combine `members` (compare's top models), each sized alike."""
+    if name in COMBINED:
+        sized = [sized_estimator(member, seed, key, task, n, size_rules) for member in members or []]
+        combined = make_estimator(name, seed, key, task, [(m, e) for m, (e, _) in zip(members or [], sized)])
+        return combined, [d for _, decisions in sized for d in decisions]
     estimator = make_estimator(name, seed, key, task)
     if not size_rules:
         return estimator, []

@@ -68,7 +68,8 @@ class Task:
 TASKS = {
     "classification": Task(
         "classification",
-        models=("logistic_regression", "knn", "decision_tree", "random_forest", "svm", "hist_gradient_boosting"),
+        models=("logistic_regression", "knn", "decision_tree", "random_forest", "svm", "hist_gradient_boosting",
+                "xgboost", "bagging", "adaboost"),
         metrics=("accuracy", "balanced_accuracy", "f1", "roc_auc"),
         scoring="accuracy",
         selection_method="chi2",
@@ -77,7 +78,7 @@ TASKS = {
     "regression": Task(
         "regression",
         models=("linear_regression", "ridge", "lasso", "elastic_net", "knn", "decision_tree", "random_forest", "svr",
-                "hist_gradient_boosting"),
+                "hist_gradient_boosting", "xgboost", "bagging", "adaboost"),
         metrics=("r2", "rmse", "mae"),
         scoring="r2",
         selection_method="f_test",

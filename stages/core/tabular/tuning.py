@@ -23,7 +23,7 @@ from sklearn.model_selection import (
 from sklearn.utils._param_validation import InvalidParameterError
 
 from stages.core.errors import PipelineError, plain
-from stages.core.tabular.models import inner, other_task_parameters, tunable
+from stages.core.tabular.models import COMBINED, inner, other_task_parameters, tunable
 
 K = "select__k"  # the selection step's k, searched like a model parameter when tune.k is set
 
@@ -58,6 +58,8 @@ def search_space(spaces: dict, model: str, estimator, search: str, task: str, *,
     left out because only the same-named model of the other task has them (a shared space serves both).
     `section`: where params.yaml holds `spaces` and `search` (tune)."""
     key = f"{section}.spaces.{model}"
+    if model in COMBINED and not spaces.get(model):
+        return {}, []  # its members stay as compare_models scored them; select__k may still be searched
     if model not in spaces or not spaces[model]:
         raise PipelineError(f"{key} is missing; add the values to search, e.g. {key}: {{<param>: [v1, v2]}}")
     prefix, valid = tunable(estimator)
@@ -212,6 +214,9 @@ def search_candidates(spaces: dict, model: str, estimator, search: str, task: st
     space, skipped = search_space(spaces, model, estimator, search, task, section=section)
     notes = [f"note: {section}.spaces.{model}: {skipped} apply to the {model} of the other task; not searched"
              ] if skipped else []
+    if not space:
+        notes.append(f"{section}.spaces.{model} is not set: {model} keeps its members as compare_models scored them "
+                     "(add a space to search its own parameters, e.g. final_estimator__C for stacking)")
     if k == "auto":
         ks, why = auto_k(selected, key=f"{section}.k")
         notes.append(f"{section}.k = auto: {why}")
