@@ -53,6 +53,18 @@ def _threshold(value: Any) -> float | dict:
                      "or {sensitivity: 0.95}: the cut that reaches that sensitivity on the validation split")
 
 
+def _table_threshold(value: Any) -> float | str | dict:
+    if type(value) in (int, float) and 0 < value < 1:
+        return float(value)
+    if value == "best_f1":
+        return value
+    if (isinstance(value, dict) and len(value) == 1 and set(value) <= {"sensitivity", "precision"}
+            and type(next(iter(value.values()))) in (int, float) and 0 < next(iter(value.values())) <= 1):
+        return {k: float(v) for k, v in value.items()}
+    raise ValueError("give 0.5 (the more probable class), a fixed cut between 0 and 1, {sensitivity: 0.95} or "
+                     "{precision: 0.9} (the cut that keeps it on the training folds), or best_f1")
+
+
 Positive = Annotated[int, Field(ge=1)]
 Share = Annotated[float, Field(gt=0, lt=1)]
 Dropout = Annotated[float, Field(ge=0, lt=1)]
@@ -166,6 +178,8 @@ class TuneParams(Section):
     # features kept, searched with the model; null: select_features' k
     k: Literal["auto"] | Layers | Distribution | None
     spaces: dict[ModelName, dict[str, list[Any] | Distribution]]
+    # two classes: 0.5 | a cut | {sensitivity: s} | {precision: p} | best_f1, chosen on the training folds
+    threshold: Annotated[float | str | dict, PlainValidator(_table_threshold)]
 
 
 def _scheduler(value: Any) -> str:
@@ -173,6 +187,19 @@ def _scheduler(value: Any) -> str:
         return value
     raise ValueError("use local (a LocalCluster of compute.workers processes on this machine) or the Dask "
                      "scheduler's address, e.g. tcp://10.0.0.5:8786")
+
+
+class BiasVarianceParams(Section):  # stage bias_variance: learning and validation curves of the tuned model
+    sizes: Annotated[int, Field(ge=3, le=20)]  # training sizes of the learning curve, 10% .. 100% of a fold's rows
+    param: str  # the validation curve's hyper-parameter (params.yaml's name, e.g. max_depth); auto: per model
+    values: Literal["auto"] | Annotated[list[Any], AfterValidator(_not_empty)]  # its values; auto: the model's range
+    n_jobs: NJobs
+
+
+class EvaluateParams(Section):  # stage evaluate: what the final model learned, on the test split
+    importance_repeats: Annotated[int, Field(ge=1)]  # shuffles per column for permutation importance
+    importance_rows: Literal["auto"] | Annotated[int, Field(ge=100)] | None  # auto: up to 10,000 test rows
+    tree_depth: Annotated[int, Field(ge=1, le=8)]  # levels of a decision tree winner drawn
 
 
 class ComputeParams(Section):
@@ -342,6 +369,8 @@ class Params(Section):
     features: FeaturesParams
     compare: CompareParams
     tune: TuneParams
+    bias_variance: BiasVarianceParams
+    evaluate: EvaluateParams
     compute: ComputeParams
     cluster: ClusterParams
     dnn: DnnParams

@@ -46,6 +46,11 @@ CV_RESULTS = Path("reports/tune/cv_results.csv")
 TUNE_METRICS = Path("reports/tune/metrics.json")
 
 # evaluate (the only tabular stage that reads the test split)
+LEARNING_CURVE = Path("reports/bias_variance/learning_curve.csv")  # rows, split (training|validation), score, std
+VALIDATION_CURVE = Path("reports/bias_variance/validation_curve.csv")  # value, split, score, std
+LEARNING_CURVE_PNG = Path("reports/bias_variance/learning_curve.png")
+VALIDATION_CURVE_PNG = Path("reports/bias_variance/validation_curve.png")
+BIAS_VARIANCE_METRICS = Path("reports/bias_variance/metrics.json")  # the verdicts, gaps and best value
 EVALUATE_METRICS = Path("reports/evaluate/metrics.json")  # headline numbers: what `dvc exp show` lists
 # what the task calls for (DVC's outs are fixed, the files are not): two folders whose files dvc.yaml's
 # top-level `plots:` draw; a file of the other task is absent, and `dvc plots show` says so
@@ -58,6 +63,11 @@ EVALUATE_PER_CLASS = EVALUATE_DETAILS / "per_class.json"
 CONFUSION_PNG = EVALUATE_FIGURES / "confusion.png"
 ROC_PNG = EVALUATE_FIGURES / "roc.png"
 PRECISION_RECALL_PNG = EVALUATE_FIGURES / "precision_recall.png"
+IMPORTANCE = EVALUATE_DETAILS / "importance.csv"  # permutation importance per raw column: importance, std
+COEFFICIENTS = EVALUATE_DETAILS / "coefficients.csv"  # linear models: coefficient per feature and its raw column
+IMPORTANCE_PNG = EVALUATE_FIGURES / "importance.png"
+COEFFICIENTS_PNG = EVALUATE_FIGURES / "coefficients.png"
+TREE_PNG = EVALUATE_FIGURES / "tree.png"  # a decision tree winner, drawn
 PREDICTIONS = EVALUATE_DETAILS / "predictions.csv"  # regression: one row per test row: actual, predicted, residual
 PREDICTED_VS_ACTUAL_PNG = EVALUATE_FIGURES / "predicted_vs_actual.png"
 RESIDUALS_PNG = EVALUATE_FIGURES / "residuals.png"

@@ -18,6 +18,7 @@ from stages.core.tabular.scoring import check_folds, check_scoring, scorer_for
 from stages.core.tabular.selection import selector_from
 from stages.core.tabular.sizing import record, search_sample, sized_estimator, tune_search
 from stages.core.tabular.tasks import TASKS, auto
+from stages.core.tabular.threshold import check_threshold, cut_note, cut_record
 from stages.core.tabular.tuning import (
     results_table, run_search, search_candidates, search_fits, tuning_metrics, tuning_record,
 )
@@ -44,6 +45,7 @@ def main() -> None:
                                                  len(preprocessor.get_feature_names_out()), t.n_iter,
                                                  t.max_candidates, section="tune")
     check_scoring(scoring, y, "tune.scoring", task.name)
+    check_threshold(t.threshold, len(labels["classes"]), task.name, "tune.threshold")
     check_folds(y, labels["classes"], t.cv, "tune.cv")
     for line in [d.line() for d in decisions] + notes:
         print(f"tune: {line}", flush=True)
@@ -62,17 +64,17 @@ def main() -> None:
             elapsed = time.perf_counter() - start
         # refit on every training row; the test split stays unread until evaluate
         saved = final_model(searched.tuned if searched.tuned_wins else pipeline, labels["classes"], X, y,
-                            task.classifies)
+                            task.classifies, t.threshold, positive, task.folds(t.cv, params.seed))
 
     write_object(paths.MODEL, saved)
     write_json(paths.BEST_PARAMS, tuning_record(model, kind, searched, tunable(estimator)[0],
                                                 saved.pipeline_.named_steps["select"].features_))
     write_table(paths.CV_RESULTS, results_table(searched.search.cv_results_, tunable(estimator)[0]))
-    write_json(paths.TUNE_METRICS, tuning_metrics(searched, record(decisions)))
+    write_json(paths.TUNE_METRICS, tuning_metrics(searched, record(decisions)) | cut_record(saved, t.threshold))
     kept = "tuned" if searched.tuned_wins else "untuned"
     print(f"tune: {model}, {len(searched.search.cv_results_['params'])} fits of {t.cv} folds in {elapsed:.1f} s; "
           f"tuned {searched.best:.4f} vs untuned {searched.untuned:.4f} ({searched.best - searched.untuned:+.5f}): "
-          f"kept the {kept} model -> {paths.MODEL}, {paths.BEST_PARAMS}")
+          f"kept the {kept} model{cut_note(saved, t.threshold)} -> {paths.MODEL}, {paths.BEST_PARAMS}")
 
 
 if __name__ == "__main__":

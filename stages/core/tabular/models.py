@@ -15,6 +15,7 @@ from sklearn.ensemble import (
     HistGradientBoostingRegressor, RandomForestClassifier, RandomForestRegressor, StackingClassifier,
     StackingRegressor, VotingClassifier, VotingRegressor,
 )
+from sklearn.model_selection import TunedThresholdClassifierCV
 from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, LogisticRegression, Ridge, RidgeCV
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.pipeline import Pipeline
@@ -24,6 +25,7 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils.metaestimators import available_if
 
 from stages.core.errors import PipelineError
+from stages.core.tabular import threshold
 
 CLASSIFIERS: dict[str, Callable[[int], ClassifierMixin]] = {
     "logistic_regression": lambda seed: LogisticRegression(max_iter=5000, random_state=seed),
@@ -203,10 +205,16 @@ class NamedClassifier(ClassifierMixin, BaseEstimator):
     Inside, `pipeline` (preprocess -> select -> model) works on class codes 0..k-1, which the stages
     stratify and score with; this wrapper maps them to and from the names in `classes` (sorted codes).
     `predict_proba` returns a DataFrame whose columns are the class names.
+
+    `threshold` (two classes, tune.threshold): 0.5 keeps the more probable class; a number is a fixed cut on the
+    `positive` code's probability; a rule ({sensitivity: 0.95}, best_f1) is chosen by TunedThresholdClassifierCV
+    on the `cv` folds of the training rows. `threshold_` is the cut predict applies (None: the more probable).
     """
 
-    def __init__(self, pipeline=None, classes: list | None = None, features: list[str] | None = None):
+    def __init__(self, pipeline=None, classes: list | None = None, features: list[str] | None = None,
+                 threshold=0.5, positive: int | None = None, cv=None):
         self.pipeline, self.classes, self.features = pipeline, classes, features
+        self.threshold, self.positive, self.cv = threshold, positive, cv
 
     def fit(self, X: pd.DataFrame, y):
         self.classes_ = np.asarray(self.classes)
@@ -214,7 +222,14 @@ class NamedClassifier(ClassifierMixin, BaseEstimator):
         unknown = sorted({str(v) for v in pd.Series(y).tolist() if v not in codes})
         if unknown:
             raise ValueError(f"classes {unknown} are not among {self.classes_.tolist()}")
-        self.pipeline_ = clone(self.pipeline).fit(self._rows(X), pd.Series(y).map(codes).to_numpy())
+        rows, y = self._rows(X), pd.Series(y).map(codes).to_numpy()
+        self.threshold_ = None if self.threshold == threshold.DEFAULT else self.threshold
+        if threshold.is_tuned(self.threshold):  # refits on every row once the cut is chosen
+            tuned = TunedThresholdClassifierCV(clone(self.pipeline), scoring=threshold.threshold_scorer(
+                self.threshold, self.positive), response_method="predict_proba", cv=self.cv).fit(rows, y)
+            self.pipeline_, self.threshold_ = tuned.estimator_, float(tuned.best_threshold_)
+        else:
+            self.pipeline_ = clone(self.pipeline).fit(rows, y)
         self.feature_names_in_ = np.asarray(self.features, dtype=object)
         self.n_features_in_ = len(self.features)
         return self
@@ -223,7 +238,10 @@ class NamedClassifier(ClassifierMixin, BaseEstimator):
         return feature_rows(X, self.features)
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        return self.classes_[self.pipeline_.predict(self._rows(X))]
+        if getattr(self, "threshold_", None) is None:
+            return self.classes_[self.pipeline_.predict(self._rows(X))]
+        probability = self.pipeline_.predict_proba(self._rows(X))[:, self.positive]
+        return self.classes_[threshold.decide(probability, self.positive, self.threshold_)]
 
     @available_if(lambda self: hasattr(self.pipeline, "predict_proba"))
     def predict_proba(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -260,10 +278,13 @@ def feature_rows(X: pd.DataFrame, features: list[str]) -> pd.DataFrame:
     return X[list(features)]
 
 
-def final_model(pipeline: Pipeline, classes: list, X: pd.DataFrame, y: np.ndarray, classifies: bool):
+def final_model(pipeline: Pipeline, classes: list, X: pd.DataFrame, y: np.ndarray, classifies: bool,
+                cut=threshold.DEFAULT, positive: int | None = None, cv=None):
     """The chosen pipeline refitted on every training row (also where a search scored a sample), calibrated
-    where serving needs probabilities, wrapped to take raw rows and answer class names (or the target's values)."""
+    where serving needs probabilities, wrapped to take raw rows and answer class names (or the target's values).
+    `cut`: tune.threshold, chosen on the `cv` folds of these rows when it is a rule."""
     chosen = calibrated_for_serving(pipeline.set_params(memory=None))
     if classifies:
-        return NamedClassifier(chosen, classes, X.columns.tolist()).fit(X, [classes[code] for code in y])
+        return NamedClassifier(chosen, classes, X.columns.tolist(), cut, positive, cv).fit(
+            X, [classes[code] for code in y])
     return NamedRegressor(chosen, X.columns.tolist()).fit(X, y)

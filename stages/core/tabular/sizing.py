@@ -16,6 +16,7 @@ results they had.
 | tune.search: auto | grid | 10,000 rows: successive halving over the same grid |
 | hist_gradient_boosting | no early stopping | 10,000 rows: early stopping (scikit-learn's own `auto` rule) |
 | compare.rows (compare, tune's search) | every row | 100,000 rows: a stratified 100,000-row sample; tune refits |
+| evaluate.importance_rows | every test row | 10,000 test rows: a stratified 10,000-row sample |
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ CURVE_POINTS_LARGE = 20  # subset sizes it scores above CURVE_ROWS (60 below: se
 HALVING_FROM = 10_000  # tune.search: auto switches from grid to halving here
 HGB_EARLY_STOP = 10_000  # scikit-learn's early_stopping='auto' threshold, stated
 SEARCH_ROWS = 100_000  # rows compare_models and tune's search score models on, above that many
+IMPORTANCE_ROWS = 10_000  # test rows permutation importance predicts (columns x repeats times), above that many
 
 
 @dataclass(frozen=True)
@@ -192,3 +194,17 @@ def search_sample(X, y: np.ndarray, rows, seed: int, classifies: bool):
         return X, y, decision
     kept = sample_rows(y, decision.value, seed, classifies)
     return X.iloc[kept].reset_index(drop=True), y[kept], decision
+
+
+def importance_rows(n: int, rows) -> Decision:
+    """Permutation importance predicts the test rows once per column and repeat: above IMPORTANCE_ROWS it reads a
+    stratified seeded sample (`evaluate.importance_rows`), whose ranking of columns is the same to the spread
+    shown; the test metrics still use every row."""
+    if rows is None or (rows == "auto" and n <= IMPORTANCE_ROWS) or (rows != "auto" and rows >= n):
+        why = "set in params.yaml" if rows is None else f"{n:,} test rows <= {IMPORTANCE_ROWS if rows == 'auto' else rows:,}"
+        return Decision("importance_rows", "evaluate.importance_rows", "all", why)
+    if rows != "auto":
+        return Decision("importance_rows", "evaluate.importance_rows", rows, "set in params.yaml")
+    return Decision("importance_rows", "evaluate.importance_rows", IMPORTANCE_ROWS,
+                    f"{n:,} test rows > {IMPORTANCE_ROWS:,}: permutation importance predicts them once per column and "
+                    f"repeat; a stratified seeded sample of {IMPORTANCE_ROWS:,} ranks the columns alike")

@@ -1,0 +1,54 @@
+"""Stage bias_variance: does the tuned model under- or over-fit? Its learning curve (training and validation
+scores as the training rows grow) and validation curve (as one hyper-parameter grows), on tune's folds and
+scoring of the training split only, the whole Pipeline refitted in every fold; and one line that reads them
+(the rule: stages/core/tabular/bias_variance.py)."""
+
+from __future__ import annotations
+
+from stages import paths
+from stages.core.evaluation import positive_code
+from stages.core.progress import bar, joblib_progress
+from stages.core.tabular.bias_variance import (
+    complexity, current_value, curve_pipeline, curves, learning_figure, read, validation_figure,
+)
+from stages.core.tabular.scoring import scorer_for
+from stages.core.tabular.sizing import record, search_sample
+from stages.core.tabular.tasks import TASKS, auto
+from stages.io import read_json, read_object, read_training_split, write_bytes, write_json, write_table
+from stages.params import load_params
+from stages.runner import run_stage
+
+
+def main() -> None:
+    params = load_params()
+    b, t = params.bias_variance, params.tune
+    labels, X, y = read_training_split(paths.LABELS, paths.TRAIN)
+    task = TASKS[labels["task"]]
+    name = read_json(paths.BEST_PARAMS)["model"]
+    pipeline = curve_pipeline(read_object(paths.MODEL).pipeline)  # the tuned settings, unfitted
+    X, y, rows = search_sample(X, y, params.compare.rows, params.seed, task.classifies)
+    shown, path, values = complexity(name, pipeline, b.param, b.values, section="bias_variance")
+    scoring, current = auto(t.scoring, task.scoring), current_value(pipeline, path)
+    if rows.value != "all":
+        print(f"bias_variance: {rows.line()}", flush=True)
+    print(f"bias_variance: {name}, learning curve over {b.sizes} sizes and validation curve over {shown} "
+          f"{values}, {t.cv}-fold {scoring} on {len(y)} training rows", flush=True)
+    scorer = scorer_for(scoring, positive_code(labels["classes"], labels.get("positive")))
+    with joblib_progress(bar((b.sizes + len(values)) * t.cv, "bias_variance")):
+        learning, validation = curves(pipeline, X, y, task.folds(t.cv, params.seed), scorer, path, values,
+                                      b.sizes, b.n_jobs)
+    reading = read(learning, validation, shown, current)
+    about = f"{name}, {t.cv}-fold CV on the training split"
+    write_table(paths.LEARNING_CURVE, learning.table("rows"))
+    write_table(paths.VALIDATION_CURVE, validation.table("value"))
+    write_bytes(paths.LEARNING_CURVE_PNG, learning_figure(learning, scoring, f"Learning curve: {about}"))
+    write_bytes(paths.VALIDATION_CURVE_PNG, validation_figure(validation, shown, scoring, current,
+                                                              f"Validation curve: {about}"))
+    write_json(paths.BIAS_VARIANCE_METRICS, {k: v for k, v in reading.items() if k != "line"}
+               | {"size_rules": record([rows])})
+    print(f"bias_variance: {reading['verdict']}: {reading['line']} -> {paths.LEARNING_CURVE_PNG}, "
+          f"{paths.VALIDATION_CURVE_PNG}")
+
+
+if __name__ == "__main__":
+    run_stage("bias_variance", main)
