@@ -36,7 +36,7 @@ def main() -> None:
     scorer = scorer_for(scoring, positive_code(labels["classes"], labels.get("positive")))
     with joblib_progress(bar((b.sizes + len(values)) * t.cv, "bias_variance")):
         learning, validation = curves(pipeline, X, y, task.folds(t.cv, params.seed), scorer, path, values,
-                                      b.sizes, b.n_jobs)
+                                      b.sizes, b.n_jobs, params.seed)
     reading = read(learning, validation, shown, current)
     about = f"{name}, {t.cv}-fold CV on the training split"
     write_table(paths.LEARNING_CURVE, learning.table("rows"))

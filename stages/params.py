@@ -20,7 +20,7 @@ from stages.core.images.transfer_plan import BACKBONES
 from stages.core.tabular.clustering import METHODS as CLUSTER_METHODS
 from stages.core.tabular.columns import KINDS as COLUMN_KINDS
 from stages.core.tabular.datasets import BUILTIN_DATASETS
-from stages.core.tabular.models import MODEL_NAMES
+from stages.core.tabular.models import MODEL_NAMES, ZOO_NAMES
 from stages.core.tabular.tasks import CLASSIFICATION_METRICS, REGRESSION_METRICS
 
 
@@ -133,7 +133,7 @@ class SfsParams(Section):
 class FeaturesParams(Section):
     method: Literal["auto", "chi2", "f_test", "mutual_info", "rfe", "sfs", "none"]  # auto: chi2 or f_test
     k: Annotated[int | str, PlainValidator(_subset_size)]
-    estimator: Literal[("auto", *MODEL_NAMES)]  # auto: the task's linear model
+    estimator: Literal[("auto", *ZOO_NAMES)]  # auto: the task's linear model
     cv: Annotated[int, Field(ge=2)]  # folds of the score curve (selection refitted in each)
     curve_rows: Literal["auto"] | Annotated[int, Field(ge=100)] | None  # the curve's rows: auto (a sample above
     # 10,000), a count, or null (every row)
@@ -414,8 +414,8 @@ def validate_params(raw: Any, source: str = "params.yaml") -> Params:
 
 
 MOVED = {  # keys of earlier versions: say where they went rather than guess a near name
-    "evaluate": "`evaluate.positive_class` is now `data.positive_class` (compare_models and tune score it too); "
-                "move it there",
+    "evaluate.positive_class": "it is now `data.positive_class` (compare_models and tune score it too); "
+                               "move it there",
     "transfer.target_samples_per_class": "it is now `transfer.pipeline.target_samples_per_class`: it applies only "
                                          "to the pipeline backbone, whose source and target classes share a folder",
 }

@@ -13,7 +13,7 @@ from stages import paths
 from stages.core.compute import fits_on
 from stages.core.evaluation import positive_code
 from stages.core.progress import bar, joblib_progress
-from stages.core.tabular.models import build_pipeline, final_model, tunable, with_target_transform
+from stages.core.tabular.models import COMBINED, build_pipeline, final_model, tunable, with_target_transform
 from stages.core.tabular.scoring import check_folds, check_scoring, scorer_for
 from stages.core.tabular.selection import selector_from
 from stages.core.tabular.sizing import record, search_sample, sized_estimator, tune_search
@@ -33,7 +33,7 @@ def main() -> None:
     labels, X, y, preprocessor, selected = read_model_inputs(paths.LABELS, paths.TRAIN, paths.PREPROCESSOR,
                                                              paths.SELECTED)
     task = TASKS[labels["task"]]
-    winner = read_json(paths.WINNER)
+    winner = read_json(paths.WINNER) if t.model in ("best", *COMBINED) else {}  # voting, stacking: its members
     model = winner["model"] if t.model == "best" else t.model
     positive, scoring = positive_code(labels["classes"], labels.get("positive")), auto(t.scoring, task.scoring)
     estimator, sized = sized_estimator(model, params.seed, "tune.model", task.name, len(y), params.compare.size_rules,

@@ -92,6 +92,7 @@ FAST = {
     "features__cv": 3, "features__sfs__cv": 2, "features__sfs__n_jobs": 1,
     "compare__models": ["logistic_regression", "knn", "decision_tree"], "compare__folds": 3,
     "compare__repeats": 1, "compare__n_jobs": 1, "tune__cv": 3, "tune__n_jobs": 1,
+    "bias_variance__sizes": 3, "bias_variance__n_jobs": 1, "evaluate__importance_repeats": 3,
 }
 
 

@@ -31,12 +31,13 @@ def test_stage_ranks_models_on_the_same_folds(selected):
     scores = read_table(paths.FOLD_SCORES)
     table = read_table(paths.COMPARISON)
     metrics = read_json(paths.COMPARE_METRICS)
-    assert len(scores) == 3 * 3 * 2  # models x folds x repeats
+    assert len(scores) == (3 + 2) * 3 * 2  # (models + voting and stacking of the top 3) x folds x repeats
     assert set(scores.columns) == {"model", "repeat", "fold", "accuracy", "roc_auc", "score"}
     assert scores["score"].equals(scores["roc_auc"])  # the plotted column: compare.sort_by
-    assert table["roc_auc_mean"].is_monotonic_decreasing and table["rank"].tolist() == [1, 2, 3]
+    assert table["roc_auc_mean"].is_monotonic_decreasing and table["rank"].tolist() == [1, 2, 3, 4, 5]
     winner = read_json(paths.WINNER)
-    assert winner == {"model": table["model"][0], "sort_by": "roc_auc"}
+    singles = [m for m in table["model"] if m not in ("voting", "stacking")]
+    assert winner == {"model": table["model"][0], "sort_by": "roc_auc", "members": singles}
     assert metrics["winner"]["roc_auc"] == pytest.approx(scores.groupby("model")["roc_auc"].mean().max())
     assert 0 <= metrics["winner_vs_runner_up"]["p_value"] <= 1
     assert "fit_time_s" in paths.COMPARISON_MD.read_text().splitlines()[0]
@@ -95,7 +96,7 @@ def test_compare_on_pure_noise_stays_near_chance(workdir):
     run_stages(workdir, *UPSTREAM, compare_models, data__csv="data/raw/tables/noise.csv", data__target="label",
                data__test_size=0.2, features__k=10, compare__folds=5, compare__repeats=2, compare__n_jobs=2)
     means = read_json(paths.COMPARE_METRICS)["cv_accuracy"]
-    assert len(means) == 3
+    assert len(means) == 3 + 2  # voting and stacking too: fitted inside the folds, they stay at chance as well
     assert all(abs(m - 0.5) < 0.1 for m in means.values()), means
 
 

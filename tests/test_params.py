@@ -128,9 +128,9 @@ def test_tune_k_takes_a_list_of_counts_or_a_range():
 
 def test_a_moved_key_says_where_it_went():
     raw = repo_params()
-    raw["evaluate"] = {"positive_class": "benign"}
+    raw["evaluate"]["positive_class"] = "benign"
     message = str(pytest.raises(PipelineError, validate_params, raw).value)
-    assert "unknown key `evaluate`: `evaluate.positive_class` is now `data.positive_class`" in message
+    assert "unknown key `evaluate.positive_class`: it is now `data.positive_class`" in message
     raw = repo_params()
     raw["transfer"]["target_samples_per_class"] = 20
     message = str(pytest.raises(PipelineError, validate_params, raw).value)

@@ -106,11 +106,17 @@ def current_value(pipeline, path: str):
     return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def curves(pipeline, X, y, cv, scoring, path: str, values: list, sizes: int, n_jobs: int) -> tuple[Curve, Curve]:
-    """scikit-learn's learning_curve over `sizes` training sizes (10%..100% of each fold's training rows) and
-    validation_curve over `values` of `path`, on the same folds."""
-    rows, train, val = learning_curve(pipeline, X, y, train_sizes=np.linspace(0.1, 1.0, sizes), cv=cv,
-                                      scoring=scoring, n_jobs=n_jobs)
+SMALLEST = 30  # rows of the learning curve's first size, at least (fewer can miss a class)
+
+
+def curves(pipeline, X, y, cv, scoring, path: str, values: list, sizes: int, n_jobs: int,
+           seed: int) -> tuple[Curve, Curve]:
+    """scikit-learn's learning_curve over `sizes` training sizes (10%, or SMALLEST rows, to 100% of each fold's
+    training rows, a seeded shuffle of them) and validation_curve over `values` of `path`, on the same folds."""
+    fold_rows = len(y) * (1 - 1 / cv.get_n_splits())
+    low = min(1.0, max(0.1, SMALLEST / fold_rows))
+    rows, train, val = learning_curve(pipeline, X, y, train_sizes=np.linspace(low, 1.0, sizes), cv=cv,
+                                      scoring=scoring, n_jobs=n_jobs, shuffle=True, random_state=seed)
     v_train, v_val = validation_curve(pipeline, X, y, param_name=path, param_range=values, cv=cv, scoring=scoring,
                                       n_jobs=n_jobs)
     return _curve(rows.tolist(), train, val), _curve(values, v_train, v_val)
@@ -120,7 +126,7 @@ def read(learning: Curve, validation: Curve, param: str, current) -> dict:
     """The rule of the module docstring, applied: the verdict, the numbers behind it, and the line."""
     train, val = float(learning.train[-1]), float(learning.val[-1])
     gap, limit = train - val, gap_of(train)
-    rise = float(learning.val[-1] - learning.val[-2])
+    rise = float(learning.val[-1] - learning.val[-2]) if len(learning.x) > 1 else 0.0
     best = int(np.argmax(validation.val))
     best_value, best_score = validation.x[best], float(validation.val[best])
     if gap > limit:

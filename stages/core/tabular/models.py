@@ -67,7 +67,8 @@ REGRESSORS: dict[str, Callable[[int], RegressorMixin]] = {
 ZOOS = {"classification": CLASSIFIERS, "regression": REGRESSORS}
 # built by compare_models from its own top models (compare.ensemble_top), not from the zoo alone
 COMBINED = ("voting", "stacking")
-MODEL_NAMES = tuple(dict.fromkeys([*CLASSIFIERS, *REGRESSORS, *COMBINED]))  # what params.yaml may name
+ZOO_NAMES = tuple(dict.fromkeys([*CLASSIFIERS, *REGRESSORS]))  # the models that stand alone
+MODEL_NAMES = (*ZOO_NAMES, *COMBINED)  # what tune.model may name
 # ensembles, for the t-test of the best ensemble against the best single model
 ENSEMBLES = ("random_forest", "hist_gradient_boosting", "xgboost", "bagging", "adaboost", *COMBINED)
 
