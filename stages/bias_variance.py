@@ -25,9 +25,11 @@ def main() -> None:
     labels, X, y = read_training_split(paths.LABELS, paths.TRAIN)
     task = TASKS[labels["task"]]
     name = read_json(paths.BEST_PARAMS)["model"]
-    pipeline = curve_pipeline(read_object(paths.MODEL).pipeline)  # the tuned settings, unfitted
+    saved = read_object(paths.MODEL)
+    pipeline = curve_pipeline(saved.pipeline)  # the tuned settings, unfitted
     X, y, rows = search_sample(X, y, params.compare.rows, params.seed, task.classifies)
-    shown, path, values = complexity(name, pipeline, b.param, b.values, section="bias_variance")
+    shown, path, values = complexity(name, pipeline, b.param, b.values,
+                                     saved.pipeline_.named_steps["select"].n_features_in_, section="bias_variance")
     scoring, current = auto(t.scoring, task.scoring), current_value(pipeline, path)
     if rows.value != "all":
         print(f"bias_variance: {rows.line()}", flush=True)

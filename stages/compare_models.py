@@ -20,17 +20,17 @@ from stages.core.tabular.comparison import (
 from stages.core.tabular.plots import comparison_boxplot
 from stages.core.tabular.scoring import check_folds
 from stages.core.tabular.selection import selector_from
-from stages.core.tabular.sizing import record, search_sample
+from stages.core.tabular.sizing import combined_at_size, record, search_sample
 from stages.core.tabular.tasks import LOWER_IS_BETTER, TASKS
 from stages.io import read_model_inputs, write_bytes, write_json, write_table, write_text
 from stages.params import compute_on, load_params
 from stages.runner import run_stage
 
 
-def score_models(pipelines: dict, combine, plan, X, y, positive, n_classes: int, task, seed: int, c):
-    """Fold scores of every model, then of voting and stacking over the top `compare.ensemble_top` (built by
-    `combine(members)`), all on the same splits; and those members."""
-    ensembles = 2 * (len(pipelines) >= 2 and c.ensemble_top >= 2)
+def score_models(pipelines: dict, combine, kinds: tuple, plan, X, y, positive, n_classes: int, task, seed: int, c):
+    """Fold scores of every model, then of the `kinds` (voting, stacking) over the top `compare.ensemble_top`
+    (built by `combine(members)`), all on the same splits; and those members."""
+    ensembles = len(kinds) * (len(pipelines) >= 2 and c.ensemble_top >= 2)
     with bar((len(pipelines) + ensembles) * plan.folds * plan.repeats, "compare_models") as fits:
         def scored(candidates: dict, key: str = "compare.models"):
             return fold_scores(candidates, X, y, scorers(plan.metrics, n_classes, positive),
@@ -39,8 +39,9 @@ def score_models(pipelines: dict, combine, plan, X, y, positive, n_classes: int,
         scores = scored(pipelines)
         members = top_members(summarize(scores, plan.metrics, plan.sort_by)["model"].tolist(), c.ensemble_top)
         if members:
-            fits.write(f"compare_models: voting and stacking of the top {len(members)}: {', '.join(members)}")
-            scores = pd.concat([scores, scored(combine(members), "compare.ensemble_top (0: neither)")], ignore_index=True)
+            fits.write(f"compare_models: {' and '.join(kinds)} of the top {len(members)}: {', '.join(members)}")
+            ensembles = scored(combine(members), "compare.ensemble_top (0: neither)")
+            scores = pd.concat([scores, ensembles], ignore_index=True)
     return scores, members
 
 
@@ -60,7 +61,8 @@ def main() -> None:
         pipelines, sized = comparison_pipelines(plan, preprocessor, selector, params.seed, task.name, len(y),
                                                 n_classes, labels["target_transform"], c.size_rules, cache,
                                                 section="compare")
-        decisions = [*([rows] if rows.value != "all" else []), *plan.decisions, *sized]
+        kinds, stacked = combined_at_size(len(y), c.size_rules)
+        decisions = [*([rows] if rows.value != "all" else []), *plan.decisions, *sized, *stacked]
         for decision in decisions:
             print(f"compare_models: {decision.line()}", flush=True)
         print(f"compare_models: {len(pipelines)} models, {plan.repeats}x{plan.folds}-fold CV on {len(y)} rows, "
@@ -69,7 +71,8 @@ def main() -> None:
             print(f"compare_models: fitting on {where}", flush=True)
             scores, members = score_models(pipelines, lambda top: combined_pipelines(
                 top, preprocessor, selector, params.seed, task.name, len(y), labels["target_transform"],
-                c.size_rules, cache, section="compare"), plan, X, y, positive, n_classes, task, params.seed, c)
+                c.size_rules, cache, kinds, section="compare"), kinds, plan, X, y, positive, n_classes, task,
+                params.seed, c)
     table = summarize(scores, plan.metrics, plan.sort_by)
     order = table["model"].tolist()
     result = comparison_result(scores, table, plan.sort_by, plan.folds) | {"size_rules": record(decisions)}

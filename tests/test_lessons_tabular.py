@@ -20,6 +20,8 @@ from stages.core.tabular.bias_variance import Curve, complexity, curves, read
 from stages.core.tabular.comparison import comparison_result, summarize, top_members, verdict
 from stages.core.tabular.inspection import coefficient_table, importance_table, original_column
 from stages.core.tabular.models import NamedClassifier, make_estimator
+from stages.core.tabular.selection import Method, SelectFeatures
+from stages.core.tabular.sizing import combined_at_size, sized_estimator
 from stages.core.tabular.threshold import check_threshold, missed_target, rates
 from stages.io import read_json, read_object, read_table
 from stages.params import validate_params
@@ -77,21 +79,28 @@ def test_the_validation_curve_parameter_defaults_per_model_and_names_the_fix():
     for name, expected in [("decision_tree", "model__max_depth"), ("knn", "model__n_neighbors"),
                            ("svm", "model__C"), ("adaboost", "model__n_estimators")]:
         pipeline = Pipeline([("model", make_estimator(name, 0))])
-        assert complexity(name, pipeline, "auto", "auto", section="bias_variance")[1] == expected
+        assert complexity(name, pipeline, "auto", "auto", 30, section="bias_variance")[1] == expected
     voting = Pipeline([("model", make_estimator("voting", 0, members=[
         ("svm", make_estimator("svm", 0)), ("knn", make_estimator("knn", 0))]))])
-    shown, path, values = complexity("voting", voting, "auto", "auto", section="bias_variance")
+    shown, path, values = complexity("voting", voting, "auto", "auto", 30, section="bias_variance")
     assert (shown, path) == ("svm__C", "model__svm__estimator__C")  # soft voting Platt-scales the SVM
     assert path in voting.get_params(deep=True) and values[0] == 0.01
     tree = Pipeline([("model", make_estimator("decision_tree", 0))])
     with pytest.raises(PipelineError, match=r"bias_variance.values = auto knows only decision_tree's default"):
-        complexity("decision_tree", tree, "min_samples_leaf", "auto", section="bias_variance")
+        complexity("decision_tree", tree, "min_samples_leaf", "auto", 30, section="bias_variance")
     with pytest.raises(PipelineError, match=r"bias_variance.param = 'depth': decision_tree has no such parameter"):
-        complexity("decision_tree", tree, "depth", [1, 2], section="bias_variance")
-    assert complexity("decision_tree", tree, "min_samples_leaf", [1, 5], section="bias_variance")[2] == [1, 5]
-    linear = Pipeline([("model", make_estimator("linear_regression", 0, task="regression"))])
+        complexity("decision_tree", tree, "depth", [1, 2], 30, section="bias_variance")
+    assert complexity("decision_tree", tree, "min_samples_leaf", [1, 5], 30, section="bias_variance")[2] == [1, 5]
+    linear = make_estimator("linear_regression", 0, task="regression")
+    selected = Pipeline([("select", SelectFeatures(Method("f_test", None), 5)), ("model", linear)])
+    assert complexity("linear_regression", selected, "auto", "auto", 20, section="bias_variance") == (
+        "k", "select__k", [1, 2, 4, 8, 16, 20])  # no parameter of its own: the features kept
+    unselected = Pipeline([("select", SelectFeatures(None)), ("model", linear)])
     with pytest.raises(PipelineError, match="linear_regression has no hyper-parameter that sets how closely it fits"):
-        complexity("linear_regression", linear, "auto", "auto", section="bias_variance")
+        complexity("linear_regression", unselected, "auto", "auto", 20, section="bias_variance")
+    stacked = Pipeline([("model", make_estimator("stacking", 0, task="regression", members=[
+        ("linear_regression", linear), ("ridge", make_estimator("ridge", 0, task="regression"))]))])
+    assert complexity("stacking", stacked, "auto", "auto", 20, section="bias_variance")[1] == "model__ridge__alpha"
 
 
 def test_ensembles_are_judged_against_the_best_single_model_on_the_same_folds():
@@ -103,8 +112,8 @@ def test_ensembles_are_judged_against_the_best_single_model_on_the_same_folds():
     assert result["ensemble_vs_single"]["ensemble"] == "voting"
     assert result["ensemble_vs_single"]["single"] == "logistic_regression"
     assert result["ensemble_vs_single"]["difference"] == pytest.approx(0.01)
-    assert "best ensemble voting vs best single logistic_regression: +0.0100" in verdict(result, table["model"].tolist(),
-                                                                                          "accuracy")
+    line = verdict(result, table["model"].tolist(), "accuracy")
+    assert "best ensemble voting vs best single logistic_regression: +0.0100" in line
     assert top_members(["voting", "svm", "knn", "tree"], 3) == ["svm", "knn", "tree"]  # never an ensemble of one
     assert top_members(["svm"], 3) == [] and top_members(["svm", "knn"], 1) == []
 
@@ -125,7 +134,8 @@ def test_compare_adds_voting_and_stacking_of_the_top_models_and_tune_keeps_them(
     table = summarize(scores.assign(fit_time=0.0), ["accuracy"], "accuracy")
     singles = [m for m in table["model"] if m not in ("voting", "stacking")]
     assert winner["members"] == singles[:3]
-    assert {"ensemble", "single", "difference", "p_value"} <= set(read_json(paths.COMPARE_METRICS)["ensemble_vs_single"])
+    judged = read_json(paths.COMPARE_METRICS)["ensemble_vs_single"]
+    assert {"ensemble", "single", "difference", "p_value"} <= set(judged)
     out = capsys.readouterr().out
     assert f"voting and stacking of the top 3: {', '.join(singles[:3])}" in out
     for name in ("voting", "stacking"):  # tune has no space for them: it keeps them as compared, k aside
@@ -192,13 +202,15 @@ def test_best_f1_and_a_fixed_cut_move_predictions_the_way_they_say():
     plain = NamedClassifier(pipeline, ["no", "yes"], list(X.columns)).fit(X, np.where(y, "yes", "no"))
     assert fixed.threshold_ == 0.1 and plain.threshold_ is None
     assert (fixed.predict(X) == "yes").sum() > (plain.predict(X) == "yes").sum()
-    best = NamedClassifier(pipeline, ["no", "yes"], list(X.columns), "best_f1", 1, FOLDS).fit(X, np.where(y, "yes", "no"))
+    best = NamedClassifier(pipeline, ["no", "yes"], list(X.columns), "best_f1", 1, FOLDS)
+    best.fit(X, np.where(y, "yes", "no"))
     assert 0 < best.threshold_ < 1 and best.threshold_ != 0.5
 
 
 def test_permutation_importance_is_seeded_and_finds_the_column_that_matters():
     rng = np.random.default_rng(0)
-    X = pd.DataFrame({"signal": rng.normal(size=300), "noise": rng.normal(size=300), "city": rng.choice(["a", "b"], 300)})
+    X = pd.DataFrame({"signal": rng.normal(size=300), "noise": rng.normal(size=300),
+                      "city": rng.choice(["a", "b"], 300)})
     y = np.where(X["signal"] > 0, "yes", "no")
     pipeline = Pipeline([("model", DecisionTreeClassifier(max_depth=3, random_state=0))])
     model = NamedClassifier(pipeline, ["no", "yes"], ["signal", "noise"]).fit(X, y)
@@ -226,3 +238,14 @@ def test_evaluate_draws_the_tree_and_the_coefficients_of_the_models_that_have_th
     model = read_object(paths.MODEL)
     table = coefficient_table(model, list(read_table(paths.TEST).columns), model.classes)
     assert table.equals(coefficients) or np.allclose(table["coefficient"], coefficients["coefficient"])
+
+
+def test_large_tables_vote_but_do_not_stack_and_bagged_trees_draw_fewer_rows():
+    assert combined_at_size(19_999, True) == (("voting", "stacking"), [])
+    kinds, [decision] = combined_at_size(20_000, True)
+    assert kinds == ("voting",)
+    assert decision.line().startswith("compare.size_rules = left out: 20,000 training rows >= 20,000: stacking fits")
+    assert combined_at_size(10**6, False) == (("voting", "stacking"), [])  # size_rules off: as on small tables
+    bagging, [rule] = sized_estimator("bagging", 0, "compare.models", "classification", 60_000, True)
+    assert bagging.max_samples == 50_000 and rule.rule == "bagging"
+    assert sized_estimator("bagging", 0, "compare.models", "classification", 50_000, True)[0].max_samples is None

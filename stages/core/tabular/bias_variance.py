@@ -69,25 +69,30 @@ def curve_pipeline(pipeline):
     return pipeline.set_params(model=step.estimator) if isinstance(step, CalibratedClassifierCV) else pipeline
 
 
-def complexity(name: str, pipeline, param: str, values, *, section: str) -> tuple[str, str, list]:
+def complexity(name: str, pipeline, param: str, values, n_features: int, *, section: str) -> tuple[str, str, list]:
     """(the name shown, the Pipeline parameter, its values) of the validation curve. auto: COMPLEXITY's entry for
-    the model, or for voting and stacking the top member's (e.g. logistic_regression__C)."""
+    the model; for voting and stacking, that of the best member that has one (e.g. logistic_regression__C); for
+    a model with none (linear_regression), the features kept, k, when a selection method is set."""
     prefix, own = tunable(pipeline.named_steps["model"])
     step = pipeline.named_steps["model"]
     if param == "auto":
         if name in COMBINED:
-            member, estimator = step.estimators[0]
-            inside = "estimator__" if isinstance(estimator, CalibratedClassifierCV) else ""
-            if member not in COMPLEXITY:
-                raise PipelineError(f"{section}.param = auto: {name}'s top member {member} has no default; "
-                                    f"name one, e.g. {section}.param: {member}__<parameter>")
-            shown, default = COMPLEXITY[member]
-            return f"{member}__{shown}", f"{prefix}{member}__{inside}{shown}", default if values == "auto" else values
-        if name not in COMPLEXITY:
-            raise PipelineError(f"{section}.param = auto: {name} has no hyper-parameter that sets how closely it fits; "
-                                f"name one of {', '.join(sorted(own))} in {section}.param with {section}.values")
-        shown, default = COMPLEXITY[name]
-        return shown, prefix + shown, default if values == "auto" else values
+            for member, estimator in step.estimators:
+                if member in COMPLEXITY:
+                    inside = "estimator__" if isinstance(estimator, CalibratedClassifierCV) else ""
+                    shown, default = COMPLEXITY[member]
+                    return (f"{member}__{shown}", f"{prefix}{member}__{inside}{shown}",
+                            default if values == "auto" else values)
+        elif name in COMPLEXITY:
+            shown, default = COMPLEXITY[name]
+            return shown, prefix + shown, default if values == "auto" else values
+        select = pipeline.named_steps["select"]
+        if select.method is None or select.method.name == "none":
+            raise PipelineError(f"{section}.param = auto: {name} has no hyper-parameter that sets how closely it "
+                                f"fits and no features are selected; name one of {', '.join(sorted(own))} in "
+                                f"{section}.param with {section}.values, or set features.method")
+        ks = sorted({min(2 ** i, n_features) for i in range(n_features.bit_length() + 1)})
+        return "k", "select__k", ks if values == "auto" else values
     valid = step.get_params(deep=True) if name in COMBINED else own
     if param not in valid:
         raise PipelineError(f"{section}.param = {param!r}: {name} has no such parameter; its parameters: "

@@ -75,13 +75,13 @@ def top_members(order: list[str], top: int) -> list[str]:
 
 
 def combined_pipelines(members: list[str], preprocessor, selector, seed: int, task: str, n: int,
-                       target_transform: str, size_rules: bool, memory, *, section: str) -> dict:
+                       target_transform: str, size_rules: bool, memory, kinds=COMBINED, *, section: str) -> dict:
     """voting and stacking of `members` as Pipelines like the others': one preprocessing and selection, then
     the ensemble, so they score on the same folds and enter the same table, boxplot and t-test."""
     return {name: build_pipeline(preprocessor, selector, with_target_transform(
                 sized_estimator(name, seed, f"{section}.ensemble_top", task, n, size_rules, members)[0],
                 target_transform), memory=memory)
-            for name in COMBINED}
+            for name in kinds}
 
 
 def scorers(metrics: list[str], n_classes: int, positive: int | None = None) -> dict:

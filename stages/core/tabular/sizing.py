@@ -10,7 +10,8 @@ results they had.
 | --- | --- | --- |
 | compare.folds x repeats | 10 x 3 (30 scores) | 5,000 rows: 10 x 1; 20,000 rows: 5 x 2 (10 scores each) |
 | svm in compare and tune | exact RBF SVC | 10,000 rows: RBF kernel approximated (Nystroem) + linear SVM |
-| random_forest | every tree on a bootstrap of all rows | 50,000 rows: each tree on 50,000 of them |
+| random_forest, bagging | every tree on a bootstrap of all rows | 50,000 rows: each tree on 50,000 of them |
+| stacking (compare.ensemble_top) | voting and stacking | 20,000 rows: voting only (stacking fits each member 6 times) |
 | knn in compare.models: auto | listed | 50,000 rows: left out (each prediction scans every training row) |
 | select_features' curve | every row, up to 60 sizes | 10,000 rows: a stratified 10,000-row sample, 20 log sizes |
 | tune.search: auto | grid | 10,000 rows: successive halving over the same grid |
@@ -35,6 +36,7 @@ KNN_AUTO_MAX = 50_000
 CURVE_ROWS = 10_000  # rows select_features' curve is fitted on
 CURVE_POINTS_LARGE = 20  # subset sizes it scores above CURVE_ROWS (60 below: selection.CURVE_POINTS)
 HALVING_FROM = 10_000  # tune.search: auto switches from grid to halving here
+STACKING_MAX = 20_000  # compare's stacking refits each member 6 times per fold: voting alone from here
 HGB_EARLY_STOP = 10_000  # scikit-learn's early_stopping='auto' threshold, stated
 SEARCH_ROWS = 100_000  # rows compare_models and tune's search score models on, above that many
 IMPORTANCE_ROWS = 10_000  # test rows permutation importance predicts (columns x repeats times), above that many
@@ -103,12 +105,28 @@ def model_at_size(name: str, estimator, n: int, task: str) -> tuple[object, Deci
             "compare.size_rules", FOREST_ROWS,
             f"{_rows(n)} > {FOREST_ROWS:,}: each tree draws {FOREST_ROWS:,} rows instead of all (searchable as "
             "max_samples)")
+    if name == "bagging" and n > FOREST_ROWS:
+        return estimator.set_params(max_samples=FOREST_ROWS), Decision("bagging",
+            "compare.size_rules", FOREST_ROWS,
+            f"{_rows(n)} > {FOREST_ROWS:,}: each bagged tree draws {FOREST_ROWS:,} rows instead of all (searchable "
+            "as max_samples)")
     if name == "hist_gradient_boosting" and n > HGB_EARLY_STOP:
         return estimator, Decision("hist_gradient_boosting",
             "tune.spaces.hist_gradient_boosting.early_stopping", "on",
             f"{_rows(n)} > {HGB_EARLY_STOP:,}: its fits on more than {HGB_EARLY_STOP:,} rows hold out 10% and stop "
             "when that stops improving (scikit-learn's early_stopping='auto')")
     return estimator, None
+
+
+def combined_at_size(n: int, size_rules: bool) -> tuple[tuple[str, ...], list[Decision]]:
+    """The ensembles of compare's top models at this size: stacking fits each member on 5 inner folds and once
+    more, in every outer fold, so on large tables only voting (one fit per member) joins the comparison."""
+    if not size_rules or n < STACKING_MAX:
+        return COMBINED, []
+    return tuple(c for c in COMBINED if c != "stacking"), [Decision(
+        "stacking", "compare.size_rules", "left out",
+        f"{_rows(n)} >= {STACKING_MAX:,}: stacking fits each of its members 6 times per fold; voting stays; "
+        "compare.size_rules: false to stack anyway")]
 
 
 def sized_estimator(name: str, seed: int, key: str, task: str, n: int, size_rules: bool,
@@ -201,7 +219,8 @@ def importance_rows(n: int, rows) -> Decision:
     stratified seeded sample (`evaluate.importance_rows`), whose ranking of columns is the same to the spread
     shown; the test metrics still use every row."""
     if rows is None or (rows == "auto" and n <= IMPORTANCE_ROWS) or (rows != "auto" and rows >= n):
-        why = "set in params.yaml" if rows is None else f"{n:,} test rows <= {IMPORTANCE_ROWS if rows == 'auto' else rows:,}"
+        limit = IMPORTANCE_ROWS if rows == "auto" else rows
+        why = "set in params.yaml" if rows is None else f"{n:,} test rows <= {limit:,}"
         return Decision("importance_rows", "evaluate.importance_rows", "all", why)
     if rows != "auto":
         return Decision("importance_rows", "evaluate.importance_rows", rows, "set in params.yaml")
