@@ -21,7 +21,7 @@ from stages.core.tabular.comparison import comparison_result, summarize, top_mem
 from stages.core.tabular.inspection import coefficient_table, importance_table, original_column
 from stages.core.tabular.models import NamedClassifier, make_estimator
 from stages.core.tabular.selection import Method, SelectFeatures
-from stages.core.tabular.sizing import combined_at_size, sized_estimator
+from stages.core.tabular.sizing import combined_at_size, importance_rows, sized_estimator
 from stages.core.tabular.threshold import check_threshold, missed_target, rates
 from stages.io import read_json, read_object, read_table
 from stages.params import validate_params
@@ -249,3 +249,12 @@ def test_large_tables_vote_but_do_not_stack_and_bagged_trees_draw_fewer_rows():
     bagging, [rule] = sized_estimator("bagging", 0, "compare.models", "classification", 60_000, True)
     assert bagging.max_samples == 50_000 and rule.rule == "bagging"
     assert sized_estimator("bagging", 0, "compare.models", "classification", 50_000, True)[0].max_samples is None
+
+
+def test_permutation_importance_reads_a_sample_of_large_test_splits_and_says_so():
+    assert importance_rows(10_000, "auto").value == "all"
+    large = importance_rows(200_000, "auto")
+    assert large.value == 10_000 and large.line().startswith(
+        "evaluate.importance_rows = 10000: 200,000 test rows > 10,000: permutation importance predicts them")
+    assert importance_rows(200_000, None).line() == "evaluate.importance_rows = all: set in params.yaml"
+    assert importance_rows(200_000, 500).value == 500 and importance_rows(300, 500).value == "all"

@@ -190,19 +190,24 @@ def tune_search(n: int, search: str) -> Decision:
                     "rows and only the best on all of them")
 
 
+def _sampled(rule: str, key: str, n: int, rows, limit: int, unit: str, reason: str) -> Decision:
+    """A rows rule: every one of n rows up to `limit` (or the count set at `key`), else a sample of `limit`."""
+    if rows is None or (rows == "auto" and n <= limit) or (rows != "auto" and rows >= n):
+        why = "set in params.yaml" if rows is None else f"{n:,} {unit} <= {limit if rows == 'auto' else rows:,}"
+        return Decision(rule, key, "all", why)
+    if rows != "auto":
+        return Decision(rule, key, rows, "set in params.yaml")
+    return Decision(rule, key, limit, f"{n:,} {unit} > {limit:,}: {reason}")
+
+
 def search_rows(n: int, rows) -> Decision:
     """compare_models and tune's search choose a model and its settings. Above SEARCH_ROWS training rows they
     score on a stratified seeded sample (`compare.rows`: auto, a count, or null for every row): at 100,000 rows
     a fold's validation score has a standard error near 0.3 points, rankings have settled, and every further row
     only adds time. tune refits the chosen model on every row."""
-    if rows is None or (rows == "auto" and n <= SEARCH_ROWS) or (rows != "auto" and rows >= n):
-        why = "set in params.yaml" if rows is None else f"{_rows(n)} <= {SEARCH_ROWS if rows == 'auto' else rows:,}"
-        return Decision("rows", "compare.rows", "all", why)
-    if rows != "auto":
-        return Decision("rows", "compare.rows", rows, "set in params.yaml")
-    return Decision("rows", "compare.rows", SEARCH_ROWS,
-                    f"{_rows(n)} > {SEARCH_ROWS:,}: models and candidates are scored on a stratified seeded sample "
-                    f"of {SEARCH_ROWS:,} (rankings have settled at that size); tune refits the chosen one on every row")
+    return _sampled("rows", "compare.rows", n, rows, SEARCH_ROWS, "training rows",
+                    f"models and candidates are scored on a stratified seeded sample of {SEARCH_ROWS:,} (rankings "
+                    "have settled at that size); tune refits the chosen one on every row")
 
 
 def search_sample(X, y: np.ndarray, rows, seed: int, classifies: bool):
@@ -218,12 +223,6 @@ def importance_rows(n: int, rows) -> Decision:
     """Permutation importance predicts the test rows once per column and repeat: above IMPORTANCE_ROWS it reads a
     stratified seeded sample (`evaluate.importance_rows`), whose ranking of columns is the same to the spread
     shown; the test metrics still use every row."""
-    if rows is None or (rows == "auto" and n <= IMPORTANCE_ROWS) or (rows != "auto" and rows >= n):
-        limit = IMPORTANCE_ROWS if rows == "auto" else rows
-        why = "set in params.yaml" if rows is None else f"{n:,} test rows <= {limit:,}"
-        return Decision("importance_rows", "evaluate.importance_rows", "all", why)
-    if rows != "auto":
-        return Decision("importance_rows", "evaluate.importance_rows", rows, "set in params.yaml")
-    return Decision("importance_rows", "evaluate.importance_rows", IMPORTANCE_ROWS,
-                    f"{n:,} test rows > {IMPORTANCE_ROWS:,}: permutation importance predicts them once per column and "
-                    f"repeat; a stratified seeded sample of {IMPORTANCE_ROWS:,} ranks the columns alike")
+    return _sampled("importance_rows", "evaluate.importance_rows", n, rows, IMPORTANCE_ROWS, "test rows",
+                    "permutation importance predicts them once per column and repeat; a stratified seeded sample "
+                    f"of {IMPORTANCE_ROWS:,} ranks the columns alike")
