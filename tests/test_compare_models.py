@@ -149,12 +149,6 @@ def test_roc_auc_needs_probabilities_on_multiclass_data(workdir, capsys):
     assert not paths.COMPARISON.exists()
 
 
-@pytest.mark.skipif(__import__("importlib").util.find_spec("xgboost") is not None, reason="xgboost is installed")
-def test_optional_xgboost_says_how_to_install_it(selected, capsys):
-    run_stages(selected, compare__models=["xgboost"])
-    assert "compare.models = 'xgboost' needs the optional package xgboost" in run_fails(compare_models, capsys)
-
-
 def test_multiclass_runs_with_macro_scores(workdir):
     run_stages(workdir, *UPSTREAM, compare_models, data__dataset="wine")
     assert set(read_table(paths.FOLD_SCORES).columns) >= {"f1", "roc_auc"}

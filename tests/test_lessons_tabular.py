@@ -126,11 +126,11 @@ def selected(patients_csv):
 
 
 def test_compare_adds_voting_and_stacking_of_the_top_models_and_tune_keeps_them(selected, capsys):
-    run_stages(selected, compare_models, tune, compare__repeats=2, compare__models=["logistic_regression", "knn",
-                                                                                     "decision_tree", "bagging"])
+    run_stages(selected, compare_models, tune, compare__models=["logistic_regression", "knn", "decision_tree",
+                                                                 "bagging"])
     scores, winner = read_table(paths.FOLD_SCORES), read_json(paths.WINNER)
     assert set(scores["model"]) == {"logistic_regression", "knn", "decision_tree", "bagging", "voting", "stacking"}
-    assert (scores.groupby("model").size() == 3 * 2).all()  # the same folds and repeats for every model
+    assert (scores.groupby("model").size() == 3).all()  # the same folds for every model
     table = summarize(scores.assign(fit_time=0.0), ["accuracy"], "accuracy")
     singles = [m for m in table["model"] if m not in ("voting", "stacking")]
     assert winner["members"] == singles[:3]
