@@ -22,7 +22,8 @@ from stages.core.tabular.inspection import (
 )
 from stages.core.tabular.plots import evaluation_figures, regression_figures
 from stages.core.tabular.sizing import importance_rows, sample_rows
-from stages.core.tabular.threshold import DEFAULT, decide, describe, missed_target, rates
+from stages.core.tabular.threshold import DEFAULT, describe, missed_target, rates
+from stages.core.training.imbalance import decide
 from stages.io import atomic_dir, read_json, read_object, read_table, write_files, write_json
 from stages.params import load_params
 from stages.runner import run_stage
@@ -51,19 +52,19 @@ def classification(labels: dict, model, X: pd.DataFrame, y, train_y) -> tuple[di
     line = (f"test accuracy {metrics['accuracy']:.4f} (always {majority!r}: {metrics['baseline']['accuracy']:.4f}), "
             f"{watched} {metrics[watched]:.4f} ({about})")
     if positive is not None:
-        metrics["threshold"], said = cut_metrics(model, y, predicted, scores[:, positive], positive, classes[positive])
+        metrics["threshold"], said = cut_metrics(model, y, predicted, scores, positive, classes[positive])
         line += said
     return metrics, files, line
 
 
-def cut_metrics(model, y, predicted, probability, positive: int, name) -> tuple[dict, str]:
+def cut_metrics(model, y, predicted, probabilities, positive: int, name) -> tuple[dict, str]:
     """The decision threshold the model applies (tune.threshold) with the test rates it gives, beside what the
     plain 0.5 cut would give; and the words: a missed target says by how much, on how many rows."""
     cut, rule = getattr(model, "threshold_", None), getattr(model, "threshold", DEFAULT)
     record = {"value": DEFAULT if cut is None else cut, **rates(y, predicted, positive)}
     if cut is None:
         return record, ""
-    plain = decide(probability, positive, DEFAULT)
+    plain = decide(probabilities, positive, DEFAULT)
     record["at_0.5"] = {"accuracy": float(np.mean(plain == y)), **rates(y, plain, positive)}
     said = (f"; threshold {cut:.4g} ({describe(rule)}): sensitivity {record['sensitivity']:.3f}, specificity "
             f"{record['specificity']:.3f} (at 0.5: {record['at_0.5']['sensitivity']:.3f}, "

@@ -26,6 +26,7 @@ from sklearn.utils.metaestimators import available_if
 
 from stages.core.errors import PipelineError
 from stages.core.tabular import threshold
+from stages.core.training.imbalance import decide  # the networks' cut, the same rule
 
 CLASSIFIERS: dict[str, Callable[[int], ClassifierMixin]] = {
     "logistic_regression": lambda seed: LogisticRegression(max_iter=5000, random_state=seed),
@@ -241,8 +242,7 @@ class NamedClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         if getattr(self, "threshold_", None) is None:
             return self.classes_[self.pipeline_.predict(self._rows(X))]
-        probability = self.pipeline_.predict_proba(self._rows(X))[:, self.positive]
-        return self.classes_[threshold.decide(probability, self.positive, self.threshold_)]
+        return self.classes_[decide(self.pipeline_.predict_proba(self._rows(X)), self.positive, self.threshold_)]
 
     @available_if(lambda self: hasattr(self.pipeline, "predict_proba"))
     def predict_proba(self, X: pd.DataFrame) -> pd.DataFrame:

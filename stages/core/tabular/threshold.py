@@ -76,11 +76,6 @@ def threshold_scorer(rule, positive: int):
     return make_scorer(constrained, pos_label=positive)
 
 
-def decide(probability: np.ndarray, positive: int, cut: float) -> np.ndarray:
-    """Class codes 0/1: the positive one where its probability reaches the cut."""
-    return np.where(probability >= cut, positive, 1 - positive)
-
-
 def rates(y: np.ndarray, predicted: np.ndarray, positive: int) -> dict:
     """Sensitivity, specificity and precision of the positive class."""
     actual, said = y == positive, predicted == positive
