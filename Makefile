@@ -35,13 +35,11 @@ $(VENV)/.installed-test: requirements-test.lock $(VENV)/.installed
 	$(PIP) -r requirements-test.lock
 	@touch $@
 
+# the last screen is the run's summary (reports/summary.md, written by the summary stage from the metrics files)
 repro: $(VENV)/.installed
-	dvc repro
+	PIPELINE_WIDTH=120 dvc repro
 	@echo
-	@dvc metrics show
-	@echo
-	@echo "Results: reports/<stage>/ (metrics, profiles, plots), models/ (fitted objects), data/ (tables)."
-	@echo "Compare runs: dvc exp run -S preprocess.scale=minmax && dvc exp show"
+	@cat reports/summary.md
 
 $(VENV)/.installed-dask: requirements-dask.lock $(VENV)/.installed
 	$(PIP) -r requirements-dask.lock
@@ -55,8 +53,9 @@ test: $(VENV)/.installed-test $(VENV)/.installed-dask
 
 HOST ?= 127.0.0.1
 PORT ?= 8000
+MAX_MEGAPIXELS ?= 40
 serve: $(VENV)/.installed
-	python -m serve.app --host $(HOST) --port $(PORT)
+	python -m serve.app --host $(HOST) --port $(PORT) --max-megapixels $(MAX_MEGAPIXELS)
 
 BASE ?= main
 report: $(VENV)/.installed

@@ -1,12 +1,14 @@
 """The web page and JSON API over the saved models, served by waitress (`make serve`):
 
-    python -m serve.app [--host 127.0.0.1] [--port 8000] [--threads 8] [--max-upload-mb 16]
+    python -m serve.app [--host 127.0.0.1] [--port 8000] [--threads 8] [--max-upload-mb 16] [--max-megapixels 40]
 
 Pages: / (the models), /models/<name> (upload an image, or fill in a row / upload a CSV).
 API:   GET /health; POST /api/predict/<name> with an image (multipart field `image`), a CSV (field `csv`)
        or JSON {"rows": [{column: value, ...}, ...]}.
 Models are loaded once at start and shared by the server's threads. Uploads stay in memory: no file name a
-user sends is used for anything but display (escaped).
+user sends is used for anything but display (escaped). Every response carries security headers (SECURITY: the
+page runs no inline script or style); an image's size is read from its header and refused above the pixel cap
+before it is decoded (a 530 KB PNG can hold 13,000 x 13,000 pixels: 500 MB decoded).
 """
 
 from __future__ import annotations
@@ -25,6 +27,13 @@ from serve.tables import BadInput, read_rows, rows_from_json
 from stages.params import load_params
 
 TOP = 5
+SECURITY = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+                               "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",  # frame-ancestors' older spelling
+    "Referrer-Policy": "no-referrer",
+}
 
 
 class InMemoryRequest(Request):
@@ -37,8 +46,9 @@ class InMemoryRequest(Request):
 pages = Blueprint("pages", __name__)  # the routes; create_app registers them on an app with its models loaded
 
 
-def create_app(root: Path = Path("."), max_upload_mb: float = 16) -> Flask:
+def create_app(root: Path = Path("."), max_upload_mb: float = 16, max_megapixels: float = 40) -> Flask:
     app = Flask(__name__)
+    app.config["MAX_PIXELS"] = int(max_megapixels * 1e6)
     app.request_class = InMemoryRequest
     app.config["MAX_CONTENT_LENGTH"] = int(max_upload_mb * 2**20)
     app.config["MAX_UPLOAD_MB"] = max_upload_mb
@@ -46,7 +56,25 @@ def create_app(root: Path = Path("."), max_upload_mb: float = 16) -> Flask:
     app.extensions["models"] = load_all(root)
     app.register_blueprint(pages)
     app.register_error_handler(HTTPException, http_error)
+    app.after_request(secured)
     return app
+
+
+def secured(response: Response) -> Response:
+    response.headers.update(SECURITY)
+    return response
+
+
+def check_pixels(data: bytes, name: str, cap: int) -> None:
+    """Refuse an image over `cap` pixels from its header alone, before anything is decoded."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return  # not an image Pillow can open: the model's reader says why
+    if width * height > cap:
+        raise BadInput(f"{name}: {width:,} x {height:,} pixels is over the {cap / 1e6:g}-megapixel limit; send a "
+                       "smaller image")
 
 
 def _models() -> dict:
@@ -82,6 +110,7 @@ def predict_image(model: ImageModel, top: int) -> tuple[dict, object]:
             raise BadInput(f"{name}: the body is empty; send the image's bytes")
     else:
         data, name = uploaded("image")
+    check_pixels(data, name, current_app.config["MAX_PIXELS"])
     pixels, note = model.read(io.BytesIO(data), name)
     ranked = model.top(model.probabilities_of_one(pixels), top)
     return {"model": model.kind.name, "file": name, "note": note, "predicted": ranked[0][0],
@@ -215,14 +244,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--max-upload-mb", type=float, default=16)
+    parser.add_argument("--max-megapixels", type=float, default=40, help="larger images are refused undecoded")
     args = parser.parse_args(argv)
     import waitress
 
-    app = create_app(max_upload_mb=args.max_upload_mb)
+    app = create_app(max_upload_mb=args.max_upload_mb, max_megapixels=args.max_megapixels)
     for name, model in app.extensions["models"].items():
         print(f"{name}: {model.message if isinstance(model, Missing) else model.about.description}")
     print(f"serving http://{args.host}:{args.port}/ with waitress ({args.threads} threads)", flush=True)
-    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, max_request_body_size=2**31)
+    limit = app.config["MAX_CONTENT_LENGTH"]  # waitress refuses a larger body from its Content-Length, unread, and
+    # holds a smaller one in memory (inbuf_overflow): nothing is spooled to disk
+    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, max_request_body_size=limit,
+                   inbuf_overflow=limit)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ the best silhouette.
 
 from __future__ import annotations
 
-import sys
 
 from stages import paths
 from stages.core.progress import bar
@@ -42,8 +41,7 @@ def main() -> None:
     X = encoded.to_numpy(dtype=float)
 
     with bar(len(plan.ks) + c.bootstrap + (plan.k is not None and plan.k not in plan.ks), "cluster") as fits:
-        found = fit_range(X, c.method, plan, c.n_init, seed, fits.update,
-                          say=lambda line: fits.write(f"cluster: {line}", file=sys.stdout))
+        found = fit_range(X, c.method, plan, c.n_init, seed, fits.update)
         size = sizes(found.labels, table[target] if target else None, task)
         metrics = {"k": found.k, "k_best_silhouette": found.best, "rows": len(X), "features": X.shape[1],
                    **found.scores, "smallest_cluster_share": float(size["share"].min())}

@@ -20,7 +20,7 @@ from stages.core.tabular.comparison import (
 from stages.core.tabular.plots import comparison_boxplot
 from stages.core.tabular.scoring import check_folds
 from stages.core.tabular.selection import selector_from
-from stages.core.tabular.sizing import combined_at_size, record, search_sample
+from stages.core.tabular.sizing import combined_at_size, lines, record, search_sample
 from stages.core.tabular.tasks import LOWER_IS_BETTER, TASKS
 from stages.io import read_model_inputs, write_bytes, write_json, write_table, write_text
 from stages.params import compute_on, load_params
@@ -63,8 +63,8 @@ def main() -> None:
                                                 section="compare")
         kinds, stacked = combined_at_size(len(y), c.size_rules)
         decisions = [*([rows] if rows.value != "all" else []), *plan.decisions, *sized, *stacked]
-        for decision in decisions:
-            print(f"compare_models: {decision.line()}", flush=True)
+        for line in lines(decisions):
+            print(f"compare_models: {line}", flush=True)
         print(f"compare_models: {len(pipelines)} models, {plan.repeats}x{plan.folds}-fold CV on {len(y)} rows, "
               f"{selected['method']['name']} selection of {selected['k']} features refitted in each fold", flush=True)
         with fits_on(*compute_on(params.compute)) as where:
@@ -80,9 +80,8 @@ def main() -> None:
     figure = comparison_boxplot(scores, order, plan.sort_by,
                                 f"{plan.repeats}x{plan.folds}-fold CV on the training split ({len(y)} rows){better}")
 
-    # timings differ run to run: only the markdown table shows them, so the CSVs change only with results
     write_table(paths.FOLD_SCORES, scores.drop(columns="fit_time").assign(score=scores[plan.sort_by]))  # plotted
-    write_table(paths.COMPARISON, table.drop(columns="fit_time_s"))
+    write_table(paths.COMPARISON, table)
     write_text(paths.COMPARISON_MD, table.to_markdown(index=False, floatfmt=".4f") + "\n")
     write_bytes(paths.BOXPLOT_PNG, figure)
     write_json(paths.WINNER, {"model": order[0], "sort_by": plan.sort_by, "members": members})

@@ -21,8 +21,9 @@ from stages.core.images.folders import (
     class_order, digits_images, empty_class_folders, folder_problems, given_split, list_images, listed,
     split_manifest,
 )
-from stages.core.images.pixels import read_images
+from stages.core.images.pixels import read_images, source_look
 from stages.core.images.plots import image_samples_figure
+from stages.core.progress import bar
 from stages.io import atomic_dir, rows_writer, write_array, write_bytes, write_json, write_table
 from stages.params import load_params
 from stages.runner import run_stage
@@ -44,8 +45,8 @@ def source_folder(source: str) -> Path:
     if source == "digits":
         export_digits(paths.DIGITS_DIR)
         return paths.DIGITS_DIR
-    with atomic_dir(paths.DIGITS_DIR):  # declared output: left empty when the images are yours
-        pass
+    with atomic_dir(paths.DIGITS_DIR) as tmp:  # a declared output, unused when the images are yours
+        (tmp / "README.txt").write_text(f"Not used: images.source is {source}.\n")  # DVC warns of an empty one
     folder = Path(source)
     if not folder.resolve().is_relative_to(paths.RAW_IMAGES.resolve()):
         raise PipelineError(f"images.source = '{source}' is outside {paths.RAW_IMAGES}/; move the folder there and "
@@ -62,8 +63,8 @@ def warn(line: str) -> None:
     print(f"warning: ingest_images: {line}", file=sys.stderr, flush=True)
 
 
-def decode_split(part: str, rows: pd.DataFrame, folder: Path, codes: np.ndarray, im, strict: bool, root: Path,
-                 samples: dict | None):
+def decode_split(rows: pd.DataFrame, folder: Path, codes: np.ndarray, im, strict: bool, root: Path,
+                 samples: dict | None, progress):
     """Decode one split's files into folder/x.npy and y.npy; return the kept-row mask, range notes, and the
     unreadable files (stopping at the first chunk that has any under images.strict)."""
     kept, notes, unreadable = [], [], []
@@ -87,8 +88,7 @@ def decode_split(part: str, rows: pd.DataFrame, folder: Path, codes: np.ndarray,
             if unreadable and strict:
                 raise PipelineError(f"{len(unreadable)} file(s) are not readable images: {listed(unreadable)}; "
                                     "remove them, or set images.strict: false to skip them")
-            if done < len(files) or done > CHUNK:  # progress on the long splits
-                print(f"ingest_images: {part}: {done}/{len(files)} images decoded", flush=True)
+            progress.update(len(outcomes))
     mask = np.array(kept, dtype=bool)
     write_array(folder / "y.npy", codes[mask].astype(np.int64))
     return mask, notes, unreadable
@@ -100,11 +100,12 @@ def decoded_splits(manifest: pd.DataFrame, codes: np.ndarray, im, root: Path):
     samples). All three folders are replaced together when the block ends, or none."""
     keep, notes, unreadable, samples = np.zeros(len(manifest), dtype=bool), [], [], {}
     with contextlib.ExitStack() as stack:
+        progress = stack.enter_context(bar(len(manifest), "ingest_images", unit="images"))
         for part, target in SPLITS.items():
             folder = stack.enter_context(atomic_dir(target))
             rows = (manifest["split"] == part).to_numpy()
-            mask, found, bad = decode_split(part, manifest[rows], folder, codes[rows], im, im.strict, root,
-                                            samples if part == "train" else None)
+            mask, found, bad = decode_split(manifest[rows], folder, codes[rows], im, im.strict, root,
+                                            samples if part == "train" else None, progress)
             keep[np.flatnonzero(rows)[mask]] = True
             notes += found
             unreadable += bad
@@ -128,6 +129,9 @@ def main() -> None:
     classes = class_order(manifest["label"])
     codes = manifest["label"].map({name: i for i, name in enumerate(classes)}).to_numpy()
 
+    if look := source_look(manifest["path"].tolist(), im.image_size, im.channels,
+                           ("images.image_size", "images.channels")):
+        print(f"ingest_images: note: {look}", flush=True)
     start = time.perf_counter()
     with decoded_splits(manifest, codes, im, root) as (keep, notes, unreadable, samples):
         rate = len(manifest) / (time.perf_counter() - start)

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import zipfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -211,7 +212,10 @@ def live_log(metrics_file: Path):
     itself, and no library rewrites it (or params.yaml) at run time."""
     from dvclive import Live
 
-    return Live(str(Path(metrics_file).parent), dvcyaml=False, save_dvc_exp=False, report=None)
+    out, err = sys.stdout, sys.stderr
+    live = Live(str(Path(metrics_file).parent), dvcyaml=False, save_dvc_exp=False, report=None)
+    sys.stdout, sys.stderr = out, err  # its logging set-up (colorama) swaps in the raw streams: keep the stage's
+    return live
 
 
 def write_keras(path: Path, model) -> None:

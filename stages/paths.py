@@ -138,3 +138,7 @@ TRANSFER_CONFUSION_PNG = Path("reports/transfer/confusion.png")
 TRANSFER_OUTPUTS = {"labels": TRANSFER_LABELS, "metrics": TRANSFER_METRICS, "per_class": TRANSFER_PER_CLASS,
                     "confusion": TRANSFER_CONFUSION, "roc": TRANSFER_ROC, "curves_png": TRANSFER_CURVES_PNG,
                     "confusion_png": TRANSFER_CONFUSION_PNG}
+
+# summary (the last stage: reads the others' metrics and figures)
+SUMMARY = Path("reports/summary.md")  # the run in one screen: what `make repro` prints last
+RUN_PAGE = Path("reports/index.html")  # the run in one page, figures linked relative to it

@@ -13,7 +13,7 @@ import numpy as np
 
 from stages import paths
 from stages.core.evaluation import positive_class, positive_code
-from stages.core.training.imbalance import check_threshold, class_weights, summary, weighing
+from stages.core.training.imbalance import check_threshold, class_weights, majority_accuracy, summary, weighing
 from stages.io import live_log, read_image_split, read_json, write_files, write_keras
 from stages.params import load_params
 from stages.runner import run_stage
@@ -53,14 +53,15 @@ def main() -> None:
           f"{shape}{weighing(classes, weights)}; backend {runtime['backend']}, {runtime['gpus']} GPU(s), "
           f"mixed precision {'on' if runtime['mixed_precision'] else 'off'}", flush=True)
     live, start = live_log(paths.CNN_LIVE_METRICS), time.perf_counter()
-    history = fit(model, train, val, c.epochs, c.patience, callbacks=(LiveLogger(live),))
+    history = fit(model, train, val, c.epochs, c.patience, callbacks=(LiveLogger(live),), name="train_cnn")
     seconds, best_epoch = time.perf_counter() - start, int(np.argmin(history["val_loss"])) + 1
     live.end()
 
     test = ImageBatches(*read_image_split(paths.IMAGES_TEST), c.batch_size)  # the only read of the test images
     scores, predicted, probabilities = evaluate_network(model, val, test, classes, positive, c.threshold,
                                                         "cnn.threshold")
-    metrics = {**scores, "epochs_trained": len(history["loss"]), "best_epoch": best_epoch}
+    metrics = {**scores, "baseline_accuracy": majority_accuracy(train_y, test.labels),
+               "chance_accuracy": 1 / len(classes), "epochs_trained": len(history["loss"]), "best_epoch": best_epoch}
     curves_png = learning_curves_figure(history, best_epoch, f"{c.model}: training vs validation")
     outputs = image_model_outputs(labels, classes, positive, scores.get("threshold"), metrics, test.labels, predicted,
                                   probabilities, curves_png, f"{c.model}, test split ({len(test.labels)} images)")

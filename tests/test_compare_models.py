@@ -40,7 +40,7 @@ def test_stage_ranks_models_on_the_same_folds(selected):
     assert winner == {"model": table["model"][0], "sort_by": "roc_auc", "members": singles}
     assert metrics["winner"]["roc_auc"] == pytest.approx(scores.groupby("model")["roc_auc"].mean().max())
     assert 0 <= metrics["winner_vs_runner_up"]["p_value"] <= 1
-    assert "fit_time_s" in paths.COMPARISON_MD.read_text().splitlines()[0]
+    assert "fit_time" not in paths.COMPARISON_MD.read_text()  # wall-clock times would dirty git on every run
     assert paths.BOXPLOT_PNG.read_bytes().startswith(b"\x89PNG")
 
 

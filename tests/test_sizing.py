@@ -177,7 +177,7 @@ def test_stages_print_and_record_the_rules_and_params_override_them(mid_sized, c
     capsys.readouterr()
     run_stages(mid_sized, compare_models, tune, compare__folds="auto", compare__repeats="auto")
     out = capsys.readouterr()
-    assert "compare_models: compare.repeats = 1: 5,600 training rows >= 5,000: fold scores vary little" in out.out
+    assert "compare.repeats = 1: 5,600 training rows >= 5,000: fold scores vary little" in out.out
     rules = read_json(paths.COMPARE_METRICS)["size_rules"]
     folds = read_table(paths.FOLD_SCORES)
     assert (rules["folds"], rules["repeats"]) == (10, 1) and len(folds) == 5 * 10  # 3 FAST models, voting, stacking

@@ -1,7 +1,7 @@
 """Exit 1 unless a fresh `dvc repro` gave back the committed results; say which rule passed them.
 
-Rule 1, byte for byte: every output as committed, except files that hold wall-clock times (VARIES), whose
-hashes in dvc.lock may change too. This holds on the machine that committed the results, and on any x86-64
+Rule 1, byte for byte: every output and dvc.lock as committed (no tracked output holds a wall-clock time). This
+holds on the machine that committed the results, and on any x86-64
 machine with AVX2 (stages/core/training/runtime.py pins what else would vary: oneDNN's instruction set, thread counts).
 Rule 2, within tolerance, only for the Keras stages (KERAS_STAGES) when their files differ: on another kind of
 CPU, training rounds differently in the last bits and every weight drifts. Their test-split rates (accuracy,
@@ -22,7 +22,6 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project, for stages.io
 from stages.io import metric_numbers as numbers  # noqa: E402
 
-VARIES = {"reports/compare_models/comparison.md"}  # fit times per model
 KERAS_STAGES = {"train_cnn": "reports/train_cnn/metrics.json", "transfer": "reports/transfer/metrics.json"}
 TOLERANCE = 0.02  # absolute, on rates: 7 of the 360 digits test images, 3.6 of the 180 transfer ones
 RATES = ("accuracy", "f1", "sensitivity", "specificity", "precision", "roc_auc", "gain")
@@ -63,18 +62,18 @@ def main() -> int:
     committed_lock, fresh_lock = yaml.safe_load(git("show", "HEAD:dvc.lock")), yaml.safe_load(open("dvc.lock"))
     keras_files = keras_outputs(committed_lock) | keras_outputs(fresh_lock)
     changed = {line[3:] for line in git("status", "--porcelain", "--untracked-files=all").splitlines()}
-    unexpected = changed - VARIES - {"dvc.lock"}
+    unexpected = changed - {"dvc.lock"}
     in_keras = {path for path in unexpected if any(path == out or path.startswith(out.rstrip("/") + "/")
                                                    for out in keras_files)}
     others = sorted(unexpected - in_keras)
-    if lock_without(committed_lock, VARIES | keras_files) != lock_without(fresh_lock, VARIES | keras_files):
-        others.append("dvc.lock (beyond timing files and the Keras stages)")
+    if lock_without(committed_lock, keras_files) != lock_without(fresh_lock, keras_files):
+        others.append("dvc.lock (beyond the Keras stages)")
     if others:
         print("not reproduced: changed after dvc repro: " + ", ".join(others)
               + "; run `make repro` and commit dvc.lock and reports/", file=sys.stderr)
         return 1
     if not in_keras:
-        print("reproduced byte for byte: the committed results are identical (timings aside)")
+        print("reproduced byte for byte: the committed results are identical")
         return 0
     report = []
     for stage, path in KERAS_STAGES.items():

@@ -19,11 +19,14 @@ def _cjk_fallback() -> None:
     koreanize-matplotlib package, as the fallback after DejaVu Sans. Only its font file is used (importing the
     package would make it every figure's font), so figures without such text stay byte-identical."""
     import importlib.util
+    import logging
     from pathlib import Path
 
     spec = importlib.util.find_spec("koreanize_matplotlib")
     if spec is None or spec.origin is None:  # an environment without it draws boxes, as matplotlib does
         return
+    # it ships one weight: a bold title falls back to the regular one, which is fine, and says so every run
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     font_manager.fontManager.addfont(str(Path(spec.origin).parent / "fonts" / "NanumGothic.ttf"))
     matplotlib.rcParams["font.family"] = ["DejaVu Sans", "NanumGothic"]
 

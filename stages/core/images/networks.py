@@ -9,6 +9,7 @@ from sklearn.metrics import log_loss
 from stages.core.training import runtime  # noqa: F401  (first: quiets TensorFlow's start-up logs before Keras loads it)
 from stages.core.errors import PipelineError
 from stages.core.training.imbalance import choose_threshold, decide, network_scores
+from stages.core.training.live import EpochProgress
 
 import keras  # noqa: E402, I001
 from keras import layers  # noqa: E402
@@ -107,11 +108,13 @@ def compile_model(model: keras.Model, optimizer: str, learning_rate: float, mome
 
 
 def fit(model: keras.Model, train: ImageBatches, val: ImageBatches, epochs: int, patience: int,
-        initial_epoch: int = 0, callbacks: tuple = (), verbose: int = 2) -> dict:
-    """model.fit with early stopping on validation loss, the best epoch's weights restored."""
+        initial_epoch: int = 0, callbacks: tuple = (), name: str = "fit") -> dict:
+    """model.fit with early stopping on validation loss, the best epoch's weights restored; `name` heads its
+    progress lines."""
     stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
     return model.fit(train, validation_data=val, initial_epoch=initial_epoch, epochs=initial_epoch + epochs,
-                     shuffle=False, callbacks=[stop, *callbacks], verbose=verbose).history  # ImageBatches shuffles
+                     shuffle=False, callbacks=[stop, EpochProgress(name, stop), *callbacks],
+                     verbose=0).history  # ImageBatches shuffles
 
 
 def evaluate_network(model: keras.Model, val: ImageBatches, test: ImageBatches, classes: list[str],

@@ -147,3 +147,31 @@ def read_images(paths: list[str], size: int, channels: int, resize: str, n_jobs:
             pixels = [p for p, _ in results if p is not None]
             stack = np.stack(pixels) if pixels else np.empty((0, size, size, channels), np.uint8)
             yield stack, [outcome for _, outcome in results]
+
+
+LOOK_SAMPLE = 20  # files opened to judge the folder's images: their headers, and a thumbnail for colour
+MUCH_LARGER = 4  # a source side this many times images.image_size loses most of its detail
+
+
+def source_look(paths: list[str], size: int, channels: int, keys: tuple[str, str]) -> str | None:
+    """One note when the stored pixels lose much of what the files hold: sides MUCH_LARGER times `size` or more
+    (the median of the first LOOK_SAMPLE files), or colour stored grey. `keys` name the two params."""
+    sides, coloured = [], 0
+    for path in paths[:LOOK_SAMPLE]:
+        try:
+            with Image.open(path) as image:
+                sides.append(min(image.size))
+                image.draft("RGB", (64, 64))  # JPEGs decode at a reduced scale
+                rgb = np.asarray(image.convert("RGB").resize((32, 32)), dtype=np.int16)
+        except (OSError, ValueError):
+            continue  # unreadable files are the decoder's to report
+        coloured += int(np.abs(rgb - rgb.mean(axis=2, keepdims=True)).max() > 16)  # channels differ: not grey
+    lost = []
+    if sides and (side := int(np.median(sides))) >= MUCH_LARGER * size:
+        lost.append(f"are about {side} px on their short side and stored at {keys[0]} = {size} px")
+    if channels == 1 and coloured > len(sides) / 2:
+        lost.append(f"are in colour and stored grey ({keys[1]} = 1)")
+    if not lost:
+        return None
+    return (f"the source images {' and '.join(lost)}: most detail is lost; a larger {keys[0]} (e.g. "
+            f"{min(224, max(64, size * 4))}) or {keys[1]}: 3 keeps more, at the cost of training time")

@@ -66,25 +66,25 @@ def frozen_backbone_warnings(base: keras.Model, backbone: str, weights: str, siz
 
 
 def pretrain(base: keras.Model, head: dict, n_classes: int, train: ImageBatches, val: ImageBatches, epochs: int,
-             learning_rate: float, patience: int, verbose: int = 2) -> float:
+             learning_rate: float, patience: int) -> float:
     """The pipeline backbone's stand-in for ImageNet: the whole network trained on the source classes.
     Returns the validation accuracy of the kept epoch."""
     model = compile_adam(with_head(base, **head, n_classes=n_classes, frozen=False), learning_rate)
-    history = fit(model, train, val, epochs, patience, verbose=verbose)
+    history = fit(model, train, val, epochs, patience, name="transfer: pre-training")
     return float(history["val_accuracy"][int(np.argmin(history["val_loss"]))])
 
 
 def train_head(base: keras.Model, head: dict, n_classes: int, train: ImageBatches, val: ImageBatches, epochs: int,
-               learning_rate: float, patience: int, callbacks: tuple = (), verbose: int = 2
+               learning_rate: float, patience: int, callbacks: tuple = ()
                ) -> tuple[keras.Model, dict]:
     """Phase 1: the new head on the frozen backbone."""
     model = compile_adam(with_head(base, **head, n_classes=n_classes, frozen=True), learning_rate)
-    return model, fit(model, train, val, epochs, patience, callbacks=callbacks, verbose=verbose)
+    return model, fit(model, train, val, epochs, patience, callbacks=callbacks, name="transfer: phase 1")
 
 
 def fine_tune(model: keras.Model, base: keras.Model, n_layers: int, train: ImageBatches, val: ImageBatches,
-              epochs: int, learning_rate: float, patience: int, after: dict, callbacks: tuple = (),
-              verbose: int = 2) -> tuple[list[str], dict, bool]:
+              epochs: int, learning_rate: float, patience: int, after: dict, callbacks: tuple = ()
+              ) -> tuple[list[str], dict, bool]:
     """Phase 2: the backbone's top `n_layers` unfrozen at a low learning rate, continuing phase 1's curve
     (`after`: its history). Keeps phase 1's weights when no epoch improves on its validation loss.
     Returns the unfrozen layers, this phase's history and whether its weights were kept."""
@@ -92,7 +92,7 @@ def fine_tune(model: keras.Model, base: keras.Model, n_layers: int, train: Image
     unfrozen = unfreeze_top(base, n_layers)
     compile_adam(model, learning_rate)  # recompile: the new trainable flags take effect
     history = fit(model, train, val, epochs, patience, initial_epoch=len(after["loss"]), callbacks=callbacks,
-                  verbose=verbose)
+                  name="transfer: phase 2")
     kept = min(history["val_loss"]) < best
     if not kept:
         model.set_weights(before)
@@ -100,10 +100,10 @@ def fine_tune(model: keras.Model, base: keras.Model, n_layers: int, train: Image
 
 
 def train_baseline(fresh: keras.Model, head: dict, n_classes: int, train: ImageBatches, val: ImageBatches,
-                 epochs: int, learning_rate: float, patience: int, verbose: int = 2) -> tuple[keras.Model, dict]:
+                 epochs: int, learning_rate: float, patience: int) -> tuple[keras.Model, dict]:
     """The baseline: the same network from random weights, every layer trained, on the same images."""
     model = compile_adam(with_head(fresh, **head, n_classes=n_classes, frozen=False), learning_rate)
-    return model, fit(model, train, val, epochs, patience, verbose=verbose)
+    return model, fit(model, train, val, epochs, patience, name="transfer: from scratch")
 
 
 @dataclass

@@ -171,15 +171,13 @@ class Found:
     scores: dict  # the scores at k
 
 
-def fit_range(X: np.ndarray, method: str, plan: Plan, n_init: int, seed: int, step: Callable[[], None],
-              say: Callable[[str], None]) -> Found:
+def fit_range(X: np.ndarray, method: str, plan: Plan, n_init: int, seed: int, step: Callable[[], None]) -> Found:
     """Every k of the plan fitted and scored (the elbow and silhouette curve), then the chosen k's clusters:
-    the fit of the curve when k is in the range, else one more fit."""
+    the fit of the curve when k is in the range, else one more fit. Nothing printed per k: curves.png shows them."""
     rows, labels_at = [], {}
     for k in plan.ks:
         labels_at[k] = cluster_rows(X, method, k, n_init, seed)
         rows.append({"k": k, **scores(X, labels_at[k], seed)})
-        say(f"{method} k={k}: silhouette {rows[-1]['silhouette']:.4f}, inertia {rows[-1]['inertia']:.6g}")
         step()
     curve = pd.DataFrame(rows)
     best = best_silhouette(curve)

@@ -20,6 +20,7 @@ import pandas as pd
 
 from stages.core.training import runtime  # (first: quiets TensorFlow's start-up logs before Keras loads it)
 from stages.core.training.saving import save_keras
+from stages.core.training.live import EpochProgress
 from stages.core.tabular.dense_plan import TargetScale
 from stages.core.tabular.models import feature_rows
 
@@ -57,15 +58,15 @@ def compile_dense(model: keras.Model, loss: str, optimizer: str, learning_rate: 
 
 
 def fit_dense(model: keras.Model, train: tuple, val: tuple, batch_size: int, epochs: int, patience: int,
-              callbacks: tuple = (), verbose: int = 2) -> dict:
+              callbacks: tuple = (), name: str = "train_dnn") -> dict:
     """model.fit on in-memory arrays, (x, y) or (x, y, sample weights) each, reshuffled every epoch (seeded by
     runtime.configure); early stopping on validation loss with the best epoch's weights restored."""
     stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
     x, y, *weights = train
     with runtime.native_logs_filtered():  # tf.data's graph notice (E0000 ... MapDataset) on the first batch
         return model.fit(x, y, sample_weight=weights[0] if weights else None, validation_data=val,
-                         batch_size=batch_size, epochs=epochs, shuffle=True, callbacks=[stop, *callbacks],
-                         verbose=verbose).history
+                         batch_size=batch_size, epochs=epochs, shuffle=True, callbacks=[stop, EpochProgress(name, stop), *callbacks],
+                         verbose=0).history
 
 
 class TableNetwork:

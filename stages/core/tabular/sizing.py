@@ -55,6 +55,14 @@ class Decision:
         return f"{self.key} = {self.value}: {self.reason}"
 
 
+def lines(decisions: list[Decision]) -> list[str]:
+    """The lines a stage prints: decisions with the same reason share one ("a = 1, b = 2: why")."""
+    reasons: dict[str, list[Decision]] = {}
+    for d in decisions:
+        reasons.setdefault(d.reason, []).append(d)
+    return [", ".join(f"{d.key} = {d.value}" for d in same) + f": {reason}" for reason, same in reasons.items()]
+
+
 def record(decisions: list[Decision]) -> dict:
     """The decisions as a stage's metrics record them: rule -> value, short, so that `dvc exp show` and
     `dvc metrics diff` list them as columns (the reasons are in the stage's log and docs/real-size.md)."""

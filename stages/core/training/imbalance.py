@@ -73,11 +73,19 @@ def network_scores(y_true: np.ndarray, predicted: np.ndarray, probabilities: np.
     return metrics
 
 
+def majority_accuracy(train_labels: np.ndarray, test_labels: np.ndarray) -> float:
+    """What a network must beat: always the training split's most frequent class, scored on the test split
+    (1 / classes is chance, for balanced ones)."""
+    return float(np.mean(np.asarray(test_labels) == np.bincount(np.asarray(train_labels)).argmax()))
+
+
 def summary(metrics: dict) -> str:
     """The log's line of test metrics: balanced accuracy beside accuracy, sensitivity and specificity for two
     classes, so a network that only predicts the majority shows at a glance."""
     line = (f"test accuracy {metrics['test_accuracy']:.4f}, balanced {metrics['test_balanced_accuracy']:.4f}, "
             f"macro F1 {metrics['test_f1_macro']:.4f}")
+    if "baseline_accuracy" in metrics:
+        line += f" (the majority class: {metrics['baseline_accuracy']:.4f})"
     if "test_sensitivity" in metrics:
         line += (f", sensitivity {metrics['test_sensitivity']:.4f}, specificity {metrics['test_specificity']:.4f}"
                  f" at threshold {metrics['threshold']:.3g}")

@@ -61,6 +61,7 @@ with native_logs_filtered():
         import tensorflow as tf
 
         tf.config.threading.set_intra_op_parallelism_threads(THREADS)
+        tf.get_logger().setLevel("ERROR")  # "N out of the last M calls ... triggered tf.function retracing"
         GPUS = len(tf.config.list_physical_devices("GPU"))  # probes the CUDA drivers: more C++ lines
     elif keras.backend.backend() == "jax":
         import jax

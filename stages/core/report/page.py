@@ -1,0 +1,58 @@
+"""One HTML page for a run (reports/index.html): a section per stage, each figure with one sentence of what it
+shows. Self-contained: figures are linked by paths relative to the page and the style is in the page, so it
+opens from disk, from a CI artifact of reports/, or in a pull request's checkout, with no network.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+STYLE = """body{font:15px/1.5 system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:0 1.2rem 3rem;color:#222}
+h1{margin:1.4rem 0 .2rem}h2{margin:2rem 0 .3rem;border-bottom:1px solid #ddd}p.muted{color:#666;margin:.2rem 0}
+pre{background:#f6f6f6;padding:.8rem;overflow-x:auto;font-size:13px}nav a{margin-right:.8rem}
+.figures{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0;flex:1 1 460px;max-width:100%}
+figure img{max-width:100%;border:1px solid #eee}figcaption{color:#444;font-size:14px}
+table{border-collapse:collapse;font-size:13px;margin:.5rem 0}td,th{padding:.15rem .6rem;border-bottom:1px solid #eee}
+td.n{text-align:right;font-variant-numeric:tabular-nums}"""
+
+
+@dataclass(frozen=True)
+class Figure:
+    src: str  # relative to the page
+    caption: str  # one sentence: what the figure shows
+
+
+@dataclass(frozen=True)
+class Section:
+    anchor: str  # the stage's name
+    title: str
+    text: str  # the stage's headline, from its metrics
+    figures: list[Figure] = field(default_factory=list)
+    table: list[dict] = field(default_factory=list)  # rows of the same keys, shown as they are
+
+
+def page(title: str, summary: list[str], sections: list[Section]) -> str:
+    """The page's HTML: the run's summary, then every section in order."""
+    e = html.escape
+    nav = " ".join(f'<a href="#{e(s.anchor)}">{e(s.title)}</a>' for s in sections)
+    body = [f"<h1>{e(title)}</h1>", f"<nav>{nav}</nav>", f"<pre>{e(chr(10).join(summary))}</pre>"]
+    for s in sections:
+        body += [f'<h2 id="{e(s.anchor)}">{e(s.title)}</h2>', f"<p>{e(s.text)}</p>"]
+        if s.table:
+            body.append(_table(s.table))
+        if s.figures:
+            body.append('<div class="figures">' + "".join(
+                f'<figure><img src="{e(f.src)}" alt="{e(f.caption)}">'
+                f"<figcaption>{e(f.caption)}</figcaption></figure>" for f in s.figures) + "</div>")
+    return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{e(title)}</title><style>{STYLE}</style></head>\n<body>\n" + "\n".join(body) + "\n</body></html>\n")
+
+
+def _table(rows: list[dict]) -> str:
+    e = html.escape
+    head = "".join(f"<th>{e(str(k))}</th>" for k in rows[0])
+    cells = ["".join(f'<td class="n">{v:.4f}</td>' if isinstance(v, float) else f"<td>{e(str(v))}</td>"
+                     for v in row.values()) for row in rows]
+    return f"<table><tr>{head}</tr>" + "".join(f"<tr>{c}</tr>" for c in cells) + "</table>"

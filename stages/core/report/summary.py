@@ -1,0 +1,164 @@
+"""The run in one screen: each stage's headline number beside what it must beat, from the metrics files alone.
+
+`make repro` prints it last, and the summary stage writes it to reports/summary.md; since it reads only
+metrics.json files, any run's summary can be rebuilt from `dvc exp` results. At most WIDTH characters a line:
+a long line wraps under its stage's name.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+WIDTH = 100
+NAME = 17  # the stage column: nets_from_scratch
+SIGNIFICANT = 0.05  # the corrected t-test's p-value under which a difference counts
+
+
+def headlines(metrics: dict[str, dict], task: str) -> dict[str, str]:
+    """Each stage's headline, in pipeline order: `metrics` maps a stage to its metrics.json (a stage that did
+    not run is absent, and so is its line)."""
+    m, regression = metrics, task == "regression"
+    texts = {
+        "preprocess": _split(m.get("preprocess")),
+        "select_features": _selection(m.get("select_features")),
+        "compare_models": _comparison(m.get("compare_models")),
+        "tune": _tuning(m.get("tune")),
+        "bias_variance": _bias_variance(m.get("bias_variance")),
+        "evaluate": _evaluation(m.get("evaluate"), regression),
+        "train_dnn": _dense(m.get("train_dnn"), regression),
+        "cluster": _clusters(m.get("cluster")),
+        "ingest_images": _images(m.get("ingest_images")),
+        "train_cnn": _network(m.get("train_cnn")),
+        "transfer": _transfer(m.get("transfer")),
+        "nets_from_scratch": _scratch(m.get("nets_from_scratch")),
+    }
+    return {stage: text for stage, text in texts.items() if text}
+
+
+def summary(lines: dict[str, str], source: str, target: str, task: str) -> list[str]:
+    """The screen: a title, one wrapped entry per stage, and where to look next."""
+    out = [f"Summary: {task} of {target!r} from {source}", ""]
+    for stage, text in lines.items():
+        out += textwrap.wrap(text, WIDTH, initial_indent=f"{stage:<{NAME}} ", subsequent_indent=" " * (NAME + 1))
+    return out + ["", "Figures: open reports/index.html in a browser (one page for the run), or `dvc plots show`.",
+                  "Compare runs: dvc exp show --only-changed; dvc metrics diff; dvc exp run -S key=value."]
+
+
+def _significance(p: float | None) -> str:
+    if p is None:
+        return ""
+    return "significant" if p < SIGNIFICANT else "not significant"
+
+
+def _split(p: dict | None) -> str:
+    if not p:
+        return ""
+    return f"{p['n_train']:,} training / {p['n_test']:,} test rows, {p['n_features']} features"
+
+
+def _selection(s: dict | None) -> str:
+    if not s:
+        return ""
+    return (f"kept {s['n_selected']} of {s['n_features']} features: CV score {s['cv_score_selected']:.4f} "
+            f"vs {s['cv_score_all']:.4f} with all")
+
+
+def _comparison(c: dict | None) -> str:
+    if not c or "winner" not in c:
+        return ""
+    metric = next(key for key in c["winner"] if not key.endswith("_std"))  # compare.sort_by
+    ranks = c.get(f"cv_{metric}", {})
+    winner = next((name for name, score in ranks.items() if score == c["winner"][metric]), "the winner")
+    text = f"{winner} best of {len(ranks)} models: CV {metric} {c['winner'][metric]:.4f}"
+    if vs := c.get("winner_vs_runner_up"):
+        text += f", {vs['difference']:+.4f} over the runner-up ({_significance(vs['p_value'])}, p = {vs['p_value']:.2f})"
+    if ens := c.get("ensemble_vs_single"):
+        text += (f"; best ensemble {ens['ensemble']} vs best single {ens['single']} {ens['difference']:+.4f} "
+                 f"({_significance(ens['p_value'])})")
+    return text
+
+
+def _tuning(t: dict | None) -> str:
+    if not t:
+        return ""
+    kept = "the untuned model kept" if t.get("tuned_model_kept") is False else "tuned"
+    return (f"CV {t['best_cv_score']:.4f} over {t['n_candidates']} candidates vs {t['untuned_cv_score']:.4f} "
+            f"untuned: {kept}")
+
+
+def _bias_variance(b: dict | None) -> str:
+    if not b:
+        return ""
+    rising = "; still rising: more rows would help" if b.get("rising") else ""
+    return f"{b['verdict']}: training {b['training']:.4f}, validation {b['validation']:.4f}{rising}"
+
+
+def _evaluation(e: dict | None, regression: bool) -> str:
+    if not e:
+        return ""
+    base = e.get("baseline", {})
+    if regression:
+        return (f"test R² {e['r2']:.4f} vs {base.get('r2', 0):.4f} for the training mean; RMSE {e['rmse']:.4g} "
+                f"vs {base.get('rmse', float('nan')):.4g}")
+    text = f"test accuracy {e['accuracy']:.4f} vs {base.get('accuracy', float('nan')):.4f} for the majority class"
+    if "roc_auc" in e:
+        text += f"; ROC AUC {e['roc_auc']:.4f}"
+    if "recall" in e:
+        text += f"; sensitivity {e['recall']:.4f}"
+    if top := e.get("importance", {}).get("top"):
+        text += f"; top column {top}"
+    return text
+
+
+def _dense(d: dict | None, regression: bool) -> str:
+    if not d:
+        return ""
+    key = "r2" if regression else "accuracy"
+    return (f"test {key} {d[key]:.4f} ({d['vs_tuned'][key]:+.4f} against the tuned model), "
+            f"{d['epochs_trained']} epochs")
+
+
+def _clusters(c: dict | None) -> str:
+    if not c:
+        return ""
+    text = f"k = {c['k']} clusters, silhouette {c['silhouette']:.3f}"
+    if "adjusted_rand" in c:
+        text += f"; agreement with the classes (adjusted Rand) {c['adjusted_rand']:.3f}, 0 is chance"
+    return text
+
+
+def _images(i: dict | None) -> str:
+    if not i:
+        return ""
+    split = i.get("split", {})
+    return (f"{i['n_images']:,} images, {i['n_classes']} classes: {split.get('train', 0):,} train / "
+            f"{split.get('val', 0):,} validation / {split.get('test', 0):,} test")
+
+
+def _network(n: dict | None) -> str:
+    if not n:
+        return ""
+    text = f"test accuracy {n['test_accuracy']:.4f}"
+    if "baseline_accuracy" in n:
+        text += f" vs {n['baseline_accuracy']:.4f} for the majority class"
+    return text + f", {n['epochs_trained']} epochs"
+
+
+def _transfer(t: dict | None) -> str:
+    if not t:
+        return ""
+    text = (f"transferred {t['transfer_accuracy']:.4f} vs {t['scratch_accuracy']:.4f} from scratch on "
+            f"{t['train_images']} training images ({t['transfer_gain']:+.4f})")
+    if "baseline_accuracy" in t:
+        text += f"; majority class {t['baseline_accuracy']:.4f}"
+    return text
+
+
+def _scratch(s: dict | None) -> str:
+    if not s:
+        return ""
+    xor = s.get("perceptron_accuracy", {}).get("xor")
+    text = f"numpy network: iris test accuracy {s['iris_test_accuracy']:.4f}"
+    if xor is not None:
+        text += f"; a perceptron gets XOR {xor:.2f}, a hidden layer {s['xor_hidden_layer_accuracy']:.2f}"
+    return text
