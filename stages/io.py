@@ -210,11 +210,11 @@ def read_image_split(folder: Path) -> tuple[ImageRows, np.ndarray]:
 def live_log(metrics_file: Path):
     """DVCLive for one training run, under metrics_file's folder. dvcyaml=False: dvc.yaml declares the plots
     itself, and no library rewrites it (or params.yaml) at run time."""
+    out, err = sys.stdout, sys.stderr  # before the import: its logging set-up (colorama) swaps in the raw streams
     from dvclive import Live
 
-    out, err = sys.stdout, sys.stderr
     live = Live(str(Path(metrics_file).parent), dvcyaml=False, save_dvc_exp=False, report=None)
-    sys.stdout, sys.stderr = out, err  # its logging set-up (colorama) swaps in the raw streams: keep the stage's
+    sys.stdout, sys.stderr = out, err  # the stage's own, wrapped at its width
     return live
 
 

@@ -238,8 +238,9 @@ def test_predict_command_writes_a_csv_or_says_what_is_wrong(project, tmp_path):
 
 
 def test_serving_is_documented_with_a_curl_example():
-    readme = (REPO / "README.md").read_text()
-    assert "make serve" in readme and "curl" in readme and "/api/predict/train_cnn" in readme
+    readme, page = (REPO / "README.md").read_text(), (REPO / "docs/serve.md").read_text()
+    assert "make serve" in readme and "docs/serve.md" in readme
+    assert "curl" in page and "/api/predict/train_cnn" in page
 
 
 def test_rows_with_an_extra_field_are_an_error_naming_the_row_never_a_shifted_table(client, project, tmp_path):

@@ -17,14 +17,15 @@ FORMAT = "{desc}: {n_fmt}/{total_fmt} {unit} [{elapsed} elapsed, {remaining} lef
 
 
 class _Lines:
-    """A file for tqdm without a terminal: each refresh becomes one line (tqdm redraws with a carriage return)."""
+    """A file for tqdm without a terminal: each refresh becomes one line (tqdm redraws with a carriage return).
+    The opening line (0 done) is dropped: the stage has just said what it starts."""
 
-    def __init__(self, stream):
-        self.stream = stream
+    def __init__(self, stream, opening: str):
+        self.stream, self.opening = stream, opening
 
     def write(self, text: str) -> None:
         text = text.replace("\r", "").strip()
-        if text:
+        if text and not text.startswith(self.opening):
             self.stream.write(text + "\n")
 
     def flush(self) -> None:
@@ -37,7 +38,7 @@ def bar(total: int, desc: str, unit: str = "fits", stream=None) -> tqdm:
     if stream.isatty():
         return tqdm(total=total, desc=desc, unit=unit, file=stream, bar_format=FORMAT.replace("]", "] {bar:20}"),
                     leave=False, dynamic_ncols=True)
-    return tqdm(total=total, desc=desc, unit=unit, file=_Lines(stream), bar_format=FORMAT, mininterval=LOG_SECONDS,
+    return tqdm(total=total, desc=desc, unit=unit, file=_Lines(stream, f"{desc}: 0/"), bar_format=FORMAT, mininterval=LOG_SECONDS,
                 maxinterval=float("inf"), ascii=True, leave=True)
 
 
