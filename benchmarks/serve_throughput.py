@@ -48,8 +48,10 @@ def in_process_rate(image: bytes) -> float:
     return IN_PROCESS / (time.perf_counter() - start)
 
 
-def serve(port: int) -> subprocess.Popen:
-    server = subprocess.Popen([sys.executable, "-m", "serve.app", "--port", str(port), "--threads", str(CLIENTS)],
+def serve(port: int, *options: str) -> subprocess.Popen:
+    """`python -m serve.app` on localhost:port with CLIENTS threads (and `options`), once it answers /health."""
+    server = subprocess.Popen([sys.executable, "-m", "serve.app", "--port", str(port), "--threads", str(CLIENTS),
+                               *options],
                               cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               env={**os.environ, "PYTHONPATH": str(REPO)})
     for _ in range(240):

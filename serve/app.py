@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import base64
 import io
+import warnings
 from pathlib import Path
 
 from flask import Blueprint, Flask, Request, Response, current_app, jsonify, render_template, request
@@ -57,6 +58,7 @@ def create_app(root: Path = Path("."), max_upload_mb: float = 16, max_megapixels
     app.register_blueprint(pages)
     app.register_error_handler(HTTPException, http_error)
     app.after_request(secured)
+    app.jinja_env.filters["capitalize_first"] = lambda text: text[:1].upper() + text[1:]  # keeps "R²", names
     return app
 
 
@@ -68,8 +70,10 @@ def secured(response: Response) -> Response:
 def check_pixels(data: bytes, name: str, cap: int) -> None:
     """Refuse an image over `cap` pixels from its header alone, before anything is decoded."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            width, height = image.size
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # refused below, with a clearer line
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
     except (OSError, ValueError, Image.DecompressionBombError):
         return  # not an image Pillow can open: the model's reader says why
     if width * height > cap:
@@ -202,12 +206,16 @@ def api(name: str):
 
 
 def http_error(exc: HTTPException):
+    """JSON for the API; on a model's page, the page again with the error in one sentence; else an error page."""
     message = exc.description
     if isinstance(exc, RequestEntityTooLarge):
-        message = (f"the upload is over the {current_app.config['MAX_UPLOAD_MB']:g} MB limit (start the server "
-                   "with --max-upload-mb)")
+        message = f"the upload is over the {current_app.config['MAX_UPLOAD_MB']:g} MB limit: send a smaller file"
     if request.path.startswith("/api/") or request.path == "/health":
         return jsonify(error=message), exc.code
+    model = _models().get((request.view_args or {}).get("name"))
+    if model is not None and not isinstance(model, Missing):
+        return render_template("model.html", name=model.kind.name, model=model, result={"error": message},
+                               values={}), exc.code
     page = render_template("error.html", code=exc.code, message=message, missing=isinstance(exc, NotBuilt))
     return page, exc.code
 
@@ -246,16 +254,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-upload-mb", type=float, default=16)
     parser.add_argument("--max-megapixels", type=float, default=40, help="larger images are refused undecoded")
     args = parser.parse_args(argv)
-    import waitress
-
     app = create_app(max_upload_mb=args.max_upload_mb, max_megapixels=args.max_megapixels)
     for name, model in app.extensions["models"].items():
-        print(f"{name}: {model.message if isinstance(model, Missing) else model.about.description}")
-    print(f"serving http://{args.host}:{args.port}/ with waitress ({args.threads} threads)", flush=True)
-    limit = app.config["MAX_CONTENT_LENGTH"]  # waitress refuses a larger body from its Content-Length, unread, and
-    # holds a smaller one in memory (inbuf_overflow): nothing is spooled to disk
-    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, max_request_body_size=limit,
-                   inbuf_overflow=limit)
+        print(f"{name}: {model.message if isinstance(model, Missing) else model.about.predicts}")
+    server = waitress_server(app, args.host, args.port, args.threads)
+    print(f"serving http://{args.host}:{server.effective_port}/ with waitress ({args.threads} threads)", flush=True)
+    server.run()
+
+
+def waitress_server(app: Flask, host: str, port: int, threads: int):
+    """waitress with the app's upload limit as its own: a body over it is refused from its Content-Length, unread
+    (413), and one under it is held in memory (inbuf_overflow), so nothing a client sends is spooled to disk."""
+    import waitress
+
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    return waitress.create_server(app, host=host, port=port, threads=threads, max_request_body_size=limit,
+                                  inbuf_overflow=limit)
 
 
 if __name__ == "__main__":

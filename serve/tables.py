@@ -8,7 +8,7 @@ import pandas as pd
 
 from stages.core.tabular.columns import as_numbers, dates_as_trained
 from stages.core.tabular.datasets import tidy_csv
-from stages.core.errors import PipelineError, plain
+from stages.core.errors import PipelineError, listed, plain
 from stages.core.tabular.reading import read_csv
 
 
@@ -68,7 +68,7 @@ def check_rows(frame: pd.DataFrame, numeric: list[str], categories: dict[str, li
         raise BadInput(f"{where} has no rows to predict")
     missing = [c for c in features if c not in frame.columns]
     if missing:
-        raise BadInput(f"{where} lacks the column(s) {missing}; the model was trained on {features}")
+        raise BadInput(f"{where}: {len(missing)} of the model's {len(features)} columns missing: {listed(missing, 3)}")
     notes = []
     extra = [str(c) for c in frame.columns if c not in features]
     if extra:

@@ -16,9 +16,9 @@ import pandas as pd
 from skimage import io as skio
 
 from stages import paths
-from stages.core.errors import PipelineError
+from stages.core.errors import PipelineError, listed
 from stages.core.images.folders import (
-    class_order, digits_images, empty_class_folders, folder_problems, given_split, list_images, listed,
+    class_order, digits_images, empty_class_folders, folder_problems, given_split, list_images,
     split_manifest,
 )
 from stages.core.images.pixels import read_images, source_look

@@ -15,17 +15,17 @@ from pydantic import BaseModel
 from conftest import REPO, patients, run_ok, set_params
 from stages import (
     bias_variance, check_params, cluster, compare_models, evaluate, ingest, ingest_images, io, nets_from_scratch, paths,
-    preprocess, select_features, train_cnn, train_dnn, transfer, tune,
+    preprocess, select_features, summary, train_cnn, train_dnn, transfer, tune,
 )
 from stages.params import load_params
 
 DVC = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]
 TABULAR = ["check_params", "ingest", "preprocess", "select_features", "compare_models", "tune", "bias_variance",
-           "evaluate", "cluster", "train_dnn"]
+           "evaluate", "cluster", "train_dnn", "summary"]
 MODULES = {"check_params": check_params, "ingest": ingest, "preprocess": preprocess, "select_features": select_features,
            "compare_models": compare_models, "tune": tune, "bias_variance": bias_variance, "evaluate": evaluate,
            "cluster": cluster, "train_dnn": train_dnn, "ingest_images": ingest_images, "train_cnn": train_cnn,
-           "transfer": transfer, "nets_from_scratch": nets_from_scratch}
+           "transfer": transfer, "nets_from_scratch": nets_from_scratch, "summary": summary}
 
 
 class Recorder:

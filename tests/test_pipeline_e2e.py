@@ -53,8 +53,13 @@ def project(tmp_path_factory):
 
 
 def test_repro_from_scratch_reproduces_the_committed_results(project):
+    """The Quickstart's `make repro` (with this venv): one readable screen at the end, and git clean after."""
     root, sh = project
-    out = sh("dvc", "repro").stdout
+    done = sh("make", "repro", f"VENV={Path(sys.executable).parent.parent}")
+    out, printed = done.stdout, (done.stdout + done.stderr).splitlines()
+    assert len(printed) <= 150, "\n".join(printed)
+    assert max(map(len, printed)) <= 120, max(printed, key=len)
+    assert out.rstrip().endswith((root / "reports/summary.md").read_text().rstrip())  # the last screen
     assert "Running stage 'ingest'" in out and "Running stage 'preprocess'" in out
     assert (root / "data/prepared/train.csv").is_file()
     assert (root / "models/preprocess/preprocessor.joblib").is_file()
@@ -65,6 +70,8 @@ def test_repro_from_scratch_reproduces_the_committed_results(project):
     # same code + params => byte-identical outputs, so dvc.lock and the metrics stay as committed
     checked = sh(sys.executable, "tools/check_reproduced.py", check=False)
     assert checked.returncode == 0, checked.stderr
+    if checked.stdout.startswith("reproduced byte for byte"):  # else another CPU: Keras within tolerance
+        assert sh("git", "status", "--porcelain").stdout == ""
     assert "Data and pipelines are up to date" in sh("dvc", "status").stdout
     metrics = json.loads((root / "reports/preprocess/metrics.json").read_text())
     assert (metrics["n_train"], metrics["n_test"]) == (455, 114)
@@ -153,7 +160,12 @@ def test_web_page_predicts_in_a_real_browser(project):
     options.binary_location = browser
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1100,900"):
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     with serving(root) as url:
+        headers = requests.get(url, timeout=10).headers
+        assert "script-src 'self'" in headers["Content-Security-Policy"]
+        assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
+        assert headers["Referrer-Policy"] == "no-referrer"
         driver = webdriver.Chrome(service=Service(driver_path), options=options)
         try:
             driver.get(f"{url}/models/train_cnn")
@@ -170,14 +182,58 @@ def test_web_page_predicts_in_a_real_browser(project):
             assert answer.text in classes
             if shots:
                 driver.save_screenshot(f"{shots}/serve-table.png")
+            refused = [e["message"] for e in driver.get_log("browser") if "Content Security Policy" in e["message"]]
+            assert refused == []  # the page works under its own policy
         finally:
             driver.quit()
         # bad input over real HTTP: a clear answer, and the server keeps serving
         sent = requests.post(f"{url}/api/predict/train_cnn", files={"image": ("x.png", b"\x89PNG broken")}, timeout=30)
         assert sent.status_code == 400 and sent.json()["error"].startswith("x.png: ")
-        huge = requests.post(f"{url}/api/predict/train_cnn", files={"image": ("x.png", b"0" * (17 << 20))}, timeout=30)
-        assert huge.status_code == 413 and "over the 16 MB limit" in huge.json()["error"]
+        port = int(url.rsplit(":", 1)[1])
+        for length in (17 << 20, 2 << 30):  # over the 16 MB limit, and 2 GiB: refused from the header, unread
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+                connection.sendall(f"POST /api/predict/train_cnn HTTP/1.1\r\nHost: localhost\r\nContent-Type: "
+                                   f"image/png\r\nContent-Length: {length}\r\n\r\n".encode())
+                answer = connection.recv(4096).decode()
+            assert answer.startswith("HTTP/1.1 413") and "exceeds max_body of 16777216" in answer, answer
         assert requests.get(f"{url}/health", timeout=5).json()["status"] == "ok"
+
+def browser(width: int = 1100, height: int = 900):
+    """Headless Chromium through Selenium."""
+    binary, driver_path = chromium()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={width},{height}",
+                 "--allow-file-access-from-files"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(driver_path), options=options)
+
+
+def test_the_run_page_opens_from_disk_with_every_figure_loaded(project):
+    root, _ = project
+    page = root / "reports/index.html"
+    shots = os.environ.get("SCREENSHOTS") and Path(os.environ["SCREENSHOTS"]).resolve()  # README's picture
+    driver = browser(1100, 1400)
+    try:
+        driver.get(page.as_uri())
+        images = driver.find_elements("css selector", "img")
+        assert len(images) >= 15  # the tabular, image and lessons figures of the default run
+        broken = [img.get_attribute("src") for img in images
+                  if not driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", img)]
+        assert broken == []
+        captions = driver.find_elements("css selector", "figcaption")
+        assert len(captions) == len(images) and all(c.text.strip().endswith(".") for c in captions)
+        assert "test accuracy" in driver.find_element("css selector", "pre").text  # the summary heads the page
+        assert "http" not in page.read_text().replace("http-equiv", "")  # nothing fetched from a network
+        if shots:
+            driver.save_screenshot(f"{shots}/run-page.png")
+    finally:
+        driver.quit()
+
 
 def test_pull_request_report_shows_the_param_change_and_metric_deltas(project):
     root, sh = project

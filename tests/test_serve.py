@@ -3,9 +3,11 @@ right status, write nothing to disk, and keep serving. The models here are small
 project; tests/test_pipeline_e2e.py checks the real ones (accuracy reproduced, a real browser)."""
 
 import io
+import socket
 import struct
 import subprocess
 import sys
+import threading
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 
@@ -16,9 +18,10 @@ from PIL import Image
 
 from conftest import REPO, patients, run_stages, set_params
 from serve.app import create_app
+from serve.models import either, image_predicts, table_predicts
 from serve.tables import BadInput, check_rows
 from stages import evaluate, ingest, paths, preprocess, select_features, tune
-from stages.io import write_json, write_keras
+from stages.io import read_json, write_json, write_keras
 
 CLASSES = ["cat", "dog", "zebra"]
 
@@ -116,7 +119,7 @@ def test_image_as_the_request_body_and_concurrent_requests_get_their_own_answers
     (png(Image.new("RGB", (64, 64), "red"))[:100], "cut.png", 400, "cut.png: "),
     (bomb(), "bomb.png", 400, "bomb.png: 900,000,000 pixels: over Pillow's decompression-bomb limit"),
     (b"", "empty.png", 400, "empty.png: the file is empty"),
-    (b"x" * (2 << 20), "big.png", 413, "the upload is over the 1 MB limit (start the server with --max-upload-mb)"),
+    (b"x" * (2 << 20), "big.png", 413, "the upload is over the 1 MB limit: send a smaller file"),
 ])
 def test_bad_images_get_a_message_and_a_status(client, data, name, status, message):
     answer = upload(client, data, name)
@@ -124,6 +127,7 @@ def test_bad_images_get_a_message_and_a_status(client, data, name, status, messa
     assert answer.json["error"].startswith(message)
     page = upload(client, data, name, "/models/train_cnn")
     assert page.status_code == status and message.split(":")[0].encode() in page.data
+    assert b'<p class="error" id="error">' in page.data and b'id="upload"' in page.data  # the model's page, again
     assert client.get("/health").json["models"]["train_cnn"] == "ready"  # still serving
 
 
@@ -162,7 +166,7 @@ def test_tabular_form_is_built_from_the_training_schema_and_predicts(client):
     ({"rows": {"age": 61}}, "`rows` must be a non-empty list of objects"),
     ({"rows": [[61, 35]]}, "rows[0] is list, not an object of column: value"),
     ({"data": []}, 'send JSON {"rows": '),
-    ({"rows": [{"age": 61, "bmi": 30, "smoker": "no"}]}, "rows lacks the column(s) ['region']"),
+    ({"rows": [{"age": 61, "bmi": 30, "smoker": "no"}]}, "rows: 1 of the model's 4 columns missing: region"),
     ({"rows": [{"age": 61, "bmi": "30,5", "smoker": "no", "region": "west"}]},
      "rows: row 1, column 'bmi': '30,5' is not a finite number"),
 ])
@@ -215,8 +219,7 @@ def test_predict_command_writes_a_csv_or_says_what_is_wrong(project, tmp_path):
     pd.DataFrame({"age": [50]}).to_csv(rows, index=False)
     done = predict("tabular", rows, "-o", tmp_path / "never.csv")
     assert done.returncode == 2 and not (tmp_path / "never.csv").exists()
-    assert done.stderr == (f"error: predict: {rows} lacks the column(s) ['bmi', 'smoker', 'region']; the model was "
-                           "trained on ['age', 'bmi', 'smoker', 'region']\n")
+    assert done.stderr == f"error: predict: {rows}: 3 of the model's 4 columns missing: bmi, smoker, region\n"
 
     folder = tmp_path / "photos"
     (folder / "nested").mkdir(parents=True)
@@ -273,3 +276,74 @@ def test_an_image_model_refuses_a_table(project, tmp_path):
     done = subprocess.run([sys.executable, "-m", "serve.predict", "train_cnn", str(tmp_path / "broken.png")],
                           cwd=project, capture_output=True, text=True, env={"PYTHONPATH": str(REPO), "PATH": ""})
     assert done.returncode == 2 and "none of the 1 file(s) could be read as an image" in done.stderr
+
+
+def test_cards_say_in_words_what_each_model_predicts_and_how_it_scored(client, project):
+    index = client.get("/").data.decode()
+    assert "Predicts &#39;outcome&#39;: neg or pos, from 4 columns." in index
+    assert "Predicts one of three classes: cat, dog, zebra." in index
+    metrics = read_json(project / paths.EVALUATE_METRICS)
+    assert (f"Test accuracy {metrics['accuracy']:.1%}, against {metrics['baseline']['accuracy']:.1%} for always "
+            "answering the most frequent class.") in index
+    kept = read_json(project / paths.TUNE_METRICS)["tuned_model_kept"]
+    assert ("tuned on the training folds" if kept else "untuned: tuning found no better settings") in index
+    assert "16x16x1" not in index and "dvc.lock" not in index  # no jargon
+
+
+def test_what_a_model_predicts_in_words():
+    cancer = {"task": "classification", "classes": ["benign", "malignant"], "target": "target",
+              "numeric": [f"m{i}" for i in range(30)], "categorical": []}
+    assert table_predicts(cancer, "sklearn:breast_cancer") == "benign or malignant tumour, from 30 measurements"
+    houses = {"task": "regression", "classes": [], "target": "price", "numeric": ["rooms"], "categorical": ["city"]}
+    assert table_predicts(houses, "data/raw/tables/houses.csv") == "the number 'price', from 2 columns"
+    digits = [str(d) for d in range(10)]
+    assert image_predicts(digits, digits=True, transfer=False) == "a handwritten digit 0–9"
+    assert image_predicts(["5", "6", "7", "8", "9"], digits=True, transfer=True) == (
+        "the five classes this transfer model knows: 5, 6, 7, 8, 9; any other image is answered with one of them")
+    assert either([f"c{i}" for i in range(12)]) == "one of 12 classes (c0, c1, c2, …, c11)"
+
+
+@pytest.mark.parametrize("url", ["/", "/models/tabular", "/models/train_cnn", "/models/transfer", "/health",
+                                 "/api/predict/nothing", "/static/style.css"])
+def test_every_response_carries_the_security_headers(client, url):
+    headers = client.get(url).headers
+    policy = headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy  # the page runs no inline script or style
+    assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_pages_have_no_inline_script_or_style(client):
+    for url in ("/", "/models/tabular", "/models/train_cnn"):
+        page = client.get(url).data.decode()
+        assert "<script>" not in page and "style=" not in page and "<style" not in page and "onclick" not in page
+
+
+def test_an_image_over_the_pixel_cap_is_refused_from_its_header_before_decoding(client, monkeypatch):
+    huge = png(Image.new("L", (13_000, 13_000)))  # 169 MB of pixels in a small file, under Pillow's bomb limit
+    assert len(huge) < 1 << 20
+    model = client.application.extensions["models"]["train_cnn"]
+    monkeypatch.setattr(type(model), "read", lambda *a: pytest.fail("decoded an image over the cap"))
+    answer = upload(client, huge, "wall.png")
+    assert answer.status_code == 400
+    assert answer.json["error"] == ("wall.png: 13,000 x 13,000 pixels is over the 40-megapixel limit; send a "
+                                    "smaller image")
+
+
+def test_waitress_refuses_a_2_gib_body_from_its_content_length_without_reading_it(project):
+    from serve.app import waitress_server
+
+    server = waitress_server(create_app(project, max_upload_mb=1), "127.0.0.1", 0, 2)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.effective_port), timeout=10) as connection:
+            connection.sendall(b"POST /api/predict/train_cnn HTTP/1.1\r\nHost: localhost\r\n"
+                               b"Content-Type: image/png\r\nContent-Length: 2147483648\r\n\r\n")
+            answer = connection.recv(4096).decode()  # at once: no body was sent, none is waited for
+        assert answer.startswith("HTTP/1.1 413 Request Entity Too Large"), answer
+        assert "exceeds max_body of 1048576" in answer
+        assert server.adj.inbuf_overflow == server.adj.max_request_body_size == 1 << 20  # in memory, never on disk
+    finally:
+        server.close()

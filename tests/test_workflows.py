@@ -38,10 +38,19 @@ def test_ci_workflow_runs_the_ci_script_and_checks_reproduction():
     _, triggers, steps = load("ci.yml")
     assert "push" in triggers
     assert step(steps, run="bash .ci/run")
-    assert "tools/check_reproduced.py" in step(steps, run="make repro")["run"]
+    reproduced = step(steps, run="make repro")["run"]
+    assert "tools/check_reproduced.py" in reproduced and "git status --porcelain" in reproduced
 
 
 def test_ci_script_installs_the_browser_the_page_test_needs_and_requires_it():
     script = (REPO / ".ci/run").read_text()
     assert "apt-get install -y -qq chromium chromium-driver" in script
     assert "export REQUIRE_BROWSER=1" in script and script.rstrip().endswith("make test")
+
+
+def test_ci_script_checks_that_make_repro_leaves_git_clean_before_the_suite():
+    script = (REPO / ".ci/run").read_text()
+    lines = [line for line in script.splitlines() if not line.startswith("#")]
+    repro, clean, suite = (next(i for i, line in enumerate(lines) if text in line)
+                           for text in ("make repro", 'test -z "$(git status --porcelain)"', "make test"))
+    assert repro < clean < suite and "tools/check_reproduced.py" in lines[repro + 1]

@@ -88,8 +88,13 @@ def build_report(base: str, out: Path, env: dict) -> str:
         ("Changed figures: " + ", ".join(f"`{f}`" for f in figures)) if figures else "No figure changed.",
         "",
         "All plots, base against workspace: `dvc plots diff` output in the `plots` artifact (index.html).",
+        "The run in one page: `reports/index.html` (the `run-page` artifact; open it from a checkout of the branch).",
         "",
     ]
+    summary = Path("reports/summary.md")
+    if summary.is_file():  # the run in one screen, as `make repro` printed it
+        lines += ["<details><summary>The run's summary</summary>", "", "```", summary.read_text().rstrip(), "```",
+                  "", "</details>", ""]
     return "\n".join(lines)
 
 

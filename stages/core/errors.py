@@ -11,3 +11,8 @@ class PipelineError(Exception):
 def plain(value):
     """numpy scalars -> Python values, so messages and JSON say 2, not np.int64(2)."""
     return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
+
+
+def listed(items: list[str], limit: int = 5) -> str:
+    """The first `limit` names, and how many more: one line however many files or columns a problem concerns."""
+    return ", ".join(items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit else "")

@@ -1,5 +1,6 @@
 """Progress with time left, by tqdm: one updating line in a terminal; in a log or CI (no terminal) a plain line
-at most every LOG_SECONDS, each with tqdm's estimate of the time left, so a long stage never prints hundreds.
+at most every LOG_SECONDS, each with tqdm's estimate of the time left, so a long stage never prints hundreds, and
+nothing for work done within LOG_SECONDS (the stage's own line says what it did).
 
 Writes to stderr: stdout keeps the stages' one-line results.
 """
@@ -17,15 +18,14 @@ FORMAT = "{desc}: {n_fmt}/{total_fmt} {unit} [{elapsed} elapsed, {remaining} lef
 
 
 class _Lines:
-    """A file for tqdm without a terminal: each refresh becomes one line (tqdm redraws with a carriage return).
-    The opening line (0 done) is dropped: the stage has just said what it starts."""
+    """A file for tqdm without a terminal: each refresh becomes one line (tqdm redraws with a carriage return)."""
 
-    def __init__(self, stream, opening: str):
-        self.stream, self.opening = stream, opening
+    def __init__(self, stream):
+        self.stream = stream
 
     def write(self, text: str) -> None:
         text = text.replace("\r", "").strip()
-        if text and not text.startswith(self.opening):
+        if text:
             self.stream.write(text + "\n")
 
     def flush(self) -> None:
@@ -38,7 +38,8 @@ def bar(total: int, desc: str, unit: str = "fits", stream=None) -> tqdm:
     if stream.isatty():
         return tqdm(total=total, desc=desc, unit=unit, file=stream, bar_format=FORMAT.replace("]", "] {bar:20}"),
                     leave=False, dynamic_ncols=True)
-    return tqdm(total=total, desc=desc, unit=unit, file=_Lines(stream, f"{desc}: 0/"), bar_format=FORMAT, mininterval=LOG_SECONDS,
+    return tqdm(total=total, desc=desc, unit=unit, file=_Lines(stream), bar_format=FORMAT, mininterval=LOG_SECONDS,
+                delay=LOG_SECONDS,
                 maxinterval=float("inf"), ascii=True, leave=True)
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from stages.core.errors import PipelineError
+from stages.core.errors import PipelineError, listed
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 SPLIT_FOLDERS = {"train": "train", "val": "val", "valid": "val", "validation": "val", "test": "test"}
@@ -205,11 +205,6 @@ def digits_images() -> tuple[np.ndarray, np.ndarray]:
 
     digits = load_digits()
     return np.round(digits.images * 255 / 16).astype(np.uint8), digits.target
-
-
-def listed(items: list[str], limit: int = 5) -> str:
-    """The first `limit` names, and how many more: one line however many files a problem concerns."""
-    return ", ".join(items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
 def folder_problems(empty_folders: list[str], loose: list[str], strict: bool, *, key: str) -> list[str]:

@@ -171,14 +171,12 @@ def run(r: Recipe, plan, data: Experiment, channels: int, new_live: Callable, sa
     base = make_backbone(r.backbone, r.weights, plan.size, channels, r.filters)
     check_fine_tune_layers(base, r.backbone, r.fine_tune_layers)  # before any training time is spent
     if r.backbone == "pipeline" and r.weights == "imagenet":  # offline stand-in: pre-train on source classes
-        say(f"pre-training on {len(plan.source)} classes")
         metrics["pretrain_val_accuracy"] = pretrain(base, head, len(plan.source), data.source_train, data.source_val,
                                                     r.pretrain_epochs, r.learning_rate, r.patience)
     for line in frozen_backbone_warnings(base, r.backbone, r.weights, plan.size, data.train[0][0]):
         warn(line)
 
     live = new_live()
-    say("phase 1, the head alone")
     model, history = train_head(base, head, n, data.train, data.val, r.epochs, r.learning_rate, r.patience,
                                 callbacks=(LiveLogger(live, 1),))
     phase1_epochs = len(history["loss"])

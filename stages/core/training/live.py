@@ -34,7 +34,7 @@ class EpochProgress(keras.callbacks.Callback):
     epochs; then one line on how it ended, from the fit's EarlyStopping. Keras' own verbose=2 prints two lines
     per epoch: 350 lines for one `make repro`."""
 
-    LOG_EPOCHS = 25
+    LOG_EPOCHS = 50
 
     def __init__(self, name: str, stop: keras.callbacks.EarlyStopping, stream=None):
         super().__init__()
