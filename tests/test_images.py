@@ -78,6 +78,7 @@ def test_flat_prefix_layout_runs_through_both_stages(flat):
     run_ok(train_cnn)
     metrics = read_json(paths.CNN_METRICS)
     assert metrics["epochs_trained"] == 2 and set(read_json(paths.CNN_PER_CLASS)) == {"0", "1", "2"}
+    assert metrics["baseline_accuracy"] == pytest.approx(1 / 3) == metrics["chance_accuracy"]  # 2 of 6 test images
     assert paths.CNN_MODEL.stat().st_size > 0
 
 

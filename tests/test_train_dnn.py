@@ -198,3 +198,24 @@ def test_balanced_class_weights_on_a_user_csv(workdir):
     found = metrics()
     assert found["parameters"] == 16 * (found["features"] + 1) + 2 * 17
     assert json.loads((paths.DNN_MODEL / "model.json").read_text())["columns"] == ["age", "bmi", "smoker", "region"]
+
+
+def test_a_fit_without_a_terminal_prints_a_line_every_few_epochs_and_how_it_ended(monkeypatch):
+    import io
+
+    import keras
+
+    from stages.core.training.live import EpochProgress
+
+    monkeypatch.setattr(EpochProgress, "LOG_EPOCHS", 2)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x, log = np.arange(20, dtype="float32").reshape(10, 2), io.StringIO()
+    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=50, restore_best_weights=True)
+    model.fit(x, x[:, :1], validation_data=(x, x[:, :1]), epochs=5, verbose=0,
+              callbacks=[stop, EpochProgress("train_dnn", stop, log)])
+    lines = log.getvalue().splitlines()
+    assert [line.split(":")[1] for line in lines[:2]] == [" epoch 2/5", " epoch 4/5"]
+    assert lines[0].startswith("train_dnn: epoch 2/5: loss ") and "val_loss" in lines[0]
+    assert len(lines) == 3 and lines[2].startswith("train_dnn: ran all 5 epochs; kept epoch ")
