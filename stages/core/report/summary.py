@@ -17,22 +17,14 @@ SIGNIFICANT = 0.05  # the corrected t-test's p-value under which a difference co
 def headlines(metrics: dict[str, dict], task: str) -> dict[str, str]:
     """Each stage's headline, in pipeline order: `metrics` maps a stage to its metrics.json (a stage that did
     not run is absent, and so is its line)."""
-    m, regression = metrics, task == "regression"
-    texts = {
-        "preprocess": _split(m.get("preprocess")),
-        "select_features": _selection(m.get("select_features")),
-        "compare_models": _comparison(m.get("compare_models")),
-        "tune": _tuning(m.get("tune")),
-        "bias_variance": _bias_variance(m.get("bias_variance")),
-        "evaluate": _evaluation(m.get("evaluate"), regression),
-        "train_dnn": _dense(m.get("train_dnn"), regression),
-        "cluster": _clusters(m.get("cluster")),
-        "ingest_images": _images(m.get("ingest_images")),
-        "train_cnn": _network(m.get("train_cnn")),
-        "transfer": _transfer(m.get("transfer")),
-        "nets_from_scratch": _scratch(m.get("nets_from_scratch")),
+    regression = task == "regression"
+    lines = {
+        "preprocess": _split, "select_features": _selection, "compare_models": _comparison, "tune": _tuning,
+        "bias_variance": _bias_variance, "evaluate": lambda e: _evaluation(e, regression),
+        "train_dnn": lambda d: _dense(d, regression), "cluster": _clusters, "ingest_images": _images,
+        "train_cnn": _network, "transfer": _transfer, "nets_from_scratch": _scratch,
     }
-    return {stage: text for stage, text in texts.items() if text}
+    return {stage: text for stage, line in lines.items() if stage in metrics and (text := line(metrics[stage]))}
 
 
 def summary(lines: dict[str, str], source: str, target: str, task: str) -> list[str]:
@@ -50,21 +42,17 @@ def _significance(p: float | None) -> str:
     return "significant" if p < SIGNIFICANT else "not significant"
 
 
-def _split(p: dict | None) -> str:
-    if not p:
-        return ""
+def _split(p: dict) -> str:
     return f"{p['n_train']:,} training / {p['n_test']:,} test rows, {p['n_features']} features"
 
 
-def _selection(s: dict | None) -> str:
-    if not s:
-        return ""
+def _selection(s: dict) -> str:
     return (f"kept {s['n_selected']} of {s['n_features']} features: CV score {s['cv_score_selected']:.4f} "
             f"vs {s['cv_score_all']:.4f} with all")
 
 
-def _comparison(c: dict | None) -> str:
-    if not c or "winner" not in c:
+def _comparison(c: dict) -> str:
+    if "winner" not in c:
         return ""
     metric = next(key for key in c["winner"] if not key.endswith("_std"))  # compare.sort_by
     ranks = c.get(f"cv_{metric}", {})
@@ -78,24 +66,18 @@ def _comparison(c: dict | None) -> str:
     return text
 
 
-def _tuning(t: dict | None) -> str:
-    if not t:
-        return ""
+def _tuning(t: dict) -> str:
     kept = "the untuned model kept" if t.get("tuned_model_kept") is False else "tuned"
     return (f"CV {t['best_cv_score']:.4f} over {t['n_candidates']} candidates vs {t['untuned_cv_score']:.4f} "
             f"untuned: {kept}")
 
 
-def _bias_variance(b: dict | None) -> str:
-    if not b:
-        return ""
+def _bias_variance(b: dict) -> str:
     rising = "; still rising: more rows would help" if b.get("rising") else ""
     return f"{b['verdict']}: training {b['training']:.4f}, validation {b['validation']:.4f}{rising}"
 
 
-def _evaluation(e: dict | None, regression: bool) -> str:
-    if not e:
-        return ""
+def _evaluation(e: dict, regression: bool) -> str:
     base = e.get("baseline", {})
     if regression:
         return (f"test R² {e['r2']:.4f} vs {base.get('r2', 0):.4f} for the training mean; RMSE {e['rmse']:.4g} "
@@ -110,43 +92,33 @@ def _evaluation(e: dict | None, regression: bool) -> str:
     return text
 
 
-def _dense(d: dict | None, regression: bool) -> str:
-    if not d:
-        return ""
+def _dense(d: dict, regression: bool) -> str:
     key = "r2" if regression else "accuracy"
     return (f"test {key} {d[key]:.4f} ({d['vs_tuned'][key]:+.4f} against the tuned model), "
             f"{d['epochs_trained']} epochs")
 
 
-def _clusters(c: dict | None) -> str:
-    if not c:
-        return ""
+def _clusters(c: dict) -> str:
     text = f"k = {c['k']} clusters, silhouette {c['silhouette']:.3f}"
     if "adjusted_rand" in c:
         text += f"; agreement with the classes (adjusted Rand) {c['adjusted_rand']:.3f}, 0 is chance"
     return text
 
 
-def _images(i: dict | None) -> str:
-    if not i:
-        return ""
+def _images(i: dict) -> str:
     split = i.get("split", {})
     return (f"{i['n_images']:,} images, {i['n_classes']} classes: {split.get('train', 0):,} train / "
             f"{split.get('val', 0):,} validation / {split.get('test', 0):,} test")
 
 
-def _network(n: dict | None) -> str:
-    if not n:
-        return ""
+def _network(n: dict) -> str:
     text = f"test accuracy {n['test_accuracy']:.4f}"
     if "baseline_accuracy" in n:
         text += f" vs {n['baseline_accuracy']:.4f} for the majority class"
     return text + f", {n['epochs_trained']} epochs"
 
 
-def _transfer(t: dict | None) -> str:
-    if not t:
-        return ""
+def _transfer(t: dict) -> str:
     text = (f"transferred {t['transfer_accuracy']:.4f} vs {t['scratch_accuracy']:.4f} from scratch on "
             f"{t['train_images']} training images ({t['transfer_gain']:+.4f})")
     if "baseline_accuracy" in t:
@@ -154,9 +126,7 @@ def _transfer(t: dict | None) -> str:
     return text
 
 
-def _scratch(s: dict | None) -> str:
-    if not s:
-        return ""
+def _scratch(s: dict) -> str:
     xor = s.get("perceptron_accuracy", {}).get("xor")
     text = f"numpy network: iris test accuracy {s['iris_test_accuracy']:.4f}"
     if xor is not None:

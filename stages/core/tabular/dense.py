@@ -12,6 +12,7 @@ Load it anywhere, with no knowledge of the stage:
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import joblib
@@ -62,10 +63,11 @@ def fit_dense(model: keras.Model, train: tuple, val: tuple, batch_size: int, epo
     """model.fit on in-memory arrays, (x, y) or (x, y, sample weights) each, reshuffled every epoch (seeded by
     runtime.configure); early stopping on validation loss with the best epoch's weights restored."""
     stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
+    progress = EpochProgress(name, stop, sys.stdout)  # stderr's descriptor is captured during the fit, below
     x, y, *weights = train
     with runtime.native_logs_filtered():  # tf.data's graph notice (E0000 ... MapDataset) on the first batch
         return model.fit(x, y, sample_weight=weights[0] if weights else None, validation_data=val,
-                         batch_size=batch_size, epochs=epochs, shuffle=True, callbacks=[stop, EpochProgress(name, stop), *callbacks],
+                         batch_size=batch_size, epochs=epochs, shuffle=True, callbacks=[stop, progress, *callbacks],
                          verbose=0).history
 
 
