@@ -31,6 +31,12 @@ def test_each_stage_headline_sits_beside_what_it_must_beat():
                                        "(significant, p = 0.01)")
     assert lines["evaluate"].startswith("test accuracy 0.9700 vs 0.6300 for the majority class; ROC AUC 0.9900")
     assert lines["train_cnn"] == "test accuracy 0.9900 vs 0.1000 for the majority class, 40 epochs"
+    transfer = {"transfer_accuracy": 0.96, "baseline_accuracy": 0.2, "train_images": 100}
+    assert headlines({"transfer": transfer}, "classification")["transfer"] == (
+        "test accuracy 0.9600 vs 0.2000 for the majority class; 100 training images")  # transfer.scratch: false
+    both = headlines({"transfer": {**transfer, "scratch_accuracy": 0.97, "transfer_gain": -0.01}}, "classification")
+    assert both["transfer"] == ("test accuracy 0.9600 vs 0.2000 for the majority class; from scratch 0.9700 "
+                                "(-0.0100 for transfer); 100 training images")
     regression = headlines({"evaluate": {"r2": 0.45, "rmse": 54.0, "baseline": {"r2": -0.01, "rmse": 73.0}}},
                            "regression")
     assert regression["evaluate"] == "test R² 0.4500 vs -0.0100 for the training mean; RMSE 54 vs 73"

@@ -335,10 +335,10 @@ def test_phase_2_keeps_phase_1_weights_unless_it_improves_validation_loss():
     head = dict(shape=(12, 12, 1), backbone="pipeline", size=12, pooling="avg", dense_units=4, dropout=0.0)
     for phase1_best, expect_kept in ((0.0, False), (np.inf, True)):  # unbeatable, or beaten by anything
         base = bb.pipeline_backbone(12, 1, [4, 8])
-        model, history = core.train_head(base, head, 2, train, train, 2, 0.05, 3, verbose=0)
+        model, history = core.train_head(base, head, 2, train, train, 2, 0.05, 3)
         before = [w.copy() for w in model.get_weights()]
         history["val_loss"] = [phase1_best] * len(history["loss"])
-        unfrozen, more, kept = core.fine_tune(model, base, 1, train, train, 2, 0.05, 2, history, verbose=0)
+        unfrozen, more, kept = core.fine_tune(model, base, 1, train, train, 2, 0.05, 2, history)
         assert unfrozen == ["block2_conv"] and kept == expect_kept and len(more["loss"]) == 2
         same = all(np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True))
         assert same != expect_kept

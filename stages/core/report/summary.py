@@ -119,11 +119,12 @@ def _network(n: dict) -> str:
 
 
 def _transfer(t: dict) -> str:
-    text = (f"transferred {t['transfer_accuracy']:.4f} vs {t['scratch_accuracy']:.4f} from scratch on "
-            f"{t['train_images']} training images ({t['transfer_gain']:+.4f})")
+    text = f"test accuracy {t['transfer_accuracy']:.4f}"
     if "baseline_accuracy" in t:
-        text += f"; majority class {t['baseline_accuracy']:.4f}"
-    return text
+        text += f" vs {t['baseline_accuracy']:.4f} for the majority class"
+    if "scratch_accuracy" in t:  # transfer.scratch: the same network from random weights
+        text += f"; from scratch {t['scratch_accuracy']:.4f} ({t['transfer_gain']:+.4f} for transfer)"
+    return text + f"; {t['train_images']} training images"
 
 
 def _scratch(s: dict) -> str:
