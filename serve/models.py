@@ -85,8 +85,11 @@ def table_predicts(labels: dict, source: str) -> str:
     subject = SUBJECTS.get(source.removeprefix("sklearn:")) if source.startswith("sklearn:") else None
     inputs = [*labels["numeric"], *labels["categorical"], *labels.get("date", []), *labels.get("text", [])]
     things = "measurements" if subject and not labels["categorical"] else "columns"
-    if labels["task"] == "classification":
-        what = f"{either(labels['classes'])} {subject}" if subject else f"{labels['target']!r}: {either(labels['classes'])}"
+    classes = labels["classes"]
+    if labels["task"] == "classification" and subject:  # "benign or malignant tumour", "a handwritten digit, one of"
+        what = f"{either(classes)} {subject}" if len(classes) <= 4 else f"a {subject}, {either(classes)}"
+    elif labels["task"] == "classification":
+        what = f"{labels['target']!r}: {either(classes)}"
     else:
         what = subject or f"the number {labels['target']!r}"
     return f"{what}, from {len(inputs)} {things}"

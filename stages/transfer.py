@@ -88,7 +88,8 @@ def main() -> None:
     write_keras(paths.TRANSFER_MODEL, outcome.model)
     write_files({paths.TRANSFER_OUTPUTS[role]: content for role, content in outputs.items()})
     versus = f"; from scratch {metrics['scratch_accuracy']:.4f}" if t.scratch else ""
-    print(f"transfer: {summary(final | {'baseline_accuracy': majority})}{versus} -> {paths.TRANSFER_MODEL}, {paths.TRANSFER_METRICS}")
+    print(f"transfer: {summary(final | {'baseline_accuracy': majority})}{versus} -> {paths.TRANSFER_MODEL}, "
+          f"{paths.TRANSFER_METRICS}")
 
 
 if __name__ == "__main__":

@@ -198,7 +198,8 @@ def test_the_served_model_predicts_prices(project):
     big, small = (p["predicted"] for p in body["predictions"])
     assert 150_000 < big < 400_000 and small < big and body["predictions"][0]["probabilities"] == {}
     page = client.post("/models/tabular", data={k: str(v) for k, v in row.items()}).data.decode()
-    assert f'id="predicted">{big:.6g}</strong>' in page and "Predicts the number &#39;price&#39;, from 4 columns." in page
+    assert f'id="predicted">{big:.6g}</strong>' in page
+    assert "Predicts the number &#39;price&#39;, from 4 columns." in page
     assert "Test R² " in page and "for always answering the training mean." in page
     done = subprocess.run([sys.executable, "-m", "serve.predict", "tabular", "data/prepared/test.csv"], cwd=project,
                           capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})

@@ -294,6 +294,9 @@ def test_what_a_model_predicts_in_words():
     cancer = {"task": "classification", "classes": ["benign", "malignant"], "target": "target",
               "numeric": [f"m{i}" for i in range(30)], "categorical": []}
     assert table_predicts(cancer, "sklearn:breast_cancer") == "benign or malignant tumour, from 30 measurements"
+    digits = {**cancer, "classes": [str(d) for d in range(10)], "numeric": [f"p{i}" for i in range(64)]}
+    assert table_predicts(digits, "sklearn:digits") == (
+        "a handwritten digit, one of 10 classes (0, 1, 2, …, 9), from 64 measurements")
     houses = {"task": "regression", "classes": [], "target": "price", "numeric": ["rooms"], "categorical": ["city"]}
     assert table_predicts(houses, "data/raw/tables/houses.csv") == "the number 'price', from 2 columns"
     digits = [str(d) for d in range(10)]

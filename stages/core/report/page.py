@@ -47,7 +47,8 @@ def page(title: str, summary: list[str], sections: list[Section]) -> str:
                 f"<figcaption>{e(f.caption)}</figcaption></figure>" for f in s.figures) + "</div>")
     return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{e(title)}</title><style>{STYLE}</style></head>\n<body>\n" + "\n".join(body) + "\n</body></html>\n")
+            f"<title>{e(title)}</title><style>{STYLE}</style></head>\n<body>\n" + "\n".join(body)
+            + "\n</body></html>\n")
 
 
 def _table(rows: list[dict]) -> str:

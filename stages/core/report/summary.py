@@ -59,7 +59,8 @@ def _comparison(c: dict) -> str:
     winner = next((name for name, score in ranks.items() if score == c["winner"][metric]), "the winner")
     text = f"{winner} best of {len(ranks)} models: CV {metric} {c['winner'][metric]:.4f}"
     if vs := c.get("winner_vs_runner_up"):
-        text += f", {vs['difference']:+.4f} over the runner-up ({_significance(vs['p_value'])}, p = {vs['p_value']:.2f})"
+        text += (f", {vs['difference']:+.4f} over the runner-up ({_significance(vs['p_value'])}, "
+                 f"p = {vs['p_value']:.2f})")
     if ens := c.get("ensemble_vs_single"):
         text += (f"; best ensemble {ens['ensemble']} vs best single {ens['single']} {ens['difference']:+.4f} "
                  f"({_significance(ens['p_value'])})")
