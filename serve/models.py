@@ -70,6 +70,7 @@ class About:
 # what a built-in table's rows are about, for "benign or malignant tumour from 30 measurements"
 SUBJECTS = {"breast_cancer": "tumour", "iris": "iris flower", "wine": "wine", "digits": "handwritten digit",
             "diabetes": "disease progression a year on"}
+MAJORITY = "for always answering the most frequent class"  # the baseline a classifier's test accuracy must beat
 WORDS = "no one two three four five six seven eight nine ten eleven twelve".split()
 
 
@@ -222,7 +223,7 @@ def load(name: str, root: Path = Path(".")):
     kind = KINDS[name]
     if not (root / kind.model).is_file():
         return Missing(kind)
-    labels = json.loads((root / kind.labels).read_text())
+    labels, evaluated = json.loads((root / kind.labels).read_text()), _json(root / kind.metrics)
     if kind.inputs == "table":
         import joblib
 
@@ -232,16 +233,16 @@ def load(name: str, root: Path = Path(".")):
         state = ("untuned: tuning found no better settings on the training folds, so the compared ones were kept"
                  if tuned.get("tuned_model_kept") is False else "tuned on the training folds")
         description = f"{best.get('model', step)} ({step}), {state}"
-        evaluated = _json(root / kind.metrics)
         source = _json(root / paths.PROFILE).get("source", "")
         if labels["task"] == "classification":
             score = versus("accuracy", evaluated.get("accuracy"), evaluated.get("baseline", {}).get("accuracy"),
-                           "for always answering the most frequent class")
+                           MAJORITY)
         else:
             score = versus("R²", evaluated.get("r2"), evaluated.get("baseline", {}).get("r2"),
                            "for always answering the training mean")
         return TableModel(kind, estimator, labels,
-                          _about(root, kind, table_predicts(labels, source), score, description))
+                          _about(root, kind, evaluated, table_predicts(labels, source), score,
+                                 description))
     import stages.core.training.runtime  # noqa: F401  (quiet TensorFlow start-up) before Keras loads
     import stages.core.images.backbones  # noqa: F401  registers BackboneInput, the transfer model's first layer
     import keras
@@ -252,12 +253,11 @@ def load(name: str, root: Path = Path(".")):
     colour = "grey" if labels["channels"] == 1 else "colour"
     description = (f"a network of {network.count_params():,} weights that sees each image as {side} × {side} "
                    f"{colour} pixels")
-    evaluated = _json(root / kind.metrics)
     transfer = kind.name == "transfer"
     score = versus("accuracy", evaluated.get("transfer_accuracy" if transfer else "test_accuracy"),
-                   evaluated.get("baseline_accuracy"), "for always answering the most frequent class")
+                   evaluated.get("baseline_accuracy"), MAJORITY)
     predicts = image_predicts(labels["classes"], _image_source(root) == "digits", transfer)
-    return ImageModel(kind, network, labels, _about(root, kind, predicts, score, description))
+    return ImageModel(kind, network, labels, _about(root, kind, evaluated, predicts, score, description))
 
 
 def load_all(root: Path = Path(".")) -> dict:
@@ -276,9 +276,8 @@ def _image_source(root: Path) -> str | None:
         return None
 
 
-def _about(root: Path, kind: Kind, predicts: str, score: str, description: str) -> About:
-    metrics = metric_numbers(_json(root / kind.metrics))
-    return About(predicts, score, description, _provenance(root, kind.model), metrics)
+def _about(root: Path, kind: Kind, evaluated: dict, predicts: str, score: str, description: str) -> About:
+    return About(predicts, score, description, _provenance(root, kind.model), metric_numbers(evaluated))
 
 
 def _provenance(root: Path, model: Path) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 from stages import paths
 from stages.core.errors import PipelineError
 from stages.core.images.transfer_plan import only, plan_transfer
-from stages.core.training.imbalance import majority_accuracy, summary
+from stages.core.training.imbalance import summary
 from stages.io import live_log, read_image_split, read_json, write_files, write_keras
 from stages.params import load_params, transfer_recipe
 from stages.runner import run_stage
@@ -77,8 +77,7 @@ def main() -> None:
     with data_parallel(runtime["gpus"]):
         outcome = tl.run(transfer_recipe(t), plan, data, train_x.shape[-1],
                          lambda: live_log(paths.TRANSFER_LIVE_METRICS), say=say, warn=warn, key="transfer")
-    majority = majority_accuracy(plan.y, outcome.test.labels)
-    metrics = tl.transfer_metrics({"train_images": len(plan.y), "baseline_accuracy": majority, **outcome.metrics})
+    metrics = tl.transfer_metrics({"train_images": len(plan.y), **outcome.metrics})
     final = tl.final_scores(outcome.metrics)
     title = f"{t.backbone} -> {len(plan.target)} classes, {len(plan.y)} training images"
     outputs = image_model_outputs(labels, plan.names, plan.positive, final.get("threshold"), metrics,
@@ -88,8 +87,8 @@ def main() -> None:
     write_keras(paths.TRANSFER_MODEL, outcome.model)
     write_files({paths.TRANSFER_OUTPUTS[role]: content for role, content in outputs.items()})
     versus = f"; from scratch {metrics['scratch_accuracy']:.4f}" if t.scratch else ""
-    print(f"transfer: {summary(final | {'baseline_accuracy': majority})}{versus} -> {paths.TRANSFER_MODEL}, "
-          f"{paths.TRANSFER_METRICS}")
+    print(f"transfer: {summary(final | {'baseline_accuracy': metrics['baseline_accuracy']})}{versus} -> "
+          f"{paths.TRANSFER_MODEL}, {paths.TRANSFER_METRICS}")
 
 
 if __name__ == "__main__":

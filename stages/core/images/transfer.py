@@ -16,6 +16,7 @@ from stages.core.images.backbones import (
     BackboneInput, check_fine_tune_layers, feature_problem, make_backbone, unfreeze_top,
 )
 from stages.core.images.networks import ImageBatches, evaluate_network, fit
+from stages.core.training.imbalance import majority_accuracy
 from stages.core.training.live import LiveLogger
 
 import keras  # noqa: E402, I001
@@ -120,7 +121,7 @@ class Experiment:
 @dataclass
 class Outcome:
     model: keras.Model  # phase 2's if it was kept, else phase 1's
-    metrics: dict  # pretrain_val_accuracy, phase1, phase2, scratch: each with its test metrics and epochs
+    metrics: dict  # pretrain_val_accuracy; phase1, phase2, scratch: test metrics, epochs; baseline_accuracy
     history: dict  # both phases as one curve
     phase1_epochs: int
     baseline_history: dict | None  # the from-scratch baseline's curve
@@ -199,6 +200,7 @@ def run(r: Recipe, plan, data: Experiment, channels: int, new_live: Callable, sa
         baseline, baseline_history = train_baseline(fresh, head, n, data.train, data.val,
                                                     r.epochs + r.fine_tune_epochs, r.learning_rate, r.patience)
         metrics["scratch"] = scored(baseline, baseline_history)[0]  # the metrics' name for the baseline
+    metrics["baseline_accuracy"] = majority_accuracy(plan.y, test.labels)  # what the model must beat
     return Outcome(model, metrics, history, phase1_epochs, baseline_history, test, predicted, probabilities)
 
 

@@ -112,17 +112,17 @@ def _images(i: dict) -> str:
             f"{split.get('val', 0):,} validation / {split.get('test', 0):,} test")
 
 
+def _majority(m: dict) -> str:
+    """An image network's baseline, when its metrics have one."""
+    return f" vs {m['baseline_accuracy']:.4f} for the majority class" if "baseline_accuracy" in m else ""
+
+
 def _network(n: dict) -> str:
-    text = f"test accuracy {n['test_accuracy']:.4f}"
-    if "baseline_accuracy" in n:
-        text += f" vs {n['baseline_accuracy']:.4f} for the majority class"
-    return text + f", {n['epochs_trained']} epochs"
+    return f"test accuracy {n['test_accuracy']:.4f}{_majority(n)}, {n['epochs_trained']} epochs"
 
 
 def _transfer(t: dict) -> str:
-    text = f"test accuracy {t['transfer_accuracy']:.4f}"
-    if "baseline_accuracy" in t:
-        text += f" vs {t['baseline_accuracy']:.4f} for the majority class"
+    text = f"test accuracy {t['transfer_accuracy']:.4f}{_majority(t)}"
     if "scratch_accuracy" in t:  # transfer.scratch: the same network from random weights
         text += f"; from scratch {t['scratch_accuracy']:.4f} ({t['transfer_gain']:+.4f} for transfer)"
     return text + f"; {t['train_images']} training images"
