@@ -12,7 +12,7 @@ from stages.core.tabular.bias_variance import (
     complexity, current_value, curve_pipeline, curves, learning_figure, read, validation_figure,
 )
 from stages.core.tabular.scoring import scorer_for
-from stages.core.tabular.sizing import record, search_sample
+from stages.core.tabular.sizing import class_folds, record, search_sample
 from stages.core.tabular.tasks import TASKS, auto
 from stages.io import read_json, read_object, read_training_split, write_bytes, write_json, write_table
 from stages.params import load_params
@@ -31,23 +31,27 @@ def main() -> None:
     shown, path, values = complexity(name, pipeline, b.param, b.values,
                                      saved.pipeline_.named_steps["select"].n_features_in_, section="bias_variance")
     scoring, current = auto(t.scoring, task.scoring), current_value(pipeline, path)
+    folds = class_folds(t.cv, "tune.cv", y, labels["classes"], params.data.rare_classes)
+    cv = folds.value
+    if cv != t.cv:
+        print(f"bias_variance: {folds.line()}", flush=True)
     if rows.value != "all":
         print(f"bias_variance: {rows.line()}", flush=True)
     print(f"bias_variance: {name}, learning curve over {b.sizes} sizes and validation curve over {shown} "
-          f"{values}, {t.cv}-fold {scoring} on {len(y)} training rows", flush=True)
+          f"{values}, {cv}-fold {scoring} on {len(y)} training rows", flush=True)
     scorer = scorer_for(scoring, positive_code(labels["classes"], labels.get("positive")))
-    with joblib_progress(bar((b.sizes + len(values)) * t.cv, "bias_variance")):
-        learning, validation = curves(pipeline, X, y, task.folds(t.cv, params.seed), scorer, path, values,
+    with joblib_progress(bar((b.sizes + len(values)) * cv, "bias_variance")):
+        learning, validation = curves(pipeline, X, y, task.folds(cv, params.seed), scorer, path, values,
                                       b.sizes, b.n_jobs, params.seed)
     reading = read(learning, validation, shown, current)
-    about = f"{name}, {t.cv}-fold CV on the training split"
+    about = f"{name}, {cv}-fold CV on the training split"
     write_table(paths.LEARNING_CURVE, learning.table("rows"))
     write_table(paths.VALIDATION_CURVE, validation.table("value"))
     write_bytes(paths.LEARNING_CURVE_PNG, learning_figure(learning, scoring, f"Learning curve: {about}"))
     write_bytes(paths.VALIDATION_CURVE_PNG, validation_figure(validation, shown, scoring, current,
                                                               f"Validation curve: {about}"))
     write_json(paths.BIAS_VARIANCE_METRICS, {k: v for k, v in reading.items() if k != "line"}
-               | {"size_rules": record([rows])})
+               | {"size_rules": record([rows, *([folds] if cv != t.cv else [])])})
     print(f"bias_variance: {reading['verdict']}: {reading['line']} -> {paths.LEARNING_CURVE_PNG}, "
           f"{paths.VALIDATION_CURVE_PNG}")
 

@@ -6,6 +6,7 @@ winner, and whether it really beats the runner-up. The models and metrics defaul
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 
 import pandas as pd
 
@@ -15,12 +16,11 @@ from stages.core.evaluation import positive_code
 from stages.core.progress import bar
 from stages.core.tabular.comparison import (
     combined_pipelines, comparison_pipelines, comparison_result, fold_scores, plan_comparison, scorers, summarize,
-    top_members, verdict,
+    lesson, top_members, verdict,
 )
 from stages.core.tabular.plots import comparison_boxplot
-from stages.core.tabular.scoring import check_folds
 from stages.core.tabular.selection import selector_from
-from stages.core.tabular.sizing import combined_at_size, lines, record, search_sample
+from stages.core.tabular.sizing import class_folds, combined_at_size, lines, record, search_sample
 from stages.core.tabular.tasks import LOWER_IS_BETTER, TASKS
 from stages.io import read_model_inputs, write_bytes, write_json, write_table, write_text
 from stages.params import compute_on, load_params
@@ -55,7 +55,9 @@ def main() -> None:
     X, y, rows = search_sample(X, y, c.rows, params.seed, task.classifies)
     plan = plan_comparison(task, len(y), c.models, c.metrics, c.sort_by, c.folds, c.repeats, c.size_rules,
                            section="compare")
-    check_folds(y, labels["classes"], plan.folds, "compare.folds")
+    folds = class_folds(plan.folds, "compare.folds", y, labels["classes"], params.data.rare_classes,
+                        why=plan.decisions[0].reason)
+    plan = replace(plan, folds=folds.value, decisions=[folds, *plan.decisions[1:]])
     selector = selector_from(selected, params.seed, positive, task.name)
     with tempfile.TemporaryDirectory(prefix="compare_models-") as cache:
         pipelines, sized = comparison_pipelines(plan, preprocessor, selector, params.seed, task.name, len(y),
@@ -86,6 +88,8 @@ def main() -> None:
     write_bytes(paths.BOXPLOT_PNG, figure)
     write_json(paths.WINNER, {"model": order[0], "sort_by": plan.sort_by, "members": members})
     write_json(paths.COMPARE_METRICS, result)
+    if said := lesson(result, plan.sort_by):
+        print(f"compare_models: {said}")
     print(f"compare_models: {verdict(result, order, plan.sort_by)} -> {paths.COMPARISON_MD}, {paths.BOXPLOT_PNG}")
 
 

@@ -20,6 +20,7 @@ from stages.core.evaluation import (
 from stages.core.tabular.inspection import (
     coefficient_figure, coefficient_table, importance_figure, importance_table, tree_figure,
 )
+from stages.core.tabular.labels import class_array
 from stages.core.tabular.plots import evaluation_figures, regression_figures
 from stages.core.tabular.sizing import importance_rows, sample_rows
 from stages.core.tabular.threshold import DEFAULT, describe, missed_target, rates
@@ -78,7 +79,7 @@ def learned(model, X: pd.DataFrame, y, classes: list | None, e, seed: int) -> tu
     one's coefficients per original column."""
     rows = importance_rows(len(y), e.importance_rows)
     keep = np.arange(len(y)) if rows.value == "all" else sample_rows(y, rows.value, seed, classes is not None)
-    truth = np.asarray(classes, dtype=object)[y[keep]] if classes is not None else y[keep]  # what predict answers
+    truth = class_array(classes)[y[keep]] if classes is not None else y[keep]  # the labels predict answers
     table = importance_table(model, X.iloc[keep], truth, e.importance_repeats, seed)
     score = "accuracy" if classes is not None else "R²"
     files = {paths.IMPORTANCE: table, paths.IMPORTANCE_PNG: importance_figure(

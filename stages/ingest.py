@@ -21,6 +21,7 @@ from stages.core.tabular.datasets import (
     check_table, detect_task, drop_columns, load_builtin, numbers_as_text, profile, tidy_csv,
 )
 from stages.core.errors import PipelineError
+from stages.core.tabular.labels import as_labels, target_rows
 from stages.core.tabular.reading import read_csv
 from stages.core.tabular.plots import profile_figure
 from stages.io import write_bytes, write_json, write_table
@@ -58,16 +59,25 @@ def main() -> None:
         source = f"sklearn:{data.dataset}"
         frame = load_builtin(data.dataset, data.target, section="data")
     frame = drop_columns(frame, data.drop, source, data.target, section="data")
-    if data.target is not None and data.target not in frame.columns:
-        check_table(frame, data.target, source, section="data")  # the error that names the columns
-    frame, kinds, typing_notes = type_columns(frame, data.target, data.kinds, decimal, data.thousands,
-                                              fixed=data.decimal != "auto", section="data")
+    rows = len(frame)
+    if data.target is not None:
+        if data.target not in frame.columns:
+            check_table(frame, data.target, source, section="data")  # the error that names the columns
+        y, keep, said = target_rows(frame[data.target], data.target, decimal, data.thousands, data.decimal != "auto")
+        frame, notes = frame.assign(**{data.target: y})[keep.to_numpy()], notes + said  # typed on these rows only
+    fixed = data.decimal != "auto"
+    frame, kinds, typing_notes = type_columns(frame, data.target, data.kinds, decimal, data.thousands, fixed=fixed,
+                                              section="data")
     notes += typing_notes
+    if data.target is not None and not frame.empty and detect_task(
+            frame[data.target], data.task, data.target, source, section="data")[0] == "classification":
+        y, said = as_labels(frame[data.target], data.case_sensitive_classes, data.merge_classes, section="data")
+        frame, notes = frame.assign(**{data.target: y}), notes + said
     table = check_table(frame, data.target, source, section="data")
     y = table[data.target] if data.target else None
     task, why = detect_task(y, data.task, data.target, source, section="data")
     notes += numbers_as_text(table.drop(columns=data.target) if data.target else table, section="data")
-    report = profile(table, data.target, source, dropped_rows=len(frame) - len(table), notes=notes, task=task,
+    report = profile(table, data.target, source, dropped_rows=rows - len(table), notes=notes, task=task,
                      why=why, kinds={str(c): k.kind for c, k in kinds.items()})
     figure = profile_figure(report.get("class_balance"), report["missing"], f"{source}: {report['rows']} rows",
                             target=y)

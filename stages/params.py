@@ -98,6 +98,10 @@ class DataParams(Section):
     na_values: list[str]  # cells read as missing (besides pandas' defaults), spaces around them ignored
     kinds: dict[str, Literal[COLUMN_KINDS]]  # force a column's kind (stages/core/tabular/columns.py); {}: detected
     drop: list[str]  # columns to ignore: identifiers, free text, leaks
+    case_sensitive_classes: bool  # false: `yes`, `Yes ` and `YES` are one class (with a note)
+    merge_classes: dict[str | int | bool, str | int | bool]  # {3: 4}: class 3's rows count as class 4
+    duplicates: Literal["drop", "keep"]  # exact duplicate rows of a CSV: drop (with a note), or keep them
+    rare_classes: Literal["fewer_folds", "error"]  # a class rarer than the folds: fewer folds (printed) | stop
     test_size: Share
 
 

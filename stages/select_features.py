@@ -17,11 +17,11 @@ from stages.core.evaluation import positive_code
 from stages.core.progress import bar
 from stages.core.tabular.models import make_estimator
 from stages.core.tabular.plots import selection_curve_figure
-from stages.core.tabular.scoring import check_folds, check_scoring
+from stages.core.tabular.scoring import check_scoring
 from stages.core.tabular.selection import (
     Method, check_selection, choose_k, feature_table, method_spec, score_curve, selection_metrics, selection_path,
 )
-from stages.core.tabular.sizing import curve_rows, record, sample_rows
+from stages.core.tabular.sizing import class_folds, curve_rows, record, sample_rows
 from stages.core.tabular.tasks import TASKS, auto
 from stages.io import read_object, read_training_split, write_bytes, write_json, write_table
 from stages.params import compute_on, load_params
@@ -40,32 +40,39 @@ def main() -> None:
     estimator = make_estimator(estimator_name, params.seed, "features.estimator", task.name)
     check_selection(method_name, estimator_name, estimator, f.k, encoded, y, task.name, params.seed, section="features")
     check_scoring(scoring, y, "features.scoring", task.name)
-    check_folds(y, labels["classes"], f.cv, "features.cv")
+    folds = [class_folds(f.cv, "features.cv", y, labels["classes"], params.data.rare_classes)]
+    cv = folds[0].value
     if method_name == "sfs":  # SFS splits each curve fold's training part again
         check_scoring(sfs_scoring, y, "features.sfs.scoring", task.name)
-        check_folds(y, labels["classes"], f.sfs.cv, "features.sfs.cv", share=(f.cv - 1) / f.cv)
+        folds.append(class_folds(f.sfs.cv, "features.sfs.cv", y, labels["classes"], params.data.rare_classes,
+                                 share=(cv - 1) / cv))
+    lowered = [d for d in folds if d.reason != "set in params.yaml"]
+    sfs_cv = folds[-1].value if method_name == "sfs" else f.sfs.cv
 
     rows = curve_rows(len(y), f.curve_rows)
     sampled = rows.value != "all"  # a stratified sample of large tables
     method = Method(method_name, estimator, rfe_step=f.rfe.step, sfs_forward=f.sfs.direction == "forward",
-                    sfs_floating=f.sfs.floating, sfs_cv=f.sfs.cv, sfs_scoring=sfs_scoring, sfs_n_jobs=f.sfs.n_jobs,
+                    sfs_floating=f.sfs.floating, sfs_cv=sfs_cv, sfs_scoring=sfs_scoring, sfs_n_jobs=f.sfs.n_jobs,
                     seed=params.seed, positive=positive_code(labels["classes"], labels.get("positive")),
                     task=task.name, log_sizes=sampled and f.curve_rows == "auto")
     on = sample_rows(y, rows.value, params.seed, task.classifies) if sampled else slice(None)
-    print(f"select_features: {rows.line()}\nselect_features: {method_name} with {estimator_name}, {f.cv}-fold "
+    for line in [rows.line()] + [d.line() for d in lowered]:
+        print(f"select_features: {line}", flush=True)
+    print(f"select_features: {method_name} with {estimator_name}, {cv}-fold "
           f"{scoring} curve over {n} features", flush=True)
     with fits_on(*compute_on(params.compute), needed=method_name == "sfs") as where:  # only SFS fits in parallel
         if method_name == "sfs":
             print(f"select_features: SFS fitting on {where}", flush=True)
-        with bar(f.cv, "select_features", unit="folds") as folds:
-            curve, all_scores = score_curve(method, clone(fitted), X.iloc[on].reset_index(drop=True), y[on], f.cv,
+        with bar(cv, "select_features", unit="folds") as progress:
+            curve, all_scores = score_curve(method, clone(fitted), X.iloc[on].reset_index(drop=True), y[on], cv,
                                             scoring, params.seed, {f.k} if isinstance(f.k, int) else set(),
-                                            progress=folds.update, positive=method.positive)
+                                            progress=progress.update, positive=method.positive)
         k = n if method_name == "none" else choose_k(curve, f.k)
         path, table = selection_path(method, encoded, y, {k})
-    metrics = selection_metrics(curve, all_scores, k, n) | ({"size_rules": record([rows])} if sampled else {})
+    rules = [rows] * sampled + lowered
+    metrics = selection_metrics(curve, all_scores, k, n) | ({"size_rules": record(rules)} if rules else {})
     figure = selection_curve_figure(curve, k, metrics["cv_score_all"], scoring, f"{method_name} + {estimator_name}: "
-                                    f"{f.cv}-fold CV, selection refitted in each fold")
+                                    f"{cv}-fold CV, selection refitted in each fold")
 
     # what compare_models and tune refit in each fold (`features` is for people and serving); k_best and k_all:
     # what tune's `k: auto` also tries with the winner

@@ -34,6 +34,7 @@ FIGURES = [
         (paths.LEARNING_CURVE_PNG, "Training and validation scores as the training rows grow: a gap is "
                                    "variance, two low curves are bias."),
         (paths.VALIDATION_CURVE_PNG, "The same scores as one hyper-parameter grows; the tuned value is dotted.")]),
+    ("lessons", "Ensemble learners", []),
     ("evaluate", "The test split", [
         (paths.CONFUSION_PNG, "Test rows by actual and predicted class."),
         (paths.ROC_PNG, "True against false positive rate as the cut moves; the diagonal is chance."),

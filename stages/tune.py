@@ -14,9 +14,9 @@ from stages.core.compute import fits_on
 from stages.core.evaluation import positive_code
 from stages.core.progress import bar, joblib_progress
 from stages.core.tabular.models import COMBINED, build_pipeline, final_model, tunable, with_target_transform
-from stages.core.tabular.scoring import check_folds, check_scoring, scorer_for
+from stages.core.tabular.scoring import check_scoring, scorer_for
 from stages.core.tabular.selection import selector_from
-from stages.core.tabular.sizing import record, search_sample, sized_estimator, tune_search
+from stages.core.tabular.sizing import class_folds, record, search_sample, sized_estimator, tune_search
 from stages.core.tabular.tasks import TASKS, auto
 from stages.core.tabular.threshold import check_threshold, cut_note, cut_record
 from stages.core.tabular.tuning import (
@@ -39,17 +39,19 @@ def main() -> None:
     estimator, sized = sized_estimator(model, params.seed, "tune.model", task.name, len(y), params.compare.size_rules,
                                        winner.get("members"))
     searched_X, searched_y, rows = search_sample(X, y, params.compare.rows, params.seed, task.classifies)
-    decisions = [tune_search(len(y), t.search), *([rows] if rows.value != "all" else []), *sized]
+    folds = class_folds(t.cv, "tune.cv", y, labels["classes"], params.data.rare_classes)
+    decisions = [tune_search(len(y), t.search), *([rows] if rows.value != "all" else []), *sized,
+                 *([folds] if folds.value != t.cv else [])]
+    cv = folds.value
     estimator, kind = with_target_transform(estimator, labels["target_transform"]), decisions[0].value
     space, candidates, notes = search_candidates(t.spaces, model, estimator, kind, task.name, t.k, selected,
                                                  len(preprocessor.get_feature_names_out()), t.n_iter,
                                                  t.max_candidates, section="tune")
     check_scoring(scoring, y, "tune.scoring", task.name)
     check_threshold(t.threshold, len(labels["classes"]), task.name, "tune.threshold")
-    check_folds(y, labels["classes"], t.cv, "tune.cv")
     for line in [d.line() for d in decisions] + notes:
         print(f"tune: {line}", flush=True)
-    print(f"tune: {kind} search over {candidates} candidates for {model}, {t.cv}-fold {scoring}", flush=True)
+    print(f"tune: {kind} search over {candidates} candidates for {model}, {cv}-fold {scoring}", flush=True)
     with tempfile.TemporaryDirectory(prefix="tune-") as cache:  # candidates share each fold's fitted steps
         pipeline = build_pipeline(preprocessor, selector_from(selected, params.seed, positive, task.name),
                                   estimator, cache)
@@ -57,14 +59,14 @@ def main() -> None:
             print(f"tune: fitting on {where}", flush=True)
             start = time.perf_counter()
             rescored = 2 if kind == "halving" else 1  # the untuned model, and halving's winner on every row
-            with joblib_progress(bar(search_fits(kind, candidates, len(searched_y), t.cv, rescored), "tune")):
-                searched = run_search(kind, pipeline, space, task.folds(t.cv, params.seed),
+            with joblib_progress(bar(search_fits(kind, candidates, len(searched_y), cv, rescored), "tune")):
+                searched = run_search(kind, pipeline, space, task.folds(cv, params.seed),
                                       scorer_for(scoring, positive), t.n_iter, t.n_jobs, params.seed,
                                       searched_X, searched_y)
             elapsed = time.perf_counter() - start
         # refit on every training row; the test split stays unread until evaluate
         saved = final_model(searched.tuned if searched.tuned_wins else pipeline, labels["classes"], X, y,
-                            task.classifies, t.threshold, positive, task.folds(t.cv, params.seed))
+                            task.classifies, t.threshold, positive, task.folds(cv, params.seed))
 
     write_object(paths.MODEL, saved)
     write_json(paths.BEST_PARAMS, tuning_record(model, kind, searched, tunable(estimator)[0],
@@ -72,7 +74,7 @@ def main() -> None:
     write_table(paths.CV_RESULTS, results_table(searched.search.cv_results_, tunable(estimator)[0]))
     write_json(paths.TUNE_METRICS, tuning_metrics(searched, record(decisions)) | cut_record(saved, t.threshold))
     kept = "tuned" if searched.tuned_wins else "untuned"
-    print(f"tune: {model}, {len(searched.search.cv_results_['params'])} fits of {t.cv} folds in {elapsed:.1f} s; "
+    print(f"tune: {model}, {len(searched.search.cv_results_['params'])} fits of {cv} folds in {elapsed:.1f} s; "
           f"tuned {searched.best:.4f} vs untuned {searched.untuned:.4f} ({searched.best - searched.untuned:+.5f}): "
           f"kept the {kept} model{cut_note(saved, t.threshold)} -> {paths.MODEL}, {paths.BEST_PARAMS}")
 

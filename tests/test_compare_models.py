@@ -135,11 +135,23 @@ def test_empty_model_list(selected, capsys):
     assert "`compare.models` = []: the list is empty; name at least one" in run_fails(compare_models, capsys)
 
 
-def test_more_folds_than_the_rarest_class_has_rows(selected, capsys):
-    rarest = int(read_table(paths.TRAIN)["outcome"].value_counts().min())
+def test_more_folds_than_the_rarest_class_has_rows_lowers_them_with_the_reason(selected, capsys):
+    counts = read_table(paths.TRAIN)["outcome"].value_counts()
+    rarest, name = int(counts.min()), read_json(paths.LABELS)["classes"][int(counts.idxmin())]
     run_stages(selected, compare__folds=rarest + 1)
+    out = capsys.readouterr().out
+    assert f"compare.folds = {rarest}: class {name!r} has only {rarest} training rows" in out
+    assert f"(instead of {rarest + 1}; data.rare_classes: error to stop instead)" in out
+    assert read_json(paths.COMPARE_METRICS)["size_rules"]["folds"] == rarest
+    assert read_table(paths.FOLD_SCORES).groupby("model").size().eq(rarest).all()
+
+
+def test_rare_classes_error_stops_instead(selected, capsys):
+    rarest = int(read_table(paths.TRAIN)["outcome"].value_counts().min())
+    run_stages(selected, compare__folds=rarest + 1, data__rare_classes="error")
     msg = run_fails(compare_models, capsys)
-    assert f"compare.folds = {rarest + 1} but class" in msg and f"has only {rarest} training rows" in msg
+    assert f"compare.folds = {rarest + 1} but class" in msg and f"has only {rarest} training row(s)" in msg
+    assert f"lower compare.folds to at most {rarest}" in msg and "data.merge_classes" in msg
 
 
 def test_roc_auc_needs_probabilities_on_multiclass_data(workdir, capsys):

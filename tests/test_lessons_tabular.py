@@ -17,7 +17,8 @@ from conftest import REPO, project_of, run_fails, run_stages, set_params
 from stages import bias_variance, compare_models, evaluate, ingest, paths, preprocess, select_features, tune
 from stages.core.errors import PipelineError
 from stages.core.tabular.bias_variance import Curve, complexity, curves, read
-from stages.core.tabular.comparison import comparison_result, summarize, top_members, verdict
+from stages.core.report.summary import headlines
+from stages.core.tabular.comparison import comparison_result, lesson, summarize, top_members, verdict
 from stages.core.tabular.inspection import coefficient_table, importance_table, original_column
 from stages.core.tabular.models import NamedClassifier, make_estimator
 from stages.core.tabular.selection import Method, SelectFeatures
@@ -103,17 +104,26 @@ def test_the_validation_curve_parameter_defaults_per_model_and_names_the_fix():
     assert complexity("stacking", stacked, "auto", "auto", 20, section="bias_variance")[1] == "model__ridge__alpha"
 
 
-def test_ensembles_are_judged_against_the_best_single_model_on_the_same_folds():
-    scores = pd.DataFrame({"model": ["voting"] * 4 + ["logistic_regression"] * 4 + ["knn"] * 4,
-                           "accuracy": [0.95, 0.96, 0.97, 0.96, 0.94, 0.95, 0.96, 0.95, 0.90, 0.9, 0.91, 0.9],
+def test_combining_is_judged_against_the_best_stand_alone_model_forests_included():
+    scores = pd.DataFrame({"model": ["stacking"] * 4 + ["random_forest"] * 4 + ["decision_tree"] * 4,
+                           "accuracy": [0.69, 0.70, 0.68, 0.69, 0.69, 0.68, 0.69, 0.68, 0.61, 0.62, 0.61, 0.62],
                            "fit_time": 0.1})
     table = summarize(scores, ["accuracy"], "accuracy")
     result = comparison_result(scores, table, "accuracy", folds=4)
-    assert result["ensemble_vs_single"]["ensemble"] == "voting"
-    assert result["ensemble_vs_single"]["single"] == "logistic_regression"
-    assert result["ensemble_vs_single"]["difference"] == pytest.approx(0.01)
+    assert (result["combined_vs_alone"]["combined"], result["combined_vs_alone"]["alone"]) == (
+        "stacking", "random_forest")  # not the best tree alone: that is the lesson below
+    assert result["combined_vs_alone"]["difference"] == pytest.approx(0.005)
     line = verdict(result, table["model"].tolist(), "accuracy")
-    assert "best ensemble voting vs best single logistic_regression: +0.0100" in line
+    assert "combined stacking vs the best stand-alone model random_forest: +0.0050" in line
+    assert "(not worth combining)" in line and "decision_tree" not in line.split("; combined")[1]
+    lessons = result["ensemble_learners_vs_single"]
+    assert (lessons["ensemble"], lessons["single"]) == ("random_forest", "decision_tree")
+    assert lesson(result, "accuracy").startswith("lesson: ensemble learners vs single learners: random_forest vs "
+                                                 "decision_tree +0.0700")
+    assert "significantly better" in lesson(result, "accuracy")
+    said = headlines({"compare_models": result}, "classification")
+    assert "stand-alone random_forest" in said["compare_models"] and "decision_tree" not in said["compare_models"]
+    assert said["lessons"].startswith("ensemble learners (bagging, boosting) vs single learners: random_forest")
     assert top_members(["voting", "svm", "knn", "tree"], 3) == ["svm", "knn", "tree"]  # never an ensemble of one
     assert top_members(["svm"], 3) == [] and top_members(["svm", "knn"], 1) == []
 
@@ -134,8 +144,9 @@ def test_compare_adds_voting_and_stacking_of_the_top_models_and_tune_keeps_them(
     table = summarize(scores.assign(fit_time=0.0), ["accuracy"], "accuracy")
     singles = [m for m in table["model"] if m not in ("voting", "stacking")]
     assert winner["members"] == singles[:3]
-    judged = read_json(paths.COMPARE_METRICS)["ensemble_vs_single"]
-    assert {"ensemble", "single", "difference", "p_value"} <= set(judged)
+    judged = read_json(paths.COMPARE_METRICS)
+    assert {"combined", "alone", "difference", "p_value"} <= set(judged["combined_vs_alone"])
+    assert {"ensemble", "single", "difference", "p_value"} <= set(judged["ensemble_learners_vs_single"])
     out = capsys.readouterr().out
     assert f"voting and stacking of the top 3: {', '.join(singles[:3])}" in out
     for name in ("voting", "stacking"):  # tune has no space for them: it keeps them as compared, k aside

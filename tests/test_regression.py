@@ -22,7 +22,7 @@ from stages.core.tabular.comparison import fold_scores
 from stages.core.tabular.datasets import detect_task
 from stages.core.errors import PipelineError
 from stages.core.tabular.models import build_pipeline, make_estimator
-from stages.core.tabular.scoring import check_folds
+from stages.core.tabular.sizing import class_folds
 from stages.core.tabular.selection import Method, SelectFeatures
 from stages.core.tabular.tasks import TASKS
 from stages.io import read_json, read_object, read_table
@@ -209,4 +209,4 @@ def test_the_served_model_predicts_prices(project):
 
 def test_folds_beyond_the_rows_of_a_regression_are_one_line():
     with pytest.raises(PipelineError, match=r"^tune.cv = 5 but only 4 training rows are there; lower tune.cv$"):
-        check_folds(np.arange(4.0), [], 5, "tune.cv")
+        class_folds(5, "tune.cv", np.arange(4.0), [], "fewer_folds")

@@ -244,6 +244,9 @@ def test_binary_only_scoring_on_multiclass_data(workdir, capsys):
 
 def test_more_folds_than_the_rarest_class_has_rows(prepared, capsys):
     rarest = read_table(paths.TRAIN)["outcome"].value_counts().min()
-    set_params(prepared, features__cv=int(rarest) + 1)
+    set_params(prepared, features__cv=int(rarest) + 1, data__rare_classes="error")
     msg = run_fails(select_features, capsys)
-    assert f"features.cv = {rarest + 1} but class " in msg and f"has only {rarest} training rows" in msg
+    assert f"features.cv = {rarest + 1} but class " in msg and f"has only {rarest} training row(s)" in msg
+    set_params(prepared, data__rare_classes="fewer_folds")
+    run_ok(select_features)
+    assert read_json(paths.SELECTION_METRICS)["size_rules"] == {"cv": int(rarest)}

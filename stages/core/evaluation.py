@@ -20,6 +20,12 @@ from sklearn.metrics import (
 from stages.core.errors import PipelineError, plain
 
 
+def same_class(label, name) -> bool:
+    """A label and a name from params.yaml or a form are one class when they read alike (1 and '1', True and
+    'True'): the one way every stage and serve finds a class by name."""
+    return str(plain(label)).strip() == str(plain(name)).strip()
+
+
 def positive_class(wanted, y_train, *, key: str) -> str | None:
     """The class binary metrics are about (as a name): as asked, or the rarer class of the training split
     (in medicine the sick, whom a missed case costs most). None for multiclass data: macro averages."""
@@ -39,7 +45,7 @@ def positive_class(wanted, y_train, *, key: str) -> str | None:
 
 def positive_code(classes: list, positive) -> int | None:
     """The positive class's code among `classes` (None: multiclass, no positive class)."""
-    return None if positive is None else [str(c) for c in classes].index(str(positive))
+    return None if positive is None else next(i for i, c in enumerate(classes) if same_class(c, positive))
 
 
 def class_scores(pipeline, X: pd.DataFrame, n_classes: int) -> np.ndarray:

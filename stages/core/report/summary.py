@@ -20,10 +20,11 @@ def headlines(metrics: dict[str, dict], task: str) -> dict[str, str]:
     regression = task == "regression"
     lines = {
         "preprocess": _split, "select_features": _selection, "compare_models": _comparison, "tune": _tuning,
-        "bias_variance": _bias_variance, "evaluate": lambda e: _evaluation(e, regression),
+        "bias_variance": _bias_variance, "lessons": _ensemble_lesson, "evaluate": lambda e: _evaluation(e, regression),
         "train_dnn": lambda d: _dense(d, regression), "cluster": _clusters, "ingest_images": _images,
         "train_cnn": _network, "transfer": _transfer, "nets_from_scratch": _scratch,
     }
+    metrics = metrics | ({"lessons": metrics["compare_models"]} if "compare_models" in metrics else {})
     return {stage: text for stage, line in lines.items() if stage in metrics and (text := line(metrics[stage]))}
 
 
@@ -61,10 +62,19 @@ def _comparison(c: dict) -> str:
     if vs := c.get("winner_vs_runner_up"):
         text += (f", {vs['difference']:+.4f} over the runner-up ({_significance(vs['p_value'])}, "
                  f"p = {vs['p_value']:.2f})")
-    if ens := c.get("ensemble_vs_single"):
-        text += (f"; best ensemble {ens['ensemble']} vs best single {ens['single']} {ens['difference']:+.4f} "
+    if ens := c.get("combined_vs_alone"):
+        text += (f"; combined {ens['combined']} vs the best stand-alone {ens['alone']} {ens['difference']:+.4f} "
                  f"({_significance(ens['p_value'])})")
     return text
+
+
+def _ensemble_lesson(c: dict) -> str:
+    """The course's bagging/boosting lesson, from compare's metrics: beside the bias-variance verdict, not in
+    compare's headline (which asks whether combining the top models is worth it)."""
+    if not (e := c.get("ensemble_learners_vs_single")):
+        return ""
+    return (f"ensemble learners (bagging, boosting) vs single learners: {e['ensemble']} vs {e['single']} "
+            f"{e['difference']:+.4f} ({_significance(e['p_value'])})")
 
 
 def _tuning(t: dict) -> str:

@@ -195,11 +195,20 @@ def comparison_result(scores: pd.DataFrame, table: pd.DataFrame, sort_by: str, f
 
     if len(order) > 1:
         result["winner_vs_runner_up"] = versus(winner, order[1])
-    ensembles, singles = [m for m in order if m in ENSEMBLES], [m for m in order if m not in ENSEMBLES]
-    if ensembles and singles:  # is the ensemble worth its cost? the best of each kind, on the same folds
-        result["ensemble_vs_single"] = {"ensemble": ensembles[0], "single": singles[0],
-                                        **versus(ensembles[0], singles[0])}
+    combined, alone = [m for m in order if m in COMBINED], [m for m in order if m not in COMBINED]
+    if combined and alone:  # is combining worth it? against the best model that stands alone, forests included
+        result["combined_vs_alone"] = {"combined": combined[0], "alone": alone[0], **versus(combined[0], alone[0])}
+    learners = [m for m in alone if m in ENSEMBLES]
+    singles = [m for m in alone if m not in ENSEMBLES]
+    if learners and singles:  # the course's lesson: bagging and boosting against one tree, one line, one kernel
+        result["ensemble_learners_vs_single"] = {"ensemble": learners[0], "single": singles[0],
+                                                 **versus(learners[0], singles[0])}
     return result
+
+
+def _judged(e: dict, sort_by: str) -> str:
+    better = e["difference"] < 0 if sort_by in LOWER_IS_BETTER else e["difference"] > 0
+    return "significantly better" if better and e["p_value"] < 0.05 else "not significantly better"
 
 
 def verdict(result: dict, order: list[str], sort_by: str) -> str:
@@ -208,10 +217,18 @@ def verdict(result: dict, order: list[str], sort_by: str) -> str:
     if "winner_vs_runner_up" in result:
         p = result["winner_vs_runner_up"]["p_value"]
         line += f"; vs {order[1]}: p = {p:.3f}" + (" (not a significant difference)" if p >= 0.05 else "")
-    if "ensemble_vs_single" in result:
-        e = result["ensemble_vs_single"]
-        better = e["difference"] < 0 if sort_by in LOWER_IS_BETTER else e["difference"] > 0
-        worth = "worth its cost" if better and e["p_value"] < 0.05 else "not significantly better"
-        line += (f"; best ensemble {e['ensemble']} vs best single {e['single']}: {e['difference']:+.4f}, "
+    if "combined_vs_alone" in result:
+        e = result["combined_vs_alone"]
+        worth = "worth combining" if _judged(e, sort_by) == "significantly better" else "not worth combining"
+        line += (f"; combined {e['combined']} vs the best stand-alone model {e['alone']}: {e['difference']:+.4f}, "
                  f"p = {e['p_value']:.3f} ({worth})")
     return line
+
+
+def lesson(result: dict, sort_by: str) -> str | None:
+    """The bagging/boosting lesson in words: the best ensemble learner against the best single learner."""
+    e = result.get("ensemble_learners_vs_single")
+    if e is None:
+        return None
+    return (f"lesson: ensemble learners vs single learners: {e['ensemble']} vs {e['single']} "
+            f"{e['difference']:+.4f}, p = {e['p_value']:.3f} ({_judged(e, sort_by)})")

@@ -23,6 +23,7 @@ from stages.core.training import runtime  # (first: quiets TensorFlow's start-up
 from stages.core.training.saving import save_keras
 from stages.core.training.live import EpochProgress
 from stages.core.tabular.dense_plan import TargetScale
+from stages.core.tabular.labels import class_array
 from stages.core.tabular.models import feature_rows
 
 import keras  # noqa: E402, I001
@@ -90,7 +91,7 @@ class TableNetwork:
 
     def predict(self, rows: pd.DataFrame) -> np.ndarray:
         if self.info["task"] == "classification":
-            return np.asarray(self.info["classes"], dtype=object)[self.predict_proba(rows).to_numpy().argmax(axis=1)]
+            return class_array(self.info["classes"])[self.predict_proba(rows).to_numpy().argmax(axis=1)]
         return TargetScale(**self.info["target_scale"]).inverse(self.network.predict_on_batch(self.inputs(rows))[:, 0])
 
     @classmethod

@@ -26,6 +26,7 @@ from sklearn.utils.metaestimators import available_if
 
 from stages.core.errors import PipelineError
 from stages.core.tabular import threshold
+from stages.core.tabular.labels import class_array
 from stages.core.training.imbalance import decide  # the networks' cut, the same rule
 
 CLASSIFIERS: dict[str, Callable[[int], ClassifierMixin]] = {
@@ -219,7 +220,7 @@ class NamedClassifier(ClassifierMixin, BaseEstimator):
         self.threshold, self.positive, self.cv = threshold, positive, cv
 
     def fit(self, X: pd.DataFrame, y):
-        self.classes_ = np.asarray(self.classes)
+        self.classes_ = class_array(self.classes)
         codes = {c: i for i, c in enumerate(self.classes_.tolist())}
         unknown = sorted({str(v) for v in pd.Series(y).tolist() if v not in codes})
         if unknown:

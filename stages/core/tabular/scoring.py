@@ -1,4 +1,4 @@
-"""Scorer names and fold counts checked against the task before any long cross-validation starts."""
+"""Scorer names checked against the task before any long cross-validation starts."""
 
 from __future__ import annotations
 
@@ -70,18 +70,3 @@ def check_scoring(name: str, y: np.ndarray, key: str, task: str = "classificatio
             f"{key} = {name!r} does not fit {len(np.unique(y))} classes ({reason}); "
             f"for multiclass use one of {MULTICLASS_HINT}"
         ) from None
-
-
-def check_folds(y: np.ndarray, classes: list, folds: int, key: str, share: float = 1.0) -> None:
-    """Stratified k-fold needs every class in every fold: at least `folds` rows of it (`share` of them).
-    A regression (no classes) needs `folds` rows in all."""
-    if not classes:
-        if int(len(y) * share) < folds:
-            raise PipelineError(f"{key} = {folds} but only {int(len(y) * share)} training rows are there; lower {key}")
-        return
-    codes, counts = np.unique(y, return_counts=True)
-    rows = int(counts.min() * share)
-    if rows < folds:
-        rarest = classes[codes[counts.argmin()]]
-        raise PipelineError(f"{key} = {folds} but class {rarest!r} has only {rows} training rows there; "
-                            f"lower {key} to at most {rows} or add rows of that class")

@@ -18,6 +18,11 @@ results they had.
 | hist_gradient_boosting | no early stopping | 10,000 rows: early stopping (scikit-learn's own `auto` rule) |
 | compare.rows (compare, tune's search) | every row | 100,000 rows: a stratified 100,000-row sample; tune refits |
 | evaluate.importance_rows | every test row | 10,000 test rows: a stratified 10,000-row sample |
+
+One rule follows the classes, not the rows: stratified k-fold puts every class in every fold, so wherever folds are
+used (features.cv and features.sfs.cv, compare.folds, tune.cv, which bias_variance and the threshold use too) a
+class with fewer training rows than folds lowers them to its count (`class_folds`; `data.rare_classes: error`
+stops instead). A class with fewer than 2 training rows cannot be cross-validated at all: an error naming it.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from stages.core.errors import PipelineError, plain
 from stages.core.tabular.models import COMBINED, ApproxRBFSVM, make_estimator
 
 SMALL = 5_000  # below this, every rule keeps today's setting
@@ -234,3 +240,30 @@ def importance_rows(n: int, rows) -> Decision:
     return _sampled("importance_rows", "evaluate.importance_rows", n, rows, IMPORTANCE_ROWS, "test rows",
                     "permutation importance predicts them once per column and repeat; a stratified seeded sample "
                     f"of {IMPORTANCE_ROWS:,} ranks the columns alike")
+
+
+MIN_FOLDS = 2
+
+
+def class_folds(folds: int, key: str, y: np.ndarray, classes: list, rare: str, share: float = 1.0,
+                why: str = "set in params.yaml") -> Decision:
+    """The stratified folds at `key`: as asked (`why`), or lowered to the rarest class's training rows (`share` of
+    them, where the folds split a fold's training part again) so that every fold holds one of its rows.
+    Regression (no classes) needs `folds` rows in all."""
+    rule = "folds" if key == "compare.folds" else key.split(".", 1)[1]  # size_rules' names: folds, cv, sfs.cv
+    if not classes:
+        if int(len(y) * share) < folds:
+            raise PipelineError(f"{key} = {folds} but only {int(len(y) * share)} training rows are there; lower {key}")
+        return Decision(rule, key, folds, why)
+    codes, counts = np.unique(y, return_counts=True)
+    rows = int(counts.min() * share)
+    if rows >= folds:
+        return Decision(rule, key, folds, why)
+    rarest = plain(classes[codes[counts.argmin()]])
+    if rows < MIN_FOLDS or rare == "error":
+        fix = (f"lower {key} to at most {rows}, " if rows >= MIN_FOLDS else "") + (
+            f"add rows of that class, drop them, or merge it into a neighbour with data.merge_classes: "
+            f"{{{rarest}: <another class>}}")
+        raise PipelineError(f"{key} = {folds} but class {rarest!r} has only {rows} training row(s) there; {fix}")
+    return Decision(rule, key, rows, f"class {rarest!r} has only {rows} training rows, and stratified folds need "
+                                        f"one in each (instead of {folds}; data.rare_classes: error to stop instead)")
