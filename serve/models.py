@@ -74,8 +74,9 @@ MAJORITY = "for always answering the most frequent class"  # the baseline a clas
 WORDS = "no one two three four five six seven eight nine ten eleven twelve".split()
 
 
-def either(classes: list[str]) -> str:
-    """'a or b', 'a, b or c'; past four, how many and a few of them."""
+def either(classes: list) -> str:
+    """'a or b', 'a, b or c'; past four, how many and a few of them (labels as written: 0 or 1, True or False)."""
+    classes = [str(c) for c in classes]
     if len(classes) <= 4:
         return " or ".join([", ".join(classes[:-1]), classes[-1]] if len(classes) > 1 else classes)
     return f"one of {len(classes)} classes ({', '.join(classes[:3])}, …, {classes[-1]})"

@@ -48,16 +48,22 @@ def test_test_size_too_large_for_a_class():
     assert "in the train split" in str(exc.value) and "lower data.test_size" in str(exc.value)
 
 
-def test_class_too_rare_to_split():
-    with pytest.raises(PipelineError, match=r"class 'b' of 'y' has 3 row\(s\); every class needs at least 4"):
-        split(toy((30, 3)), "y", 0.5, seed=0, key="data.test_size")
+def test_class_too_rare_to_split_names_the_merge():
+    with pytest.raises(PipelineError, match=r"class 'b' of 'y' has 2 row\(s\); every class needs at least 3 \(2 to "
+                                            r"train on, 1 to test\).*data.merge_classes: \{b: <another class>\}"):
+        split(toy((30, 2)), "y", 0.5, seed=0, key="data.test_size")
+
+
+def test_a_rare_class_keeps_one_test_row_and_the_rest_for_training():
+    train, test = split(toy((100, 4)), "y", 0.2, seed=0, key="data.test_size")  # rarer than wine's grade 3
+    assert (train["y"] == "b").sum() == 3 and (test["y"] == "b").sum() == 1
 
 
 def test_integer_classes_are_named_as_plain_numbers():
-    frame = pd.DataFrame({"x": np.arange(33.0), "y": np.repeat([1, 2], [30, 3])})  # BUPA-style labels 1/2
+    frame = pd.DataFrame({"x": np.arange(32.0), "y": np.repeat([1, 2], [30, 2])})  # BUPA-style labels 1/2
     with pytest.raises(PipelineError) as exc:
         split(frame, "y", 0.5, seed=0, key="data.test_size")
-    assert "class 2 of 'y' has 3 row(s)" in str(exc.value) and "np." not in str(exc.value)
+    assert "class 2 of 'y' has 2 row(s)" in str(exc.value) and "np." not in str(exc.value)
 
 
 @pytest.mark.parametrize(("wanted", "expected"), [(None, "b"), ("a", "a"), ("b", "b")])
@@ -180,9 +186,9 @@ def test_seed_changes_the_split(workdir):
 
 def test_stage_rejects_test_size_leaving_a_class_empty(workdir, capsys):
     run_ok(ingest)
-    set_params(workdir, data__test_size=0.003)
+    set_params(workdir, data__test_size=0.001)
     err = run_fails(preprocess, capsys)
-    assert "data.test_size = 0.003" in err and "raise data.test_size" in err
+    assert "data.test_size = 0.001" in err and "raise data.test_size" in err
     assert not paths.TRAIN.exists() and not paths.PREPROCESSOR.exists()
 
 

@@ -104,7 +104,7 @@ def majority_baseline(y_train: np.ndarray, y_test: np.ndarray, classes: list[str
     scores = np.eye(len(classes))[predicted]  # all its belief on one class
     metrics = held_out_metrics(y_test, predicted, scores, classes, positive)
     metrics.pop("per_class")
-    return str(classes[predicted[0]]), metrics  # the name apart: metrics files hold numbers only
+    return plain(classes[predicted[0]]), metrics  # the label apart: metrics files hold numbers only
 
 
 def curves(y_true, scores, positive: int, n_classes: int) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -28,13 +28,22 @@ def headlines(metrics: dict[str, dict], task: str) -> dict[str, str]:
     return {stage: text for stage, line in lines.items() if stage in metrics and (text := line(metrics[stage]))}
 
 
-def summary(lines: dict[str, str], source: str, target: str, task: str) -> list[str]:
-    """The screen: a title, one wrapped entry per stage, and where to look next."""
-    out = [f"Summary: {task} of {target!r} from {source}", ""]
+def summary(lines: dict[str, str], source: str, target: str, task: str, classes: list[str] = ()) -> list[str]:
+    """The screen: a title (with the classes as the table writes them), one wrapped entry per stage, and where to
+    look next."""
+    out = [f"Summary: {task} of {target!r}{_into(list(classes))} from {source}", ""]
     for stage, text in lines.items():
         out += textwrap.wrap(text, WIDTH, initial_indent=f"{stage:<{NAME}} ", subsequent_indent=" " * (NAME + 1))
     return out + ["", "Figures: open reports/index.html in a browser (one page for the run), or `dvc plots show`.",
                   "Compare runs: dvc exp show --only-changed; dvc metrics diff; dvc exp run -S key=value."]
+
+
+def _into(classes: list[str]) -> str:
+    if not classes:
+        return ""
+    if len(classes) <= 4:
+        return " into " + " or ".join([", ".join(classes[:-1]), classes[-1]])
+    return f" into {len(classes)} classes ({', '.join(classes[:3])}, ..., {classes[-1]})"
 
 
 def _significance(p: float | None) -> str:

@@ -16,7 +16,8 @@ from sklearn.preprocessing import LabelEncoder, MinMaxScaler, OneHotEncoder, Rob
 
 from stages.core.errors import PipelineError, plain
 
-MIN_ROWS_PER_CLASS = 2  # per split: stratified k-fold and per-class metrics need at least this
+MIN_TRAIN_ROWS = 2  # per class: stratified k-fold needs at least 2 folds of one row each
+MIN_TEST_ROWS = 1  # per class: its test metrics need one row (a rare class keeps its training rows)
 
 SCALERS = {
     "standard": StandardScaler,
@@ -36,23 +37,25 @@ def split(frame: pd.DataFrame, target: str, test_size: float, seed: int, task: s
     if task == "regression":
         return _split_on_quantiles(frame, target, test_size, seed, key)
     counts = frame[target].value_counts()
-    too_rare = counts[counts < 2 * MIN_ROWS_PER_CLASS]
+    too_rare = counts[counts < MIN_TRAIN_ROWS + MIN_TEST_ROWS]
     if len(too_rare):
+        rare = plain(too_rare.index[0])
         raise PipelineError(
-            f"class {plain(too_rare.index[0])!r} of {target!r} has {too_rare.iloc[0]} row(s); every class needs "
-            f"at least {2 * MIN_ROWS_PER_CLASS} ({MIN_ROWS_PER_CLASS} per split): add rows or drop the class"
+            f"class {rare!r} of {target!r} has {too_rare.iloc[0]} row(s); every class needs at least "
+            f"{MIN_TRAIN_ROWS + MIN_TEST_ROWS} ({MIN_TRAIN_ROWS} to train on, {MIN_TEST_ROWS} to test): add rows, "
+            f"drop the class, or merge it into another with data.merge_classes: {{{rare}: <another class>}}"
         )
     try:
         train, test = train_test_split(frame, test_size=test_size, stratify=frame[target], random_state=seed)
     except ValueError as exc:  # e.g. fewer test rows than classes
-        raise PipelineError(f"{key} = {test_size}: {exc}") from None
-    for part, rows, fix in (("test", test, "raise"), ("train", train, "lower")):
+        raise PipelineError(f"{key} = {test_size}: {exc}; raise {key} so that each class has a test row") from None
+    for part, rows, fix, least in (("test", test, "raise", MIN_TEST_ROWS), ("train", train, "lower", MIN_TRAIN_ROWS)):
         per_class = rows[target].value_counts().reindex(counts.index, fill_value=0)
-        short = per_class[per_class < MIN_ROWS_PER_CLASS]
+        short = per_class[per_class < least]
         if len(short):
             raise PipelineError(
                 f"{key} = {test_size} leaves class {plain(short.index[0])!r} with {short.iloc[0]} row(s) "
-                f"in the {part} split; each class needs at least {MIN_ROWS_PER_CLASS} per split: {fix} {key}"
+                f"in the {part} split; each class needs at least {least} there: {fix} {key}"
             )
     return train.reset_index(drop=True), test.reset_index(drop=True)
 
