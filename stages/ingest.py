@@ -20,9 +20,9 @@ from stages.core.tabular.columns import type_columns
 from stages.core.tabular.datasets import (
     check_table, detect_task, drop_columns, load_builtin, numbers_as_text, profile, tidy_csv,
 )
-from stages.core.errors import PipelineError
+from stages.core.errors import PipelineError, listed
 from stages.core.tabular.labels import as_labels, target_rows
-from stages.core.tabular.reading import read_csv
+from stages.core.tabular.reading import file_text, read_csv
 from stages.core.tabular.plots import profile_figure
 from stages.io import write_bytes, write_json, write_table
 from stages.params import load_params
@@ -39,11 +39,14 @@ def read_user_csv(path: Path, data) -> tuple[pd.DataFrame, list[str], str]:
             "so DVC re-runs the tabular stages when it changes"
         )
     if not path.is_file():
-        found = sorted(str(p) for p in paths.RAW_TABLES.glob("*.csv"))
-        hint = f"CSVs there: {', '.join(found)}" if found else f"no CSV is in {paths.RAW_TABLES}/ yet"
+        found = sorted(str(p) for p in paths.RAW_TABLES.iterdir() if p.is_file() and not p.name.endswith(".dvc")
+                       and p.name != ".gitignore") if paths.RAW_TABLES.is_dir() else []
+        hint = f"tables there: {listed(found)}" if found else f"no table is in {paths.RAW_TABLES}/ yet"
         raise PipelineError(f"{where}: file not found; {hint}")
-    return read_csv(path, where, sep=data.sep, header=data.header, columns=data.columns, decimal=data.decimal,
-                    na_values=data.na_values, section="data")
+    text, notes = file_text(path.read_bytes(), path.name, where)
+    frame, more, decimal = read_csv(text, where, sep=data.sep, header=data.header, columns=data.columns,
+                                    decimal=data.decimal, na_values=data.na_values, section="data")
+    return frame, notes + more, decimal
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from conftest import patients, run_fails, run_ok, set_params
 from stages import ingest, paths
 from stages.core.tabular.datasets import check_table, load_builtin, profile
 from stages.core.errors import PipelineError
+from stages.io import read_table
 
 
 @pytest.mark.parametrize(
@@ -83,13 +84,13 @@ def test_missing_csv(workdir, capsys):
     set_params(workdir, data__csv="data/raw/tables/nope.csv")
     err = run_fails(ingest, capsys)
     assert "data.csv = 'data/raw/tables/nope.csv': file not found" in err
-    assert "no CSV is in data/raw/tables/ yet" in err
+    assert "no table is in data/raw/tables/ yet" in err
     assert_nothing_written(workdir)
 
 
 def test_missing_csv_lists_the_csvs_that_are_there(workdir, patients_csv, capsys):
     set_params(workdir, data__csv="data/raw/tables/patient.csv")
-    assert "CSVs there: data/raw/tables/patients.csv" in run_fails(ingest, capsys)
+    assert "tables there: data/raw/tables/patients.csv" in run_fails(ingest, capsys)
 
 
 def test_csv_outside_data_raw(workdir, capsys):
@@ -177,9 +178,47 @@ def test_integer_class_labels_stay_a_classification(workdir, patients_csv):
     assert json.loads(paths.PROFILE.read_text())["class_balance"].keys() == {"1", "2"}
 
 
-def test_not_utf8(workdir, patients_csv, capsys):
-    patients_csv.write_bytes("name,outcome\n\xe9t\xe9,pos\n".encode("latin-1"))
-    assert "not UTF-8 text" in run_fails(ingest, capsys)
+def korean_table() -> pd.DataFrame:
+    """A Korean Excel export's columns: a region name, an amount and the label."""
+    rng = np.random.default_rng(3)
+    amount = rng.normal(50, 10, 60).round(1)
+    return pd.DataFrame({"지역": rng.choice(["서울", "부산", "대구"], 60), "금액": amount,
+                         "결과": np.where(amount + rng.normal(0, 5, 60) > 50, "양성", "음성")})
+
+
+@pytest.mark.parametrize("encoding, said", [("cp949", "read as cp949 (Korean Excel's default), not UTF-8"),
+                                            ("utf-16", "read as UTF-16")])
+def test_korean_excel_exports_in_cp949_and_utf16_are_read_with_a_note(workdir, capsys, encoding, said):
+    path = workdir / "data/raw/tables/korean.csv"
+    path.write_bytes(korean_table().to_csv(index=False).encode(encoding))
+    set_params(workdir, data__csv="data/raw/tables/korean.csv", data__target="결과")
+    run_ok(ingest)
+    assert said in capsys.readouterr().out
+    table = read_table(paths.DATASET)
+    assert table.equals(korean_table()) and json.loads(paths.PROFILE.read_text())["kinds"]["금액"] == "number"
+
+
+@pytest.mark.parametrize("name", ["korean.csv.gz", "korean.csv.zip", "korean.xlsx"])
+def test_compressed_csvs_and_workbooks_are_read(workdir, capsys, name):
+    path = workdir / "data/raw/tables" / name
+    if name.endswith(".xlsx"):
+        korean_table().to_excel(path, index=False, sheet_name="결과표")
+    else:
+        method = {"gz": "gzip", "zip": "zip"}[name.rsplit(".", 1)[1]]
+        korean_table().to_csv(path, index=False, compression={"method": method, "archive_name": "korean.csv"}
+                              if method == "zip" else method)
+    set_params(workdir, data__csv=f"data/raw/tables/{name}", data__target="결과")
+    run_ok(ingest)
+    assert read_table(paths.DATASET).equals(korean_table())
+    assert ("first sheet '결과표'" if "xlsx" in name else "gzip" if "gz" in name else "from the zip") in (
+        capsys.readouterr().out)
+
+
+def test_another_format_names_the_formats_read(workdir, capsys):
+    (workdir / "data/raw/tables/old.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500))
+    set_params(workdir, data__csv="data/raw/tables/old.xls", data__target="y")
+    err = run_fails(ingest, capsys)
+    assert "not a format ingest reads; it reads CSV (.csv, .tsv, .txt; any delimiter)" in err and ".xlsx" in err
 
 
 def test_a_failed_run_keeps_the_previous_complete_outputs(workdir, capsys):

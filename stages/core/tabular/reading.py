@@ -5,9 +5,11 @@ the training CSV with it, serve the rows to predict, so both see the same values
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import re
 import warnings
+import zipfile
 from collections import Counter
 
 import pandas as pd
@@ -15,10 +17,70 @@ import pandas as pd
 from stages.core.tabular.columns import file_decimal, strip_missing
 from stages.core.errors import PipelineError
 
+FORMATS = "CSV (.csv, .tsv, .txt; any delimiter), gzip- or zip-compressed CSV (.csv.gz, .csv.zip) and Excel .xlsx"
 DELIMITERS = ",;\t|"
 SNIFF_BYTES = 64 * 1024
 WHITESPACE = "whitespace"
 _NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?%?")
+
+
+def file_text(data: bytes, name: str, where: str) -> tuple[str, list[str]]:
+    """A table file's bytes -> (its text as CSV, notes): gzip and zip unpacked, an .xlsx workbook's first sheet
+    written as CSV, the encoding detected when it is not UTF-8 (CP949 from a Korean Excel, UTF-16 "Unicode
+    text"). Any other format is one line naming the formats that are read."""
+    notes, lower = [], name.lower()
+    if data[:2] == b"\x1f\x8b":
+        data, lower = gzip.decompress(data), lower.removesuffix(".gz")
+        notes.append("unpacked the gzip-compressed file")
+    if data[:4] == b"PK\x03\x04":
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = [m for m in archive.namelist() if not m.endswith("/") and not m.startswith("__MACOSX")]
+            if "xl/workbook.xml" in members:
+                return _workbook(data, where)
+            tables = [m for m in members if m.lower().endswith((".csv", ".tsv", ".txt"))]
+            if len(tables) != 1:
+                raise PipelineError(f"{where}: a zip archive holding {len(tables)} CSV files ({', '.join(members[:5])}); "
+                                    "it needs exactly one: unpack the one you mean into data/raw/tables/")
+            data, lower = archive.read(tables[0]), tables[0].lower()
+            notes.append(f"read {tables[0]} from the zip archive")
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or lower.endswith((".xls", ".xlsb", ".ods", ".parquet",
+                                                                              ".json", ".sav", ".dta", ".feather")):
+        raise PipelineError(f"{where}: not a format ingest reads; it reads {FORMATS}: save the sheet as one of them")
+    text, said = _decoded(data, where)
+    return text, notes + said
+
+
+def _decoded(data: bytes, where: str) -> tuple[str, list[str]]:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16"), ["read as UTF-16 (Excel's \"Unicode text\"), not UTF-8"]
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:1_000_000]).best()
+    if best is None or b"\x00" in data[:4096]:
+        raise PipelineError(f"{where}: not text in any encoding found (binary data?); ingest reads {FORMATS}")
+    try:
+        text = data.decode(best.encoding)
+    except UnicodeDecodeError:
+        raise PipelineError(f"{where}: not UTF-8, and not {best.encoding} throughout; re-save the file as UTF-8 "
+                            "CSV") from None
+    korean = " (Korean Excel's default)" if best.encoding in ("cp949", "euc_kr", "johab") else ""
+    return text, [f"read as {best.encoding}{korean}, not UTF-8 (detected); re-save it as UTF-8 to be sure"]
+
+
+def _workbook(data: bytes, where: str) -> tuple[str, list[str]]:
+    """The first sheet of an .xlsx, cells as Excel typed them, written as CSV for the same reading as any file."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # openpyxl's note on default styles
+        sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=object, engine="openpyxl")
+    if not sheets:
+        raise PipelineError(f"{where}: the workbook has no sheets")
+    name, sheet = next(iter(sheets.items()))
+    others = f" (of {len(sheets)}: move the table to the first sheet to read another)" if len(sheets) > 1 else ""
+    return sheet.to_csv(index=False, header=False), [f"read the workbook's first sheet {name!r}{others}"]
 
 
 def detect_delimiter(sample: str) -> str:
