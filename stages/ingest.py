@@ -18,7 +18,7 @@ import pandas as pd
 from stages import paths
 from stages.core.tabular.columns import type_columns
 from stages.core.tabular.datasets import (
-    check_table, detect_task, drop_columns, load_builtin, numbers_as_text, profile, tidy_csv,
+    check_table, detect_task, drop_columns, drop_duplicates, load_builtin, numbers_as_text, profile, tidy_csv,
 )
 from stages.core.errors import PipelineError, listed
 from stages.core.tabular.labels import as_labels, target_rows
@@ -72,10 +72,15 @@ def main() -> None:
     frame, kinds, typing_notes = type_columns(frame, data.target, data.kinds, decimal, data.thousands, fixed=fixed,
                                               section="data")
     notes += typing_notes
+    case_sensitive, merge = data.case_sensitive_classes, data.merge_classes
     if data.target is not None and not frame.empty and detect_task(
             frame[data.target], data.task, data.target, source, section="data")[0] == "classification":
-        y, said = as_labels(frame[data.target], data.case_sensitive_classes, data.merge_classes, section="data")
+        y, said = as_labels(frame[data.target], case_sensitive, merge, section="data")
         frame, notes = frame.assign(**{data.target: y}), notes + said
+    duplicates = data.duplicates
+    if data.csv:  # the bundled tables are curated as they are
+        frame, said = drop_duplicates(frame, duplicates, key="data.duplicates")
+        notes += said
     table = check_table(frame, data.target, source, section="data")
     y = table[data.target] if data.target else None
     task, why = detect_task(y, data.task, data.target, source, section="data")

@@ -181,7 +181,7 @@ def test_integer_class_labels_stay_a_classification(workdir, patients_csv):
 def korean_table() -> pd.DataFrame:
     """A Korean Excel export's columns: a region name, an amount and the label."""
     rng = np.random.default_rng(3)
-    amount = rng.normal(50, 10, 60).round(1)
+    amount = rng.normal(50, 10, 60).round(3)
     return pd.DataFrame({"지역": rng.choice(["서울", "부산", "대구"], 60), "금액": amount,
                          "결과": np.where(amount + rng.normal(0, 5, 60) > 50, "양성", "음성")})
 

@@ -64,6 +64,13 @@ def tidy_csv(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     if trailing:
         frame = frame.drop(columns=trailing)
         notes.append(f"dropped {len(trailing)} unnamed, entirely empty column(s) (trailing delimiters)")
+    header = frame.astype("string").apply(lambda col: col.str.strip()).eq(
+        pd.Series([str(c).strip() for c in frame.columns], index=frame.columns)).all(axis=1)
+    if header.any():  # files concatenated with their headers: the repeats are no data
+        frame = frame[~header.to_numpy()].reset_index(drop=True)
+        notes.append(f"dropped {int(header.sum())} repeat(s) of the header row inside the file")
+    frame, totals = _without_totals(frame)
+    notes += totals
     text = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
     stripped = {c: frame[c].str.strip() for c in text}
     padded = [c for c in text if not stripped[c].equals(frame[c])]
@@ -71,6 +78,37 @@ def tidy_csv(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         frame = frame.assign(**stripped)
         notes.append(f"stripped spaces around the text values of {padded}")
     return frame, notes
+
+
+TOTALS = {"total", "totals", "grand total", "sum", "합계", "총계", "총합", "소계", "계"}
+
+
+def _without_totals(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """A spreadsheet's totals row(s) at the bottom (`Total`, `합계`) are sums of the rows, not a row: dropped."""
+    text = frame.tail(3).astype("string").apply(lambda col: col.str.strip().str.casefold())
+    total = text.isin(TOTALS).any(axis=1).fillna(False).astype(bool)
+    last = total[total].index
+    if not len(last) or last.max() != frame.index[-1]:  # only at the end, where a spreadsheet puts them
+        return frame, []
+    shown = [str(v) for v in frame.loc[last].astype("string").stack().tolist() if str(v).strip().casefold() in TOTALS]
+    return frame.drop(index=last).reset_index(drop=True), [
+        f"dropped {len(last)} totals row(s) at the end ({', '.join(dict.fromkeys(shown))}): a sum of the rows, not "
+        "a row"]
+
+
+def drop_duplicates(frame: pd.DataFrame, duplicates: str, *, key: str) -> tuple[pd.DataFrame, list[str]]:
+    """Exact duplicate rows: a row and its copy on both sides of the split score the model on a row it learned.
+    <key>: drop (the default, with a note) or keep (with a note that the test score is optimistic)."""
+    twins = frame.duplicated()
+    if not twins.any():
+        return frame, []
+    n = int(twins.sum())
+    if duplicates == "keep":
+        return frame, [f"{n} row(s) repeat an earlier row exactly and are kept ({key}: keep): copies can land in "
+                       "both training and test rows, so the CV and test scores are optimistic"]
+    return frame[~twins.to_numpy()].reset_index(drop=True), [
+        f"dropped {n} row(s) that repeat an earlier row exactly, so that no row is both learned and tested "
+        f"({key}: keep to keep them)"]
 
 
 def check_table(frame: pd.DataFrame, target: str | None, source: str, *, section: str) -> pd.DataFrame:

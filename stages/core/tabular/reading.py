@@ -159,8 +159,18 @@ def read_csv(source, where: str, *, sep: str | None = None, header="auto", colum
             raise PipelineError(f"{where}: {section}.columns names {len(columns)} columns, but the rows have "
                                 f"{len(first)} fields (e.g. {', '.join(first[:4])}, ...); name each of them")
     else:
+        titled = _title_rows(rows)
+        if titled:
+            raise PipelineError(f"{where}: the first {titled} line(s) look like a title above the header "
+                                f"({' '.join(rows[0]).strip()[:40]!r}); delete them so that the column names are line 1")
         _check_header(first, where)
-        why = looks_like_data(first, rows) if header == "auto" else None
+        units = _units_row(first, rows)
+        if units:
+            raise PipelineError(f"{where}: line 2 looks like units under the header ({', '.join(units[:4])}), not "
+                                "data, and would turn the numbers below it into text; delete that line (put a unit "
+                                "in its column's name, e.g. height_cm)")
+        repeated = any([c.strip() for c in row] == [c.strip() for c in first] for row in rows[1:])
+        why = looks_like_data(first, rows) if header == "auto" and not repeated else None
         if why:
             shown = ", ".join(c.strip() for c in first[:5])
             raise PipelineError(f"{where}: the first row looks like data, not column names ({why}: {shown}, ...); "
@@ -192,10 +202,42 @@ def _head(path) -> str:
 
 def _check_header(columns: list[str], where: str) -> None:
     """pandas silently renames a repeated column to 'x.1', so repeats are caught on the raw header. Empty names
-    (a saved index, trailing delimiters) are not repeats: pandas numbers them and tidy_csv handles them."""
+    (a saved index, trailing delimiters) are not repeats: pandas numbers them and tidy_csv handles them. Names
+    that differ only in case or surrounding spaces (`Age`, `age `) are one column to a reader: an error too."""
     repeated = sorted(name for name, n in Counter(c.strip() for c in columns if c.strip()).items() if n > 1)
     if repeated:
         raise PipelineError(f"{where}: duplicate column names {repeated}; rename or drop the repeats")
+    folded: dict[str, list[str]] = {}
+    for c in columns:
+        if c.strip():
+            folded.setdefault(c.strip().casefold(), []).append(c)
+    clash = next((names for names in folded.values() if len(names) > 1), None)
+    if clash:
+        raise PipelineError(f"{where}: columns {' and '.join(map(repr, clash))} are the same name once trimmed and "
+                            "case-folded; rename one of them (or drop it) so that no one mistakes them")
+
+
+def _title_rows(rows: list[list[str]]) -> int:
+    """Lines above the header that hold one cell or none (a report's title, a date), before a wider header."""
+    count = 0
+    while count < min(len(rows) - 1, 10) and sum(1 for c in rows[count] if c.strip()) <= 1:
+        count += 1
+    wide = rows[count:count + 5] if count else []
+    return count if wide and min(len(r) for r in wide) >= 2 else 0
+
+
+def _units_row(header: list[str], rows: list[list[str]]) -> list[str]:
+    """The cells of a line right under the header that names units (cm, kg, 원) over columns of numbers."""
+    if len(rows) < 4:
+        return []
+    below = rows[2:52]
+    numeric = [i for i in range(len(header)) if sum(bool(_NUMBER.fullmatch(r[i].strip())) for r in below
+                                                   if i < len(r)) >= 0.9 * len(below)]
+    second = rows[1]
+    units = [second[i].strip() for i in numeric if i < len(second) and second[i].strip()
+             and not _NUMBER.fullmatch(second[i].strip()) and len(second[i].strip()) <= 12
+             and re.search(r"[^\W\d_]", second[i])]  # a letter of any script: cm, kg, 원 (not a '?' marker)
+    return units if numeric and len(units) >= max(1, len(numeric) / 2) else []
 
 
 def _read(source, text, sep, header, columns, na_values, dtype, where, fix) -> pd.DataFrame:
