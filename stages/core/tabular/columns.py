@@ -25,6 +25,7 @@ numbers parsed by pandas in float64. Dates are parsed by pandas with one guessed
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,7 +37,9 @@ KINDS = ("number", "category", "text", "date", "identifier", "constant", "empty"
 CARDINALITY = 40  # more distinct text values than this: `text` (skrub's TableVectorizer uses the same threshold)
 IDENTIFIER_SHARE = 0.99  # text with this share of distinct values (and every integer one) names rows
 MIN_ROWS = 20  # below this, distinct values are as likely a small table's categories
-ID_NAME = re.compile(r"(^|[^a-z])(id|no|nr|num|number|key|code)$|^id", re.IGNORECASE)
+ID_NAME = re.compile(r"(^|[^a-z])(id|no|nr|num|number|key|code)$|^id|(번호|코드|아이디|일련번호)$", re.IGNORECASE)
+CODE_DIGITS = 8  # whole numbers all written with this many digits or more, all the same width: codes, not amounts
+LEADING_ZERO = re.compile(r"[+-]?0\d+")  # 02134, 010...: a code (zip, phone) that a number would lose the zero of
 CURRENCY = "$€£¥₩"
 DATE = re.compile(
     r"(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?"
@@ -52,27 +55,34 @@ class NumberFormat:
     percent: bool = False
     currency: str | None = None
     parentheses: bool = False  # (1,234.50) is -1234.5, as accounting exports write it
+    suffix: str | None = None  # a unit after every number: 37,700원, 12 kg
 
     def pattern(self) -> re.Pattern:
         d = re.escape(self.decimal)
-        whole = r"\d+" if self.thousands is None else rf"\d{{1,3}}(?:{re.escape(self.thousands)}\d{{3}})+|\d+"
+        # a group never starts with 0 (0,125 is a decimal); U+202F and U+00A0 are the spaces locales group with
+        whole = r"\d+" if self.thousands is None else rf"[1-9]\d{{0,2}}(?:{re.escape(self.thousands)}\d{{3}})+|\d+"
         exponent = r"(?:[eE][+-]?\d+)?" if self.decimal == "." and self.thousands is None else ""
         return re.compile(rf"[+-]?(?:(?:{whole})(?:{d}\d+)?|{d}\d+){exponent}")
 
     def describe(self) -> str:
         parts = [f"decimal {self.decimal!r}"] + ([f"thousands {self.thousands!r}"] if self.thousands else [])
-        signs = ["%"] * self.percent + ([f"currency {self.currency!r}"] if self.currency else [])
+        signs = ["%"] * self.percent + ([f"currency {self.currency!r}"] if self.currency else []) + (
+            [f"unit {self.suffix!r}"] if self.suffix else [])
         return ", ".join(parts + signs + ["negatives in parentheses"] * self.parentheses)
 
     def parse(self, values: pd.Series) -> pd.Series | None:
         """Text -> float64, or None when a value is not a number in this format; missing stays missing."""
         text = values.astype("string").str.strip()
-        if self.currency:
-            text = text.str.strip(CURRENCY + " ")
+        if self.suffix:
+            text = text.str.removesuffix(self.suffix).str.rstrip()
         if self.percent:
             text = text.str.removesuffix("%").str.rstrip()
         if self.parentheses:
             text = text.str.replace(r"^\((.*)\)$", r"-\1", regex=True)
+        if self.currency:  # $1,000, -$5, ($1,000.50): the sign may stand before or inside it
+            text = text.str.replace(f"[{CURRENCY}]", "", regex=True).str.replace(r"^([+-])\s+", r"\1", regex=True)
+            text = text.str.strip()
+        text = text.str.replace(r"^(\d[\d.,\s\u00a0\u202f']*)-$", r"-\1", regex=True)  # 10.25-: SAP's trailing minus
         if not (text.str.fullmatch(self.pattern()).fillna(True) | values.isna()).all():
             return None
         if self.thousands:
@@ -84,7 +94,7 @@ def number_formats(decimal: str, thousands: str | None, fixed: bool) -> list[Num
     """The formats tried on a text column, the file's decimal mark first; `fixed` (data.decimal set): that mark
     only; `thousands` (data.thousands set): that separator only."""
     marks = [decimal] if fixed else [decimal, "." if decimal == "," else ","]
-    separators = [thousands] if thousands else [None, ".", ",", " ", "\u00a0", "'"]
+    separators = [thousands] if thousands else [None, ".", ",", " ", "\u00a0", "\u202f", "'"]
     return [NumberFormat(mark, sep) for mark in marks for sep in separators if sep != mark]
 
 
@@ -95,17 +105,31 @@ def as_numbers(values: pd.Series, decimal: str, thousands: str | None,
     text = values.dropna().astype(str).str.strip()
     if text.empty or not text.head(1_000).str.contains(r"\d", regex=True).all():  # most text fails here, fast
         return None
+    if text.str.fullmatch(LEADING_ZERO).any():  # a zip code or a phone number: the zero is part of it
+        return None
+    suffix = _unit(text)
+    if suffix:
+        text = text.str.removesuffix(suffix).str.rstrip()
     percent = bool(text.str.endswith("%").all())
     signs = [c for c in CURRENCY if text.head(1_000).str.contains(c, regex=False).all()]
     parentheses = bool(text.str.fullmatch(r"\(.*\)").any())
     for base in number_formats(decimal, thousands, fixed):
-        fmt = NumberFormat(base.decimal, base.thousands, percent, signs[0] if signs else None, parentheses)
+        fmt = NumberFormat(base.decimal, base.thousands, percent, signs[0] if signs else None, parentheses, suffix)
         if fmt.parse(values.loc[text.index[:1_000]]) is None:  # a sample first: one pass per failing format
             continue
         numbers = fmt.parse(values)
         if numbers is not None:
             return numbers, fmt
     return None
+
+
+def _unit(text: pd.Series) -> str | None:
+    """The unit every value ends with (원, kg, km, EUR), when they share one: letters of any script, not digits."""
+    found = text.head(1_000).str.extract(r"\d\s*([^\W\d_]+)$", expand=False)
+    if found.isna().any() or found.nunique() != 1:
+        return None
+    unit = found.iloc[0]
+    return unit if text.str.endswith(unit).all() else None
 
 
 def file_decimal(frame: pd.DataFrame, sep: str) -> str:
@@ -115,11 +139,13 @@ def file_decimal(frame: pd.DataFrame, sep: str) -> str:
     dot_only = re.compile(r"[+-]?\d{1,3}(,\d{3})+\.\d+|[+-]?\d{1,3}(,\d{3}){2,}")
     votes = {",": 0, ".": 0}
     for column in frame.columns:
-        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
+        if pd.api.types.is_float_dtype(frame[column]):  # pandas read these with '.': fractions vote for it
+            votes["."] += int((np.mod(frame[column].dropna().head(1_000), 1) != 0).sum())
+        elif frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
             text = frame[column].dropna().astype(str).str.strip().head(1_000)
             votes[","] += int(text.str.fullmatch(comma_only).sum())
             votes["."] += int(text.str.fullmatch(dot_only).sum())
-    if votes[","] > votes["."] or (sep == ";" and votes[","] == votes["."] and votes[","]):
+    if votes[","] > votes["."] or (sep == ";" and not votes["."]):  # Excel writes ';' where ',' marks decimals
         return ","
     return "."
 
@@ -144,12 +170,35 @@ class Typed:
         return out
 
 
+MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+DATE_SHAPE = re.compile(  # what pandas' own parser is asked to read: numeric dates, month names, times, zones
+    rf"(?:\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}|\d{{1,2}}[-/.]\d{{1,2}}[-/.]\d{{2,4}}|\d{{1,2}}[- ]{MONTH}[- ,]*\d{{2,4}}"
+    rf"|{MONTH} \d{{1,2}},? \d{{4}})?(?:(?:[ T]|^)\d{{1,2}}:\d{{2}}(?::\d{{2}}(?:\.\d+)?)?(?: ?[ap]m)?"
+    r"(?: ?(?:z|utc|[+-]\d{2}:?\d{2}))?)?", re.IGNORECASE)
+_KOREAN_DATE = re.compile(r"(\d{4})\s*년\s*(\d{1,2})\s*월\s*(\d{1,2})\s*일")
+_KOREAN_TIME = re.compile(r"(오전|오후)\s*(\d{1,2}:\d{2}(?::\d{2})?)")
+
+
+def date_text(text: pd.Series) -> pd.Series:
+    """Korean dates and times as pandas reads them: 2021년 9월 2일 -> 2021-9-2, 오후 3:36:00 -> 3:36:00 PM."""
+    text = text.str.replace(_KOREAN_DATE, r"\1-\2-\3", regex=True)
+    return text.str.replace(_KOREAN_TIME, lambda m: f"{m[2]} {'AM' if m[1] == '오전' else 'PM'}", regex=True)
+
+
+def _looks_dated(text: pd.Series) -> bool:
+    shaped = text.str.fullmatch(DATE_SHAPE) & text.str.contains(r"[-/.:]|[a-z]{3}", case=False, regex=True)
+    return bool(shaped.all())
+
+
 def as_dates(values: pd.Series, dayfirst: bool) -> tuple[pd.Series, str] | None:
     """The column as dates when one strptime format reads every value: (dates, format), or None. Day-first or
-    month-first by whichever parses all (the file's habit, `dayfirst`, first when both do)."""
-    text = values.dropna().astype(str).str.strip()
-    if text.empty or not text.head(1_000).str.fullmatch(DATE).all() or not text.str.fullmatch(DATE).all():
+    month-first by whichever parses all (the file's habit, `dayfirst`, first when both do). Korean dates, month
+    names and time zones (converted to UTC) too; a column of several formats is read value by value ('mixed')."""
+    text = date_text(values.dropna().astype(str).str.strip())
+    if text.empty or not _looks_dated(text.head(1_000)) or not _looks_dated(text):
         return None
+    if not text.str.fullmatch(DATE).all():
+        return _mixed_dates(text, values.index, dayfirst)
     from pandas.tseries.api import guess_datetime_format
 
     year_first = bool(re.match(r"\d{4}", text.iloc[0]))
@@ -158,7 +207,23 @@ def as_dates(values: pd.Series, dayfirst: bool) -> tuple[pd.Series, str] | None:
         dates = pd.to_datetime(text, format=fmt, errors="coerce") if fmt else None
         if dates is not None and dates.notna().all():
             return dates.reindex(values.index), fmt
-    return None
+    return _mixed_dates(text, values.index, dayfirst)
+
+
+def _mixed_dates(text: pd.Series, index, dayfirst: bool) -> tuple[pd.Series, str] | None:
+    """pandas reading each value on its own (format='mixed'); time zones converted to UTC; None if one fails."""
+    zoned = bool(text.str.contains(r"\d:\d{2}(?::\d{2}(?:\.\d+)?)? ?(?:z|utc|[+-]\d{2}:?\d{2})$", case=False,
+                                   regex=True).any())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dates = pd.to_datetime(text, format="mixed", dayfirst=dayfirst, errors="coerce", utc=zoned)
+    if dates.isna().any():
+        return None
+    if zoned:
+        dates = dates.dt.tz_convert(None)
+    if not text.str.contains(r"\d{4}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2}|[a-z]{3}", case=False, regex=True).all():
+        dates = pd.Timestamp("1900-01-01") + (dates - dates.dt.normalize())  # times of day alone: no date to invent
+    return dates.reindex(index), "mixed formats" + (", time zones converted to UTC" if zoned else "")
 
 
 def _is_whole(values: pd.Series) -> bool:
@@ -213,12 +278,24 @@ def _typed_number(values: pd.Series, name: str, note: str | None, fmt: NumberFor
     if known.nunique() == 1:
         return values, Typed("constant", number=fmt, note=f"column {name!r} holds {known.iloc[0]:g} in every row: "
                                                            "it carries nothing to learn")
-    if (len(known) >= MIN_ROWS and _is_whole(known) and known.is_unique
-            and (known.is_monotonic_increasing or ID_NAME.search(str(name)))):
-        order = "in increasing order" if known.is_monotonic_increasing else "and an identifier's name"
+    whole = len(known) >= MIN_ROWS and _is_whole(known)
+    numbered = whole and known.is_unique and known.min() in (0, 1) and known.max() - known.min() + 1 == len(known)
+    if whole and known.is_unique and (known.is_monotonic_increasing or ID_NAME.search(str(name)) or numbered):
+        order = ("in increasing order" if known.is_monotonic_increasing else "and an identifier's name"
+                 if ID_NAME.search(str(name)) else f"numbering the rows {int(known.min())}..{int(known.max())}")
         return values, Typed("identifier", number=fmt, note=(
             f"column {name!r} looks like an identifier ({len(known)} distinct whole numbers, one per row, {order}):"
             f" dropped; {keep}"))
+    width = known.abs().astype(np.float64).map(lambda v: len(f"{v:.0f}")) if whole else None
+    if width is not None and width.min() >= CODE_DIGITS and width.nunique() == 1:  # a card, phone or member number
+        codes = known.map(lambda v: f"{v:.0f}").reindex(values.index)
+        distinct = known.nunique()
+        kind = ("identifier" if distinct >= IDENTIFIER_SHARE * len(known) else "text" if distinct > CARDINALITY
+                else "category")
+        return codes, Typed(kind, note=(
+            f"column {name!r} holds {width.iloc[0]}-digit codes (e.g. {codes.dropna().iloc[0]}), not amounts: "
+            + {"identifier": "dropped as an identifier", "text": "target-encoded as text",
+               "category": "read as categories"}[kind] + f"; {keep}"))
     return values, Typed("number", number=fmt, note=note)
 
 
@@ -287,5 +364,5 @@ def strip_missing(frame: pd.DataFrame, na_values: list[str]) -> tuple[pd.DataFra
 def dates_as_trained(values: pd.Series, date_format: str) -> pd.Series:
     """New rows' dates (serve) written as ingest wrote the training column's (`date_format`, ISO); a value that
     does not parse becomes NaN, for the caller to name."""
-    dates = pd.to_datetime(values.astype("string").str.strip(), errors="coerce", format="mixed")
+    dates = pd.to_datetime(date_text(values.astype("string").str.strip()), errors="coerce", format="mixed")
     return dates.dt.strftime(date_format).astype(object).where(dates.notna(), np.nan)

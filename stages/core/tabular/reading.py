@@ -14,7 +14,7 @@ from collections import Counter
 
 import pandas as pd
 
-from stages.core.tabular.columns import file_decimal, strip_missing
+from stages.core.tabular.columns import LEADING_ZERO, file_decimal, strip_missing
 from stages.core.errors import PipelineError
 
 FORMATS = "CSV (.csv, .tsv, .txt; any delimiter), gzip- or zip-compressed CSV (.csv.gz, .csv.zip) and Excel .xlsx"
@@ -182,7 +182,7 @@ def read_csv(source, where: str, *, sep: str | None = None, header="auto", colum
                                 f"{len(first)} (a trailing delimiter, or an unquoted {sep!r} inside a value); fix "
                                 "that row, or quote the value")
     fix = f"; check {section}.sep" if section else ""
-    frame = _read(source, text, sep, header, columns, na_values, None, where, fix)
+    frame = _read(source, text, sep, header, columns, na_values, _codes(rows, header, columns), where, fix)
     mark = decimal if decimal != "auto" else file_decimal(frame, sep)
     if mark == ",":  # pandas took 1.234 for a float: read every cell as text and let the typing read them
         frame = _read(source, text, sep, header, columns, na_values, str, where, fix)
@@ -193,6 +193,15 @@ def read_csv(source, where: str, *, sep: str | None = None, header="auto", colum
         notes.append(f"read {sum(marked.values())} cell(s) that are missing markers with spaces around them "
                      f"(e.g. ' ?') as missing, in {list(marked)}")
     return frame, notes, mark
+
+
+def _codes(rows: list[list[str]], header, columns) -> dict | None:
+    """Columns written with leading zeros (02134, 010-...) read as text: pandas would drop the zero of a code."""
+    names = columns if header is False else rows[0] if rows else []
+    body = rows if header is False else rows[1:]
+    coded = {i for row in body[:2_000] for i, cell in enumerate(row) if i < len(names)
+             and LEADING_ZERO.fullmatch(cell.strip())}
+    return {names[i].lstrip() if header is not False else names[i]: str for i in sorted(coded)} or None  # as pandas names them
 
 
 def _head(path) -> str:
