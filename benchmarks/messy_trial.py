@@ -6,6 +6,7 @@ preprocess, sorted into what a user would see:
 - wrong:  ran but read something wrong, or stopped without the expected words (the worst kind).
 
     python -m benchmarks.messy_trial          # prints one line per case, then the counts
+    python -m benchmarks.messy_trial dates    # only the cases whose name has "dates" in it
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+
+from stages.io import read_table
 
 REPO = Path(__file__).resolve().parents[1]
 RNG = np.random.default_rng(0)
@@ -45,9 +48,15 @@ def column(values, name="v") -> str:
                                             zip(frame.itertuples(), values)])
 
 
-def handled(kinds=None, values=None, missing=None, rows=None):
+def handled(kinds=None, values=None, missing=None, rows=None, task=None, classes=None, target_max=None):
     def check(profile, table):
         problems = []
+        if task is not None and profile["task"] != task:
+            problems.append(f"task {profile['task']}, not {task}")
+        if classes is not None and sorted(profile.get("class_balance", {})) != sorted(classes):
+            problems.append(f"classes {sorted(profile.get('class_balance', {}))}, not {sorted(classes)}")
+        if target_max is not None and profile.get("target_summary", {}).get("max", 0) > target_max:
+            problems.append(f"target max {profile['target_summary']['max']} > {target_max}")
         for c, k in (kinds or {}).items():
             if profile["kinds"].get(c) != k:
                 problems.append(f"{c} is {profile['kinds'].get(c)}, not {k}")
@@ -181,7 +190,88 @@ CASES = {
     "a constant column": (column(["same"] * N, "k"), {}, handled({"k": "constant"})),
     "infinity in a number column": (column(["inf" if i == 3 else str(i % 30) for i in seq]), {},
                                     clear("+inf or -inf")),
-    "latin-1 file": (None, {}, clear("not UTF-8")),
+    "latin-1 file": (None, {}, handled({"colour": "category"}, {"colour": ["vert\u00e9", "rouge\u00e9"]})),
+}
+
+# the second trial: 52 files none of the cases above covered; those that were read wrong or misleadingly
+k = base()
+ids = RNG.permutation(N)
+amount = (k.x * 100).round(0)
+CASES |= {
+    # rows
+    "a Total row under a regression table": (lines("x,colour,y", [f"{r.x},{r.colour},{a:.0f}" for r, a in
+                                                                   zip(k.itertuples(), amount)] + [",Total,99999"]),
+                                             {"target": "y"}, handled(rows=N, task="regression", target_max=9_999)),
+    "합계 row at the end": (lines("x,지역,label", [f"{r.x},{r.colour},{r.label}" for r in k.itertuples()]
+                                + [f"{k.x.sum():.2f},합계,"]), {}, handled(rows=N)),
+    "every row twice": (lines("x,colour,label", [f"{r.x},{r.colour},{r.label}" for r in k.itertuples()] * 2), {},
+                        handled(rows=N)),
+    "header repeated mid-file": (lines("x,colour,label", [f"{r.x},{r.colour},{r.label}" for r in k.itertuples()][:30]
+                                       + ["x,colour,label"] + [f"{r.x},{r.colour},{r.label}"
+                                                               for r in k.itertuples()][30:]), {},
+                                 handled({"x": "number"}, rows=N)),
+    "title row above the header": ("Sales report 2021\n" + base().to_csv(index=False), {},
+                                   clear("look like a title above the header")),
+    "units row under the header": (lines("x,colour,label", ["cm,,"] + [f"{r.x},{r.colour},{r.label}"
+                                                                       for r in k.itertuples()]), {},
+                                   clear("looks like units under the header (cm)")),
+    # labels
+    "yes/Yes /YES/no/No/NO target": (lines("x,label", [f"{r.x},{['yes', 'Yes ', 'YES'][i % 3] if r.label == 'pos' else ['no', 'No', 'NO'][i % 3]}"
+                                                      for i, r in enumerate(k.itertuples())]), {},
+                                     handled(classes=["yes", "no"])),
+    "'-' and N/A as a missing target": (lines("x,label", [f"{r.x},{'-' if i % 10 == 0 else 'N/A' if i % 10 == 5 else r.label}"
+                                                         for i, r in enumerate(k.itertuples())]), {},
+                                        handled(rows=N - 12, classes=["pos", "neg"])),
+    "numeric target with two text cells": (lines("x,y", [f"{r.x},{'unknown' if i in (7, 40) else f'{a:.0f}'}"
+                                                         for i, (r, a) in enumerate(zip(k.itertuples(), amount))]),
+                                           {"target": "y"}, handled(rows=N - 2, task="regression")),
+    # codes are not quantities
+    "zip codes with leading zeros": (column([f"0{2134 + i % 7}" for i in seq], "zip"), {},
+                                     handled({"zip": "category"}, {"zip": ["02134", "02135"]})),
+    "phone numbers": (column([f"010{RNG.integers(10**7, 10**8)}" for _ in seq], "phone"), {},
+                      handled({"phone": "identifier"})),
+    "a shuffled 16-digit 회원번호": (column([4_000_000_000_000_000 + int(i) * 7919 for i in ids], "회원번호"), {},
+                                 handled({"회원번호": "identifier"})),
+    "a shuffled 번호 1..N": (column([int(i) + 1 for i in ids], "번호"), {}, handled({"번호": "identifier"})),
+    "a shuffled 1..N without an ID name": (column([int(i) + 1 for i in ids], "seq"), {}, handled({"seq": "identifier"})),
+    # numbers
+    "trailing-minus numbers": (column([f"{i % 30}.25-" if i % 2 else f"{i % 30}.25" for i in seq]), {},
+                               handled({"v": "number"}, {"v": [0.25, -1.25]})),
+    "37,700원": (column([f'"{1000 * (1 + i % 40):,}원"' for i in seq]), {}, handled({"v": "number"}, {"v": [1000, 2000]})),
+    "($1,000.50) in accounting parentheses": (column([f'"(${1000 + i % 30:,}.50)"' if i % 2 else f'"${1000 + i % 30:,}.50"'
+                                                      for i in seq]), {},
+                                              handled({"v": "number"}, {"v": [1000.5, -1001.5]})),
+    "1 000,5 with U+202F in a ; file": (lines("x;label", [f"{1 + i % 9}\u202f{100 + i % 30},5;{c}" for i, c in
+                                                         zip(seq, b.label)]), {}, handled({"x": "number"},
+                                                                                          {"x": [1100.5, 2101.5]})),
+    "0,125 in a ; file": (lines("x;label", [f"0,{125 + i % 30};{c}" for i, c in zip(seq, b.label)]), {},
+                          handled({"x": "number"}, {"x": [0.125, 0.126]})),
+    # dates
+    "Korean dates 2021년 9월 2일": (column([f"2021년 {1 + i % 12}월 {1 + i % 28}일" for i in seq], "날짜"), {},
+                                 handled({"날짜": "date"}, {"날짜": ["2021-01-01", "2021-02-02"]})),
+    "오전/오후 times": (column([f"{'오전' if i % 2 else '오후'} {1 + i % 11}:36:00" for i in seq], "시간"), {},
+                     handled({"시간": "date"}, {"시간": ["1900-01-01 13:36:00", "1900-01-01 02:36:00"]})),
+    "02-Sep-2021": (column([f"{1 + i % 28:02d}-{['Jan', 'Sep', 'Dec'][i % 3]}-2021" for i in seq], "d"), {},
+                    handled({"d": "date"}, {"d": ["2021-01-01", "2021-09-02"]})),
+    "time-zoned ISO times": (column([f"2021-09-{1 + i % 28:02d}T10:00:00{['+09:00', 'Z'][i % 2]}" for i in seq], "t"), {},
+                             handled({"t": "date"}, {"t": ["2021-09-01 01:00:00", "2021-09-02 10:00:00"]})),
+    "mixed date formats": (column([["2021-09-02", "09/03/2021", '"Sep 4, 2021"'][i % 3] for i in seq], "d"), {},
+                           handled({"d": "date"}, {"d": ["2021-09-02", "2021-09-03", "2021-09-04"]})),
+    # columns
+    "Age and age ": (lines("Age,age ,label", [f"{r.x},{r.x},{r.label}" for r in k.itertuples()]), {},
+                     clear("'Age' and 'age ' are the same name once trimmed and case-folded")),
+    # encodings and containers
+    "CP949 Korean Excel export": (("case.csv", lines("지역,x,결과", [f"{'서울' if i % 2 else '부산'},{r.x},{'양성' if r.label == 'pos' else '음성'}"
+                                                                 for i, r in enumerate(k.itertuples())]).encode("cp949")),
+                                  {"target": "결과"}, handled({"지역": "category"}, {"지역": ["부산", "서울"]})),
+    "UTF-16 Unicode text": (("case.txt", lines("x\tcolour\tlabel", [f"{r.x}\t{r.colour}\t{r.label}"
+                                                                   for r in k.itertuples()]).encode("utf-16")), {},
+                            handled({"x": "number"}, rows=N)),
+    "a .csv.gz": (("case.csv.gz", __import__("gzip").compress(base().to_csv(index=False).encode(), mtime=0)), {},
+                  handled({"x": "number"}, rows=N)),
+    "an .xlsx workbook": (("case.xlsx", None), {}, handled({"x": "number"}, {"x": base().x.tolist()[:3]}, rows=N)),
+    "an old .xls": (("case.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512)), {},
+                    clear("not a format ingest reads")),
 }
 
 
@@ -190,13 +280,19 @@ def run_case(name: str, text: str | None, data: dict, expect) -> tuple[str, str]
     try:
         (folder / "data/raw/tables").mkdir(parents=True)
         path = folder / "data/raw/tables/case.csv"
-        if text is None:
+        if isinstance(text, tuple):  # (file name, its bytes): another container or encoding
+            path = path.with_name(text[0])
+            if text[1] is None:
+                base().to_excel(path, index=False)
+            else:
+                path.write_bytes(text[1])
+        elif text is None:
             path.write_bytes(lines("x,colour,label", [f"{r.x},{'rouge' if i % 2 else 'vert'}é,{r.label}"
                                                       for i, r in enumerate(base().itertuples())]).encode("latin-1"))
         else:
             path.write_text(text, encoding="utf-8")
         params = yaml.safe_load((REPO / "params.yaml").read_text())
-        params["data"].update({"csv": "data/raw/tables/case.csv", "target": "label", **data})
+        params["data"].update({"csv": f"data/raw/tables/{path.name}", "target": "label", **data})
         (folder / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False, allow_unicode=True))
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         for stage in ("ingest", "preprocess"):
@@ -211,7 +307,7 @@ def run_case(name: str, text: str | None, data: dict, expect) -> tuple[str, str]
         if isinstance(expect, str):
             return "wrong", f"ran, but should have stopped with {expect!r}"
         profile = json.loads((folder / "reports/ingest/profile.json").read_text())
-        problems = expect(profile, pd.read_csv(folder / "data/interim/dataset.csv"))
+        problems = expect(profile, read_table(folder / "data/interim/dataset.csv"))  # as preprocess reads it
         notes = "; ".join(profile["notes"])[:150]
         return ("wrong", "; ".join(problems)) if problems else ("handled", notes or "plain")
     finally:
@@ -220,11 +316,13 @@ def run_case(name: str, text: str | None, data: dict, expect) -> tuple[str, str]
 
 def main() -> None:
     counts = {"clear": 0, "handled": 0, "wrong": 0}
-    for name, (text, data, expect) in CASES.items():
+    only = sys.argv[1] if len(sys.argv) > 1 else ""  # a part of the case names to run: python -m ... "dates"
+    cases = {name: case for name, case in CASES.items() if only.casefold() in name.casefold()}
+    for name, (text, data, expect) in cases.items():
         outcome, why = run_case(name, text, data, expect)
         counts[outcome] += 1
         print(f"{outcome:8s} {name}: {why}", flush=True)
-    print(f"{len(CASES)} cases: {counts['clear']} clear, {counts['handled']} handled, {counts['wrong']} wrong")
+    print(f"{len(cases)} cases: {counts['clear']} clear, {counts['handled']} handled, {counts['wrong']} wrong")
 
 
 if __name__ == "__main__":

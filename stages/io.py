@@ -3,6 +3,8 @@ so an output is either complete or absent (never half-written after a crash or a
 
 from __future__ import annotations
 
+import csv
+import itertools
 import json
 import os
 import re
@@ -16,6 +18,8 @@ from typing import Any, Iterator, NamedTuple
 import joblib
 import numpy as np
 import pandas as pd
+
+from stages.core.tabular.columns import LEADING_ZERO
 
 
 @contextmanager
@@ -75,7 +79,12 @@ def write_table(path: Path, frame: pd.DataFrame) -> None:
 
 
 def read_table(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path)
+    """A table the stages wrote; columns written with leading zeros (zip codes) stay text, as ingest read them."""
+    with open(path, newline="", encoding="utf-8") as f:
+        head = list(itertools.islice(csv.reader(f), 2_001))
+    codes = {name: str for i, name in enumerate(head[0] if head else [])
+             if any(i < len(row) and LEADING_ZERO.fullmatch(row[i]) for row in head[1:])}
+    return pd.read_csv(path, dtype=codes or None)
 
 
 def read_training_split(labels_path: Path, train_path: Path) -> tuple[dict, pd.DataFrame, np.ndarray]:

@@ -145,7 +145,7 @@ def file_decimal(frame: pd.DataFrame, sep: str) -> str:
             text = frame[column].dropna().astype(str).str.strip().head(1_000)
             votes[","] += int(text.str.fullmatch(comma_only).sum())
             votes["."] += int(text.str.fullmatch(dot_only).sum())
-    if votes[","] > votes["."] or (sep == ";" and not votes["."]):  # Excel writes ';' where ',' marks decimals
+    if votes[","] > votes["."] or (sep == ";" and (votes[","] or not votes["."])):  # Excel's ';' goes with ","
         return ","
     return "."
 

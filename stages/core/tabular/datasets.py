@@ -196,6 +196,8 @@ def numbers_as_text(frame: pd.DataFrame, *, section: str) -> list[str]:
         if pd.api.types.is_numeric_dtype(values) or values.empty:
             continue
         numeric = pd.to_numeric(values, errors="coerce")
+        if numeric.notna().all():  # codes kept as text on purpose (leading zeros): nothing to suspect
+            continue
         if numeric.notna().mean() >= 0.9:
             odd = sorted(set(values[numeric.isna()].astype(str)))[:3]
             notes.append(f"column {column!r} is numbers except {odd}, so it is treated as text; if those mark "

@@ -92,7 +92,8 @@ def as_labels(y: pd.Series, case_sensitive: bool, merge: dict, *, section: str) 
 
 
 def _merge_spelling(y: pd.Series, case_sensitive: bool, section: str) -> tuple[pd.Series, list]:
-    """Text labels that differ only in case or spaces (`yes`, `Yes `, `YES`) become the most frequent spelling."""
+    """Text labels that differ only in case or spaces (`yes`, `Yes `, `YES`) become one: the lower-case spelling
+    where there is one, else the most frequent."""
     y = y.map(lambda v: v.strip() if isinstance(v, str) else v)
     if case_sensitive:
         return y, []
@@ -100,7 +101,7 @@ def _merge_spelling(y: pd.Series, case_sensitive: bool, section: str) -> tuple[p
     counts = y.value_counts()
     spellings = {}
     for _, group in y.groupby(folded.to_numpy(), sort=True):
-        names = sorted(set(group), key=lambda v: (-counts[v], str(v)))
+        names = sorted(set(group), key=lambda v: (v != v.casefold(), -counts[v], str(v)))  # lower case first
         if len(names) > 1:
             spellings.update({name: names[0] for name in names[1:]})
     if not spellings:
