@@ -62,13 +62,18 @@ def main() -> None:
         source = f"sklearn:{data.dataset}"
         frame = load_builtin(data.dataset, data.target, section="data")
     frame = drop_columns(frame, data.drop, source, data.target, section="data")
-    rows = len(frame)
+    unlabelled = 0
     if data.target is not None:
         if data.target not in frame.columns:
             check_table(frame, data.target, source, section="data")  # the error that names the columns
         y, keep, said = target_rows(frame[data.target], data.target, decimal, data.thousands, data.decimal != "auto")
         frame, notes = frame.assign(**{data.target: y})[keep.to_numpy()], notes + said  # typed on these rows only
-    fixed = data.decimal != "auto"
+        unlabelled = int((~keep).sum())
+    duplicates = data.duplicates
+    if data.csv:  # the bundled tables are curated as they are
+        frame, said = drop_duplicates(frame, duplicates, key="data.duplicates")
+        notes += said
+    fixed = data.decimal != "auto"  # typed once, on the final rows
     frame, kinds, typing_notes = type_columns(frame, data.target, data.kinds, decimal, data.thousands, fixed=fixed,
                                               section="data")
     notes += typing_notes
@@ -77,15 +82,11 @@ def main() -> None:
             frame[data.target], data.task, data.target, source, section="data")[0] == "classification":
         y, said = as_labels(frame[data.target], case_sensitive, merge, section="data")
         frame, notes = frame.assign(**{data.target: y}), notes + said
-    duplicates = data.duplicates
-    if data.csv:  # the bundled tables are curated as they are
-        frame, said = drop_duplicates(frame, duplicates, key="data.duplicates")
-        notes += said
     table = check_table(frame, data.target, source, section="data")
     y = table[data.target] if data.target else None
     task, why = detect_task(y, data.task, data.target, source, section="data")
     notes += numbers_as_text(table.drop(columns=data.target) if data.target else table, section="data")
-    report = profile(table, data.target, source, dropped_rows=rows - len(table), notes=notes, task=task,
+    report = profile(table, data.target, source, dropped_rows=unlabelled, notes=notes, task=task,
                      why=why, kinds={str(c): k.kind for c, k in kinds.items()})
     figure = profile_figure(report.get("class_balance"), report["missing"], f"{source}: {report['rows']} rows",
                             target=y)
