@@ -20,6 +20,7 @@ import yaml
 
 from serve.tables import BadInput, check_rows
 from stages import paths
+from stages.core.evaluation import positive_code
 from stages.core.training.imbalance import decide
 from stages.core.tabular.models import inner
 from stages.io import metric_numbers
@@ -169,7 +170,7 @@ class ImageModel:
         self.classes = labels["classes"]
         self.size, self.channels, self.resize = labels["image_size"], labels["channels"], labels["resize"]
         # two classes: the cut on the positive class's probability the stage measured its metrics with
-        self.positive = None if labels.get("positive") is None else self.classes.index(labels["positive"])
+        self.positive = positive_code(self.classes, labels.get("positive"))
         self.threshold = labels.get("threshold")
         self._lock = threading.Lock()  # one forward pass at a time
         self._waiting: list[_Slot] = []  # single images queued for the next forward pass

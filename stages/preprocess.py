@@ -13,7 +13,7 @@ from stages.core.evaluation import positive_class
 from stages.core.tabular.datasets import class_balance, detect_task, target_summary
 from stages.core.tabular.preprocessing import (
     build_preprocessor, check_positive_for_task, check_target, check_target_transform, encode_labels, feature_types,
-    split, training_labels,
+    split, training_labels, training_twins,
 )
 from stages.io import read_json, read_table, write_json, write_object, write_table
 from stages.params import load_params
@@ -41,6 +41,11 @@ def main() -> None:
                              encoder.classes_.tolist() if encoder else [], positive)
     metrics = {"n_train": len(train), "n_test": len(test), "n_features": features.shape[1],
                "n_features_encoded": len(preprocessor.get_feature_names_out())}
+    twins = training_twins(train, test)
+    if twins:
+        metrics["test_rows_in_training"] = twins
+        print(f"note: preprocess: {twins} test row(s) repeat a training row exactly, so the test score is optimistic "
+              "(data.duplicates: drop removes copies from a CSV)")
     if encoder is not None:
         metrics["class_balance"] = {"train": class_balance(train[target]), "test": class_balance(test[target])}
         train[target], test[target] = encoder.transform(train[target]), encoder.transform(test[target])

@@ -26,21 +26,23 @@ def same_class(label, name) -> bool:
     return str(plain(label)).strip() == str(plain(name)).strip()
 
 
-def positive_class(wanted, y_train, *, key: str) -> str | None:
-    """The class binary metrics are about (as a name): as asked, or the rarer class of the training split
-    (in medicine the sick, whom a missed case costs most). None for multiclass data: macro averages."""
-    counts = pd.Series(y_train).astype(str).value_counts()
+def positive_class(wanted, y_train, *, key: str):
+    """The class binary metrics are about, as the labels write it (1, True, 'malignant'): as asked (found by
+    same_class, so YAML's 1 or '1' both name label 1), or the rarer class of the training split (in medicine the
+    sick, whom a missed case costs most). None for multiclass data: macro averages."""
+    counts = pd.Series(y_train).value_counts()
     if len(counts) != 2:
         if wanted is not None:
             raise PipelineError(f"{key} = {plain(wanted)!r} needs two classes, but {len(counts)} are "
                                 "here (multiclass metrics are macro averages); set it to null")
         return None
     if wanted is None:  # a tie goes to the second class, as scikit-learn's pos_label=1 would
-        return min(sorted(counts.index, reverse=True), key=lambda name: counts[name])
-    if str(wanted) not in counts.index:
+        return plain(min(sorted(counts.index, reverse=True), key=lambda name: counts[name]))
+    found = [c for c in counts.index if same_class(c, wanted)]
+    if not found:
         raise PipelineError(f"{key} = {plain(wanted)!r} is not a class; choose one of "
-                            f"{', '.join(sorted(counts.index))} (or null: the rarer class)")
-    return str(wanted)
+                            f"{', '.join(sorted(str(c) for c in counts.index))} (or null: the rarer class)")
+    return plain(found[0])
 
 
 def positive_code(classes: list, positive) -> int | None:

@@ -18,9 +18,10 @@ def headlines(metrics: dict[str, dict], task: str) -> dict[str, str]:
     """Each stage's headline, in pipeline order: `metrics` maps a stage to its metrics.json (a stage that did
     not run is absent, and so is its line)."""
     regression = task == "regression"
+    twins = metrics.get("preprocess", {}).get("test_rows_in_training", 0)  # copies across the split: optimistic
     lines = {
         "preprocess": _split, "select_features": _selection, "compare_models": _comparison, "tune": _tuning,
-        "bias_variance": _bias_variance, "lessons": _ensemble_lesson, "evaluate": lambda e: _evaluation(e, regression),
+        "bias_variance": _bias_variance, "lessons": _ensemble_lesson, "evaluate": lambda e: _evaluation(e, regression, twins),
         "train_dnn": lambda d: _dense(d, regression), "cluster": _clusters, "ingest_images": _images,
         "train_cnn": _network, "transfer": _transfer, "nets_from_scratch": _scratch,
     }
@@ -97,11 +98,12 @@ def _bias_variance(b: dict) -> str:
     return f"{b['verdict']}: training {b['training']:.4f}, validation {b['validation']:.4f}{rising}"
 
 
-def _evaluation(e: dict, regression: bool) -> str:
+def _evaluation(e: dict, regression: bool, twins: int = 0) -> str:
     base = e.get("baseline", {})
+    optimistic = f"; {twins} test rows repeat a training row: optimistic" if twins else ""
     if regression:
         return (f"test R² {e['r2']:.4f} vs {base.get('r2', 0):.4f} for the training mean; RMSE {e['rmse']:.4g} "
-                f"vs {base.get('rmse', float('nan')):.4g}")
+                f"vs {base.get('rmse', float('nan')):.4g}{optimistic}")
     text = f"test accuracy {e['accuracy']:.4f} vs {base.get('accuracy', float('nan')):.4f} for the majority class"
     if "roc_auc" in e:
         text += f"; ROC AUC {e['roc_auc']:.4f}"
@@ -109,7 +111,7 @@ def _evaluation(e: dict, regression: bool) -> str:
         text += f"; sensitivity {e['recall']:.4f}"
     if top := e.get("importance", {}).get("top"):
         text += f"; top column {top}"
-    return text
+    return text + optimistic
 
 
 def _dense(d: dict, regression: bool) -> str:

@@ -60,6 +60,13 @@ def split(frame: pd.DataFrame, target: str, test_size: float, seed: int, task: s
     return train.reset_index(drop=True), test.reset_index(drop=True)
 
 
+def training_twins(train: pd.DataFrame, test: pd.DataFrame) -> int:
+    """Test rows that repeat a training row exactly (features and target): the model is scored on rows it learned,
+    so its test score is optimistic (ingest drops such copies unless data.duplicates: keep)."""
+    seen = set(pd.util.hash_pandas_object(train, index=False).tolist())
+    return int(pd.util.hash_pandas_object(test, index=False).isin(seen).sum())
+
+
 def _split_on_quantiles(frame: pd.DataFrame, target: str, test_size: float, seed: int, key: str):
     n_test = int(np.ceil(test_size * len(frame)))
     bins = min(QUANTILE_BINS, n_test // 2, (len(frame) - n_test) // 2)
