@@ -70,7 +70,7 @@ def main() -> None:
         frame, notes = frame.assign(**{data.target: y})[keep.to_numpy()], notes + said  # typed on these rows only
         unlabelled = int((~keep).sum())
     duplicates = data.duplicates
-    if data.csv:  # the bundled tables are curated as they are
+    if data.csv and data.target is not None:  # copies straddle a split; the bundled tables are curated as they are
         frame, said = drop_duplicates(frame, duplicates, key="data.duplicates")
         notes += said
     fixed = data.decimal != "auto"  # typed once, on the final rows

@@ -138,7 +138,7 @@ def test_empty_model_list(selected, capsys):
 def test_more_folds_than_the_rarest_class_has_rows_lowers_them_with_the_reason(selected, capsys):
     counts = read_table(paths.TRAIN)["outcome"].value_counts()
     rarest, name = int(counts.min()), read_json(paths.LABELS)["classes"][int(counts.idxmin())]
-    run_stages(selected, compare__folds=rarest + 1)
+    run_stages(selected, compare_models, compare__folds=rarest + 1)
     out = capsys.readouterr().out
     assert f"compare.folds = {rarest}: class {name!r} has only {rarest} training rows" in out
     assert f"(instead of {rarest + 1}; data.rare_classes: error to stop instead)" in out

@@ -51,7 +51,7 @@ def test_misspelt_section_suggests_the_closest():
 
 def test_unknown_key_with_no_near_match_lists_the_valid_ones():
     valid = ("dataset, csv, target, task, positive_class, sep, header, columns, decimal, thousands, na_values, "
-             "kinds, drop, test_size")
+             "kinds, drop, case_sensitive_classes, merge_classes, duplicates, rare_classes, test_size")
     assert f"unknown key `data.flavour`; valid keys in `data`: {valid}" in problem(data__flavour="red")
 
 

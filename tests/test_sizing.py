@@ -166,7 +166,7 @@ def mid_sized(workdir):
     """7,000 rows (5,600 training): past SMALL, so compare's folds change; the rest stays as on small tables."""
     patients(7_000, seed=1).to_csv(workdir / "data/raw/tables/patients.csv", index=False)
     set_params(workdir, data__csv="data/raw/tables/patients.csv", data__target="outcome",
-               tune__model="decision_tree", tune__k=None,
+               tune__model="decision_tree", tune__k=None, data__duplicates="keep",
                tune__spaces__decision_tree={"max_depth": [3, 5]})
     run_stages(workdir, ingest, preprocess, select_features)
     return workdir
