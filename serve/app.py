@@ -200,8 +200,9 @@ def api(name: str):
         predicted, notes = predict_rows(model)
     except BadInput as exc:
         return jsonify(error=str(exc)), 400
-    rows = [{"predicted": row["predicted"], "probabilities": _probabilities(row, model.classes)}
-            for _, row in predicted.iterrows()]
+    labels = predicted["predicted"].tolist()  # as written: 1, True, '양성' (a row of floats would make 1 a 1.0)
+    rows = [{"predicted": label, "probabilities": _probabilities(row, model.classes)}
+            for label, (_, row) in zip(labels, predicted.iterrows())]
     return jsonify(model=name, predictions=rows, notes=notes)
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from conftest import REPO, run_stages
+from serve.app import create_app
 from stages import (
     bias_variance, compare_models, evaluate, ingest, preprocess, paths, select_features, summary, tune,
 )
@@ -84,6 +85,11 @@ def test_every_label_kind_runs_the_whole_chain_and_predicts_the_labels_as_writte
     assert answered.tolist() == [str(v) for v in predicted.tolist()]
     confusion = pd.read_csv(paths.CONFUSION, dtype=str, keep_default_na=False)
     assert confusion["predicted"].tolist() == answered.tolist()  # serve answers what evaluate scored
+    api = create_app(workdir).test_client().post("/api/predict/tabular", json={"rows": X.head(5).to_dict("records")})
+    assert api.status_code == 200, api.get_json()
+    assert [p["predicted"] for p in api.get_json()["predictions"]] == predicted[:5].tolist()  # JSON 1, true, "양성"
+    page = create_app(workdir).test_client().get("/models/tabular").get_data(as_text=True)
+    assert " or ".join(sorted(WRITTEN[kind])) in page if not rare else "one of 6 classes" in page
     shown = sorted(WRITTEN[kind], key=lambda c: (len(c), c) if rare else c)
     assert (" or ".join(shown) if len(shown) == 2 else "6 classes (3, 4, 5, ..., 8)") in summary_md.splitlines()[0]
     if rare:  # grade 3 has fewer training rows than 10 folds: every stratified fold count comes down to them
