@@ -30,6 +30,7 @@ def read_rows(data: bytes, where: str, na_values: list[str]) -> tuple[pd.DataFra
         raise BadInput(str(exc)) from None
     notes += more
     frame, tidied = tidy_csv(frame)
+    frame = frame.reset_index(drop=True)  # rows to predict, in order
     for column in frame.columns:
         if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
             parsed = as_numbers(frame[column], decimal, None)

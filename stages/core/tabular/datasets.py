@@ -67,7 +67,7 @@ def tidy_csv(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     header = frame.astype("string").apply(lambda col: col.str.strip()).eq(
         pd.Series([str(c).strip() for c in frame.columns], index=frame.columns)).all(axis=1)
     if header.any():  # files concatenated with their headers: the repeats are no data
-        frame = frame[~header.to_numpy()].reset_index(drop=True)
+        frame = frame[~header.to_numpy()]  # the index stays the file's row order: notes name lines
         notes.append(f"dropped {int(header.sum())} repeat(s) of the header row inside the file")
     frame, totals = _without_totals(frame)
     notes += totals
@@ -91,7 +91,7 @@ def _without_totals(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     if not len(last) or last.max() != frame.index[-1]:  # only at the end, where a spreadsheet puts them
         return frame, []
     shown = [str(v) for v in frame.loc[last].astype("string").stack().tolist() if str(v).strip().casefold() in TOTALS]
-    return frame.drop(index=last).reset_index(drop=True), [
+    return frame.drop(index=last), [
         f"dropped {len(last)} totals row(s) at the end ({', '.join(dict.fromkeys(shown))}): a sum of the rows, not "
         "a row"]
 
@@ -106,7 +106,7 @@ def drop_duplicates(frame: pd.DataFrame, duplicates: str, *, key: str) -> tuple[
     if duplicates == "keep":
         return frame, [f"{n} row(s) repeat an earlier row exactly and are kept ({key}: keep): copies can land in "
                        "both training and test rows, so the CV and test scores are optimistic"]
-    return frame[~twins.to_numpy()].reset_index(drop=True), [
+    return frame[~twins.to_numpy()], [
         f"dropped {n} row(s) that repeat an earlier row exactly, so that no row is both learned and tested "
         f"({key}: keep to keep them)"]
 
