@@ -207,8 +207,10 @@ def comparison_result(scores: pd.DataFrame, table: pd.DataFrame, sort_by: str, f
 
 
 def _judged(e: dict, sort_by: str) -> str:
+    if e["p_value"] >= 0.05:
+        return "not a significant difference"
     better = e["difference"] < 0 if sort_by in LOWER_IS_BETTER else e["difference"] > 0
-    return "significantly better" if better and e["p_value"] < 0.05 else "not significantly better"
+    return "significantly better" if better else "significantly worse"
 
 
 def verdict(result: dict, order: list[str], sort_by: str) -> str:
