@@ -49,7 +49,7 @@ def test_test_size_too_large_for_a_class():
 
 
 def test_class_too_rare_to_split_names_the_merge():
-    with pytest.raises(PipelineError, match=r"class 'b' of 'y' has 2 row\(s\); every class needs at least 3 \(2 to "
+    with pytest.raises(PipelineError, match=r"class 'b' of 'y' has 2 row\(s\); every class needs at least 4 \(3 to "
                                             r"train on, 1 to test\).*data.merge_classes: \{b: <another class>\}"):
         split(toy((30, 2)), "y", 0.5, seed=0, key="data.test_size")
 

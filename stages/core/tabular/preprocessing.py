@@ -16,7 +16,8 @@ from sklearn.preprocessing import LabelEncoder, MinMaxScaler, OneHotEncoder, Rob
 
 from stages.core.errors import PipelineError, plain
 
-MIN_TRAIN_ROWS = 2  # per class: stratified k-fold needs at least 2 folds of one row each
+MIN_TRAIN_ROWS = 3  # per class: 3 folds at least, and each fold's training part keeps the 2 rows that stacking's
+                    # and calibration's inner folds need (1 leaves an inner fold without the class: a crash)
 MIN_TEST_ROWS = 1  # per class: its test metrics need one row (a rare class keeps its training rows)
 
 SCALERS = {
