@@ -90,7 +90,8 @@ def run(name: str) -> None:
         done = subprocess.run(["dvc", "repro", "evaluate"], cwd=root, capture_output=True, text=True, env=env)
         seconds = time.perf_counter() - start
         if done.returncode:
-            print(f"{name}: dvc repro evaluate failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+            print(f"{name}: dvc repro evaluate failed ({done.returncode}):\n{done.stdout[-3000:]}\n"
+                  f"{done.stderr[-3000:]}")
             raise SystemExit(1)
         lowered = [line for line in done.stdout.splitlines() if "training rows, and stratified folds" in line]
         evaluated = json.loads((root / "reports/evaluate/metrics.json").read_text())

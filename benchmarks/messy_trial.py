@@ -197,6 +197,8 @@ CASES = {
 k = base()
 ids = RNG.permutation(N)
 amount = (k.x * 100).round(0)
+SPELLINGS = {"pos": ["yes", "Yes ", "YES"], "neg": ["no", "No", "NO"]}
+KOREAN = {"pos": "양성", "neg": "음성"}
 CASES |= {
     # rows
     "a Total row under a regression table": (lines("x,colour,y", [f"{r.x},{r.colour},{a:.0f}" for r, a in
@@ -216,10 +218,10 @@ CASES |= {
                                                                        for r in k.itertuples()]), {},
                                    clear("looks like units under the header (cm)")),
     # labels
-    "yes/Yes /YES/no/No/NO target": (lines("x,label", [f"{r.x},{['yes', 'Yes ', 'YES'][i % 3] if r.label == 'pos' else ['no', 'No', 'NO'][i % 3]}"
+    "yes/Yes /YES/no/No/NO target": (lines("x,label", [f"{r.x},{SPELLINGS[r.label][i % 3]}"
                                                       for i, r in enumerate(k.itertuples())]), {},
                                      handled(classes=["yes", "no"])),
-    "'-' and N/A as a missing target": (lines("x,label", [f"{r.x},{'-' if i % 10 == 0 else 'N/A' if i % 10 == 5 else r.label}"
+    "'-' and N/A as a missing target": (lines("x,label", [f"{r.x},{ {0: '-', 5: 'N/A'}.get(i % 10, r.label)}"
                                                          for i, r in enumerate(k.itertuples())]), {},
                                         handled(rows=N - 12, classes=["pos", "neg"])),
     "numeric target with two text cells": (lines("x,y", [f"{r.x},{'unknown' if i in (7, 40) else f'{a:.0f}'}"
@@ -230,16 +232,18 @@ CASES |= {
                                      handled({"zip": "category"}, {"zip": ["02134", "02135"]})),
     "phone numbers": (column([f"010{RNG.integers(10**7, 10**8)}" for _ in seq], "phone"), {},
                       handled({"phone": "identifier"})),
-    "a shuffled 16-digit 회원번호": (column([4_000_000_000_000_000 + int(i) * 7919 for i in ids], "회원번호"), {},
-                                 handled({"회원번호": "identifier"})),
+    "a shuffled 16-digit 회원번호": (column([4_000_000_000_000_000 + int(i) * 7919 for i in ids], "회원번호"),
+                                 {}, handled({"회원번호": "identifier"})),
     "a shuffled 번호 1..N": (column([int(i) + 1 for i in ids], "번호"), {}, handled({"번호": "identifier"})),
-    "a shuffled 1..N without an ID name": (column([int(i) + 1 for i in ids], "seq"), {}, handled({"seq": "identifier"})),
+    "a shuffled 1..N without an ID name": (column([int(i) + 1 for i in ids], "seq"), {},
+                                           handled({"seq": "identifier"})),
     # numbers
     "trailing-minus numbers": (column([f"{i % 30}.25-" if i % 2 else f"{i % 30}.25" for i in seq]), {},
                                handled({"v": "number"}, {"v": [0.25, -1.25]})),
-    "37,700원": (column([f'"{1000 * (1 + i % 40):,}원"' for i in seq]), {}, handled({"v": "number"}, {"v": [1000, 2000]})),
-    "($1,000.50) in accounting parentheses": (column([f'"(${1000 + i % 30:,}.50)"' if i % 2 else f'"${1000 + i % 30:,}.50"'
-                                                      for i in seq]), {},
+    "37,700원": (column([f'"{1000 * (1 + i % 40):,}원"' for i in seq]), {},
+                handled({"v": "number"}, {"v": [1000, 2000]})),
+    "($1,000.50) in accounting parentheses": (column([f'"(${1000 + i % 30:,}.50)"' if i % 2 else
+                                                      f'"${1000 + i % 30:,}.50"' for i in seq]), {},
                                               handled({"v": "number"}, {"v": [1000.5, -1001.5]})),
     "1 000,5 with U+202F in a ; file": (lines("x;label", [f"{1 + i % 9}\u202f{100 + i % 30},5;{c}" for i, c in
                                                          zip(seq, b.label)]), {}, handled({"x": "number"},
@@ -249,11 +253,12 @@ CASES |= {
     # dates
     "Korean dates 2021년 9월 2일": (column([f"2021년 {1 + i % 12}월 {1 + i % 28}일" for i in seq], "날짜"), {},
                                  handled({"날짜": "date"}, {"날짜": ["2021-01-01", "2021-02-02"]})),
-    "오전/오후 times": (column([f"{'오전' if i % 2 else '오후'} {1 + i % 11}:36:00" for i in seq], "시간"), {},
+    "오전/오후 times": (column([f"{['오후', '오전'][i % 2]} {1 + i % 11}:36:00" for i in seq], "시간"), {},
                      handled({"시간": "date"}, {"시간": ["1900-01-01 13:36:00", "1900-01-01 02:36:00"]})),
     "02-Sep-2021": (column([f"{1 + i % 28:02d}-{['Jan', 'Sep', 'Dec'][i % 3]}-2021" for i in seq], "d"), {},
                     handled({"d": "date"}, {"d": ["2021-01-01", "2021-09-02"]})),
-    "time-zoned ISO times": (column([f"2021-09-{1 + i % 28:02d}T10:00:00{['+09:00', 'Z'][i % 2]}" for i in seq], "t"), {},
+    "time-zoned ISO times": (column([f"2021-09-{1 + i % 28:02d}T10:00:00{['+09:00', 'Z'][i % 2]}" for i in seq],
+                                    "t"), {},
                              handled({"t": "date"}, {"t": ["2021-09-01 01:00:00", "2021-09-02 10:00:00"]})),
     "mixed date formats": (column([["2021-09-02", "09/03/2021", '"Sep 4, 2021"'][i % 3] for i in seq], "d"), {},
                            handled({"d": "date"}, {"d": ["2021-09-02", "2021-09-03", "2021-09-04"]})),
@@ -261,8 +266,8 @@ CASES |= {
     "Age and age ": (lines("Age,age ,label", [f"{r.x},{r.x},{r.label}" for r in k.itertuples()]), {},
                      clear("'Age' and 'age ' are the same name once trimmed and case-folded")),
     # encodings and containers
-    "CP949 Korean Excel export": (("case.csv", lines("지역,x,결과", [f"{'서울' if i % 2 else '부산'},{r.x},{'양성' if r.label == 'pos' else '음성'}"
-                                                                 for i, r in enumerate(k.itertuples())]).encode("cp949")),
+    "CP949 Korean Excel export": (("case.csv", lines("지역,x,결과", [
+        f"{['부산', '서울'][i % 2]},{r.x},{KOREAN[r.label]}" for i, r in enumerate(k.itertuples())]).encode("cp949")),
                                   {"target": "결과"}, handled({"지역": "category"}, {"지역": ["부산", "서울"]})),
     "UTF-16 Unicode text": (("case.txt", lines("x\tcolour\tlabel", [f"{r.x}\t{r.colour}\t{r.label}"
                                                                    for r in k.itertuples()]).encode("utf-16")), {},

@@ -86,7 +86,8 @@ def main() -> None:
     profile = read_json(paths.PROFILE)
     metrics = {stage: read_json(path) for stage, path in METRICS.items() if path.is_file()}
     by_stage = headlines(metrics, profile["task"])
-    lines = summary(by_stage, profile["source"], profile["target"], profile["task"], list(profile.get("class_balance", {})))
+    classes = list(profile.get("class_balance", {}))  # as the table writes them
+    lines = summary(by_stage, profile["source"], profile["target"], profile["task"], classes)
     write_text(paths.SUMMARY, "\n".join(lines) + "\n")
     write_text(paths.RUN_PAGE, page(f"Run summary: {profile['source']}", lines, sections(by_stage)))
     print(f"summary: {len(metrics)} stages -> {paths.SUMMARY}, {paths.RUN_PAGE}")

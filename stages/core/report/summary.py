@@ -21,7 +21,8 @@ def headlines(metrics: dict[str, dict], task: str) -> dict[str, str]:
     twins = metrics.get("preprocess", {}).get("test_rows_in_training", 0)  # copies across the split: optimistic
     lines = {
         "preprocess": _split, "select_features": _selection, "compare_models": _comparison, "tune": _tuning,
-        "bias_variance": _bias_variance, "lessons": _ensemble_lesson, "evaluate": lambda e: _evaluation(e, regression, twins),
+        "bias_variance": _bias_variance, "lessons": _ensemble_lesson,
+        "evaluate": lambda e: _evaluation(e, regression, twins),
         "train_dnn": lambda d: _dense(d, regression), "cluster": _clusters, "ingest_images": _images,
         "train_cnn": _network, "transfer": _transfer, "nets_from_scratch": _scratch,
     }

@@ -39,8 +39,9 @@ def file_text(data: bytes, name: str, where: str) -> tuple[str, list[str]]:
                 return _workbook(data, where)
             tables = [m for m in members if m.lower().endswith((".csv", ".tsv", ".txt"))]
             if len(tables) != 1:
-                raise PipelineError(f"{where}: a zip archive holding {len(tables)} CSV files ({', '.join(members[:5])}); "
-                                    "it needs exactly one: unpack the one you mean into data/raw/tables/")
+                raise PipelineError(f"{where}: a zip archive holding {len(tables)} CSV files "
+                                    f"({', '.join(members[:5])}); it needs exactly one: unpack the one you mean into "
+                                    "data/raw/tables/")
             data, lower = archive.read(tables[0]), tables[0].lower()
             notes.append(f"read {tables[0]} from the zip archive")
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or lower.endswith((".xls", ".xlsb", ".ods", ".parquet",
@@ -162,7 +163,8 @@ def read_csv(source, where: str, *, sep: str | None = None, header="auto", colum
         titled = _title_rows(rows)
         if titled:
             raise PipelineError(f"{where}: the first {titled} line(s) look like a title above the header "
-                                f"({' '.join(rows[0]).strip()[:40]!r}); delete them so that the column names are line 1")
+                                f"({' '.join(rows[0]).strip()[:40]!r}); delete them so that the column names are "
+                                "line 1")
         _check_header(first, where)
         units = _units_row(first, rows)
         if units:
@@ -201,7 +203,8 @@ def _codes(rows: list[list[str]], header, columns) -> dict | None:
     body = rows if header is False else rows[1:]
     coded = {i for row in body[:2_000] for i, cell in enumerate(row) if i < len(names)
              and LEADING_ZERO.fullmatch(cell.strip())}
-    return {names[i].lstrip() if header is not False else names[i]: str for i in sorted(coded)} or None  # as pandas names them
+    # named as pandas names them: skipinitialspace strips a header cell's leading spaces
+    return {names[i].lstrip() if header is not False else names[i]: str for i in sorted(coded)} or None
 
 
 def _head(path) -> str:
