@@ -16,12 +16,10 @@ from pathlib import Path
 import pandas as pd
 
 from stages import paths
-from stages.core.tabular.columns import type_columns
 from stages.core.tabular.datasets import (
-    check_table, detect_task, drop_columns, drop_duplicates, load_builtin, numbers_as_text, profile, tidy_csv,
+    check_table, detect_task, drop_columns, labelled_rows, load_builtin, numbers_as_text, profile, tidy_csv,
 )
 from stages.core.errors import PipelineError, listed
-from stages.core.tabular.labels import as_labels, target_rows
 from stages.core.tabular.reading import file_text, read_csv
 from stages.core.tabular.plots import profile_figure
 from stages.io import write_bytes, write_json, write_table
@@ -62,26 +60,15 @@ def main() -> None:
         source = f"sklearn:{data.dataset}"
         frame = load_builtin(data.dataset, data.target, section="data")
     frame = drop_columns(frame, data.drop, source, data.target, section="data")
-    unlabelled = 0
-    if data.target is not None:
-        if data.target not in frame.columns:
-            check_table(frame, data.target, source, section="data")  # the error that names the columns
-        y, keep, said = target_rows(frame[data.target], data.target, decimal, data.thousands, data.decimal != "auto")
-        frame, notes = frame.assign(**{data.target: y})[keep.to_numpy()], notes + said  # typed on these rows only
-        unlabelled = int((~keep).sum())
+    if data.target is not None and data.target not in frame.columns:
+        check_table(frame, data.target, source, section="data")  # the error that names the columns
     duplicates = data.duplicates
-    if data.csv and data.target is not None:  # copies straddle a split; the bundled tables are curated as they are
-        frame, said = drop_duplicates(frame, duplicates, key="data.duplicates")
-        notes += said
-    fixed = data.decimal != "auto"  # typed once, on the final rows
-    frame, kinds, typing_notes = type_columns(frame, data.target, data.kinds, decimal, data.thousands, fixed=fixed,
-                                              section="data")
-    notes += typing_notes
-    case_sensitive, merge = data.case_sensitive_classes, data.merge_classes
-    if data.target is not None and not frame.empty and detect_task(
-            frame[data.target], data.task, data.target, source, section="data")[0] == "classification":
-        y, said = as_labels(frame[data.target], case_sensitive, merge, section="data")
-        frame, notes = frame.assign(**{data.target: y}), notes + said
+    duplicates = duplicates if data.csv and data.target is not None else None  # the bundled tables are curated
+    frame, kinds, said, unlabelled = labelled_rows(
+        frame, data.target, data.task, data.kinds, source, decimal=decimal, thousands=data.thousands,
+        fixed=data.decimal != "auto", duplicates=duplicates, case_sensitive=data.case_sensitive_classes,
+        merge=data.merge_classes, section="data")
+    notes += said
     table = check_table(frame, data.target, source, section="data")
     y = table[data.target] if data.target else None
     task, why = detect_task(y, data.task, data.target, source, section="data")

@@ -21,7 +21,7 @@ from stages.core.tabular.scoring import check_scoring
 from stages.core.tabular.selection import (
     Method, check_selection, choose_k, feature_table, method_spec, score_curve, selection_metrics, selection_path,
 )
-from stages.core.tabular.sizing import class_folds, curve_rows, record, sample_rows
+from stages.core.tabular.sizing import curve_folds, curve_rows, record, sample_rows
 from stages.core.tabular.tasks import TASKS, auto
 from stages.io import read_object, read_training_split, write_bytes, write_json, write_table
 from stages.params import compute_on, load_params
@@ -40,14 +40,10 @@ def main() -> None:
     estimator = make_estimator(estimator_name, params.seed, "features.estimator", task.name)
     check_selection(method_name, estimator_name, estimator, f.k, encoded, y, task.name, params.seed, section="features")
     check_scoring(scoring, y, "features.scoring", task.name)
-    folds = [class_folds(f.cv, "features.cv", y, labels["classes"], params.data.rare_classes)]
-    cv = folds[0].value
     if method_name == "sfs":  # SFS splits each curve fold's training part again
         check_scoring(sfs_scoring, y, "features.sfs.scoring", task.name)
-        folds.append(class_folds(f.sfs.cv, "features.sfs.cv", y, labels["classes"], params.data.rare_classes,
-                                 share=(cv - 1) / cv))
-    lowered = [d for d in folds if d.reason != "set in params.yaml"]
-    sfs_cv = folds[-1].value if method_name == "sfs" else f.sfs.cv
+    cv, sfs_cv, lowered = curve_folds(f.cv, f.sfs.cv, method_name == "sfs", y, labels["classes"],
+                                      params.data.rare_classes)
 
     rows = curve_rows(len(y), f.curve_rows)
     sampled = rows.value != "all"  # a stratified sample of large tables

@@ -9,6 +9,8 @@ import pandas as pd
 from sklearn import datasets
 
 from stages.core.errors import PipelineError, plain
+from stages.core.tabular.columns import type_columns
+from stages.core.tabular.labels import as_labels, target_rows
 
 _LOADERS = {
     "breast_cancer": datasets.load_breast_cancer,
@@ -240,3 +242,26 @@ def profile(frame: pd.DataFrame, target: str | None, source: str, dropped_rows: 
 def target_summary(y: pd.Series) -> dict[str, float]:
     """A numeric target's spread: what RMSE and MAE are read against."""
     return {k: float(getattr(y, k)()) for k in ("min", "median", "mean", "std", "max")}
+
+
+def labelled_rows(frame: pd.DataFrame, target: str | None, task: str, kinds: dict, source: str, *, decimal: str,
+                  thousands: str | None, fixed: bool, duplicates: str | None, case_sensitive: bool, merge: dict,
+                  section: str) -> tuple[pd.DataFrame, dict, list[str], int]:
+    """A read table's rows and kinds, in the order that keeps typing honest: the target read (`target_rows`), exact
+    copies dropped (`duplicates`: drop | keep; None for a bundled or unlabelled table), every column typed once on
+    the rows that remain, then a class target's labels (`as_labels`). Returns (table, {column: Typed}, notes, rows
+    without a target)."""
+    notes, unlabelled = [], 0
+    if target is not None:
+        y, keep, notes = target_rows(frame[target], target, decimal, thousands, fixed)
+        frame, unlabelled = frame.assign(**{target: y})[keep.to_numpy()], int((~keep).sum())
+    if duplicates is not None:  # a row and its copy must not straddle the split
+        frame, said = drop_duplicates(frame, duplicates, key=f"{section}.duplicates")
+        notes += said
+    frame, typed, said = type_columns(frame, target, kinds, decimal, thousands, fixed=fixed, section=section)
+    notes += said
+    if target is not None and not frame.empty and detect_task(frame[target], task, target, source,
+                                                              section=section)[0] == "classification":
+        y, said = as_labels(frame[target], case_sensitive, merge, section=section)
+        frame, notes = frame.assign(**{target: y}), notes + said
+    return frame, typed, notes, unlabelled

@@ -245,6 +245,17 @@ def importance_rows(n: int, rows) -> Decision:
 MIN_FOLDS = 2
 
 
+def curve_folds(cv: int, sfs_cv: int, sfs: bool, y: np.ndarray, classes: list,
+                rare: str) -> tuple[int, int, list[Decision]]:
+    """select_features' folds: the curve's (features.cv) and, for SFS, those it splits each curve fold's training
+    part into (features.sfs.cv), each by class_folds; with the decisions that lowered one."""
+    curve = class_folds(cv, "features.cv", y, classes, rare)
+    inner = class_folds(sfs_cv, "features.sfs.cv", y, classes, rare, share=(curve.value - 1) / curve.value) if sfs \
+        else Decision("sfs.cv", "features.sfs.cv", sfs_cv, "set in params.yaml")
+    lowered = [d for d, asked in ((curve, cv), (inner, sfs_cv)) if d.value != asked]
+    return curve.value, inner.value, lowered
+
+
 def class_folds(folds: int, key: str, y: np.ndarray, classes: list, rare: str, share: float = 1.0,
                 why: str = "set in params.yaml") -> Decision:
     """The stratified folds at `key`: as asked (`why`), or lowered to the rarest class's training rows (`share` of
