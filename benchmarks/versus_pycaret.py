@@ -1,16 +1,23 @@
-"""The whole tabular chain (ingest -> preprocess -> select_features -> compare_models -> tune -> evaluate, default
-params) against PyCaret's setup + compare_models + tune_model + predict_model, side by side in one run, on a
-generated census-like table (benchmarks/census.py); then the chain's growth with the rows, and its peak memory.
+"""The whole tabular chain at defaults (`dvc repro evaluate` on a fresh copy of the repo: ingest -> preprocess ->
+select_features -> compare_models -> tune -> evaluate, 2 workers) against PyCaret's whole process (setup +
+compare_models with its default model list + tune_model + predict_model, n_jobs=1), side by side in one run, on the
+same training and test rows (the chain's own split), over a suite of seeded tables shaped like the ones users bring:
 
-    python -m benchmarks.versus_pycaret                 (from the repo root, inside .venv; all parts)
-    python -m benchmarks.versus_pycaret --parts census  (census | breast_cancer | growth | million)
+    passengers (891, text classes, an ID, names, tickets)   pima (768, 0/1)   wine (1,599, integer grades, a rare one)
+    houses (506, regression)   cars (398, regression, `?`, names)   liver (345, 1/2)   prestige (102, regression, an ID)
+    breast_cancer (built in)   census (32,500 rows: 26,000 training, 14 columns)
 
-PyCaret lives in its own virtual environment, build/pycaret-venv (made here on first use: pycaret==3.3.2
-and six, which its plotting module imports without declaring), never in the project's lock. Both sides get the
-same training and test rows: the chain's own split. PyCaret compares the same 6 model kinds (lr, knn, dt, rf, svm, lightgbm for our hist_gradient_boosting)
-on 10 folds, tunes the winner with its default 10 random candidates, and predicts the test rows.
-Targets: the chain <= 1.0x PyCaret's at n_jobs=1; test accuracy at most 0.005 below; <= 2.3x per doubling of
-rows from 25k to 250k; the 1M-row table completes; breast_cancer's compare_models <= 0.8x PyCaret's.
+    python -m benchmarks.versus_pycaret                          (from the repo root, inside .venv: the suite)
+    python -m benchmarks.versus_pycaret --parts suite --tables pima cars
+    python -m benchmarks.versus_pycaret --parts equal_work sfs   (equal_work | sfs | growth | million)
+
+Targets (issue 41): every table <= 1.0x PyCaret's process at n_jobs=1, test score >= PyCaret's - 0.01 and >= on the
+mean; census <= 0.8x with accuracy >= PyCaret's - 0.005; breast_cancer's compare_models at equal work (the same six
+model kinds, 10 folds x 1 repeat, n_jobs=1 both) <= 0.8x PyCaret's setup + compare; backward SFS <= 3x the default
+chain; <= 2.3x per doubling of rows from 25k to 250k; 1,000,000 rows complete, peak memory printed.
+
+PyCaret lives in its own virtual environment, build/pycaret-venv (made here on first use: pycaret==3.3.2 and six,
+which its plotting module imports without declaring), never in the project's lock.
 """
 
 from __future__ import annotations
@@ -31,32 +38,56 @@ import pandas as pd
 import yaml
 
 from benchmarks.census import census_table
+from benchmarks.label_tables import pima, wine_grades
+from benchmarks.passengers import passengers
+from benchmarks.tables import cars, houses, liver, prestige
 
 REPO = Path(__file__).resolve().parents[1]
 VENV = REPO / "build" / "pycaret-venv"
 CHAIN = ("ingest", "preprocess", "select_features", "compare_models", "tune", "evaluate")
 TRAIN_ROWS = 26_000
 GROWTH = (25_000, 50_000, 100_000, 250_000)
+SUITE = {  # name: (the table, or None for the built-in breast_cancer; its target)
+    "passengers": (lambda: passengers(891), "Survived"),
+    "pima": (pima, "Outcome"),
+    "wine": (wine_grades, "quality"),
+    "houses": (houses, "MEDV"),
+    "cars": (cars, "mpg"),
+    "liver": (liver, "selector"),
+    "prestige": (prestige, "prestige"),
+    "breast_cancer": (None, "target"),
+    "census": (lambda: census_table(round(TRAIN_ROWS / 0.8)), "income"),
+}
+EQUAL_MODELS = ["logistic_regression", "knn", "decision_tree", "random_forest", "svm", "hist_gradient_boosting"]
 
 PYCARET = """
 import json, sys, time
 import pandas as pd
-from pycaret.classification import compare_models, predict_model, setup, tune_model
-train, test, n_jobs, part = pd.read_csv(sys.argv[1]), pd.read_csv(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+train, test, n_jobs, part, task = (pd.read_csv(sys.argv[1]), pd.read_csv(sys.argv[2]), int(sys.argv[3]), sys.argv[4],
+                                   sys.argv[5])
+if task == "regression":
+    from pycaret.regression import compare_models, predict_model, setup, tune_model
+else:
+    from pycaret.classification import compare_models, predict_model, setup, tune_model
 start = time.perf_counter()
 setup(data=train, target="target", test_data=test, session_id=42, n_jobs=n_jobs, index=False, verbose=False,
       html=False)
 setup_s = time.perf_counter() - start
-best = compare_models(include=["lr", "knn", "dt", "rf", "svm", "lightgbm"], fold=10, verbose=False)
-compare_s = time.perf_counter() - start - setup_s
-if part == "compare":
-    print(json.dumps({"setup": setup_s, "compare": compare_s}))
+if part == "equal_work":  # the chain's six model kinds (lightgbm for our hist_gradient_boosting), 10 folds
+    compare_models(include=["lr", "knn", "dt", "rf", "svm", "lightgbm"], fold=10, verbose=False)
+    print(json.dumps({"setup": setup_s, "compare": time.perf_counter() - start - setup_s}))
     sys.exit()
-tuned = tune_model(best, n_iter=10, verbose=False)
+best = compare_models(verbose=False)
+compare_s = time.perf_counter() - start - setup_s
+tuned = tune_model(best, verbose=False)
 scored = predict_model(tuned, data=test.drop(columns="target"), verbose=False)
-total = time.perf_counter() - start
-accuracy = float((scored["prediction_label"].astype(str) == test["target"].astype(str)).mean())
-print(json.dumps({"total": total, "compare": compare_s, "accuracy": accuracy, "model": type(best).__name__}))
+if task == "regression":
+    from sklearn.metrics import r2_score
+    score = float(r2_score(test["target"], scored["prediction_label"]))
+else:
+    score = float((scored["prediction_label"].astype(str) == test["target"].astype(str)).mean())
+print(json.dumps({"total": time.perf_counter() - start, "compare": compare_s, "score": score,
+                  "model": type(best).__name__}))
 """
 
 
@@ -69,34 +100,48 @@ def pycaret_python() -> Path:
     return python
 
 
-def project(table, rows_note: str, **params) -> Path:
-    """A scratch project: the repo's params.yaml with the table as data.csv and `params` (dotted keys) set."""
-    folder = Path(tempfile.mkdtemp(prefix="bench-chain-"))
-    (folder / "data/raw/tables").mkdir(parents=True)
-    values = yaml.safe_load((REPO / "params.yaml").read_text())
+def fresh_copy(root: Path) -> None:
+    """The repo as a user clones it (tracked files and new ones not ignored), its own git, no outputs rerun yet."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
+                            capture_output=True, text=True, check=True).stdout.split("\0")
+    for name in filter(None, listed):
+        if (REPO / name).is_file():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, root / name)
+    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@x", "GIT_COMMITTER_NAME": "b",
+           "GIT_COMMITTER_EMAIL": "b@x"}
+    for cmd in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-qm", "copy"]):
+        subprocess.run(cmd, cwd=root, check=True, env=env, capture_output=True)
+
+
+def project(name: str, table, target: str, **params) -> Path:
+    """A fresh copy of the repo with the table as its CSV (None: the built-in breast_cancer) and `params` (dotted
+    keys, nested once or twice) set."""
+    root = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
+    fresh_copy(root)
+    values = yaml.safe_load((root / "params.yaml").read_text())
     if table is not None:
-        table.to_csv(folder / "data/raw/tables/table.csv", index=False)
-        values["data"].update(csv="data/raw/tables/table.csv", target="income")
+        table.to_csv(root / f"data/raw/tables/{name}.csv", index=False)
+        values["data"].update(csv=f"data/raw/tables/{name}.csv", target=target)
     for key, value in params.items():
-        section, name = key.split(".")
-        values[section][name] = value
-    (folder / "params.yaml").write_text(yaml.safe_dump(values, sort_keys=False))
-    print(f"  project {folder.name}: {rows_note}", flush=True)
-    return folder
+        *path, last = key.split(".")
+        node = values
+        for part in path:
+            node = node[part]
+        node[last] = value
+    (root / "params.yaml").write_text(yaml.safe_dump(values, sort_keys=False, allow_unicode=True))
+    return root
 
 
-def run_chain(folder: Path) -> tuple[float, dict[str, float]]:
-    """Every stage as dvc.yaml runs it (`python -m stages.<name>`), timed from the first start to the last end."""
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    times = {}
-    for stage in CHAIN:
-        start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", f"stages.{stage}"], cwd=folder, env=env, capture_output=True,
-                              text=True)
-        times[stage] = time.perf_counter() - start
-        if done.returncode:
-            sys.exit(f"{stage} failed in {folder}:\n{done.stdout}\n{done.stderr}")
-    return sum(times.values()), times
+def repro(root: Path, *targets: str) -> float:
+    """`dvc repro` as a user runs it (the venv's python first on PATH), timed from start to end."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    start = time.perf_counter()
+    done = subprocess.run(["dvc", "repro", *targets], cwd=root, capture_output=True, text=True, env=env)
+    if done.returncode:
+        sys.exit(f"dvc repro {' '.join(targets)} failed in {root}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    (root / "repro.log").write_text(done.stdout)
+    return time.perf_counter() - start
 
 
 def peak_mib() -> float:
@@ -104,115 +149,134 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
-def split_for_pycaret(folder: Path) -> tuple[Path, Path]:
-    """The chain's own training and test rows, with the target named `target` for PyCaret."""
+def split_for_pycaret(root: Path, target: str) -> tuple[Path, Path]:
+    """The chain's own training and test rows (as ingest typed them), with the target named `target`."""
     out = []
     for name in ("train", "test"):
-        frame = pd.read_csv(folder / f"data/prepared/{name}.csv")
-        path = folder / f"pycaret_{name}.csv"
-        frame.rename(columns={"income": "target"}).to_csv(path, index=False)
+        frame = pd.read_csv(root / f"data/prepared/{name}.csv", keep_default_na=False, na_values=[""])
+        path = root / f"pycaret_{name}.csv"
+        frame.rename(columns={target: "target"}).to_csv(path, index=False)
         out.append(path)
     return out[0], out[1]
 
 
-def pycaret(python: Path, train: Path, test: Path, n_jobs: int, part: str = "chain") -> dict:
+def pycaret(python: Path, train: Path, test: Path, n_jobs: int, task: str, part: str = "chain") -> dict:
     """PyCaret's own timings (after its imports), and `process`: the whole process, start-up included, as ours."""
     start = time.perf_counter()
-    done = subprocess.run([str(python), "-c", PYCARET, str(train), str(test), str(n_jobs), part], capture_output=True,
-                          text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"}, cwd=train.parent)  # its logs.log
+    done = subprocess.run([str(python), "-c", PYCARET, str(train), str(test), str(n_jobs), part, task],
+                          capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+                          cwd=train.parent)  # its logs.log
     if done.returncode:
         sys.exit(f"PyCaret failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1]) | {"process": time.perf_counter() - start}
 
 
-def census(python: Path) -> None:
-    rows = round(TRAIN_ROWS / 0.8)
-    folder = project(census_table(rows), f"census-like, {rows:,} rows ({TRAIN_ROWS:,} training)")
-    total, times = run_chain(folder)
-    ours = json.loads((folder / "reports/evaluate/metrics.json").read_text())["accuracy"]
-    winner = json.loads((folder / "models/compare_models/winner.json").read_text())["model"]
-    compared = json.loads((folder / "reports/compare_models/metrics.json").read_text())
-    print(f"census-like table, {TRAIN_ROWS:,} training rows, {os.cpu_count()} CPUs, one run side by side")
-    print(f"  chain (defaults)        {total:6.1f} s  test accuracy {ours:.4f} ({winner})")
-    print("    " + ", ".join(f"{s} {t:.1f}" for s, t in times.items()), flush=True)
-    train, test = split_for_pycaret(folder)
-    one = pycaret(python, train, test, 1)
-    every = pycaret(python, train, test, -1)
-    print(f"  PyCaret n_jobs=1        {one['total']:6.1f} s  test accuracy {one['accuracy']:.4f} ({one['model']})")
-    print(f"  PyCaret n_jobs=-1       {every['total']:6.1f} s  test accuracy {every['accuracy']:.4f}")
-    print(f"  chain / PyCaret n_jobs=1: {total / one['total']:.2f}x (target <= 1.0); vs n_jobs=-1: "
-          f"{total / every['total']:.2f}x")
-    print(f"  accuracy: chain - PyCaret = {ours - one['accuracy']:+.4f} (target >= -0.005)")
-    versus = compared.get("winner_vs_runner_up", {})
-    rules = compared.get("size_rules", {})
-    print(f"  compare: {rules['repeats']}x{rules['folds']} folds, winner vs runner-up "
-          f"p = {versus.get('p_value', float('nan')):.3f}")
-    shutil.rmtree(folder)
+def chain_result(root: Path) -> tuple[str, float, str]:
+    """(task, test score: accuracy or R², compare_models' winner) of a finished chain."""
+    task = json.loads((root / "models/preprocess/labels.json").read_text())["task"]
+    metrics = json.loads((root / "reports/evaluate/metrics.json").read_text())
+    winner = json.loads((root / "models/compare_models/winner.json").read_text())["model"]
+    return task, metrics["accuracy" if task == "classification" else "r2"], winner
 
 
-def breast_cancer(python: Path) -> None:
-    folder = project(None, "breast_cancer (built in)")
-    run_chain(folder)
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "stages.compare_models"], cwd=folder, env=env, check=True,
-                   capture_output=True)
-    ours = time.perf_counter() - start
-    frame = pd.read_csv(folder / "data/prepared/train.csv")
-    train = folder / "pycaret_train.csv"
-    frame.to_csv(train, index=False)
-    test = folder / "pycaret_test.csv"
-    pd.read_csv(folder / "data/prepared/test.csv").to_csv(test, index=False)
-    theirs = pycaret(python, train, test, 1, part="compare")
+def suite(python: Path, names: list[str]) -> None:
+    print(f"the chain at defaults (dvc repro evaluate) vs PyCaret's whole process, {os.cpu_count()} CPUs, one run "
+          "side by side per table; score: test accuracy, or R² for regression", flush=True)
+    print(f"{'table':14s} {'rows':>7s} {'chain':>7s} {'PyCaret':>8s} {'ratio':>6s} {'n_jobs=-1':>9s} "
+          f"{'chain score':>11s} {'PyCaret':>8s} {'diff':>7s}  winners", flush=True)
+    rows = []
+    for name in names:
+        make, target = SUITE[name]
+        table = make() if make else None
+        root = project(name, table, target)
+        seconds = repro(root, "evaluate")
+        task, ours, winner = chain_result(root)
+        train, test = split_for_pycaret(root, target)
+        one, every = pycaret(python, train, test, 1, task), pycaret(python, train, test, -1, task)
+        n = len(table) if table is not None else 569
+        rows.append({"table": name, "ratio": seconds / one["process"], "diff": ours - one["score"]})
+        print(f"{name:14s} {n:7,d} {seconds:6.1f}s {one['process']:7.1f}s {seconds / one['process']:5.2f}x "
+              f"{every['process']:8.1f}s {ours:11.4f} {one['score']:8.4f} {ours - one['score']:+7.4f}  {winner} / "
+              f"{one['model']}", flush=True)
+        stage_lines = [line for line in (root / "repro.log").read_text().splitlines()
+                       if "compare_models: racing" in line or "compare_models: winner" in line]
+        for line in stage_lines:
+            print(f"    {line[:160]}", flush=True)
+        shutil.rmtree(root)
+    frame = pd.DataFrame(rows)
+    print(f"worst ratio {frame['ratio'].max():.2f}x ({frame.loc[frame['ratio'].idxmax(), 'table']}; target <= 1.0, "
+          f"census <= 0.8); mean score difference {frame['diff'].mean():+.4f} (target >= 0); worst "
+          f"{frame['diff'].min():+.4f} (target >= -0.01)")
+
+
+def equal_work(python: Path) -> None:
+    """breast_cancer, the same work on both sides: six model kinds, 10 folds x 1 repeat, n_jobs=1, no ensembles."""
+    root = project("breast_cancer", None, "target", **{"compare.models": EQUAL_MODELS, "compare.folds": 10,
+                                                       "compare.repeats": 1, "compare.n_jobs": 1,
+                                                       "compare.ensemble_top": 0})
+    repro(root, "select_features")
+    ours = repro(root, "compare_models")
+    train, test = split_for_pycaret(root, "target")
+    theirs = pycaret(python, train, test, 1, "classification", part="equal_work")
     both = theirs["setup"] + theirs["compare"]
-    print(f"breast_cancer ({len(frame)} training rows), compare_models: PyCaret at n_jobs=1, ours at defaults")
-    print(f"  compare_models stage (6 models x 3x10 folds, start-up and reading included)  {ours:6.1f} s")
-    print(f"  PyCaret setup + compare_models (6 models x 10 folds)                         {both:6.1f} s "
-          f"(compare alone {theirs['compare']:.1f} s)")
-    print(f"  PyCaret's whole process (start-up, imports, reading included, as ours)        "
-          f"{theirs['process']:6.1f} s")
-    print(f"  ratio {ours / theirs['process']:.2f}x against PyCaret's process, {ours / both:.2f}x against setup + "
-          f"compare (target <= 0.8); {ours / theirs['compare']:.2f}x against compare alone, which scores a third of "
-          "our fits")
-    shutil.rmtree(folder)
+    print("breast_cancer, equal work (6 model kinds, 10 folds x 1 repeat, n_jobs=1 both)")
+    print(f"  dvc repro compare_models (start-up, reading, dvc included)  {ours:6.1f} s")
+    print(f"  PyCaret setup + compare_models                              {both:6.1f} s (whole process "
+          f"{theirs['process']:.1f} s)")
+    print(f"  ratio {ours / both:.2f}x against setup + compare (target <= 0.8); {ours / theirs['process']:.2f}x "
+          "against PyCaret's whole process")
+    shutil.rmtree(root)
+
+
+def sfs() -> None:
+    """backward SFS on breast_cancer (30 features) against the default chain, both `dvc repro evaluate`."""
+    default = project("breast_cancer", None, "target")
+    base = repro(default, "evaluate")
+    shutil.rmtree(default)
+    backward = project("breast_cancer", None, "target", **{"features.method": "sfs",
+                                                           "features.sfs.direction": "backward"})
+    seconds = repro(backward, "evaluate")
+    _, score, winner = chain_result(backward)
+    print(f"breast_cancer, features.method=sfs, features.sfs.direction=backward: {seconds:.0f} s vs the default "
+          f"chain's {base:.0f} s: {seconds / base:.2f}x (goal <= 3); test accuracy {score:.4f} ({winner})")
+    shutil.rmtree(backward)
 
 
 def growth() -> None:
-    print("growth of the chain's time with the training rows (defaults)")
+    print("growth of the chain's time with the training rows (defaults, dvc repro evaluate)")
     previous = None
     for rows in GROWTH:
-        folder = project(census_table(round(rows / 0.8), seed=1), f"{rows:,} training rows")
-        total, times = run_chain(folder)
+        root = project("census", census_table(round(rows / 0.8), seed=1), "income")
+        total = repro(root, "evaluate")
         ratio, step = "", rows / GROWTH[GROWTH.index(rows) - 1]
         if previous:  # 100k -> 250k is 2.5x the rows: per doubling is the ratio to the power 1/log2(2.5)
             ratio = f"  {(total / previous) ** (1 / math.log2(step)):.2f}x per doubling (target <= 2.3)"
-        print(f"  {rows:>9,} rows {total:7.1f} s  ({', '.join(f'{s} {t:.0f}' for s, t in times.items())}){ratio}",
-              flush=True)
+        print(f"  {rows:>9,} rows {total:7.1f} s{ratio}", flush=True)
         previous = total
-        shutil.rmtree(folder)
+        shutil.rmtree(root)
 
 
 def million() -> None:
     table = census_table(1_250_000, seed=2, extra_numeric=16)
-    folder = project(table, "1,000,000 training rows x 30 columns")
+    root = project("census", table, "income")
     del table
-    total, times = run_chain(folder)
+    total = repro(root, "evaluate")
     print(f"1,000,000 training rows x 30 columns: the chain completed in {total:.0f} s; peak resident memory of "
           f"one process {peak_mib():,.0f} MiB of this machine's "
           f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB")
-    print("    " + ", ".join(f"{s} {t:.0f}" for s, t in times.items()))
-    shutil.rmtree(folder)
+    shutil.rmtree(root)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--parts", nargs="+", default=["census", "breast_cancer", "growth", "million"],
-                        choices=["census", "breast_cancer", "growth", "million"])
-    parts = parser.parse_args().parts
-    python = pycaret_python() if {"census", "breast_cancer"} & set(parts) else None
-    for part in parts:
-        {"census": lambda: census(python), "breast_cancer": lambda: breast_cancer(python), "growth": growth,
-         "million": million}[part]()
+    parser.add_argument("--parts", nargs="+", default=["suite"],
+                        choices=["suite", "equal_work", "sfs", "growth", "million"])
+    parser.add_argument("--tables", nargs="+", default=list(SUITE), choices=list(SUITE))
+    args = parser.parse_args()
+    python = pycaret_python() if {"suite", "equal_work"} & set(args.parts) else None
+    for part in args.parts:
+        {"suite": lambda: suite(python, args.tables), "equal_work": lambda: equal_work(python), "sfs": sfs,
+         "growth": growth, "million": million}[part]()
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ def selected(patients_csv):
 
 def test_stage_ranks_models_on_the_same_folds(selected):
     run_stages(selected, compare_models, compare__repeats=2, compare__metrics=["accuracy", "roc_auc"],
-               compare__sort_by="roc_auc")
+               compare__sort_by="roc_auc", compare__stacking=True, compare__racing=0)
     scores = read_table(paths.FOLD_SCORES)
     table = read_table(paths.COMPARISON)
     metrics = read_json(paths.COMPARE_METRICS)
@@ -94,7 +94,8 @@ def test_compare_on_pure_noise_stays_near_chance(workdir):
     frame["label"] = rng.permutation(np.repeat(["a", "b"], 25))
     frame.to_csv(workdir / "data/raw/tables/noise.csv", index=False)
     run_stages(workdir, *UPSTREAM, compare_models, data__csv="data/raw/tables/noise.csv", data__target="label",
-               data__test_size=0.2, features__k=10, compare__folds=5, compare__repeats=2, compare__n_jobs=2)
+               data__test_size=0.2, features__k=10, compare__folds=5, compare__repeats=2, compare__n_jobs=2,
+               compare__stacking=True, compare__racing=0)
     means = read_json(paths.COMPARE_METRICS)["cv_accuracy"]
     assert len(means) == 3 + 2  # voting and stacking too: fitted inside the folds, they stay at chance as well
     assert all(abs(m - 0.5) < 0.1 for m in means.values()), means

@@ -22,7 +22,7 @@ from stages.core.tabular.comparison import comparison_result, lesson, summarize,
 from stages.core.tabular.inspection import coefficient_table, importance_table, original_column
 from stages.core.tabular.models import NamedClassifier, make_estimator
 from stages.core.tabular.selection import Method, SelectFeatures
-from stages.core.tabular.sizing import combined_at_size, importance_rows, sized_estimator
+from stages.core.tabular.sizing import importance_rows, sized_estimator, stacking_at_cost
 from stages.core.tabular.threshold import check_threshold, missed_target, rates
 from stages.io import read_json, read_object, read_table
 from stages.params import validate_params
@@ -107,7 +107,7 @@ def test_the_validation_curve_parameter_defaults_per_model_and_names_the_fix():
 def test_combining_is_judged_against_the_best_stand_alone_model_forests_included():
     scores = pd.DataFrame({"model": ["stacking"] * 4 + ["random_forest"] * 4 + ["decision_tree"] * 4,
                            "accuracy": [0.69, 0.70, 0.68, 0.69, 0.69, 0.68, 0.69, 0.68, 0.61, 0.62, 0.61, 0.62],
-                           "fit_time": 0.1})
+                           "repeat": 1, "fold": [1, 2, 3, 4] * 3, "fit_time": 0.1})
     table = summarize(scores, ["accuracy"], "accuracy")
     result = comparison_result(scores, table, "accuracy", folds=4)
     assert (result["combined_vs_alone"]["combined"], result["combined_vs_alone"]["alone"]) == (
@@ -137,7 +137,7 @@ def selected(patients_csv):
 
 def test_compare_adds_voting_and_stacking_of_the_top_models_and_tune_keeps_them(selected, capsys):
     run_stages(selected, compare_models, tune, compare__models=["logistic_regression", "knn", "decision_tree",
-                                                                 "bagging"])
+                                                                 "bagging"], compare__stacking=True)
     scores, winner = read_table(paths.FOLD_SCORES), read_json(paths.WINNER)
     assert set(scores["model"]) == {"logistic_regression", "knn", "decision_tree", "bagging", "voting", "stacking"}
     assert (scores.groupby("model").size() == 3).all()  # the same folds for every model
@@ -251,12 +251,16 @@ def test_evaluate_draws_the_tree_and_the_coefficients_of_the_models_that_have_th
     assert table.equals(coefficients) or np.allclose(table["coefficient"], coefficients["coefficient"])
 
 
-def test_large_tables_vote_but_do_not_stack_and_bagged_trees_draw_fewer_rows():
-    assert combined_at_size(19_999, True) == (("voting", "stacking"), [])
-    kinds, [decision] = combined_at_size(20_000, True)
-    assert kinds == ("voting",)
-    assert decision.line().startswith("compare.size_rules = left out: 20,000 training rows >= 20,000: stacking fits")
-    assert combined_at_size(10**6, False) == (("voting", "stacking"), [])  # size_rules off: as on small tables
+def test_stacking_joins_only_while_its_fits_are_a_quarter_of_the_comparison_and_bagged_trees_draw_fewer_rows():
+    left_out = stacking_at_cost("auto", 3, 9)  # 3 members x 6 fits per fold against 9 models' 9
+    assert left_out.value == "left out"
+    assert left_out.line().startswith("compare.stacking = left out: stacking refits its 3 members 6 times per fold, "
+                                      "18 fits against the 9 single models' 9 (200% > 25%)")
+    assert "compare.stacking: true to stack anyway" in left_out.line()
+    assert stacking_at_cost("auto", 2, 48).value == "on"  # 12 fits <= 25% of 48
+    assert stacking_at_cost("auto", 2, 47).value == "left out"
+    assert (stacking_at_cost(True, 3, 9).value, stacking_at_cost(False, 2, 100).value) == ("on", "left out")
+    assert stacking_at_cost(True, 3, 9).reason == "set in params.yaml"
     bagging, [rule] = sized_estimator("bagging", 0, "compare.models", "classification", 60_000, True)
     assert bagging.max_samples == 50_000 and rule.rule == "bagging"
     assert sized_estimator("bagging", 0, "compare.models", "classification", 50_000, True)[0].max_samples is None

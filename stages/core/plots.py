@@ -5,16 +5,33 @@ written by the stages as CSV/JSON."""
 
 from __future__ import annotations
 
+import functools
 import io
 
-import matplotlib
 
-matplotlib.use("Agg")  # headless: stages run under DVC, in CI, over SSH
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
+@functools.cache
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")  # headless: stages run under DVC, in CI, over SSH
+    import matplotlib.pyplot as pyplot
+
+    _cjk_fallback(matplotlib)
+    return pyplot
 
 
-def _cjk_fallback() -> None:
+class _Pyplot:
+    """matplotlib.pyplot, imported at the first figure (about 0.4 s): a stage's start-up, and a stage that draws
+    nothing, do not pay for it."""
+
+    def __getattr__(self, name: str):
+        return getattr(_pyplot(), name)
+
+
+plt = _Pyplot()
+
+
+def _cjk_fallback(matplotlib) -> None:
     """Korean (and other Hangul) column and class names drawn, not boxes: NanumGothic, shipped by the locked
     koreanize-matplotlib package, as the fallback after DejaVu Sans. Only its font file is used (importing the
     package would make it every figure's font), so figures without such text stay byte-identical."""
@@ -27,11 +44,11 @@ def _cjk_fallback() -> None:
         return
     # it ships one weight: a bold title falls back to the regular one, which is fine, and says so every run
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+    from matplotlib import font_manager
+
     font_manager.fontManager.addfont(str(Path(spec.origin).parent / "fonts" / "NanumGothic.ttf"))
     matplotlib.rcParams["font.family"] = ["DejaVu Sans", "NanumGothic"]
 
-
-_cjk_fallback()
 
 # no version or date in the file: identical figures stay byte-identical, so git sees no change
 PNG_METADATA = {"Software": None}

@@ -7,13 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 from scipy import stats
-from sklearn.model_selection import cross_validate
 
 from stages.core.errors import PipelineError
+from stages.core.tabular.folds import Fold, fit_folds, folds_of, score_rows, shared_steps, vote_scores
 from stages.core.tabular.models import (
-    COMBINED, ENSEMBLES, build_pipeline, probabilities_if_needed, with_target_transform,
+    COMBINED, ENSEMBLES, build_pipeline, probabilities_if_needed, voting_member, with_target_transform,
 )
 from stages.core.tabular.scoring import scorer_for
 from stages.core.tabular.sizing import Decision, auto_models, compare_folds, sized_estimator
@@ -108,39 +107,98 @@ def check_can_score(name: str, estimator, metrics: list[str], n_classes: int, ke
 DOMINANT_SHARE = 0.5  # a model expected to take more than this share of the comparison gets a line first
 
 
-def fold_scores(pipelines: dict, X: pd.DataFrame, y, metrics: dict, cv, n_jobs: int,
-                progress=lambda _: None, bar=None, models_key: str = "compare.models") -> pd.DataFrame:
-    """One row per model and fold: every metric and the fit time, all models on the same splits of `cv`
-    (a repeated k-fold splitter). Error metrics (rmse, mae) are reported positive: scikit-learn negates them.
+def fold_scores(pipelines: dict, X: pd.DataFrame, y, metrics: dict, cv, n_jobs: int) -> pd.DataFrame:
+    """One row per model and fold (every metric, error metrics positive, and the fit time), every model on the
+    same splits of `cv` (a repeated k-fold splitter), each fold's preprocessing and selection fitted once."""
+    steps, models = shared_steps(pipelines)
+    return score_rows(fit_folds(steps, models, X, y, folds_of(cv, X, y), metrics, n_jobs, keep=False))
 
-    All (model, fold) fits go to one pool, so both cores stay busy across model boundaries. The first fold of
-    every model goes first: from its time, a model that will clearly dominate the stage is named (with the
-    param that skips it) before it spends that time. `bar`: a progress bar advanced per fit.
-    """
-    splits = list(cv.split(X, y))
-    folds = cv.get_n_splits() // cv.n_repeats
-    tasks = [(name, i) for i in range(len(splits)) for name in pipelines]  # fold-major
-    results = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(cross_validate)(pipelines[name], X, y, cv=[splits[i]], scoring=metrics) for name, i in tasks
-    )
-    sign = {m: -1.0 if m in LOWER_IS_BETTER else 1.0 for m in metrics}
-    rows, first_fold = [], {}
-    for (name, i), result in zip(tasks, results, strict=True):  # in task order, as they finish
-        rows.append({"model": name, "repeat": i // folds + 1, "fold": i % folds + 1,
-                     **{m: sign[m] * float(result[f"test_{m}"][0]) for m in metrics},
-                     "fit_time": float(result["fit_time"][0])})
+
+@dataclass
+class Compared:
+    scores: pd.DataFrame  # one row per model and fold, as fold_scores
+    stopped: dict[str, str]  # model -> why it stopped after the first repeat (racing)
+    members: list[str]  # the top models that voting (and stacking) combine
+
+
+def score_models(pipelines: dict, X, y, folds: list[Fold], metrics: dict, sort_by: str, n_classes: int, racing: float,
+                 ensemble_top: int, ensembles, n_jobs: int, progress=lambda _: None, bar=None,
+                 inverse=None) -> Compared:
+    """The comparison's passes over the same folds:
+    1. every model on the first repeat's folds, each fold's preprocessing and selection fitted once for all;
+    2. racing: a model behind the leader at p < `racing` (corrected t-test) stops there; the others get the
+       remaining repeats (`racing` 0: every model gets every repeat);
+    3. soft voting of the top `ensemble_top` contenders from their kept fold predictions (no refit; members without
+       probabilities are Platt-scaled per fold, as VotingClassifier does), and whatever `ensembles(members)` adds
+       (stacking's estimator), fitted on the same folds.
+    `bar` advances per model fit; `progress` gets the lines worth printing; `inverse` undoes the target transform."""
+    steps, models = shared_steps(pipelines)
+    first, rest = [f for f in folds if f.repeat == 1], [f for f in folds if f.repeat > 1]
+    keep = ensemble_top >= 2 and len(models) >= 2
+    times: dict[str, float] = {}
+
+    def on_fold(fold: Fold, fitted: dict) -> None:
         if bar is not None:
-            bar.update()
-        if i == 0:
-            first_fold[name] = float(result["fit_time"][0] + result["score_time"][0])
-            if len(first_fold) == len(pipelines) and len(pipelines) > 1:
-                for line in dominant(first_fold, len(splits), models_key):
-                    progress(line)
-    order = {name: j for j, name in enumerate(pipelines)}
-    scores = pd.DataFrame(sorted(rows, key=lambda r: (order[r["model"]], r["repeat"], r["fold"])))
+            bar.update(len(fitted))
+        if not times and len(fitted) > 1:  # the first fold's times: a model that will dominate is named now
+            times.update({name: f.fit_time + f.score_time for name, f in fitted.items()})
+            for line in dominant(times, len(folds), "compare.models"):
+                progress(line)
+
+    fitted = fit_folds(steps, models, X, y, first, metrics, n_jobs, keep, on_fold)
+    stopped = race(score_rows(fitted), sort_by, len(first), racing) if rest and racing > 0 else {}
+    contenders = {name: model for name, model in models.items() if name not in stopped}
+    if stopped:
+        progress(f"racing: {len(stopped)} of {len(models)} models stop after the first {len(first)} folds, "
+                 f"clearly behind (compare.racing = {racing}): {', '.join(stopped)}")
+        if bar is not None:
+            bar.total -= len(stopped) * len(rest)
+            bar.refresh()
+    fitted |= fit_folds(steps, contenders, X, y, rest, metrics, n_jobs, keep, on_fold)
+    order = summarize(score_rows(fitted), list(metrics), sort_by, stopped)["model"].tolist()
+    members = top_members([m for m in order if m not in stopped], ensemble_top) if keep else []  # contenders
+    if members:
+        kept = {key: f.predictions for key, f in fitted.items() if f.predictions is not None}
+        calibrated = {name: voting_member(models[name]) for name in members if (name, 1, 1) not in kept}
+        extra = {**ensembles(members), **{f"{name} calibrated": m for name, m in calibrated.items()}}
+        shared = [f for f in folds if all((m, f.repeat, f.fold) in fitted for m in members)]
+        progress(f"{' and '.join(['voting', *[e for e in extra if e in COMBINED]])} of the top {len(members)}: "
+                 f"{', '.join(members)}" + (f"; voting from their fold predictions, {', '.join(calibrated)} "
+                                            "Platt-scaled in each fold" if calibrated else
+                                            "; voting from their fold predictions, no refit"))
+        if extra:
+            if bar is not None:
+                bar.total += len(extra) * len(shared)
+                bar.refresh()
+            fitted_extra = fit_folds(steps, extra, X, y, shared, metrics, n_jobs, True, on_fold)
+            kept |= {(key[0].removesuffix(" calibrated"), *key[1:]): f.predictions for key, f in fitted_extra.items()
+                     if key[0].endswith(" calibrated")}
+            fitted |= {key: f for key, f in fitted_extra.items() if key[0] in COMBINED}
+        fitted |= vote_scores(members, kept, shared, y, metrics, n_classes, inverse)
+    scores = score_rows(fitted)
+    order = {name: j for j, name in enumerate([*models, *COMBINED])}
+    scores = scores.sort_values(["model", "repeat", "fold"], key=lambda c: c.map(order) if c.name == "model" else c,
+                                kind="stable").reset_index(drop=True)
     seconds = scores.groupby("model", sort=False)["fit_time"].sum()  # the scores are in the stage's table
     progress("seconds of fitting: " + ", ".join(f"{name} {s:.1f}" for name, s in seconds.items()))
-    return scores
+    return Compared(scores, stopped, members)
+
+
+def race(scores: pd.DataFrame, sort_by: str, folds: int, p: float) -> dict[str, str]:
+    """Racing: after the first repeat's `folds` folds, the models behind the leader at p < `p` (the corrected
+    repeated k-fold t-test over those folds, a conservative rule) stop, each with its reason."""
+    first = scores[scores["repeat"] == 1]
+    by_model = {name: group.sort_values("fold")[sort_by].to_numpy() for name, group in first.groupby("model",
+                                                                                                   sort=False)}
+    means = {name: s.mean() for name, s in by_model.items()}
+    lower = sort_by in LOWER_IS_BETTER
+    leader = (min if lower else max)(means, key=means.get)
+    stopped = {}
+    for name, s in by_model.items():
+        behind = means[name] > means[leader] if lower else means[name] < means[leader]
+        if name != leader and behind and (p_value := corrected_ttest(by_model[leader], s, folds)) < p:
+            stopped[name] = f"stopped after {folds} folds: behind {leader}, p = {p_value:.4f}"
+    return stopped
 
 
 def dominant(first_fold: dict[str, float], n_fits: int, models_key: str) -> list[str]:
@@ -151,15 +209,20 @@ def dominant(first_fold: dict[str, float], n_fits: int, models_key: str) -> list
             for name, seconds in first_fold.items() if total > 0 and seconds / total > DOMINANT_SHARE]
 
 
-def summarize(scores: pd.DataFrame, metrics: list[str], sort_by: str) -> pd.DataFrame:
-    """Mean, std and median per model and metric; best `sort_by` mean first (the lowest, for an error metric).
-    No fit times: they differ run to run, and a tracked output must not (the progress lines print them)."""
+def summarize(scores: pd.DataFrame, metrics: list[str], sort_by: str, stopped: dict | None = None) -> pd.DataFrame:
+    """Mean, std and median per model and metric, and how many fold scores; best `sort_by` mean first (the lowest,
+    for an error metric), the models racing `stopped` after them with the reason. No fit times: they differ run to
+    run, and a tracked output must not (the progress lines print them)."""
+    stopped = stopped or {}
     grouped = scores.groupby("model", sort=False)
     table = pd.concat(
         [grouped[m].agg(["mean", "std", "median"]).add_prefix(f"{m}_") for m in metrics], axis=1,
     )
-    table = table.sort_values([f"{sort_by}_mean", f"{sort_by}_std"], ascending=[sort_by in LOWER_IS_BETTER, True],
-                              kind="stable")
+    table.insert(0, "scores", grouped.size())
+    table.insert(1, "stopped", [stopped.get(m, "") for m in table.index])
+    table = table.assign(_out=table["stopped"] != "").sort_values(
+        ["_out", f"{sort_by}_mean", f"{sort_by}_std"], ascending=[True, sort_by in LOWER_IS_BETTER, True],
+        kind="stable").drop(columns="_out")
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     return table.reset_index()
 
@@ -187,11 +250,12 @@ def comparison_result(scores: pd.DataFrame, table: pd.DataFrame, sort_by: str, f
     winner = order[0]
     result = {"winner": {sort_by: float(mean[winner]), f"{sort_by}_std": float(by_model.loc[winner, f"{sort_by}_std"])},
               f"cv_{sort_by}": {m: float(mean[m]) for m in order}}
-    pick = scores.set_index("model")[sort_by]
+    wide = scores.pivot(index=["repeat", "fold"], columns="model", values=sort_by)
 
-    def versus(a: str, b: str) -> dict:
-        return {"difference": float(mean[a] - mean[b]),
-                "p_value": corrected_ttest(pick[a].to_numpy(), pick[b].to_numpy(), folds)}
+    def versus(a: str, b: str) -> dict:  # paired on the folds both were scored on (racing stops some early)
+        both = wide[[a, b]].dropna()
+        return {"difference": float(both[a].mean() - both[b].mean()),
+                "p_value": corrected_ttest(both[a].to_numpy(), both[b].to_numpy(), folds)}
 
     if len(order) > 1:
         result["winner_vs_runner_up"] = versus(winner, order[1])

@@ -149,10 +149,13 @@ def combined(name: str, members: list[tuple[str, object]], seed: int, task: str)
             return VotingRegressor(members)
         return StackingRegressor(members, final_estimator=RidgeCV(), cv=5)
     if name == "voting":
-        probable = [(n, m if hasattr(m, "predict_proba") else CalibratedClassifierCV(m, ensemble=False))
-                    for n, m in members]
-        return VotingClassifier(probable, voting="soft")
+        return VotingClassifier([(n, voting_member(m)) for n, m in members], voting="soft")
     return StackingClassifier(members, final_estimator=LogisticRegression(max_iter=5000, random_state=seed), cv=5)
+
+
+def voting_member(estimator):
+    """A soft-voting member: as it is, or Platt-scaled (5 internal folds) where it has no probabilities (an SVM)."""
+    return estimator if hasattr(estimator, "predict_proba") else CalibratedClassifierCV(estimator, ensemble=False)
 
 
 def with_target_transform(estimator, transform: str):

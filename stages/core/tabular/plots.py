@@ -56,11 +56,13 @@ def selection_curve_figure(curve, chosen: int, all_score: float, scoring: str, t
     return png(fig)
 
 
-def comparison_boxplot(scores, order: list[str], metric: str, title: str) -> bytes:
-    """The classic algorithm-comparison figure: one box of fold scores per model, best mean on top."""
+def comparison_boxplot(scores, order: list[str], metric: str, title: str, stopped: dict | None = None) -> bytes:
+    """The classic algorithm-comparison figure: one box of fold scores per model, best mean on top; each label says
+    how many scores the box holds, and a model that racing stopped says so."""
     fig, ax = plt.subplots(figsize=(9, 0.6 * len(order) + 1.8), layout="constrained")
     data = [scores.loc[scores["model"] == m, metric] for m in order]
-    ax.boxplot(data, orientation="horizontal", tick_labels=order, showmeans=True,
+    labels = [f"{m} ({len(d)}{', stopped' if m in (stopped or {}) else ''})" for m, d in zip(order, data)]
+    ax.boxplot(data, orientation="horizontal", tick_labels=labels, showmeans=True,
                meanprops={"marker": "D", "markerfacecolor": "white", "markeredgecolor": "black"})
     ax.invert_yaxis()
     ax.set(xlabel=f"{metric} per fold (diamond: mean)", title=title)

@@ -42,7 +42,8 @@ KNN_AUTO_MAX = 50_000
 CURVE_ROWS = 10_000  # rows select_features' curve is fitted on
 CURVE_POINTS_LARGE = 20  # subset sizes it scores above CURVE_ROWS (60 below: selection.CURVE_POINTS)
 HALVING_FROM = 10_000  # tune.search: auto switches from grid to halving here
-STACKING_MAX = 20_000  # compare's stacking refits each member 6 times per fold: voting alone from here
+STACKING_INNER = 5  # stacking's inner folds: each member is fitted on these and once more, per outer fold
+STACKING_SHARE = 0.25  # compare.stacking: auto stacks while its fits are at most this share of the single models'
 HGB_EARLY_STOP = 10_000  # scikit-learn's early_stopping='auto' threshold, stated
 SEARCH_ROWS = 100_000  # rows compare_models and tune's search score models on, above that many
 IMPORTANCE_ROWS = 10_000  # test rows permutation importance predicts (columns x repeats times), above that many
@@ -132,15 +133,34 @@ def model_at_size(name: str, estimator, n: int, task: str) -> tuple[object, Deci
     return estimator, None
 
 
-def combined_at_size(n: int, size_rules: bool) -> tuple[tuple[str, ...], list[Decision]]:
-    """The ensembles of compare's top models at this size: stacking fits each member on 5 inner folds and once
-    more, in every outer fold, so on large tables only voting (one fit per member) joins the comparison."""
-    if not size_rules or n < STACKING_MAX:
-        return COMBINED, []
-    return tuple(c for c in COMBINED if c != "stacking"), [Decision(
-        "stacking", "compare.size_rules", "left out",
-        f"{_rows(n)} >= {STACKING_MAX:,}: stacking fits each of its members 6 times per fold; voting stays; "
-        "compare.size_rules: false to stack anyway")]
+def stacking_at_cost(stacking, members: int, models: int) -> Decision:
+    """Stacking of compare's top `members` joins the comparison (`compare.stacking: auto`) only while its fits are
+    at most STACKING_SHARE of the single models': each fold refits every member on STACKING_INNER inner folds and
+    once more. Counted in fits, not seconds, so the same params give the same comparison on any machine. Soft voting
+    of the same members costs no fit: it is scored from their fold predictions."""
+    if stacking != "auto":
+        return Decision("stacking", "compare.stacking", "on" if stacking else "left out", "set in params.yaml")
+    fits = members * (STACKING_INNER + 1)
+    if members < 2 or fits <= STACKING_SHARE * models:
+        return Decision("stacking", "compare.stacking", "on" if members >= 2 else "left out",
+                        f"{fits} fits per fold <= {STACKING_SHARE:.0%} of the {models} single models' {models}")
+    return Decision("stacking", "compare.stacking", "left out",
+                    f"stacking refits its {members} members {STACKING_INNER + 1} times per fold, {fits} fits against "
+                    f"the {models} single models' {models} ({fits / models:.0%} > {STACKING_SHARE:.0%}); soft voting "
+                    "of the same members stays (no refit: their fold predictions); compare.stacking: true to stack "
+                    "anyway")
+
+
+def racing_rule(racing: float, folds: int, repeats: int) -> Decision:
+    """compare.racing: after the first repeat's folds, a model behind the leader at p < racing stops; the others get
+    the remaining repeats. Nothing to race with one repeat, or with racing 0."""
+    if repeats == 1 or not racing:
+        why = "one repeat: every model gets every fold" if repeats == 1 else "set in params.yaml: every model gets " \
+            "every repeat"
+        return Decision("racing", "compare.racing", 0 if not racing else racing, why)
+    return Decision("racing", "compare.racing", racing,
+                    f"after the first {folds} folds, a model behind the leader at p < {racing} (corrected t-test) "
+                    f"stops there; the others get all {repeats} repeats (0: every model gets every repeat)")
 
 
 def sized_estimator(name: str, seed: int, key: str, task: str, n: int, size_rules: bool,
