@@ -45,7 +45,7 @@ def main() -> None:
     selector = selector_from(selected, params.seed, positive, task.name)
     pipelines, sized = comparison_pipelines(plan, preprocessor, selector, params.seed, task.name, len(y), n_classes,
                                             labels["target_transform"], c.size_rules, None, section="compare")
-    members = min(c.ensemble_top, len(pipelines)) if c.ensemble_top >= 2 else 0
+    members = min(c.ensemble_top, len(pipelines)) if min(c.ensemble_top, len(pipelines)) >= 2 else 0
     stacking, racing = stacking_at_cost(c.stacking, members, len(pipelines)), racing_rule(c.racing, plan.folds,
                                                                                            plan.repeats)
     decisions = [*([rows] if rows.value != "all" else []), *plan.decisions, *sized, racing,

@@ -73,7 +73,8 @@ def sections(lines: dict[str, str]) -> list[Section]:
         table = []
         if stage == "compare_models" and paths.COMPARISON.is_file():
             ranked = read_table(paths.COMPARISON)
-            table = ranked[[c for c in ranked.columns if c in ("model", "rank") or c.endswith(("_mean", "_std"))]]
+            shown = [c for c in ranked.columns if c in ("model", "rank", "scores") or c.endswith(("_mean", "_std"))]
+            table = ranked[shown]
             table = table.to_dict("records")
         if stage == "tune" and paths.BEST_PARAMS.is_file():
             table = [{"setting": k, "value": str(v)} for k, v in read_json(paths.BEST_PARAMS).items()]

@@ -127,6 +127,8 @@ def test_the_stage_races_by_default_and_compare_racing_0_gives_every_model_every
                compare__racing=0.2)
     out = capsys.readouterr().out
     assert "compare.racing = 0.2: after the first 5 folds, a model behind the leader at p < 0.2" in out
+    assert "compare.stacking = left out: stacking refits its 3 members 6 times per fold, 18 fits" in out
+    assert "voting from their fold predictions" in out
     stopped = read_json(paths.COMPARE_METRICS)["stopped"]
     counts = read_table(paths.FOLD_SCORES).groupby("model").size()
     assert stopped and all(counts[m] == 5 for m in stopped)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import joblib
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
@@ -39,9 +40,9 @@ def shared_steps(pipelines: dict) -> tuple[Pipeline, dict]:
     """(the preprocessing and selection every pipeline shares, name -> its model). Pipelines that differ before
     their model cannot share a fold's fitted steps: an error, since that is our bug, not the user's."""
     first = next(iter(pipelines.values()))
-    steps = Pipeline(first.steps[:-1])
+    steps, shared = Pipeline(first.steps[:-1]), joblib.hash(first.steps[:-1])
     for name, pipeline in pipelines.items():
-        if repr(pipeline.steps[:-1]) != repr(first.steps[:-1]):
+        if joblib.hash(pipeline.steps[:-1]) != shared:
             raise ValueError(f"{name}'s preprocessing or selection differs from the others': they cannot share folds")
     return steps, {name: pipeline.steps[-1][1] for name, pipeline in pipelines.items()}
 

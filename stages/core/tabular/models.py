@@ -3,6 +3,7 @@ Pipeline every tabular stage fits: preprocessing -> feature selection -> model."
 
 from __future__ import annotations
 
+import importlib
 from typing import Callable
 
 import numpy as np
@@ -10,24 +11,40 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import TransformedTargetRegressor
-from sklearn.ensemble import (
-    AdaBoostClassifier, AdaBoostRegressor, BaggingClassifier, BaggingRegressor, HistGradientBoostingClassifier,
-    HistGradientBoostingRegressor, RandomForestClassifier, RandomForestRegressor, StackingClassifier,
-    StackingRegressor, VotingClassifier, VotingRegressor,
-)
-from sklearn.model_selection import TunedThresholdClassifierCV
-from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, LogisticRegression, Ridge, RidgeCV
-from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.pipeline import Pipeline
-from sklearn.kernel_approximation import Nystroem
-from sklearn.svm import SVC, SVR, LinearSVC
-from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils.metaestimators import available_if
 
 from stages.core.errors import PipelineError
 from stages.core.tabular import threshold
 from stages.core.tabular.labels import class_array
 from stages.core.training.imbalance import decide  # the networks' cut, the same rule
+
+
+def _lazy(module: str, name: str):
+    """A model class imported when a model of it is built: params.py and every stage import this zoo for its names,
+    and sklearn.ensemble, svm, neighbors, ... cost about 0.2 s of each stage's start-up."""
+    def build(*args, **kwargs):
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+    return build
+
+
+AdaBoostClassifier, AdaBoostRegressor, BaggingClassifier, BaggingRegressor = (_lazy("sklearn.ensemble", n) for n in (
+    "AdaBoostClassifier", "AdaBoostRegressor", "BaggingClassifier", "BaggingRegressor"))
+HistGradientBoostingClassifier, HistGradientBoostingRegressor = (_lazy("sklearn.ensemble", n) for n in (
+    "HistGradientBoostingClassifier", "HistGradientBoostingRegressor"))
+RandomForestClassifier, RandomForestRegressor = (_lazy("sklearn.ensemble", n) for n in (
+    "RandomForestClassifier", "RandomForestRegressor"))
+StackingClassifier, StackingRegressor, VotingClassifier, VotingRegressor = (_lazy("sklearn.ensemble", n) for n in (
+    "StackingClassifier", "StackingRegressor", "VotingClassifier", "VotingRegressor"))
+TunedThresholdClassifierCV = _lazy("sklearn.model_selection", "TunedThresholdClassifierCV")
+ElasticNet, Lasso, LinearRegression, LogisticRegression, Ridge, RidgeCV = (_lazy("sklearn.linear_model", n) for n in (
+    "ElasticNet", "Lasso", "LinearRegression", "LogisticRegression", "Ridge", "RidgeCV"))
+KNeighborsClassifier, KNeighborsRegressor = (_lazy("sklearn.neighbors", n) for n in (
+    "KNeighborsClassifier", "KNeighborsRegressor"))
+Nystroem = _lazy("sklearn.kernel_approximation", "Nystroem")
+SVC, SVR, LinearSVC = (_lazy("sklearn.svm", n) for n in ("SVC", "SVR", "LinearSVC"))
+DecisionTreeClassifier, DecisionTreeRegressor = (_lazy("sklearn.tree", n) for n in (
+    "DecisionTreeClassifier", "DecisionTreeRegressor"))
 
 CLASSIFIERS: dict[str, Callable[[int], ClassifierMixin]] = {
     "logistic_regression": lambda seed: LogisticRegression(max_iter=5000, random_state=seed),

@@ -141,9 +141,10 @@ def stacking_at_cost(stacking, members: int, models: int) -> Decision:
     if stacking != "auto":
         return Decision("stacking", "compare.stacking", "on" if stacking else "left out", "set in params.yaml")
     fits = members * (STACKING_INNER + 1)
-    if members < 2 or fits <= STACKING_SHARE * models:
-        return Decision("stacking", "compare.stacking", "on" if members >= 2 else "left out",
-                        f"{fits} fits per fold <= {STACKING_SHARE:.0%} of the {models} single models' {models}")
+    if fits <= STACKING_SHARE * models:
+        return Decision("stacking", "compare.stacking", "on",
+                        f"stacking refits its {members} members {STACKING_INNER + 1} times per fold, {fits} fits "
+                        f"against the {models} single models' {models} ({fits / models:.0%} <= {STACKING_SHARE:.0%})")
     return Decision("stacking", "compare.stacking", "left out",
                     f"stacking refits its {members} members {STACKING_INNER + 1} times per fold, {fits} fits against "
                     f"the {models} single models' {models} ({fits / models:.0%} > {STACKING_SHARE:.0%}); soft voting "
