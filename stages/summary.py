@@ -73,8 +73,8 @@ def sections(lines: dict[str, str]) -> list[Section]:
         table = []
         if stage == "compare_models" and paths.COMPARISON.is_file():
             ranked = read_table(paths.COMPARISON)
-            shown = [c for c in ranked.columns if c in ("model", "rank", "scores") or c.endswith(("_mean", "_std"))]
-            table = ranked[shown]
+            columns = [c for c in ranked.columns if c in ("model", "rank", "scores") or c.endswith(("_mean", "_std"))]
+            table = ranked[columns]
             table = table.to_dict("records")
         if stage == "tune" and paths.BEST_PARAMS.is_file():
             table = [{"setting": k, "value": str(v)} for k, v in read_json(paths.BEST_PARAMS).items()]
