@@ -27,7 +27,8 @@ from stages.io import metric_numbers, write_files
 
 
 def fold_table(a: list[float], b: list[float]) -> pd.DataFrame:
-    return pd.DataFrame({"model": ["a"] * len(a) + ["b"] * len(b), "accuracy": a + b, "fit_time": 0.1})
+    return pd.DataFrame({"model": ["a"] * len(a) + ["b"] * len(b), "accuracy": a + b, "repeat": 1,
+                         "fold": [*range(1, len(a) + 1), *range(1, len(b) + 1)], "fit_time": 0.1})
 
 
 def test_comparison_plan_resolves_auto_and_names_its_section_in_errors():
