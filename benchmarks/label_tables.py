@@ -64,8 +64,9 @@ TABLES = {"wine": (wine_grades, "quality"), "pima": (pima, "Outcome")}
 
 
 def fresh_copy(root: Path) -> None:
-    listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, text=True,
-                            check=True).stdout.split("\0")
+    """The repo as a user clones it (tracked files and new ones not ignored), its own git, no outputs rerun yet."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
+                            capture_output=True, text=True, check=True).stdout.split("\0")
     for name in filter(None, listed):
         if (REPO / name).is_file():
             (root / name).parent.mkdir(parents=True, exist_ok=True)

@@ -38,7 +38,7 @@ import pandas as pd
 import yaml
 
 from benchmarks.census import census_table
-from benchmarks.label_tables import pima, wine_grades
+from benchmarks.label_tables import fresh_copy, pima, wine_grades
 from benchmarks.passengers import passengers
 from benchmarks.tables import cars, houses, liver, prestige
 
@@ -98,20 +98,6 @@ def pycaret_python() -> Path:
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
         subprocess.run([str(python), "-m", "pip", "install", "-q", "pycaret==3.3.2", "six"], check=True)
     return python
-
-
-def fresh_copy(root: Path) -> None:
-    """The repo as a user clones it (tracked files and new ones not ignored), its own git, no outputs rerun yet."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
-                            capture_output=True, text=True, check=True).stdout.split("\0")
-    for name in filter(None, listed):
-        if (REPO / name).is_file():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, root / name)
-    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@x", "GIT_COMMITTER_NAME": "b",
-           "GIT_COMMITTER_EMAIL": "b@x"}
-    for cmd in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-qm", "copy"]):
-        subprocess.run(cmd, cwd=root, check=True, env=env, capture_output=True)
 
 
 def project(name: str, table, target: str, **params) -> Path:
