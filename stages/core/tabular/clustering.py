@@ -11,11 +11,9 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import AgglomerativeClustering, KMeans, MiniBatchKMeans
 from sklearn.metrics import (
     adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score, normalized_mutual_info_score, silhouette_score,
 )
-from sklearn.mixture import GaussianMixture
 
 from stages.core.errors import PipelineError, plain
 
@@ -26,6 +24,10 @@ METHODS = ("kmeans", "minibatch_kmeans", "agglomerative", "gaussian_mixture")  #
 
 
 def make_clusterer(method: str, k: int, n_init: int, seed: int):
+    # imported here: params.py imports this module for METHODS, and sklearn.cluster costs every stage's start-up
+    from sklearn.cluster import AgglomerativeClustering, KMeans, MiniBatchKMeans
+    from sklearn.mixture import GaussianMixture
+
     if method == "kmeans":
         return KMeans(n_clusters=k, init="k-means++", n_init=n_init, random_state=seed)
     if method == "minibatch_kmeans":  # updates the centres from batches of 1,024 rows: for large tables
