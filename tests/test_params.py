@@ -148,3 +148,11 @@ def test_network_thresholds_and_source_classes():
     assert "`cnn.threshold` = 0: give a cut" in problem(cnn__threshold=0)
     assert ("`transfer.pipeline.source_classes` = 'first': auto (the first half of the classes"
             in problem(transfer__pipeline__source_classes="first"))
+
+
+@pytest.mark.parametrize("key, value, said", [("compare__racing", 1.5, "less than 1"),
+                                              ("compare__racing", -0.01, "greater than or equal to 0"),
+                                              ("compare__stacking", "sometimes", "'sometimes'")])
+def test_racing_and_stacking_values_name_the_key(key, value, said):
+    message = problem(**{key: value})
+    assert f"`{key.replace('__', '.')}` = {value!r}" in message and said in message
