@@ -14,8 +14,8 @@ from stages.core.compute import fits_on
 from stages.core.evaluation import positive_code
 from stages.core.progress import bar
 from stages.core.tabular.comparison import (
-    combined_pipelines, comparison_pipelines, comparison_result, lesson, plan_comparison, score_models, scorers,
-    summarize, verdict,
+    comparison_pipelines, comparison_result, lesson, plan_comparison, score_models, scorers, stacking_of, summarize,
+    verdict,
 )
 from stages.core.tabular.folds import folds_of
 from stages.core.tabular.plots import comparison_boxplot
@@ -44,7 +44,7 @@ def main() -> None:
     plan = replace(plan, folds=folds.value, decisions=[folds, *plan.decisions[1:]])
     selector = selector_from(selected, params.seed, positive, task.name)
     pipelines, sized = comparison_pipelines(plan, preprocessor, selector, params.seed, task.name, len(y), n_classes,
-                                            labels["target_transform"], c.size_rules, None, section="compare")
+                                            labels["target_transform"], c.size_rules, section="compare")
     members = min(c.ensemble_top, len(pipelines)) if min(c.ensemble_top, len(pipelines)) >= 2 else 0
     stacking, racing = stacking_at_cost(c.stacking, members, len(pipelines)), racing_rule(c.racing, plan.folds,
                                                                                            plan.repeats)
@@ -58,11 +58,8 @@ def main() -> None:
     folds = folds_of(task.repeated_folds(plan.folds, plan.repeats, params.seed), X, y)
 
     def stacked(top: list[str]) -> dict:
-        if stacking.value != "on":
-            return {}
-        built = combined_pipelines(top, preprocessor, selector, params.seed, task.name, len(y),
-                                   labels["target_transform"], c.size_rules, None, ("stacking",), section="compare")
-        return {"stacking": built["stacking"].steps[-1][1]}
+        return stacking_of(top, params.seed, task.name, len(y), labels["target_transform"], c.size_rules,
+                           section="compare") if stacking.value == "on" else {}
 
     with fits_on(*compute_on(params.compute)) as where, bar(len(pipelines) * len(folds), "compare_models") as fits:
         fits.write(f"compare_models: fitting on {where}")

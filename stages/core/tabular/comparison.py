@@ -51,18 +51,16 @@ def plan_comparison(task: Task, n: int, models, metrics, sort_by, folds, repeats
 
 
 def comparison_pipelines(plan: ComparisonPlan, preprocessor, selector, seed: int, task: str, n: int, n_classes: int,
-                         target_transform: str, size_rules: bool, memory, *,
-                         section: str) -> tuple[dict, list[Decision]]:
+                         target_transform: str, size_rules: bool, *, section: str) -> tuple[dict, list[Decision]]:
     """One Pipeline (preprocessing -> selection -> model) per compared model, sized for n rows, and the size
-    rules that changed a model. `memory`: the models share each fold's fitted preprocessing and selection (SFS
-    or RFE runs once per fold, not per model)."""
+    rules that changed a model. score_models fits their shared preprocessing and selection once per fold."""
     pipelines, decisions = {}, []
     for name in plan.models:
         estimator, sized = sized_estimator(name, seed, f"{section}.models", task, n, size_rules)
         decisions += sized
         estimator = with_target_transform(probabilities_if_needed(name, estimator, plan.metrics, n_classes),
                                           target_transform)
-        pipelines[name] = build_pipeline(preprocessor, selector, estimator, memory=memory)
+        pipelines[name] = build_pipeline(preprocessor, selector, estimator)
         check_can_score(name, pipelines[name], plan.metrics, n_classes, f"{section}.metrics", f"{section}.models")
     return pipelines, decisions
 
@@ -73,14 +71,12 @@ def top_members(order: list[str], top: int) -> list[str]:
     return members if len(members) >= 2 else []
 
 
-def combined_pipelines(members: list[str], preprocessor, selector, seed: int, task: str, n: int,
-                       target_transform: str, size_rules: bool, memory, kinds=COMBINED, *, section: str) -> dict:
-    """voting and stacking of `members` as Pipelines like the others': one preprocessing and selection, then
-    the ensemble, so they score on the same folds and enter the same table, boxplot and t-test."""
-    return {name: build_pipeline(preprocessor, selector, with_target_transform(
-                sized_estimator(name, seed, f"{section}.ensemble_top", task, n, size_rules, members)[0],
-                target_transform), memory=memory)
-            for name in kinds}
+def stacking_of(members: list[str], seed: int, task: str, n: int, target_transform: str, size_rules: bool, *,
+                section: str) -> dict:
+    """{"stacking": the stacking of `members`, sized and target-transformed like the single models}: scored on the
+    same folds, after the same fitted preprocessing and selection, it enters the same table, boxplot and t-test."""
+    estimator, _ = sized_estimator("stacking", seed, f"{section}.ensemble_top", task, n, size_rules, members)
+    return {"stacking": with_target_transform(estimator, target_transform)}
 
 
 def scorers(metrics: list[str], n_classes: int, positive: int | None = None) -> dict:
