@@ -21,7 +21,7 @@ from stages.core.tabular.folds import folds_of
 from stages.core.tabular.plots import comparison_boxplot
 from stages.core.tabular.selection import selector_from
 from stages.core.tabular.sizing import (
-    class_folds, lines, racing_rule, record, search_sample, stacking_at_cost,
+    class_folds, ensemble_rules, lines, record, search_sample,
 )
 from stages.core.tabular.tasks import LOWER_IS_BETTER, TASKS
 from stages.io import read_model_inputs, write_bytes, write_json, write_table, write_text
@@ -45,11 +45,9 @@ def main() -> None:
     selector = selector_from(selected, params.seed, positive, task.name)
     pipelines, sized = comparison_pipelines(plan, preprocessor, selector, params.seed, task.name, len(y), n_classes,
                                             labels["target_transform"], c.size_rules, section="compare")
-    members = min(c.ensemble_top, len(pipelines)) if min(c.ensemble_top, len(pipelines)) >= 2 else 0
-    stacking, racing = stacking_at_cost(c.stacking, members, len(pipelines)), racing_rule(c.racing, plan.folds,
-                                                                                           plan.repeats)
-    decisions = [*([rows] if rows.value != "all" else []), *plan.decisions, *sized, racing,
-                 *([stacking] if members else [])]
+    members, racing, stacking = ensemble_rules(c.stacking, c.racing, c.ensemble_top, len(pipelines), plan.folds,
+                                               plan.repeats)
+    decisions = [*([rows] if rows.value != "all" else []), *plan.decisions, *sized, racing, *filter(None, [stacking])]
     for line in lines(decisions):
         print(f"compare_models: {line}", flush=True)
     print(f"compare_models: {len(pipelines)} models, {plan.repeats}x{plan.folds}-fold CV on {len(y)} rows, "
@@ -59,7 +57,7 @@ def main() -> None:
 
     def stacked(top: list[str]) -> dict:
         return stacking_of(top, params.seed, task.name, len(y), labels["target_transform"], c.size_rules,
-                           section="compare") if stacking.value == "on" else {}
+                           section="compare") if stacking and stacking.value == "on" else {}
 
     with fits_on(*compute_on(params.compute)) as where, bar(len(pipelines) * len(folds), "compare_models") as fits:
         fits.write(f"compare_models: fitting on {where}")

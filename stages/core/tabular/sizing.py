@@ -152,6 +152,15 @@ def stacking_at_cost(stacking, members: int, models: int) -> Decision:
                     "anyway")
 
 
+def ensemble_rules(stacking, racing: float, ensemble_top: int, models: int, folds: int,
+                   repeats: int) -> tuple[int, Decision, Decision | None]:
+    """(how many top models voting combines, 0 for none; racing's rule; stacking's rule, None without members)."""
+    members = min(ensemble_top, models)
+    members = members if members >= 2 else 0
+    stacked = stacking_at_cost(stacking, members, models) if members else None
+    return members, racing_rule(racing, folds, repeats), stacked
+
+
 def racing_rule(racing: float, folds: int, repeats: int) -> Decision:
     """compare.racing: after the first repeat's folds, a model behind the leader at p < racing stops; the others get
     the remaining repeats. Nothing to race with one repeat, or with racing 0."""
