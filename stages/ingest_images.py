@@ -18,10 +18,11 @@ from skimage import io as skio
 from stages import paths
 from stages.core.errors import PipelineError, listed
 from stages.core.images.folders import (
-    class_order, digits_images, empty_class_folders, folder_problems, given_split, list_images,
-    split_manifest,
+    class_order, digits_images, empty_class_folders, folder_problems, given_split, grouped_names, groups_of,
+    list_images, split_manifest,
 )
-from stages.core.images.pixels import read_images, source_look
+from stages.core.images.pixels import read_images
+from stages.core.images.sizing import gpu_present, stored_format
 from stages.core.images.plots import image_samples_figure
 from stages.core.progress import bar
 from stages.io import atomic_dir, rows_writer, write_array, write_bytes, write_json, write_table
@@ -112,6 +113,18 @@ def decoded_splits(manifest: pd.DataFrame, codes: np.ndarray, im, root: Path):
         yield keep, notes, unreadable, samples
 
 
+def split_of(manifest: pd.DataFrame, im, seed: int) -> tuple[pd.Series, pd.Series | None]:
+    """The train/val/test split (the folder's own, or seeded and stratified), grouped by images.group."""
+    groups = groups_of(manifest, im.group, "images.group") if im.group else None
+    if groups is None and (note := grouped_names(manifest["path"].tolist(), "images.group")):
+        print(f"ingest_images: note: {note}", flush=True)
+    if "split" in manifest:
+        split, line = given_split(manifest, im.val_size, im.test_size, seed, groups)
+        print(f"ingest_images: {line}", flush=True)
+        return split, groups
+    return split_manifest(manifest, im.val_size, im.test_size, seed, groups), groups
+
+
 def main() -> None:
     params = load_params()
     im = params.images
@@ -120,18 +133,16 @@ def main() -> None:
     for line in folder_problems(empty_class_folders(root) if im.layout != "prefix" else [], loose, im.strict,
                                 key="images.strict"):
         warn(line)
-    if "split" in manifest:
-        split, line = given_split(manifest, im.val_size, im.test_size, params.seed)
-        print(f"ingest_images: {line}", flush=True)
-    else:
-        split = split_manifest(manifest, im.val_size, im.test_size, params.seed)
-    manifest["split"] = split
+    manifest["split"], groups = split_of(manifest, im, params.seed)
     classes = class_order(manifest["label"])
     codes = manifest["label"].map({name: i for i, name in enumerate(classes)}).to_numpy()
-
-    if look := source_look(manifest["path"].tolist(), im.image_size, im.channels,
-                           ("images.image_size", "images.channels")):
+    size, colour, look = stored_format(manifest["path"].tolist(), im.image_size, im.channels, gpu_present())
+    for decided in (size, colour):
+        print(f"ingest_images: {decided.line()}", flush=True)
+    if look:
         print(f"ingest_images: note: {look}", flush=True)
+    im = im.model_copy(update={"image_size": size.value, "channels": colour.value})
+
     start = time.perf_counter()
     with decoded_splits(manifest, codes, im, root) as (keep, notes, unreadable, samples):
         rate = len(manifest) / (time.perf_counter() - start)
@@ -142,7 +153,12 @@ def main() -> None:
         manifest = manifest[keep].reset_index(drop=True)
         metrics = {"n_images": len(manifest), "n_unreadable": len(unreadable), "n_loose": len(loose),
                    "n_rescaled": len(notes), "n_classes": len(classes),
-                   "split": {part: int((manifest["split"] == part).sum()) for part in SPLITS}}
+                   "split": {part: int((manifest["split"] == part).sum()) for part in SPLITS},
+                   "image_size": size.value, "channels": colour.value,
+                   "size_rules": {"image_size": size.reason, "channels": colour.reason}}
+        if groups is not None:
+            kept = groups[keep].reset_index(drop=True)
+            metrics["groups"] = {part: int(kept[manifest["split"] == part].nunique()) for part in SPLITS}
         shown = [(image, label) for label in classes for image in samples.get(label, [])]
         write_table(paths.IMAGE_MANIFEST, manifest[["path", "label", "split"]])
         write_json(paths.IMAGE_LABELS, {"classes": classes, "image_size": im.image_size, "channels": im.channels,
@@ -150,10 +166,10 @@ def main() -> None:
         write_json(paths.INGEST_IMAGES_METRICS, metrics)
         write_bytes(paths.IMAGE_SAMPLES_PNG, image_samples_figure([i for i, _ in shown], [lb for _, lb in shown],
                                                                   classes))
-    print(f"ingest_images: {len(manifest)} images, {len(classes)} classes -> {metrics['split']} "
+    grouped = f" ({metrics['groups']['test']} groups in test)" if groups is not None else ""
+    print(f"ingest_images: {len(manifest)} images, {len(classes)} classes -> {metrics['split']}{grouped} "
           f"at {im.image_size}x{im.image_size}x{im.channels} ({im.resize}), {paths.IMAGE_MANIFEST.parent}/; "
           f"decoded {rate:.0f} files/s with {n_jobs(im.n_jobs)} thread(s)")
-
 
 if __name__ == "__main__":
     run_stage("ingest_images", main)

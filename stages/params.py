@@ -77,6 +77,15 @@ ClassWeight = Literal["none", "balanced"]  # balanced: each class weighs as much
 Precision = Literal["auto", "on", "off"]  # mixed precision; auto: on only on a GPU
 
 
+def _regex(value: str) -> str:
+    try:
+        if re.compile(value).groups > 1:
+            raise ValueError("at most one (group) in it: the part of the file name that names the group")
+    except re.error as exc:
+        raise ValueError(f"not a regular expression ({exc}); e.g. '^(person\\d+|IM-\\d+)'") from None
+    return value
+
+
 def _separator(value: str | None) -> str | None:
     if value is None or value == "whitespace" or (isinstance(value, str) and len(value) == 1):
         return value
@@ -247,8 +256,8 @@ class ClusterParams(Section):
 class ImagesParams(Section):
     source: str  # digits (built in), or a folder of images under data/raw/images/
     layout: Literal["auto", "subfolders", "presplit", "prefix"]
-    image_size: Positive  # square side in pixels after resizing
-    channels: Literal[1, 3]
+    image_size: Literal["auto"] | Positive  # square side in pixels after resizing; auto: by the source (core/images/sizing.py)
+    channels: Literal["auto", 1, 3]  # auto: 3 when most sampled files are in colour
     resize: Literal["squash", "pad", "crop"]  # pad: keep the aspect ratio, black bars
     val_size: Share  # ignored when the folder brings its own val/ split
     test_size: Share  # ignored when the folder brings its own test/ split
@@ -256,10 +265,14 @@ class ImagesParams(Section):
     n_jobs: NJobs  # decoding threads (-1: all cores)
     min_side: Positive  # images narrower or shorter than this many pixels are unreadable (a 1x1 icon is no photo)
     positive_class: str | int | None  # binary folders: what sensitivity etc. are about; null: the rarer class
+    augment: Literal["auto"] | bool  # train_cnn's augmentation layers; auto: on for photos (32 px and up)
+    group: Annotated[str, AfterValidator(_regex)] | None  # a regex finding a file name's group (a patient)
 
 
 class ConvParams(Section):
-    filters: Layers  # one convolution block per entry
+    filters: Literal["auto"] | Layers  # one convolution block per entry; auto: until the map is under 8 px
+    batch_norm: Literal["auto"] | bool  # auto: from 3 blocks
+    pooling: Literal["auto", "flatten", "avg"]  # before the dense layer; auto: avg (global) from 3 blocks
     kernel_size: Positive
     pool_size: Annotated[int, Field(ge=2)]
     dropout: Dropout  # after each block
@@ -273,9 +286,10 @@ class MlpParams(Section):
 
 
 class AugmentParams(Section):
-    flip: bool
+    flip: Literal["horizontal", "vertical", "horizontal_and_vertical", "none"]
     rotation: Annotated[float, Field(ge=0, le=0.5)]  # fraction of a full turn
     zoom: Dropout  # a share in [0, 1)
+    contrast: Annotated[float, Field(ge=0, le=1)]  # a share of the contrast, up or down
 
 
 class Training(Section):
@@ -294,6 +308,8 @@ class Optimizer(Training):
 
 class CnnParams(Optimizer):
     model: Literal["cnn", "mlp"]
+    patience: Literal["auto"] | Positive  # auto: about 320 batches without a gain, 8 to 20 epochs
+    reduce_lr: Literal["auto"] | bool  # halve the rate on a val_loss plateau; auto: on for photos (32 px and up)
     conv: ConvParams
     mlp: MlpParams
     augment: AugmentParams

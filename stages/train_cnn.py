@@ -13,6 +13,7 @@ import numpy as np
 
 from stages import paths
 from stages.core.evaluation import positive_class, positive_code
+from stages.core.images import sizing
 from stages.core.training.imbalance import check_threshold, class_weights, majority_accuracy, summary, weighing
 from stages.io import live_log, read_image_split, read_json, write_files, write_keras
 from stages.params import load_params
@@ -42,18 +43,27 @@ def main() -> None:
     train = ImageBatches(train_x, train_y, c.batch_size, seed=params.seed, class_weight=weights)
     val = ImageBatches(*read_image_split(paths.IMAGES_VAL), c.batch_size, class_weight=weights)
     runtime = configure(params.seed, c.mixed_precision)  # the seed and dtype policy apply to everything built below
-    shape, augment = train.pixels.shape[1:], augmentation(c.augment.flip, c.augment.rotation, c.augment.zoom,
-                                                          params.seed)
-    model = compile_model(build_cnn(shape, len(classes), c.conv.filters, c.conv.kernel_size, c.conv.pool_size,
-                                    c.conv.dropout, c.conv.dense_units, c.conv.dense_dropout, augment,
-                                    keys=("images.image_size", "cnn.conv.filters"))
-                          if c.model == "cnn" else build_mlp(shape, len(classes), c.mlp.units, c.mlp.dropout, augment),
+    shape = train.pixels.shape[1:]
+    augment, patience, slow_down = (sizing.augment(params.images.augment, shape[0]),
+                                    sizing.patience(c.patience, len(train.rows), c.batch_size),
+                                    sizing.reduce_lr(c.reduce_lr, shape[0]))
+    plan = sizing.conv_plan(shape[0], c.conv.pool_size, c.conv.filters, c.conv.batch_norm, c.conv.pooling)
+    layers = augmentation(**c.augment.model_dump(), seed=params.seed) if augment.value else []
+    model = compile_model(build_cnn(shape, len(classes), plan.filters, c.conv.kernel_size, c.conv.pool_size,
+                                    c.conv.dropout, c.conv.dense_units, c.conv.dense_dropout, layers,
+                                    keys=("images.image_size", "cnn.conv.filters"), batch_norm=plan.batch_norm,
+                                    pooling=plan.pooling)
+                          if c.model == "cnn" else build_mlp(shape, len(classes), c.mlp.units, c.mlp.dropout, layers),
                           c.optimizer, c.learning_rate, c.momentum)
-    print(f"train_cnn: {c.model}, {model.count_params():,} parameters, {len(train.rows)} training images "
+    for decided in (augment, patience, slow_down):
+        print(f"train_cnn: {decided.line()}", flush=True)
+    network = plan.words(shape[0]) if c.model == "cnn" else f"mlp {c.mlp.units}"
+    print(f"train_cnn: {network}, {model.count_params():,} parameters, {len(train.rows)} training images "
           f"{shape}{weighing(classes, weights)}; backend {runtime['backend']}, {runtime['gpus']} GPU(s), "
           f"mixed precision {'on' if runtime['mixed_precision'] else 'off'}", flush=True)
     live, start = live_log(paths.CNN_LIVE_METRICS), time.perf_counter()
-    history = fit(model, train, val, c.epochs, c.patience, callbacks=(LiveLogger(live),), name="train_cnn")
+    history = fit(model, train, val, c.epochs, patience.value, callbacks=(LiveLogger(live),), name="train_cnn",
+                  reduce_lr=slow_down.value)
     seconds, best_epoch = time.perf_counter() - start, int(np.argmin(history["val_loss"])) + 1
     live.end()
 

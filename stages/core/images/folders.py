@@ -10,11 +10,12 @@ Classes are ordered by `class_order` (numbers by value, then names alphabeticall
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 
 from stages.core.errors import PipelineError, listed
 
@@ -147,24 +148,70 @@ def list_images(root: Path, layout: str, key: str) -> tuple[pd.DataFrame, list[s
     return frame.astype({"path": str}), loose
 
 
-def split_manifest(manifest: pd.DataFrame, val_size: float, test_size: float, seed: int) -> pd.Series:
-    """A seeded, stratified train/val/test assignment per row."""
+def _carve(index: pd.Index, labels: pd.Series, groups: pd.Series | None, share: float, seed: int, what: str):
+    """(rest, carved) of `index`: `share` of it, stratified by label and seeded. With groups, whole groups are
+    carved (StratifiedGroupKFold's first fold of round(1/share)), so the share is near, not exact."""
+    if groups is None:
+        return train_test_split(index, test_size=share, stratify=labels[index], random_state=seed)
+    folds = max(2, round(1 / share))
+    if (n := groups[index].nunique()) < folds:
+        raise PipelineError(f"images.group finds {n} groups among {len(index)} images, too few to carve a {what} "
+                            f"split of {share:g} (it needs {folds}); loosen the pattern or add images")
+    picker = StratifiedGroupKFold(folds, shuffle=True, random_state=seed)
+    rest, carved = next(picker.split(index, labels[index], groups[index]))
+    return index[rest], index[carved]
+
+
+def split_manifest(manifest: pd.DataFrame, val_size: float, test_size: float, seed: int,
+                   groups: pd.Series | None = None) -> pd.Series:
+    """A seeded, stratified train/val/test assignment per row; with `groups`, each group on one side."""
     counts = two_classes(manifest)
     rare = counts[counts < 3]
     if len(rare):
         raise PipelineError(f"class {rare.index[0]!r} has {rare.iloc[0]} image(s); each class needs at least 3 "
                             "(one per split): add images or remove the class")
     try:
-        rest, test = train_test_split(manifest.index, test_size=test_size, stratify=manifest["label"],
-                                      random_state=seed)
-        train, val = train_test_split(rest, test_size=val_size / (1 - test_size),
-                                      stratify=manifest.loc[rest, "label"], random_state=seed)
+        rest, test = _carve(manifest.index, manifest["label"], groups, test_size, seed, "test")
+        train, val = _carve(rest, manifest["label"], groups, val_size / (1 - test_size), seed, "val")
     except ValueError as exc:
         raise PipelineError(f"images.val_size / images.test_size cannot split {len(manifest)} images in "
                             f"{len(counts)} classes ({exc}); add images or raise the sizes") from None
     split = pd.Series("train", index=manifest.index)
     split[val], split[test] = "val", "test"
+    for part in ("train", "val", "test") if groups is not None else ():
+        if absent := sorted(set(counts.index) - set(manifest.loc[split == part, "label"])):
+            raise PipelineError(f"images.group leaves class {absent[0]!r} out of the {part} split: its "
+                                f"{groups[manifest['label'] == absent[0]].nunique()} group(s) cannot reach every "
+                                "split; add images of other groups, or set images.group: null")
     return split
+
+
+def groups_of(manifest: pd.DataFrame, pattern: str, key: str) -> pd.Series:
+    """Each file's group: what `pattern` finds in its name (its one parenthesised group, else the whole match)."""
+    regex = re.compile(pattern)
+    names = manifest["path"].map(lambda p: Path(p).name)
+    found = names.map(lambda name: (m.group(1) if regex.groups else m.group(0)) if (m := regex.search(name)) else None)
+    if (unmatched := names[found.isna()]).size:
+        raise PipelineError(f"{key} = '{pattern}' finds no group in {len(unmatched)} file name(s), e.g. "
+                            f"{listed(unmatched.tolist(), 3)}; widen the pattern (e.g. '^(person\\d+|IM-\\d+)') "
+                            f"or set {key}: null")
+    return found
+
+
+def grouped_names(paths: list[str], key: str) -> str | None:
+    """A note when file names look like they carry a group (a patient, a session): several names that are the
+    same but for their last number, across many such stems, e.g. person7_virus_1.jpeg and person7_virus_2.jpeg."""
+    stems = pd.Series([re.sub(r"\d+$", "", Path(p).stem) for p in paths])
+    stems = stems[stems.str.contains(r"\d")]  # a stem with a number of its own left: scan_ is no group
+    counts = stems.value_counts()
+    shared = counts[counts > 1]
+    if len(shared) < 3 or shared.sum() < len(paths) / 5:
+        return None
+    example = [Path(p).name for p in paths if re.sub(r"\d+$", "", Path(p).stem) == shared.index[0]][:2]
+    return (f"file names look grouped ({' and '.join(example)}; {shared.sum()} of {len(paths)} names share all but "
+            f"their last number with another): if a group is one patient or one session, set {key} to a regex "
+            "that finds it in the name (e.g. '^(person\\d+|IM-\\d+)' for the chest X-rays), so its images stay "
+            "on one side of the split")
 
 
 def two_classes(manifest: pd.DataFrame) -> pd.Series:
@@ -174,8 +221,10 @@ def two_classes(manifest: pd.DataFrame) -> pd.Series:
     return counts
 
 
-def given_split(manifest: pd.DataFrame, val_size: float, test_size: float, seed: int) -> tuple[pd.Series, str]:
-    """A presplit folder's own split; a missing val/ or test/ is carved, stratified, out of train/."""
+def given_split(manifest: pd.DataFrame, val_size: float, test_size: float, seed: int,
+                groups: pd.Series | None = None) -> tuple[pd.Series, str]:
+    """A presplit folder's own split; a missing val/ or test/ is carved, stratified (by group, with `groups`),
+    out of train/. The line names groups that the folder's own split puts on two sides."""
     two_classes(manifest)
     split = manifest["split"].copy()
     carved = []
@@ -184,8 +233,7 @@ def given_split(manifest: pd.DataFrame, val_size: float, test_size: float, seed:
             continue
         train = split.index[split == "train"]
         try:
-            _, picked = train_test_split(train, test_size=share, stratify=manifest.loc[train, "label"],
-                                         random_state=seed)
+            _, picked = _carve(train, manifest["label"], groups, share, seed, part)
         except ValueError as exc:
             raise PipelineError(f"images.{part}_size = {share} cannot carve a {part} split out of {len(train)} "
                                 f"training images ({exc}); add a {part}/ folder or more images") from None
@@ -196,6 +244,11 @@ def given_split(manifest: pd.DataFrame, val_size: float, test_size: float, seed:
     line = f"the folder's own split is used ({used})"
     if ignored:
         line += f"; {' and '.join(ignored)} ignored"
+    if groups is not None and (across := sorted(g for g, sides in split.groupby(groups).nunique().items()
+                                                if sides > 1)):
+        carved.append(f"warning: {len(across)} group(s) have images in more than one of its splits, e.g. "
+                      f"{listed(across, 3)}: a score on them is optimistic; move each "
+                      "group's images into one split folder")
     return split, "; ".join([line, *carved])
 
 

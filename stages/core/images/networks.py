@@ -1,5 +1,5 @@
-"""Keras 3 models for images: a CNN (convolution blocks -> flatten -> dense -> softmax) and an MLP,
-with optional augmentation layers that act only while training. Plain Keras: any backend."""
+"""Keras 3 models for images: a CNN (convolution blocks -> flatten or global average pooling -> dense ->
+softmax) and an MLP, with optional augmentation layers that act only while training. Plain Keras: any backend."""
 
 from __future__ import annotations
 
@@ -20,14 +20,18 @@ def min_image_size(blocks: int, pool_size: int) -> int:
     return pool_size**blocks
 
 
-def augmentation(flip: bool, rotation: float, zoom: float, seed: int) -> list:
+def augmentation(flip: str, rotation: float, zoom: float, contrast: float, seed: int) -> list:
+    """Keras preprocessing layers, active only while training (identity in predict, so serve needs nothing).
+    They follow Rescaling: pixels are in [0, 1]."""
     steps = []
-    if flip:
-        steps.append(layers.RandomFlip("horizontal", seed=seed))
+    if flip != "none":
+        steps.append(layers.RandomFlip(flip, seed=seed))
     if rotation:
         steps.append(layers.RandomRotation(rotation, fill_mode="constant", seed=seed))
     if zoom:
         steps.append(layers.RandomZoom(zoom, fill_mode="constant", seed=seed))
+    if contrast:
+        steps.append(layers.RandomContrast(contrast, value_range=(0, 1), seed=seed))
     return steps
 
 
@@ -67,21 +71,25 @@ class ImageBatches(keras.utils.PyDataset):
 
 def build_cnn(shape: tuple, n_classes: int, filters: list[int], kernel_size: int, pool_size: int,
               dropout: float, dense_units: int, dense_dropout: float, augment: list, *,
-              keys: tuple[str, str]) -> keras.Model:
-    """The classic: per block a 'same' convolution, max pooling and dropout; then dense, dropout, softmax.
+              keys: tuple[str, str], batch_norm: bool = False, pooling: str = "flatten") -> keras.Model:
+    """Per block a 'same' convolution (with batch normalisation before its ReLU when asked), max pooling and
+    dropout; then flatten or global average pooling, dense, dropout, softmax. At the defaults a small image gets
+    the classic MNIST network and a photo the deeper one (stages.core.images.sizing.conv_plan).
     `keys`: the params that set the image size and the filters, named when the images are too small."""
     if shape[0] < (needed := min_image_size(len(filters), pool_size)):
         raise PipelineError(f"{keys[0]} = {shape[0]} is too small for {len(filters)} pooling blocks of {pool_size}; "
                             f"the minimum is {needed}: raise {keys[0]} or use fewer {keys[1]}")
     stack = [keras.Input(shape), layers.Rescaling(1 / 255), *augment]  # stored pixels are uint8 0-255
     for n in filters:
-        stack += [
-            layers.Conv2D(n, kernel_size, padding="same", activation="relu", kernel_initializer="he_normal"),
-            layers.MaxPooling2D(pool_size),
-            layers.Dropout(dropout),
-        ]
+        if batch_norm:  # the bias would be cancelled by the normalisation
+            stack += [layers.Conv2D(n, kernel_size, padding="same", use_bias=False, kernel_initializer="he_normal"),
+                      layers.BatchNormalization(), layers.Activation("relu")]
+        else:
+            stack.append(layers.Conv2D(n, kernel_size, padding="same", activation="relu",
+                                       kernel_initializer="he_normal"))
+        stack += [layers.MaxPooling2D(pool_size), layers.Dropout(dropout)]
     stack += [
-        layers.Flatten(),
+        layers.GlobalAveragePooling2D() if pooling == "avg" else layers.Flatten(),
         layers.Dense(dense_units, activation="relu", kernel_initializer="he_normal"),
         layers.Dropout(dense_dropout),
         layers.Dense(n_classes, activation="softmax", dtype="float32"),  # float32 even under mixed precision
@@ -108,12 +116,15 @@ def compile_model(model: keras.Model, optimizer: str, learning_rate: float, mome
 
 
 def fit(model: keras.Model, train: ImageBatches, val: ImageBatches, epochs: int, patience: int,
-        initial_epoch: int = 0, callbacks: tuple = (), name: str = "fit") -> dict:
+        initial_epoch: int = 0, callbacks: tuple = (), name: str = "fit", reduce_lr: bool = False) -> dict:
     """model.fit with early stopping on validation loss, the best epoch's weights restored; `name` heads its
-    progress lines."""
+    progress lines. `reduce_lr`: the learning rate halves after a quarter of the patience without a gain, so
+    it falls a few times before early stopping gives up."""
     stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
+    schedule = [keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=max(2, patience // 4),
+                                                  min_delta=0)] if reduce_lr else []
     return model.fit(train, validation_data=val, initial_epoch=initial_epoch, epochs=initial_epoch + epochs,
-                     shuffle=False, callbacks=[stop, EpochProgress(name, stop), *callbacks],
+                     shuffle=False, callbacks=[stop, *schedule, EpochProgress(name, stop), *callbacks],
                      verbose=0).history  # ImageBatches shuffles
 
 

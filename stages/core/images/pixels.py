@@ -153,11 +153,12 @@ LOOK_SAMPLE = 20  # files opened to judge the folder's images: their headers, an
 MUCH_LARGER = 4  # a source side this many times images.image_size loses most of its detail
 
 
-def source_look(paths: list[str], size: int, channels: int, keys: tuple[str, str]) -> str | None:
-    """One note when the stored pixels lose much of what the files hold: sides MUCH_LARGER times `size` or more
-    (the median of the first LOOK_SAMPLE files), or colour stored grey. `keys` name the two params."""
+def sample_look(paths: list[str]) -> tuple[list[int], int]:
+    """The short sides of up to LOOK_SAMPLE files spread over the list (every class, not the first folder's), and
+    how many of them are in colour. Headers and a thumbnail only: fast on any folder."""
+    picked = sorted(set(np.linspace(0, len(paths) - 1, min(LOOK_SAMPLE, len(paths))).astype(int))) if paths else []
     sides, coloured = [], 0
-    for path in paths[:LOOK_SAMPLE]:
+    for path in (paths[i] for i in picked):
         try:
             with Image.open(path) as image:
                 sides.append(min(image.size))
@@ -166,12 +167,21 @@ def source_look(paths: list[str], size: int, channels: int, keys: tuple[str, str
         except (OSError, ValueError):
             continue  # unreadable files are the decoder's to report
         coloured += int(np.abs(rgb - rgb.mean(axis=2, keepdims=True)).max() > 16)  # channels differ: not grey
-    lost = []
-    if sides and (side := int(np.median(sides))) >= MUCH_LARGER * size:
+    return sides, coloured
+
+
+def source_look(sides: list[int], coloured: int, size: int | None, channels: int | None,
+                keys: tuple[str, str]) -> str | None:
+    """One note when the stored pixels lose much of what the files hold: sides MUCH_LARGER times `size` or more
+    (the sample's median), or colour stored grey. `keys` name the two params; a None setting is not judged."""
+    lost, fixes = [], []
+    if size and sides and (side := int(np.median(sides))) >= MUCH_LARGER * size:
         lost.append(f"are about {side} px on their short side and stored at {keys[0]} = {size} px")
+        fixes.append(f"a larger {keys[0]} (e.g. {min(224, max(64, size * 4))})")
     if channels == 1 and coloured > len(sides) / 2:
         lost.append(f"are in colour and stored grey ({keys[1]} = 1)")
+        fixes.append(f"{keys[1]}: 3")
     if not lost:
         return None
-    return (f"the source images {' and '.join(lost)}: most detail is lost; a larger {keys[0]} (e.g. "
-            f"{min(224, max(64, size * 4))}) or {keys[1]}: 3 keeps more, at the cost of training time")
+    return (f"the source images {' and '.join(lost)}: most detail is lost; {' or '.join(fixes)} "
+            f"keeps more, at the cost of training time (auto decides both from the files)")

@@ -1,0 +1,171 @@
+"""The image defaults that follow the folder, decided here and nowhere else.
+
+ingest_images looks at a sample of the source's files (their short side and colour), counts them and asks
+whether a GPU is present; train_cnn knows the stored size and the training images. Each rule below turns that
+into one setting with the reason the stage prints and records. A rule applies only where params.yaml says
+`auto`: a number (or true/false) there always wins.
+
+| setting | small images (short side under 32 px: the digits, icons) | photos and scans |
+| --- | --- | --- |
+| images.image_size | the next power of two, at least 16 (digits: 8 -> 16) | CPU: 128 px up to 1,000 images, then 64; GPU: 224; never above the source |
+| images.channels | 3 when most sampled files are in colour, else 1 | the same |
+| images.augment (train_cnn) | off: a flipped or turned glyph may be another one | on: flips, small turns, zooms and contrast keep the class |
+| cnn.conv.filters | a block per halving until the map is under 8 px: 16 px -> [32, 64] | 64 px -> 4 blocks, 128 px -> 5 |
+| cnn.conv.batch_norm, pooling | off, flatten (the Keras MNIST example) | from 3 blocks: on, global average |
+| cnn.reduce_lr | off | on: the rate halves when val_loss stalls |
+| cnn.patience | about 320 batches without a gain, in epochs, 8 to 20 (digits: 8) | the same |
+
+The split of small and large follows the Keras examples: the MNIST convnet (two conv blocks, flatten) and image
+classification from scratch (augmentation layers, batch normalisation, global average pooling)."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+PHOTO_SIDE = 32  # a short side from here on is a photo or a scan, not a glyph
+SMALL_MIN = 16  # small images are stored at least this large (digits: 8 -> 16)
+CPU_SIDES = ((1_000, 128), (None, 64))  # (images up to, side) that 2 CPU cores train in minutes
+GPU_SIDE = 224  # the ImageNet networks' side
+MAP_BELOW = 8  # conv blocks are added until the feature map is smaller than this
+FIRST_FILTERS, MAX_FILTERS = 32, 128  # filters double per block from 32, up to 128
+DEEP = 3  # from this many blocks: batch normalisation and global average pooling
+PATIENCE_BATCHES, PATIENCE_RANGE = 320, (8, 20)
+
+
+@dataclass(frozen=True)
+class Decided:
+    """One setting and why; `key` is the params key that overrides it."""
+
+    key: str
+    value: object
+    reason: str
+
+    def line(self) -> str:
+        shown = str(self.value).lower() if isinstance(self.value, bool) else self.value
+        return f"{self.key} = {shown}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Look:
+    """What ingest_images sees of the source before decoding it."""
+
+    short_side: int | None  # the median short side of the sampled files (None: none was readable)
+    coloured: int  # sampled files whose channels differ (colour, not grey stored as RGB)
+    sampled: int
+    n_images: int
+    gpu: bool
+
+
+def gpu_present() -> bool:
+    """An NVIDIA GPU this process may use, without loading a deep-learning library (ingest stays fast)."""
+    if os.environ.get("CUDA_VISIBLE_DEVICES", "unset").strip() in ("", "-1"):
+        return False
+    gpus = Path("/proc/driver/nvidia/gpus")
+    return gpus.is_dir() and any(gpus.iterdir())
+
+
+def image_size(value, look: Look, key: str = "images.image_size") -> Decided:
+    if value != "auto":
+        return Decided(key, value, "set in params.yaml")
+    side = look.short_side
+    if side is None:
+        return Decided(key, SMALL_MIN, "no sampled file was readable; the decoder names them")
+    if side < PHOTO_SIDE:
+        size = max(SMALL_MIN, 2 ** math.ceil(math.log2(side)))
+        return Decided(key, size, f"small images (about {side} px on their short side): the next power of two, "
+                                  f"at least {SMALL_MIN}, so every pooling halves evenly")
+    power = 2 ** int(math.log2(side))
+    if look.gpu:
+        size, why = (GPU_SIDE if side >= GPU_SIDE else power), f"a GPU is present: up to {GPU_SIDE} px"
+    else:
+        cap = next(s for limit, s in CPU_SIDES if limit is None or look.n_images <= limit)
+        size, why = min(cap, power), (f"no GPU, {look.n_images:,} images: up to {cap} px, which 2 CPU cores train "
+                                      "in minutes (128 up to 1,000 images, then 64; 224 on a GPU)")
+    return Decided(key, size, f"photos about {side} px on their short side; {why}; a number sets it")
+
+
+def channels(value, look: Look, key: str = "images.channels") -> Decided:
+    if value != "auto":
+        return Decided(key, value, "set in params.yaml")
+    colour = look.coloured > look.sampled / 2
+    return Decided(key, 3 if colour else 1,
+                   f"{look.coloured} of {look.sampled} sampled files are in colour"
+                   + ("" if colour else " (grey stored as RGB counts as grey)"))
+
+
+def augment(value, size: int, key: str = "images.augment") -> Decided:
+    if value != "auto":
+        return Decided(key, bool(value), "set in params.yaml")
+    if size >= PHOTO_SIDE:
+        return Decided(key, True, f"{size} px images are photos or scans: flips, small turns, zooms and contrast "
+                                  "keep their class and multiply a small folder (cnn.augment sets each)")
+    return Decided(key, False, f"{size} px images are glyphs like the digits, where a flip or turn may make "
+                               "another class; images.augment: true to use cnn.augment anyway")
+
+
+@dataclass(frozen=True)
+class ConvPlan:
+    filters: list[int]
+    batch_norm: bool
+    pooling: str  # flatten | avg
+    map_side: int  # the feature map's side after the last block
+
+    def words(self, size: int) -> str:
+        """The architecture in words: '5 conv blocks [32, 64, 128, 128, 128], 128 -> 4 px, batch norm, ...'."""
+        parts = [f"{len(self.filters)} conv block{'s' * (len(self.filters) != 1)} {self.filters}, "
+                 f"{size} -> {self.map_side} px"]
+        parts += ["batch norm"] if self.batch_norm else []
+        parts += ["global average pooling" if self.pooling == "avg" else "flatten"]
+        return ", ".join(parts)
+
+
+def conv_plan(size: int, pool_size: int, filters, batch_norm, pooling) -> ConvPlan:
+    """cnn.conv.filters, batch_norm and pooling: `auto` follows the image size (filters) and the depth."""
+    if filters == "auto":
+        blocks, side = 0, size
+        while side >= MAP_BELOW:
+            side, blocks = side // pool_size, blocks + 1
+        filters = [min(FIRST_FILTERS * 2**i, MAX_FILTERS) for i in range(max(blocks, 1))]
+    side = size
+    for _ in filters:
+        side = max(side // pool_size, 1)
+    deep = len(filters) >= DEEP
+    return ConvPlan(list(filters), deep if batch_norm == "auto" else bool(batch_norm),
+                    ("avg" if deep else "flatten") if pooling == "auto" else pooling, side)
+
+
+def reduce_lr(value, size: int, key: str = "cnn.reduce_lr") -> Decided:
+    if value != "auto":
+        return Decided(key, bool(value), "set in params.yaml")
+    photos = size >= PHOTO_SIDE
+    return Decided(key, photos, f"{size} px images: " + ("the rate halves when val_loss stalls, so the deeper "
+                                                         "network settles" if photos else "the classic fixed rate"))
+
+
+def patience(value, n_train: int, batch_size: int, key: str = "cnn.patience") -> Decided:
+    if value != "auto":
+        return Decided(key, value, "set in params.yaml")
+    batches = max(1, math.ceil(n_train / batch_size))
+    low, high = PATIENCE_RANGE
+    epochs = min(high, max(low, math.ceil(PATIENCE_BATCHES / batches)))
+    return Decided(key, epochs, f"{batches} batches an epoch: about {PATIENCE_BATCHES} batches without a val_loss "
+                                f"gain, {low} to {high} epochs")
+
+
+def stored_format(paths: list[str], size_value, channels_value, gpu: bool) -> tuple[Decided, Decided, str | None]:
+    """images.image_size and images.channels for these files, and (when params.yaml sets them) a note if they
+    lose most of what the files hold."""
+    from stages.core.images.pixels import sample_look, source_look  # Pillow: ingest's, not train_cnn's
+
+    sides, coloured = sample_look(paths)
+    look = Look(int(np.median(sides)) if sides else None, coloured, len(sides), len(paths), gpu)
+    size, colour = image_size(size_value, look), channels(channels_value, look)
+    # the rules keep what the files hold; a number in params.yaml may not, and is told so
+    note = source_look(sides, coloured, None if size_value == "auto" else size.value,
+                       None if channels_value == "auto" else colour.value, (size.key, colour.key))
+    return size, colour, note
