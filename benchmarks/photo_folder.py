@@ -6,7 +6,7 @@ test and benchmark (benchmarks/image_defaults.py):
 - grey pictures of `side` x `side` pixels (a few stored as RGB JPEGs, as some real ones are): a smooth textured
   background with rib-like bands, whose brightness, band spacing and texture belong to the patient (so images of
   one patient on both sides of a split make a score optimistic);
-- PNEUMONIA: one or two small bright patches (an opacity, about 4-7% of the side) somewhere in the middle two
+- PNEUMONIA: one or two small bright patches (an opacity, about 6-10% of the side across) somewhere in the middle two
   thirds; NORMAL: none. The class is in a localised pattern, not in the picture's overall brightness.
 
     python -m benchmarks.photo_folder data/raw/images/xray 150      (images per class)
@@ -42,9 +42,9 @@ def picture(look: dict, sick: bool, side: int, rng) -> np.ndarray:
     if sick:
         for _ in range(rng.integers(1, 3)):
             cy, cx = rng.uniform(1 / 6, 5 / 6, 2)
-            radius = rng.uniform(0.02, 0.035)
+            radius = rng.uniform(0.03, 0.05)
             patch = np.exp(-(((y - cy) ** 2 + (x - cx) ** 2) / (2 * radius**2)))
-            image += rng.uniform(45, 70) * patch * (1 + 0.3 * rng.normal(0, 1, (side, side)))
+            image += rng.uniform(60, 90) * patch * (1 + 0.3 * rng.normal(0, 1, (side, side)))
     return np.clip(image + 40, 0, 255).astype(np.uint8)
 
 

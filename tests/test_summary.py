@@ -12,7 +12,7 @@ from PIL import Image
 from conftest import REPO, run_ok
 from stages import summary
 from stages.core.errors import PipelineError
-from stages.core.images.pixels import source_look
+from stages.core.images.pixels import sample_look, source_look
 from stages.core.report.summary import WIDTH, headlines
 from stages.core.report.summary import summary as screen
 from stages.core.training.imbalance import majority_accuracy
@@ -112,13 +112,18 @@ def image(path, size, colour):
 
 def test_one_note_when_the_sources_hold_much_more_than_is_stored(tmp_path):
     photos = [image(tmp_path / f"p{i}.jpg", 256, colour=True) for i in range(5)]
-    note = source_look(photos, 16, 1, ("images.image_size", "images.channels"))
+    keys = ("images.image_size", "images.channels")
+    note = source_look(*sample_look(photos), 16, 1, keys)
     assert note == ("the source images are about 256 px on their short side and stored at images.image_size = 16 px "
                     "and are in colour and stored grey (images.channels = 1): most detail is lost; a larger "
-                    "images.image_size (e.g. 64) or images.channels: 3 keeps more, at the cost of training time")
+                    "images.image_size (e.g. 64) or images.channels: 3 keeps more, at the cost of training time "
+                    "(auto decides both from the files)")
+    assert source_look(*sample_look(photos), None, 1, keys).endswith(  # images.image_size: auto is not judged
+        "are in colour and stored grey (images.channels = 1): most detail is lost; images.channels: 3 keeps more, "
+        "at the cost of training time (auto decides both from the files)")
     scans = [image(tmp_path / f"s{i}.png", 20, colour=False) for i in range(5)]
-    assert source_look(scans, 16, 1, ("images.image_size", "images.channels")) is None
-    assert source_look(photos, 128, 3, ("images.image_size", "images.channels")) is None
+    assert source_look(*sample_look(scans), 16, 1, keys) is None
+    assert source_look(*sample_look(photos), 128, 3, keys) is None
 
 
 def test_the_majority_baseline_is_the_training_majority_scored_on_the_test_labels():

@@ -83,11 +83,13 @@ def build_cnn(shape: tuple, n_classes: int, filters: list[int], kernel_size: int
     for n in filters:
         if batch_norm:  # the bias would be cancelled by the normalisation
             stack += [layers.Conv2D(n, kernel_size, padding="same", use_bias=False, kernel_initializer="he_normal"),
-                      layers.BatchNormalization(), layers.Activation("relu")]
+                      layers.BatchNormalization(momentum=0.9), layers.Activation("relu")]
         else:
             stack.append(layers.Conv2D(n, kernel_size, padding="same", activation="relu",
                                        kernel_initializer="he_normal"))
-        stack += [layers.MaxPooling2D(pool_size), layers.Dropout(dropout)]
+        stack.append(layers.MaxPooling2D(pool_size))
+        if not batch_norm:  # dropout before a batch norm shifts the variance it learned: the head's dropout only
+            stack.append(layers.Dropout(dropout))
     stack += [
         layers.GlobalAveragePooling2D() if pooling == "avg" else layers.Flatten(),
         layers.Dense(dense_units, activation="relu", kernel_initializer="he_normal"),
