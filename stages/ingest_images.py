@@ -21,8 +21,8 @@ from stages.core.images.folders import (
     class_order, digits_images, empty_class_folders, folder_problems, given_split, grouped_names, groups_of,
     list_images, split_manifest,
 )
-from stages.core.images.pixels import read_images
-from stages.core.images.sizing import gpu_present, stored_format
+from stages.core.images.pixels import read_images, stored_format
+from stages.core.images.sizing import gpu_present
 from stages.core.images.plots import image_samples_figure
 from stages.core.progress import bar
 from stages.io import atomic_dir, rows_writer, write_array, write_bytes, write_json, write_table
@@ -64,16 +64,16 @@ def warn(line: str) -> None:
     print(f"warning: ingest_images: {line}", file=sys.stderr, flush=True)
 
 
-def decode_split(rows: pd.DataFrame, folder: Path, codes: np.ndarray, im, strict: bool, root: Path,
+def decode_split(rows: pd.DataFrame, folder: Path, codes: np.ndarray, im, shape: tuple, root: Path,
                  samples: dict | None, progress):
     """Decode one split's files into folder/x.npy and y.npy; return the kept-row mask, range notes, and the
     unreadable files (stopping at the first chunk that has any under images.strict)."""
     kept, notes, unreadable = [], [], []
     files = rows["path"].tolist()
-    with rows_writer(folder / "x.npy", (im.image_size, im.image_size, im.channels)) as append:
+    with rows_writer(folder / "x.npy", shape) as append:
         done = 0
-        for pixels, outcomes in read_images(files, im.image_size, im.channels, im.resize, n_jobs(im.n_jobs), CHUNK,
-                                              im.min_side):
+        for pixels, outcomes in read_images(files, shape[0], shape[2], im.resize, n_jobs(im.n_jobs), CHUNK,
+                                            im.min_side):
             append(pixels)
             for path, outcome in zip(files[done:done + len(outcomes)], outcomes, strict=True):
                 kept.append(not isinstance(outcome, Exception))
@@ -86,7 +86,7 @@ def decode_split(rows: pd.DataFrame, folder: Path, codes: np.ndarray, im, strict
                     if len(group := samples.setdefault(label, [])) < SAMPLES_PER_CLASS:
                         group.append(image)
             done += len(outcomes)
-            if unreadable and strict:
+            if unreadable and im.strict:
                 raise PipelineError(f"{len(unreadable)} file(s) are not readable images: {listed(unreadable)}; "
                                     "remove them, or set images.strict: false to skip them")
             progress.update(len(outcomes))
@@ -96,7 +96,7 @@ def decode_split(rows: pd.DataFrame, folder: Path, codes: np.ndarray, im, strict
 
 
 @contextlib.contextmanager
-def decoded_splits(manifest: pd.DataFrame, codes: np.ndarray, im, root: Path):
+def decoded_splits(manifest: pd.DataFrame, codes: np.ndarray, im, shape: tuple, root: Path):
     """Decode every split into its folder; yields (kept-row mask, range notes, unreadable files, training
     samples). All three folders are replaced together when the block ends, or none."""
     keep, notes, unreadable, samples = np.zeros(len(manifest), dtype=bool), [], [], {}
@@ -105,7 +105,7 @@ def decoded_splits(manifest: pd.DataFrame, codes: np.ndarray, im, root: Path):
         for part, target in SPLITS.items():
             folder = stack.enter_context(atomic_dir(target))
             rows = (manifest["split"] == part).to_numpy()
-            mask, found, bad = decode_split(manifest[rows], folder, codes[rows], im, im.strict, root,
+            mask, found, bad = decode_split(manifest[rows], folder, codes[rows], im, shape, root,
                                             samples if part == "train" else None, progress)
             keep[np.flatnonzero(rows)[mask]] = True
             notes += found
@@ -141,10 +141,10 @@ def main() -> None:
         print(f"ingest_images: {decided.line()}", flush=True)
     if look:
         print(f"ingest_images: note: {look}", flush=True)
-    im = im.model_copy(update={"image_size": size.value, "channels": colour.value})
+    shape = (size.value, size.value, colour.value)
 
     start = time.perf_counter()
-    with decoded_splits(manifest, codes, im, root) as (keep, notes, unreadable, samples):
+    with decoded_splits(manifest, codes, im, shape, root) as (keep, notes, unreadable, samples):
         rate = len(manifest) / (time.perf_counter() - start)
         if unreadable:
             warn(f"skipped {len(unreadable)} unreadable file(s): {listed(unreadable)}")
@@ -161,14 +161,14 @@ def main() -> None:
             metrics["groups"] = {part: int(kept[manifest["split"] == part].nunique()) for part in SPLITS}
         shown = [(image, label) for label in classes for image in samples.get(label, [])]
         write_table(paths.IMAGE_MANIFEST, manifest[["path", "label", "split"]])
-        write_json(paths.IMAGE_LABELS, {"classes": classes, "image_size": im.image_size, "channels": im.channels,
+        write_json(paths.IMAGE_LABELS, {"classes": classes, "image_size": shape[0], "channels": shape[2],
                                         "resize": im.resize, "pixels": "uint8, 0-255"})
         write_json(paths.INGEST_IMAGES_METRICS, metrics)
         write_bytes(paths.IMAGE_SAMPLES_PNG, image_samples_figure([i for i, _ in shown], [lb for _, lb in shown],
                                                                   classes))
     grouped = f" ({metrics['groups']['test']} groups in test)" if groups is not None else ""
     print(f"ingest_images: {len(manifest)} images, {len(classes)} classes -> {metrics['split']}{grouped} "
-          f"at {im.image_size}x{im.image_size}x{im.channels} ({im.resize}), {paths.IMAGE_MANIFEST.parent}/; "
+          f"at {'x'.join(map(str, shape))} ({im.resize}), {paths.IMAGE_MANIFEST.parent}/; "
           f"decoded {rate:.0f} files/s with {n_jobs(im.n_jobs)} thread(s)")
 
 if __name__ == "__main__":

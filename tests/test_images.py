@@ -119,11 +119,16 @@ def test_same_params_give_identical_metrics_and_model_file(flat):
 
 
 def test_mlp_and_sgd_with_augmentation(flat, workdir):
-    set_params(workdir, cnn__model="mlp", cnn__mlp__units=[16], cnn__optimizer="sgd",
-               cnn__augment__rotation=0.05, cnn__augment__zoom=0.1, cnn__augment__flip=True)
+    set_params(workdir, cnn__model="mlp", cnn__mlp__units=[16], cnn__optimizer="sgd", images__augment=True,
+               cnn__augment__rotation=0.05, cnn__augment__zoom=0.1, cnn__augment__flip="horizontal",
+               cnn__augment__contrast=0)
     run_ok(ingest_images)
     run_ok(train_cnn)
     assert read_json(paths.CNN_METRICS)["epochs_trained"] == 2
+    import keras
+
+    kinds = [type(layer).__name__ for layer in keras.saving.load_model(paths.CNN_MODEL).layers]
+    assert kinds[:4] == ["Rescaling", "RandomFlip", "RandomRotation", "RandomZoom"] and "RandomContrast" not in kinds
 
 
 # --- bad input ---------------------------------------------------------------------------------

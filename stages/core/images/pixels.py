@@ -20,6 +20,8 @@ from typing import Iterator
 import numpy as np
 from PIL import ExifTags, Image, ImageOps
 
+from stages.core.images import sizing
+
 RESAMPLE = Image.Resampling.BILINEAR  # antialiased when shrinking: Pillow widens the filter by the scale
 RESIZE_MODES = ("squash", "pad", "crop")
 PAD_COLOUR = 0  # black bars, like keras' pad_to_aspect_ratio
@@ -185,3 +187,16 @@ def source_look(sides: list[int], coloured: int, size: int | None, channels: int
         return None
     return (f"the source images {' and '.join(lost)}: most detail is lost; {' or '.join(fixes)} "
             f"keeps more, at the cost of training time (auto decides both from the files)")
+
+
+def stored_format(paths: list[str], size_value, channels_value,
+                  gpu: bool) -> tuple[sizing.Decided, sizing.Decided, str | None]:
+    """images.image_size and images.channels for these files, and (when params.yaml sets them) a note if they
+    lose most of what the files hold."""
+    sides, coloured = sample_look(paths)
+    look = sizing.Look(int(np.median(sides)) if sides else None, coloured, len(sides), len(paths), gpu)
+    size, colour = sizing.image_size(size_value, look), sizing.channels(channels_value, look)
+    # the rules keep what the files hold; a number in params.yaml may not, and is told so
+    note = source_look(sides, coloured, None if size_value == "auto" else size.value,
+                       None if channels_value == "auto" else colour.value, (size.key, colour.key))
+    return size, colour, note

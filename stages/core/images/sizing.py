@@ -25,8 +25,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 PHOTO_SIDE = 32  # a short side from here on is a photo or a scan, not a glyph
 SMALL_MIN = 16  # small images are stored at least this large (digits: 8 -> 16)
 # (images up to, side): on 2 CPU cores 64 px learnt a synthetic X-ray folder as well as 128 px in 40% of the time
@@ -156,16 +154,3 @@ def patience(value, n_train: int, batch_size: int, key: str = "cnn.patience") ->
     return Decided(key, epochs, f"{batches} batches an epoch: about {PATIENCE_BATCHES} batches without a val_loss "
                                 f"gain, {low} to {high} epochs")
 
-
-def stored_format(paths: list[str], size_value, channels_value, gpu: bool) -> tuple[Decided, Decided, str | None]:
-    """images.image_size and images.channels for these files, and (when params.yaml sets them) a note if they
-    lose most of what the files hold."""
-    from stages.core.images.pixels import sample_look, source_look  # Pillow: ingest's, not train_cnn's
-
-    sides, coloured = sample_look(paths)
-    look = Look(int(np.median(sides)) if sides else None, coloured, len(sides), len(paths), gpu)
-    size, colour = image_size(size_value, look), channels(channels_value, look)
-    # the rules keep what the files hold; a number in params.yaml may not, and is told so
-    note = source_look(sides, coloured, None if size_value == "auto" else size.value,
-                       None if channels_value == "auto" else colour.value, (size.key, colour.key))
-    return size, colour, note
