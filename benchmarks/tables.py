@@ -93,4 +93,7 @@ def prestige(seed: int = 0) -> pd.DataFrame:
 MAKERS = {"houses": houses, "cars": cars, "liver": liver, "prestige": prestige}
 
 if __name__ == "__main__":
-    MAKERS[sys.argv[1]]().to_csv(sys.argv[2], index=False)
+    if len(sys.argv) != 3:  # `make bench` runs every module: this one only writes a table
+        print(f"usage: python -m benchmarks.tables {' | '.join(MAKERS)} out.csv")
+    else:
+        MAKERS[sys.argv[1]]().to_csv(sys.argv[2], index=False)
