@@ -256,7 +256,7 @@ class ClusterParams(Section):
 class ImagesParams(Section):
     source: str  # digits (built in), or a folder of images under data/raw/images/
     layout: Literal["auto", "subfolders", "presplit", "prefix"]
-    image_size: Literal["auto"] | Positive  # square side in pixels after resizing; auto: by the source (core/images/sizing.py)
+    image_size: Literal["auto"] | Positive  # square side in pixels after resizing; auto: by the source
     channels: Literal["auto", 1, 3]  # auto: 3 when most sampled files are in colour
     resize: Literal["squash", "pad", "crop"]  # pad: keep the aspect ratio, black bars
     val_size: Share  # ignored when the folder brings its own val/ split

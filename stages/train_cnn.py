@@ -57,7 +57,7 @@ def main() -> None:
                           c.optimizer, c.learning_rate, c.momentum)
     for decided in (augment, patience, slow_down):
         print(f"train_cnn: {decided.line()}", flush=True)
-    network = plan.words(shape[0]) if c.model == "cnn" else f"mlp {c.mlp.units}"
+    network = f"cnn, {plan.words(shape[0])}" if c.model == "cnn" else f"mlp, dense layers {c.mlp.units}"
     print(f"train_cnn: {network}, {model.count_params():,} parameters, {len(train.rows)} training images "
           f"{shape}{weighing(classes, weights)}; backend {runtime['backend']}, {runtime['gpus']} GPU(s), "
           f"mixed precision {'on' if runtime['mixed_precision'] else 'off'}", flush=True)

@@ -98,7 +98,8 @@ def test_a_grouped_split_keeps_every_patient_on_one_side_and_every_class_in_each
     assert groups.iloc[0] == "IM-0001" and groups.iloc[3] == "person2"
     split = split_manifest(manifest, 0.1, 0.2, seed=42, groups=groups)
     assert (split.groupby(groups).nunique() == 1).all()
-    assert all(set(manifest.loc[split == part, "label"]) == {"NORMAL", "PNEUMONIA"} for part in ("train", "val", "test"))
+    assert all(set(manifest.loc[split == part, "label"]) == {"NORMAL", "PNEUMONIA"}
+               for part in ("train", "val", "test"))
     assert 0.15 <= (split == "test").mean() <= 0.25
     ungrouped = split_manifest(manifest, 0.1, 0.2, seed=42)
     assert (ungrouped.groupby(groups).nunique() > 1).any()  # what the option is for
@@ -152,7 +153,8 @@ def test_a_photo_folder_at_defaults_gets_a_photo_size_augmentation_and_a_deep_ne
     out = capsys.readouterr().out
     assert "train_cnn: images.augment = true: 128 px images are photos or scans" in out
     assert "train_cnn: cnn.reduce_lr = true" in out
-    assert "train_cnn: 5 conv blocks [32, 64, 128, 128, 128], 128 -> 4 px, batch norm, global average pooling" in out
+    assert ("train_cnn: cnn, 5 conv blocks [32, 64, 128, 128, 128], 128 -> 4 px, batch norm, global average "
+            "pooling") in out
     kinds = [type(layer).__name__ for layer in keras.saving.load_model(paths.CNN_MODEL).layers]
     assert kinds[1:6] == ["RandomFlip", "RandomRotation", "RandomZoom", "RandomContrast", "Conv2D"]
     assert kinds.count("BatchNormalization") == 5 and "GlobalAveragePooling2D" in kinds and "Flatten" not in kinds
@@ -167,7 +169,7 @@ def test_overrides_win_over_every_photo_rule(photos, workdir, capsys):
     assert "images.image_size = 32: set in params.yaml" in out and "images.channels = 3: set in params.yaml" in out
     assert "train_cnn: images.augment = false: set in params.yaml" in out
     assert "train_cnn: cnn.patience = 3: set in params.yaml" in out
-    assert "train_cnn: 1 conv block [8], 32 -> 16 px, flatten" in out
+    assert "train_cnn: cnn, 1 conv block [8], 32 -> 16 px, flatten" in out
     kinds = [type(layer).__name__ for layer in keras.saving.load_model(paths.CNN_MODEL).layers]
     assert kinds == ["Rescaling", "Conv2D", "MaxPooling2D", "Dropout", "Flatten", "Dense", "Dropout", "Dense"]
     assert np.load(paths.IMAGES_TRAIN / "x.npy").shape[1:] == (32, 32, 3)

@@ -5,12 +5,13 @@ whether a GPU is present; train_cnn knows the stored size and the training image
 into one setting with the reason the stage prints and records. A rule applies only where params.yaml says
 `auto`: a number (or true/false) there always wins.
 
-| setting | small images (short side under 32 px: the digits, icons) | photos and scans |
+| setting | small images (short side under 32 px: digits, icons) | photos and scans |
 | --- | --- | --- |
-| images.image_size | the next power of two, at least 16 (digits: 8 -> 16) | CPU: 128 px up to 250 images, then 64; GPU: 224 up to 20,000, then 128; never above the source |
+| images.image_size | the next power of two, at least 16 (digits: 8 -> 16) | CPU: 128 px up to 250 images, then 64; |
+|  |  | GPU: 224 up to 20,000, then 128; never above the source |
 | images.channels | 3 when most sampled files are in colour, else 1 | the same |
-| images.augment (train_cnn) | off: a flipped or turned glyph may be another one | on: flips, small turns, zooms and contrast keep the class |
-| cnn.conv.filters | a block per halving until the map is under 8 px: 16 px -> [32, 64] | 64 px -> 4 blocks, 128 px -> 5 |
+| images.augment (train_cnn) | off: a flipped or turned glyph may be another | on: flips, turns, zooms, contrast |
+| cnn.conv.filters | a block per halving until the map is under 8 px: [32, 64] | 64 px: 4 blocks, 128 px: 5 |
 | cnn.conv.batch_norm, pooling | off, flatten (the Keras MNIST example) | from 3 blocks: on, global average |
 | cnn.reduce_lr | off | on: the rate halves when val_loss stalls |
 | cnn.patience | about 320 batches without a gain, in epochs, 8 to 20 (digits: 8) | the same |
