@@ -81,7 +81,7 @@ def throughput(folder: Path) -> None:
     import keras
 
     from stages.core.images import sizing
-    from stages.core.images.networks import ImageBatches, augmentation, build_cnn, compile_model, fit
+    from stages.core.images.networks import ImageBatches, course_network, fit
     from stages.core.training.live import LiveLogger
     from stages.io import live_log, read_image_split
     from stages.params import load_params
@@ -89,22 +89,18 @@ def throughput(folder: Path) -> None:
     c = load_params().cnn
     (x, y), (vx, vy) = read_image_split(Path("data/images/train")), read_image_split(Path("data/images/val"))
     size = x.shape[1]
-    plan = sizing.conv_plan(size, c.conv.pool_size, "auto", "auto", "auto")
+    rules = sizing.cnn_rules(c, "auto", size, len(x))  # train_cnn's network and rules at the defaults
 
     def model() -> keras.Model:
         keras.utils.set_random_seed(42)
-        return compile_model(build_cnn(x.shape[1:], 2, plan.filters, c.conv.kernel_size, c.conv.pool_size,
-                                       c.conv.dropout, c.conv.dense_units, c.conv.dense_dropout,
-                                       augmentation(**c.augment.model_dump(), seed=42), keys=("a", "b"),
-                                       batch_norm=plan.batch_norm, pooling=plan.pooling),
-                             c.optimizer, c.learning_rate, c.momentum)
+        return course_network(c, x.shape[1:], 2, rules, 42)
 
     in_memory = (x[range(len(x))], vx[range(len(vx))])  # ImageRows -> arrays
 
     def stage_fit(m: keras.Model) -> None:  # patience above the epochs: both run every epoch
         live = LiveLogger(live_log(Path(tempfile.mkdtemp()) / "metrics.json"))
         fit(m, ImageBatches(x, y, c.batch_size, seed=42), ImageBatches(vx, vy, c.batch_size), EPOCHS, EPOCHS + 1,
-            callbacks=(live,), name="bench", reduce_lr=True)
+            callbacks=(live,), name="bench", reduce_lr=rules.reduce_lr.value)
 
     ways = {
         "train_cnn's fit": stage_fit,

@@ -106,18 +106,17 @@ def training_speed(folder: Path) -> tuple[float, float, int]:
 
     c = load_params().cnn
     configure(42, "off")
-    from stages.core.images.networks import ImageBatches, build_cnn, compile_model
+    from stages.core.images import sizing
+    from stages.core.images.networks import ImageBatches, course_network
 
     pixels, labels = read_image_split(Path("data/images/train"))
     rows = np.arange(min(TRAIN_IMAGES, len(labels)))
     in_memory, y = pixels[rows], labels[rows]
+    rules = sizing.cnn_rules(c, False, pixels.shape[1], len(rows))  # train_cnn's network, no augmentation
 
     def model():
         configure(42, "off")
-        return compile_model(build_cnn(pixels.shape[1:], 2, c.conv.filters, c.conv.kernel_size, c.conv.pool_size,
-                                       c.conv.dropout, c.conv.dense_units, c.conv.dense_dropout, [],
-                                       keys=("images.image_size", "cnn.conv.filters")),
-                             c.optimizer, c.learning_rate, c.momentum)
+        return course_network(c, pixels.shape[1:], 2, rules, 42)
 
     from_disk, plain = model(), model()
     batches = ImageBatches(pixels, y, c.batch_size, rows=rows, seed=42)

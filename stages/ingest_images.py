@@ -18,8 +18,7 @@ from skimage import io as skio
 from stages import paths
 from stages.core.errors import PipelineError, listed
 from stages.core.images.folders import (
-    class_order, digits_images, empty_class_folders, folder_problems, given_split, grouped_names, groups_of,
-    list_images, split_manifest,
+    class_order, digits_images, empty_class_folders, folder_problems, list_images, split_images,
 )
 from stages.core.images.pixels import read_images, stored_format
 from stages.core.images.sizing import gpu_present
@@ -113,18 +112,6 @@ def decoded_splits(manifest: pd.DataFrame, codes: np.ndarray, im, shape: tuple, 
         yield keep, notes, unreadable, samples
 
 
-def split_of(manifest: pd.DataFrame, im, seed: int) -> tuple[pd.Series, pd.Series | None]:
-    """The train/val/test split (the folder's own, or seeded and stratified), grouped by images.group."""
-    groups = groups_of(manifest, im.group, "images.group") if im.group else None
-    if groups is None and (note := grouped_names(manifest["path"].tolist(), "images.group")):
-        print(f"ingest_images: note: {note}", flush=True)
-    if "split" in manifest:
-        split, line = given_split(manifest, im.val_size, im.test_size, seed, groups)
-        print(f"ingest_images: {line}", flush=True)
-        return split, groups
-    return split_manifest(manifest, im.val_size, im.test_size, seed, groups), groups
-
-
 def main() -> None:
     params = load_params()
     im = params.images
@@ -133,7 +120,10 @@ def main() -> None:
     for line in folder_problems(empty_class_folders(root) if im.layout != "prefix" else [], loose, im.strict,
                                 key="images.strict"):
         warn(line)
-    manifest["split"], groups = split_of(manifest, im, params.seed)
+    manifest["split"], groups, lines = split_images(manifest, im.group, im.val_size, im.test_size, params.seed,
+                                                    "images.group")
+    for line in lines:
+        print(f"ingest_images: {line}", flush=True)
     classes = class_order(manifest["label"])
     codes = manifest["label"].map({name: i for i, name in enumerate(classes)}).to_numpy()
     size, colour, look = stored_format(manifest["path"].tolist(), im.image_size, im.channels, gpu_present())
@@ -170,6 +160,7 @@ def main() -> None:
     print(f"ingest_images: {len(manifest)} images, {len(classes)} classes -> {metrics['split']}{grouped} "
           f"at {'x'.join(map(str, shape))} ({im.resize}), {paths.IMAGE_MANIFEST.parent}/; "
           f"decoded {rate:.0f} files/s with {n_jobs(im.n_jobs)} thread(s)")
+
 
 if __name__ == "__main__":
     run_stage("ingest_images", main)

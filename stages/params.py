@@ -275,7 +275,7 @@ class ConvParams(Section):
     pooling: Literal["auto", "flatten", "avg"]  # before the dense layer; auto: avg (global) from 3 blocks
     kernel_size: Positive
     pool_size: Annotated[int, Field(ge=2)]
-    dropout: Dropout  # after each block
+    dropout: Dropout  # after each block (none when batch_norm is on)
     dense_units: Positive
     dense_dropout: Dropout
 

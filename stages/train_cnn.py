@@ -33,9 +33,7 @@ def main() -> None:
 
     from stages.core.training.runtime import configure  # first: TensorFlow's settings and quiet start-up, then it loads
 
-    from stages.core.images.networks import (
-        ImageBatches, augmentation, build_cnn, build_mlp, compile_model, evaluate_network, fit,
-    )
+    from stages.core.images.networks import ImageBatches, course_network, evaluate_network, fit
     from stages.core.images.results import image_model_outputs
     from stages.core.training.curves import learning_curves_figure
     from stages.core.training.live import LiveLogger
@@ -44,26 +42,17 @@ def main() -> None:
     val = ImageBatches(*read_image_split(paths.IMAGES_VAL), c.batch_size, class_weight=weights)
     runtime = configure(params.seed, c.mixed_precision)  # the seed and dtype policy apply to everything built below
     shape = train.pixels.shape[1:]
-    augment, patience, slow_down = (sizing.augment(params.images.augment, shape[0]),
-                                    sizing.patience(c.patience, len(train.rows), c.batch_size),
-                                    sizing.reduce_lr(c.reduce_lr, shape[0]))
-    plan = sizing.conv_plan(shape[0], c.conv.pool_size, c.conv.filters, c.conv.batch_norm, c.conv.pooling)
-    layers = augmentation(**c.augment.model_dump(), seed=params.seed) if augment.value else []
-    model = compile_model(build_cnn(shape, len(classes), plan.filters, c.conv.kernel_size, c.conv.pool_size,
-                                    c.conv.dropout, c.conv.dense_units, c.conv.dense_dropout, layers,
-                                    keys=("images.image_size", "cnn.conv.filters"), batch_norm=plan.batch_norm,
-                                    pooling=plan.pooling)
-                          if c.model == "cnn" else build_mlp(shape, len(classes), c.mlp.units, c.mlp.dropout, layers),
-                          c.optimizer, c.learning_rate, c.momentum)
-    for decided in (augment, patience, slow_down):
-        print(f"train_cnn: {decided.line()}", flush=True)
-    network = f"cnn, {plan.words(shape[0])}" if c.model == "cnn" else f"mlp, dense layers {c.mlp.units}"
+    rules = sizing.cnn_rules(c, params.images.augment, shape[0], len(train.rows))
+    model = course_network(c, shape, len(classes), rules, params.seed)
+    for line in rules.lines():
+        print(f"train_cnn: {line}", flush=True)
+    network = f"cnn, {rules.plan.words(shape[0])}" if c.model == "cnn" else f"mlp, dense layers {c.mlp.units}"
     print(f"train_cnn: {network}, {model.count_params():,} parameters, {len(train.rows)} training images "
           f"{shape}{weighing(classes, weights)}; backend {runtime['backend']}, {runtime['gpus']} GPU(s), "
           f"mixed precision {'on' if runtime['mixed_precision'] else 'off'}", flush=True)
     live, start = live_log(paths.CNN_LIVE_METRICS), time.perf_counter()
-    history = fit(model, train, val, c.epochs, patience.value, callbacks=(LiveLogger(live),), name="train_cnn",
-                  reduce_lr=slow_down.value)
+    history = fit(model, train, val, c.epochs, rules.patience.value, callbacks=(LiveLogger(live),),
+                  name="train_cnn", reduce_lr=rules.reduce_lr.value)
     seconds, best_epoch = time.perf_counter() - start, int(np.argmin(history["val_loss"])) + 1
     live.end()
 

@@ -178,7 +178,9 @@ def split_manifest(manifest: pd.DataFrame, val_size: float, test_size: float, se
                             f"{len(counts)} classes ({exc}); add images or raise the sizes") from None
     split = pd.Series("train", index=manifest.index)
     split[val], split[test] = "val", "test"
-    for part in ("train", "val", "test") if groups is not None else ():
+    if groups is None:
+        return split
+    for part in ("train", "val", "test"):
         if absent := sorted(set(counts.index) - set(manifest.loc[split == part, "label"])):
             raise PipelineError(f"images.group leaves class {absent[0]!r} out of the {part} split: its "
                                 f"{groups[manifest['label'] == absent[0]].nunique()} group(s) cannot reach every "
@@ -201,17 +203,29 @@ def groups_of(manifest: pd.DataFrame, pattern: str, key: str) -> pd.Series:
 def grouped_names(paths: list[str], key: str) -> str | None:
     """A note when file names look like they carry a group (a patient, a session): several names that are the
     same but for their last number, across many such stems, e.g. person7_virus_1.jpeg and person7_virus_2.jpeg."""
+    names = pd.Series([Path(p).name for p in paths])
     stems = pd.Series([re.sub(r"\d+$", "", Path(p).stem) for p in paths])
-    stems = stems[stems.str.contains(r"\d")]  # a stem with a number of its own left: scan_ is no group
-    counts = stems.value_counts()
+    counts = stems[stems.str.contains(r"\d")].value_counts()  # a stem with a number of its own left: scan_ is no group
     shared = counts[counts > 1]
     if len(shared) < 3 or shared.sum() < len(paths) / 5:
         return None
-    example = [Path(p).name for p in paths if re.sub(r"\d+$", "", Path(p).stem) == shared.index[0]][:2]
+    example = names[stems == shared.index[0]].tolist()[:2]
     return (f"file names look grouped ({' and '.join(example)}; {shared.sum()} of {len(paths)} names share all but "
             f"their last number with another): if a group is one patient or one session, set {key} to a regex "
             "that finds it in the name (e.g. '^(person\\d+|IM-\\d+)' for the chest X-rays), so its images stay "
             "on one side of the split")
+
+
+def split_images(manifest: pd.DataFrame, group: str | None, val_size: float, test_size: float, seed: int,
+                 key: str) -> tuple[pd.Series, pd.Series | None, list[str]]:
+    """The train/val/test split (the folder's own, or seeded and stratified), each `group` (the regex `key` sets)
+    on one side; with the groups found and the lines to print (the folder's own split, grouped-looking names)."""
+    groups = groups_of(manifest, group, key) if group else None
+    lines = [f"note: {note}"] if groups is None and (note := grouped_names(manifest["path"].tolist(), key)) else []
+    if "split" in manifest:
+        split, line = given_split(manifest, val_size, test_size, seed, groups)
+        return split, groups, [*lines, line]
+    return split_manifest(manifest, val_size, test_size, seed, groups), groups, lines
 
 
 def two_classes(manifest: pd.DataFrame) -> pd.Series:

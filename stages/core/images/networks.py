@@ -108,6 +108,18 @@ def build_mlp(shape: tuple, n_classes: int, units: list[int], dropout: float, au
     return keras.Sequential(stack, name="mlp")
 
 
+def course_network(cnn, shape: tuple, n_classes: int, rules, seed: int) -> keras.Model:
+    """train_cnn's compiled network: the params' cnn section (`cnn.model`: cnn or mlp) shaped by `rules`
+    (stages.core.images.sizing.CnnRules), with the augmentation layers when rules.augment is on."""
+    augment = augmentation(**cnn.augment.model_dump(), seed=seed) if rules.augment.value else []
+    conv, plan = cnn.conv, rules.plan
+    model = (build_cnn(shape, n_classes, plan.filters, conv.kernel_size, conv.pool_size, conv.dropout,
+                       conv.dense_units, conv.dense_dropout, augment, keys=("images.image_size", "cnn.conv.filters"),
+                       batch_norm=plan.batch_norm, pooling=plan.pooling)
+             if cnn.model == "cnn" else build_mlp(shape, n_classes, cnn.mlp.units, cnn.mlp.dropout, augment))
+    return compile_model(model, cnn.optimizer, cnn.learning_rate, cnn.momentum)
+
+
 def compile_model(model: keras.Model, optimizer: str, learning_rate: float, momentum: float) -> keras.Model:
     opt = (keras.optimizers.Adam(learning_rate) if optimizer == "adam"
            else keras.optimizers.SGD(learning_rate, momentum=momentum))

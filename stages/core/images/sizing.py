@@ -155,3 +155,23 @@ def patience(value, n_train: int, batch_size: int, key: str = "cnn.patience") ->
     return Decided(key, epochs, f"{batches} batches an epoch: about {PATIENCE_BATCHES} batches without a val_loss "
                                 f"gain, {low} to {high} epochs")
 
+
+
+@dataclass(frozen=True)
+class CnnRules:
+    """What train_cnn decides from the stored images: augmentation, patience, the falling rate, the conv plan."""
+
+    augment: Decided
+    patience: Decided
+    reduce_lr: Decided
+    plan: ConvPlan
+
+    def lines(self) -> list[str]:
+        return [decided.line() for decided in (self.augment, self.patience, self.reduce_lr)]
+
+
+def cnn_rules(cnn, augment_value, size: int, n_train: int) -> CnnRules:
+    """The rules for the params' cnn section (and images.augment) on `n_train` stored images of `size` px."""
+    return CnnRules(augment(augment_value, size), patience(cnn.patience, n_train, cnn.batch_size),
+                    reduce_lr(cnn.reduce_lr, size),
+                    conv_plan(size, cnn.conv.pool_size, cnn.conv.filters, cnn.conv.batch_norm, cnn.conv.pooling))
