@@ -10,11 +10,12 @@ PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help repro test serve report bench dask dask-scheduler dask-worker lock clean
+.PHONY: help repro test lint serve report bench dask dask-scheduler dask-worker lock clean
 
 help:
 	@echo "make repro   run the whole pipeline on built-in data (dvc repro)"
 	@echo "make test    run the test suite"
+	@echo "make lint    ruff check: pyflakes, pycodestyle (120 columns), isort, bugbear (pyproject.toml)"
 	@echo "make serve   the web page and JSON API over the saved models on http://$(HOST):$(PORT)/"
 	@echo "make report  markdown of params, metrics and plots changed against BASE (default main)"
 	@echo "make bench   run benchmarks/*.py (speed ratios, printed from one run)"
@@ -50,6 +51,9 @@ $(VENV)/.installed-dask: requirements-dask.lock $(VENV)/.installed
 TEST_WORKERS ?= 2
 test: $(VENV)/.installed-test $(VENV)/.installed-dask
 	python -m pytest -n $(TEST_WORKERS) --dist loadfile
+
+lint: $(VENV)/.installed-test
+	ruff check .
 
 HOST ?= 127.0.0.1
 PORT ?= 8000

@@ -56,7 +56,8 @@ def main() -> None:
           f"{os.cpu_count()} CPUs, one run each")
     print(f"  n_jobs=1:                    {serial:6.1f} s")
     print(f"  loky, n_jobs=2:              {loky:6.1f} s")
-    print(f"  Dask LocalCluster, 2 workers: {dask:6.1f} s ({fits:.1f} s of fitting, {dask - fits:.1f} s cluster start/stop)")
+    print(f"  Dask LocalCluster, 2 workers: {dask:6.1f} s ({fits:.1f} s of fitting, "
+          f"{dask - fits:.1f} s cluster start/stop)")
     print(f"  Dask vs n_jobs=1: {serial / dask:.2f}x (target >= 1.6x); Dask vs loky: {loky / dask:.2f}x "
           f"(target >= 0.85x); fold scores identical: {same}")
 

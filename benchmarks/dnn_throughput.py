@@ -18,9 +18,9 @@ import time
 from sklearn.datasets import make_classification
 
 from benchmarks.common import SEED, training_split
-from stages.core.training.runtime import configure
 from stages.core.tabular.dense import build_dense, compile_dense, fit_dense  # noqa: I001  (after runtime)
 from stages.core.training.live import LiveLogger
+from stages.core.training.runtime import configure
 
 UNITS, BATCH = [64, 32], 32
 

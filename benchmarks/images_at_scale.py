@@ -123,7 +123,7 @@ def training_speed(folder: Path) -> tuple[float, float, int]:
     fits = {"stage": lambda: from_disk.fit(batches, epochs=1, shuffle=False, verbose=0),
             "plain": lambda: plain.fit(in_memory, y, batch_size=c.batch_size, epochs=1, verbose=0)}
     best = {name: 0.0 for name in fits}
-    for name, fit in fits.items():
+    for fit in fits.values():
         fit()  # warm-up: tracing, allocation
     for _ in range(ROUNDS):  # interleaved, best of each: the least disturbed epoch
         for name, fit in fits.items():

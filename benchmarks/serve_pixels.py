@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 from PIL import Image
 
-from benchmarks.serve_throughput import REPO, serve
+from benchmarks.serve_throughput import serve
 
 CLIENTS, SIDE = 8, 13_000
 

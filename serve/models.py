@@ -21,10 +21,10 @@ import yaml
 from serve.tables import BadInput, check_rows
 from stages import paths
 from stages.core.evaluation import positive_code
-from stages.core.training.imbalance import decide
-from stages.core.tabular.models import inner
-from stages.io import metric_numbers
 from stages.core.images.pixels import Unreadable, read_image
+from stages.core.tabular.models import inner
+from stages.core.training.imbalance import decide
+from stages.io import metric_numbers
 
 
 @dataclass(frozen=True)
@@ -245,9 +245,10 @@ def load(name: str, root: Path = Path(".")):
         return TableModel(kind, estimator, labels,
                           _about(root, kind, evaluated, table_predicts(labels, source), score,
                                  description))
-    import stages.core.training.runtime  # noqa: F401  (quiet TensorFlow start-up) before Keras loads
-    import stages.core.images.backbones  # noqa: F401  registers BackboneInput, the transfer model's first layer
     import keras
+
+    import stages.core.images.backbones  # noqa: F401  registers BackboneInput, the transfer model's first layer
+    import stages.core.training.runtime  # noqa: F401  (quiet TensorFlow start-up) before Keras loads
 
     network = keras.saving.load_model(root / kind.model, compile=False)
     side = labels["image_size"]

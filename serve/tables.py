@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from stages.core.errors import PipelineError, listed, plain
 from stages.core.tabular.columns import as_numbers, dates_as_trained
 from stages.core.tabular.datasets import tidy_csv
-from stages.core.errors import PipelineError, listed, plain
 from stages.core.tabular.reading import file_text, read_csv
 
 

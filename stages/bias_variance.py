@@ -9,7 +9,13 @@ from stages import paths
 from stages.core.evaluation import positive_code
 from stages.core.progress import bar, joblib_progress
 from stages.core.tabular.bias_variance import (
-    complexity, current_value, curve_pipeline, curves, learning_figure, read, validation_figure,
+    complexity,
+    current_value,
+    curve_pipeline,
+    curves,
+    learning_figure,
+    read,
+    validation_figure,
 )
 from stages.core.tabular.scoring import scorer_for
 from stages.core.tabular.sizing import class_folds, record, search_sample

@@ -9,12 +9,18 @@ the best silhouette.
 
 from __future__ import annotations
 
-
 from stages import paths
 from stages.core.progress import bar
 from stages.core.tabular.cluster_plots import curves_figure, scatter_figure
 from stages.core.tabular.clustering import (
-    agreement, centres, check_plan, check_variation, fit_range, sizes, stability, without_text,
+    agreement,
+    centres,
+    check_plan,
+    check_variation,
+    fit_range,
+    sizes,
+    stability,
+    without_text,
 )
 from stages.core.tabular.datasets import detect_task
 from stages.core.tabular.preprocessing import build_preprocessor, check_target, feature_types

@@ -14,14 +14,25 @@ from stages.core.compute import fits_on
 from stages.core.evaluation import positive_code
 from stages.core.progress import bar
 from stages.core.tabular.comparison import (
-    comparison_pipelines, comparison_result, lesson, plan_comparison, score_models, scorers, stacking_of, summarize,
+    comparison_pipelines,
+    comparison_result,
+    lesson,
+    plan_comparison,
+    score_models,
+    scorers,
+    stacking_of,
+    summarize,
     verdict,
 )
 from stages.core.tabular.folds import folds_of
 from stages.core.tabular.plots import comparison_boxplot
 from stages.core.tabular.selection import selector_from
 from stages.core.tabular.sizing import (
-    class_folds, ensemble_rules, lines, record, search_sample,
+    class_folds,
+    ensemble_rules,
+    lines,
+    record,
+    search_sample,
 )
 from stages.core.tabular.tasks import LOWER_IS_BETTER, TASKS
 from stages.io import read_model_inputs, write_bytes, write_json, write_table, write_text

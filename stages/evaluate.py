@@ -15,10 +15,20 @@ import pandas as pd
 
 from stages import paths
 from stages.core.evaluation import (
-    class_scores, classifier_metrics, curves, majority_baseline, mean_baseline, positive_code, regression_metrics,
+    class_scores,
+    classifier_metrics,
+    curves,
+    majority_baseline,
+    mean_baseline,
+    positive_code,
+    regression_metrics,
 )
 from stages.core.tabular.inspection import (
-    coefficient_figure, coefficient_table, importance_figure, importance_table, tree_figure,
+    coefficient_figure,
+    coefficient_table,
+    importance_figure,
+    importance_table,
+    tree_figure,
 )
 from stages.core.tabular.labels import class_array
 from stages.core.tabular.plots import evaluation_figures, regression_figures

@@ -16,12 +16,19 @@ from pathlib import Path
 import pandas as pd
 
 from stages import paths
-from stages.core.tabular.datasets import (
-    check_table, detect_task, drop_columns, labelled_rows, load_builtin, numbers_as_text, profile, tidy_csv,
-)
 from stages.core.errors import PipelineError, listed
-from stages.core.tabular.reading import file_text, read_csv
+from stages.core.tabular.datasets import (
+    check_table,
+    detect_task,
+    drop_columns,
+    labelled_rows,
+    load_builtin,
+    numbers_as_text,
+    profile,
+    tidy_csv,
+)
 from stages.core.tabular.plots import profile_figure
+from stages.core.tabular.reading import file_text, read_csv
 from stages.io import write_bytes, write_json, write_table
 from stages.params import load_params
 from stages.runner import run_stage

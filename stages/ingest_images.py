@@ -18,11 +18,16 @@ from skimage import io as skio
 from stages import paths
 from stages.core.errors import PipelineError, listed
 from stages.core.images.folders import (
-    class_order, digits_images, empty_class_folders, folder_problems, list_images, split_images,
+    class_order,
+    digits_images,
+    empty_class_folders,
+    folder_problems,
+    list_images,
+    split_images,
 )
 from stages.core.images.pixels import read_images, stored_format
-from stages.core.images.sizing import gpu_present
 from stages.core.images.plots import image_samples_figure
+from stages.core.images.sizing import gpu_present
 from stages.core.progress import bar
 from stages.io import atomic_dir, rows_writer, write_array, write_bytes, write_json, write_table
 from stages.params import load_params

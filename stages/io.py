@@ -7,10 +7,8 @@ import csv
 import itertools
 import json
 import os
-import re
 import shutil
 import sys
-import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, NamedTuple

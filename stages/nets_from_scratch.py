@@ -16,11 +16,17 @@ from sklearn.preprocessing import StandardScaler
 
 from stages import paths
 from stages.core.lessons.lessons import (
-    GATES, INPUTS, delta_rule, logic_gates, momentum_vs_sgd, softmax_network, vanishing_gradients,
+    GATES,
+    INPUTS,
+    delta_rule,
+    logic_gates,
+    momentum_vs_sgd,
+    softmax_network,
+    vanishing_gradients,
 )
 from stages.core.lessons.numpy_nets import one_hot
-from stages.core.plots import confusion_figure
 from stages.core.lessons.plots import decision_figure, loss_curves_figure, vanishing_figure
+from stages.core.plots import confusion_figure
 from stages.io import write_bytes, write_json, write_table
 from stages.params import load_params
 from stages.runner import run_stage

@@ -12,8 +12,15 @@ from stages import paths
 from stages.core.evaluation import positive_class
 from stages.core.tabular.datasets import class_balance, detect_task, target_summary
 from stages.core.tabular.preprocessing import (
-    build_preprocessor, check_positive_for_task, check_target, check_target_transform, encode_labels, feature_types,
-    split, training_labels, training_twins,
+    build_preprocessor,
+    check_positive_for_task,
+    check_target,
+    check_target_transform,
+    encode_labels,
+    feature_types,
+    split,
+    training_labels,
+    training_twins,
 )
 from stages.io import read_json, read_table, write_json, write_object, write_table
 from stages.params import load_params

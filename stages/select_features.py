@@ -19,7 +19,14 @@ from stages.core.tabular.models import make_estimator
 from stages.core.tabular.plots import selection_curve_figure
 from stages.core.tabular.scoring import check_scoring
 from stages.core.tabular.selection import (
-    Method, check_selection, choose_k, feature_table, method_spec, score_curve, selection_metrics, selection_path,
+    Method,
+    check_selection,
+    choose_k,
+    feature_table,
+    method_spec,
+    score_curve,
+    selection_metrics,
+    selection_path,
 )
 from stages.core.tabular.sizing import curve_folds, curve_rows, record, sample_rows
 from stages.core.tabular.tasks import TASKS, auto

@@ -31,12 +31,11 @@ def main() -> None:
                                                     key="images.positive_class"))
     weights = class_weights(train_y, classes, c.class_weight, "cnn.class_weight")
 
-    from stages.core.training.runtime import configure  # first: TensorFlow's settings and quiet start-up, then it loads
-
     from stages.core.images.networks import ImageBatches, course_network, evaluate_network, fit
     from stages.core.images.results import image_model_outputs
     from stages.core.training.curves import learning_curves_figure
     from stages.core.training.live import LiveLogger
+    from stages.core.training.runtime import configure  # first: TensorFlow's settings and quiet start-up, then it loads
 
     train = ImageBatches(train_x, train_y, c.batch_size, seed=params.seed, class_weight=weights)
     val = ImageBatches(*read_image_split(paths.IMAGES_VAL), c.batch_size, class_weight=weights)

@@ -15,10 +15,24 @@ import numpy as np
 
 from stages import paths
 from stages.core.evaluation import positive_code
-from stages.core.tabular.dense_plan import check_class_weight, network_metrics, network_target, resolve_loss, \
-    validation_rows, versus
-from stages.io import atomic_dir, live_log, read_json, read_object, read_table, read_training_split, write_bytes, \
-    write_json
+from stages.core.tabular.dense_plan import (
+    check_class_weight,
+    network_metrics,
+    network_target,
+    resolve_loss,
+    validation_rows,
+    versus,
+)
+from stages.io import (
+    atomic_dir,
+    live_log,
+    read_json,
+    read_object,
+    read_table,
+    read_training_split,
+    write_bytes,
+    write_json,
+)
 from stages.params import load_params
 from stages.runner import run_stage
 
@@ -40,11 +54,10 @@ def main() -> None:
     info = {"task": task, "target": labels["target"], "classes": classes, "columns": list(X.columns),
             "features": features, **({"target_scale": scale._asdict()} if scale else {})}
 
-    from stages.core.training.runtime import configure  # first: TensorFlow's settings and quiet start-up, then it loads
-
     from stages.core.tabular.dense import TableNetwork, build_dense, compile_dense, fit_dense
     from stages.core.training.curves import learning_curves_figure
     from stages.core.training.live import LiveLogger
+    from stages.core.training.runtime import configure  # first: TensorFlow's settings and quiet start-up, then it loads
 
     runtime = configure(params.seed, "off")
     x = preprocessor.transform(X)[features].to_numpy(dtype="float32")

@@ -51,12 +51,11 @@ def main() -> None:
                          positive_key="images.positive_class")
     check_weights_file(t.weights, t.backbone)
 
-    from stages.core.training.runtime import configure, data_parallel  # TensorFlow loads here, after every check
-
     from stages.core.images import transfer as tl
     from stages.core.images.networks import ImageBatches
     from stages.core.images.results import image_model_outputs
     from stages.core.training.curves import transfer_curves_figure
+    from stages.core.training.runtime import configure, data_parallel  # TensorFlow loads here, after every check
 
     def batches(pixels, codes, of, seed=None, weights=None):  # the rows of these classes, labelled for their head
         rows, y = only(codes, of)

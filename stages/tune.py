@@ -20,7 +20,12 @@ from stages.core.tabular.sizing import class_folds, record, search_sample, sized
 from stages.core.tabular.tasks import TASKS, auto
 from stages.core.tabular.threshold import check_threshold, cut_note, cut_record
 from stages.core.tabular.tuning import (
-    results_table, run_search, search_candidates, search_fits, tuning_metrics, tuning_record,
+    results_table,
+    run_search,
+    search_candidates,
+    search_fits,
+    tuning_metrics,
+    tuning_record,
 )
 from stages.io import read_json, read_model_inputs, write_json, write_object, write_table
 from stages.params import compute_on, load_params

@@ -9,8 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from skimage import io as skio
 from sklearn.preprocessing import StandardScaler
 
+from stages import ingest_images
 from stages.runner import run_stage
 
 REPO = Path(__file__).resolve().parents[1]
@@ -112,3 +114,37 @@ class ScalerSpy(StandardScaler):
     def fit(self, X, y=None, **kwargs):
         ScalerSpy.fits.append(sorted(X.index))
         return super().fit(X, y, **kwargs)
+
+
+# four bar directions on 12-pixel images: pre-train on two, transfer to the other two
+KINDS = {"0": "h", "1": "v", "2": "d", "3": "a"}
+FAST_TRANSFER = {
+    "images__source": "data/raw/images/bars", "images__image_size": 12,
+    "transfer__pipeline__filters": [4, 8],  # source_classes: auto, the first half: 0 and 1
+    "transfer__pipeline__epochs": 2, "transfer__pipeline__target_samples_per_class": 5,
+    "transfer__head__dense_units": 8,
+    "transfer__epochs": 2, "transfer__fine_tune_epochs": 1, "transfer__batch_size": 8,
+}
+
+
+def bars(kind: str, size: int, rng) -> np.ndarray:
+    image = rng.uniform(0, 60, (size, size))
+    rows, cols = {"h": (size // 2, slice(None)), "v": (slice(None), size // 2),
+                  "d": (np.arange(size), np.arange(size)), "a": (np.arange(size), np.arange(size)[::-1])}[kind]
+    image[rows, cols] = 255
+    return image.astype(np.uint8)
+
+
+@pytest.fixture
+def shapes(workdir):
+    """Prepared arrays (via ingest_images) of 4 classes, 12 images each, at 12x12 grey."""
+    rng = np.random.default_rng(0)
+    folder = workdir / "data/raw/images/bars"
+    folder.mkdir(parents=True)
+    for label, kind in KINDS.items():
+        for i in range(12):
+            skio.imsave(folder / f"{label}_{i:02d}.png", bars(kind, 16, rng), check_contrast=False)
+    (workdir / "data/weights").mkdir()
+    set_params(workdir, **FAST_TRANSFER)
+    run_ok(ingest_images)
+    return workdir

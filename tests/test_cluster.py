@@ -6,12 +6,12 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import run_fails, run_ok, set_params
 from sklearn.datasets import make_blobs
 
-from conftest import run_fails, run_ok, set_params
 from stages import cluster, ingest, paths, preprocess
-from stages.core.tabular.clustering import by_size, centres, check_plan, cluster_rows, stability
 from stages.core.errors import PipelineError
+from stages.core.tabular.clustering import by_size, centres, check_plan, cluster_rows, stability
 from stages.core.tabular.preprocessing import build_preprocessor, feature_types
 
 FAST = {"cluster__n_init": 3, "cluster__bootstrap": 3}

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import REPO, run_fails, run_ok, set_params
+
 from stages import ingest, paths, preprocess
 from stages.core.tabular.columns import NumberFormat, as_numbers, type_columns
 from stages.params import load_params
@@ -259,6 +259,7 @@ def test_passenger_table_at_defaults_reaches_the_hand_dropped_pipeline(workdir):
     target-encoded, tune's k around the curve's choice; against those four columns dropped by hand and k: best.
     (Over the seeds 0-3 at full default params: 0.7388 against 0.7318 mean test accuracy.)"""
     from conftest import run_stages
+
     from benchmarks.passengers import passengers
     from stages import compare_models, evaluate, select_features, tune
 

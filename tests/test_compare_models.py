@@ -3,12 +3,12 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ScalerSpy, project_of, run_fails, run_stages
 from scipy import stats
 from sklearn.base import clone
 from sklearn.metrics import recall_score
 from sklearn.model_selection import RepeatedStratifiedKFold
 
-from conftest import ScalerSpy, project_of, run_fails, run_stages
 from stages import compare_models, ingest, paths, preprocess, select_features
 from stages.core.tabular.comparison import corrected_ttest, fold_scores, summarize
 from stages.core.tabular.models import build_pipeline, make_estimator

@@ -12,9 +12,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from conftest import FAST, REPO, patients, run_fails, run_ok, set_params
 from joblib import Parallel, delayed
 
-from conftest import REPO, patients, run_fails, run_ok, set_params, FAST
 from stages import compare_models, ingest, preprocess, select_features, tune
 from stages.core import compute
 from stages.core.compute import fits_on

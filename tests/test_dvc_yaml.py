@@ -10,12 +10,27 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import REPO, patients, run_ok, set_params
 from pydantic import BaseModel
 
-from conftest import REPO, patients, run_ok, set_params
 from stages import (
-    bias_variance, check_params, cluster, compare_models, evaluate, ingest, ingest_images, io, nets_from_scratch, paths,
-    preprocess, select_features, summary, train_cnn, train_dnn, transfer, tune,
+    bias_variance,
+    check_params,
+    cluster,
+    compare_models,
+    evaluate,
+    ingest,
+    ingest_images,
+    io,
+    nets_from_scratch,
+    paths,
+    preprocess,
+    select_features,
+    summary,
+    train_cnn,
+    train_dnn,
+    transfer,
+    tune,
 )
 from stages.params import load_params
 

@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import REPO, project_of, run_fails, run_stages
+
 from stages import compare_models, evaluate, ingest, paths, preprocess, select_features, tune
 from stages.core.evaluation import held_out_metrics, majority_baseline
 from stages.io import read_json, read_table

@@ -4,9 +4,9 @@ voting from fold predictions equal to a refitted VotingClassifier / VotingRegres
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import patients, run_stages
 from sklearn.model_selection import RepeatedKFold, RepeatedStratifiedKFold, cross_validate
 
-from conftest import patients, run_stages
 from stages import compare_models, ingest, paths, preprocess, select_features
 from stages.core.tabular.comparison import corrected_ttest, fold_scores, race, score_models, scorers, summarize
 from stages.core.tabular.folds import fit_folds, folds_of, score_rows, shared_steps, vote_scores

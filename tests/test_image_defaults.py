@@ -7,9 +7,9 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import run_fails, run_ok, set_params
 
 from benchmarks.photo_folder import GROUP_PATTERN, write_photo_folder
-from conftest import run_fails, run_ok, set_params
 from stages import ingest_images, paths, train_cnn
 from stages.core.images import sizing
 from stages.core.images.folders import given_split, grouped_names, groups_of, split_manifest

@@ -6,9 +6,9 @@ import shlex
 import numpy as np
 import pytest
 import yaml
+from conftest import REPO, run_fails, run_ok, set_params
 from PIL import Image
 
-from conftest import REPO, run_fails, run_ok, set_params
 from stages import ingest_images, paths, train_cnn
 from stages.core.images.folders import class_order, given_split, list_images
 from stages.io import read_image_split, read_json, read_table

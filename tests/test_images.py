@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import run_fails, run_ok, set_params
 from skimage import io as skio
 
-from conftest import run_fails, run_ok, set_params
 from stages import ingest_images, paths, train_cnn
 from stages.core.images.folders import detect_layout
 from stages.io import read_image_split, read_json, read_table
@@ -71,7 +71,8 @@ def test_flat_prefix_layout_runs_through_both_stages(flat):
     assert sorted(manifest["label"].astype(str).unique()) == ["0", "1", "2"]
     assert manifest["split"].value_counts().to_dict() == {"train": 21, "test": 6, "val": 3}
     pixels, codes = read_image_split(paths.IMAGES_TRAIN)
-    assert pixels.shape == (21, 12, 12, 1) and pixels.dtype == np.uint8 and pixels[range(21)].max() > 150  # 0-255, not 0-1
+    assert pixels.shape == (21, 12, 12, 1) and pixels.dtype == np.uint8
+    assert pixels[range(21)].max() > 150  # 0-255, not 0-1
     assert sorted(np.bincount(codes)) == [7, 7, 7]
     assert [p.name for p in paths.DIGITS_DIR.iterdir()] == ["README.txt"]  # not the digits, and no DVC warning
     assert "Not used: images.source is data/raw/images/digits_flat" in (paths.DIGITS_DIR / "README.txt").read_text()

@@ -3,9 +3,9 @@ majority-only network, a decision threshold chosen on validation only, ROC, and 
 
 import numpy as np
 import pytest
+from conftest import run_fails, run_ok, set_params
 from PIL import Image
 
-from conftest import run_fails, run_ok, set_params
 from stages import ingest_images, paths, train_cnn
 from stages.core.errors import PipelineError
 from stages.core.evaluation import positive_class, positive_code

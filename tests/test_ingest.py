@@ -5,11 +5,11 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import patients, run_fails, run_ok, set_params
+
 from stages import ingest, paths
-from stages.core.tabular.datasets import check_table, load_builtin, profile
 from stages.core.errors import PipelineError
+from stages.core.tabular.datasets import check_table, load_builtin, profile
 from stages.io import read_table
 
 

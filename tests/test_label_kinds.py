@@ -12,11 +12,19 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import REPO, run_stages
+
 from serve.app import create_app
 from stages import (
-    bias_variance, compare_models, evaluate, ingest, preprocess, paths, select_features, summary, tune,
+    bias_variance,
+    compare_models,
+    evaluate,
+    ingest,
+    paths,
+    preprocess,
+    select_features,
+    summary,
+    tune,
 )
 from stages.io import read_json, read_object, read_table
 
@@ -59,7 +67,8 @@ def test_every_label_kind_runs_the_whole_chain_and_predicts_the_labels_as_writte
     table(kind).to_csv(workdir / "data/raw/tables/labels.csv", index=False)
     rare = kind == "grades with a rare class"
     run_stages(workdir, ingest, preprocess, select_features, compare_models, tune, bias_variance, evaluate, summary,
-               data__csv="data/raw/tables/labels.csv", data__target="y", compare__ensemble_top=2, compare__stacking=True,
+               data__csv="data/raw/tables/labels.csv", data__target="y",
+               compare__ensemble_top=2, compare__stacking=True,
                **(FOLDS if rare else {}), **(REGRESSORS if kind == "integer regression" else {}))
     out = capsys.readouterr().out
     labels, metrics = read_json(paths.LABELS), read_json(paths.EVALUATE_METRICS)

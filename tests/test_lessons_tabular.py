@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import REPO, project_of, run_fails, run_stages, set_params
 from sklearn.datasets import make_classification, make_moons
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
@@ -13,11 +14,10 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
-from conftest import REPO, project_of, run_fails, run_stages, set_params
-from stages import bias_variance, compare_models, evaluate, ingest, paths, preprocess, select_features, tune
+from stages import compare_models, evaluate, ingest, paths, preprocess, select_features, tune
 from stages.core.errors import PipelineError
-from stages.core.tabular.bias_variance import Curve, complexity, curves, read
 from stages.core.report.summary import headlines
+from stages.core.tabular.bias_variance import Curve, complexity, curves, read
 from stages.core.tabular.comparison import comparison_result, lesson, summarize, top_members, verdict
 from stages.core.tabular.inspection import coefficient_table, importance_table, original_column
 from stages.core.tabular.models import NamedClassifier, make_estimator

@@ -5,12 +5,24 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import run_ok, set_params
+
 from stages import nets_from_scratch, paths
 from stages.core.lessons.lessons import GATES, INPUTS, logic_gates
 from stages.core.lessons.numpy_nets import (
-    SGD, CrossEntropy, Dense, Dropout, MeanSquaredError, Network, Perceptron, ReLU, Sigmoid, Softmax, Tanh, glorot, he,
+    SGD,
+    CrossEntropy,
+    Dense,
+    Dropout,
+    MeanSquaredError,
+    Network,
+    Perceptron,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+    glorot,
+    he,
 )
 
 RNG = np.random.default_rng(0)
@@ -107,9 +119,9 @@ def test_dropout_is_the_identity_at_inference_and_keeps_the_mean_in_training():
 
 
 def keras_steps(weights, x, y, hidden_activation, output, loss, learning_rate, momentum, steps):
-    from stages.core.training import runtime  # noqa: F401  (TensorFlow's settings and quiet start-up)
-
     import keras
+
+    from stages.core.training import runtime  # noqa: F401  (TensorFlow's settings and quiet start-up)
 
     model = keras.Sequential([keras.Input((x.shape[1],)), keras.layers.Dense(weights[0].shape[1], hidden_activation),
                               keras.layers.Dense(weights[2].shape[1], output)])

@@ -2,8 +2,8 @@
 
 import pytest
 import yaml
-
 from conftest import REPO, run_fails, set_params
+
 from stages import ingest
 from stages.core.errors import PipelineError
 from stages.params import load_params, validate_params

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 import requests
 import yaml
-
 from conftest import REPO, patients
+
 from stages.io import read_object
 
 GIT_ID = {"GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@example.com",

@@ -5,12 +5,12 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import patients, run_fails, run_ok, set_params
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import make_pipeline
 
-from conftest import patients, run_fails, run_ok, set_params
 from stages import ingest, paths, preprocess
 from stages.core.errors import PipelineError
 from stages.core.evaluation import positive_class

@@ -11,19 +11,19 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import REPO, ScalerSpy, run_fails, run_ok, run_stages, set_params
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.impute import SimpleImputer
 from sklearn.model_selection import RepeatedKFold, cross_validate
 from sklearn.pipeline import Pipeline
 
-from conftest import REPO, ScalerSpy, run_fails, run_ok, run_stages, set_params
 from stages import compare_models, evaluate, ingest, paths, preprocess, select_features, tune
+from stages.core.errors import PipelineError
 from stages.core.tabular.comparison import fold_scores
 from stages.core.tabular.datasets import detect_task
-from stages.core.errors import PipelineError
 from stages.core.tabular.models import build_pipeline, make_estimator
-from stages.core.tabular.sizing import class_folds
 from stages.core.tabular.selection import Method, SelectFeatures
+from stages.core.tabular.sizing import class_folds
 from stages.core.tabular.tasks import TASKS
 from stages.io import read_json, read_object, read_table
 

@@ -6,9 +6,7 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import REPO, set_params
-from test_transfer import shapes  # noqa: F401  (the fixture: 4 classes of bar images, prepared)
 
 
 def python(*args, cwd=REPO, **env):
@@ -26,9 +24,12 @@ def test_tensorflow_loads_silently_and_our_warnings_still_show():
 def test_lines_written_while_tensorflow_loads_are_passed_on_unless_they_are_its_noise():
     code = ("import os; from stages.core.training.runtime import native_logs_filtered\n"
             "with native_logs_filtered():\n"
-            "    os.write(2, b'WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\\n')\n"
-            "    os.write(2, b'I0000 00:00:1795941389.342428   11738 cudart_stub.cc:31] Could not find cuda drivers\\n')\n"
-            "    os.write(2, b'E0000 00:00:1795941389.342428   11738 cuda_dnn.cc:8310] Unable to register cuDNN\\n')\n"
+            "    os.write(2, b'WARNING: All log messages before absl::InitializeLog() is called "
+            "are written to STDERR\\n')\n"
+            "    os.write(2, b'I0000 00:00:1795941389.342428   11738 cudart_stub.cc:31] "
+            "Could not find cuda drivers\\n')\n"
+            "    os.write(2, b'E0000 00:00:1795941389.342428   11738 cuda_dnn.cc:8310] "
+            "Unable to register cuDNN\\n')\n"
             "    os.write(2, b'a real problem\\n')\n")
     done = python("-c", code)
     assert done.returncode == 0 and done.stderr == "a real problem\n"

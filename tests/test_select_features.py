@@ -3,13 +3,13 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ScalerSpy, project_of, run_fails, run_ok, set_params
 from sklearn.feature_selection import SelectKBest, chi2
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 
-from conftest import ScalerSpy, project_of, run_fails, run_ok, set_params
 from stages import ingest, paths, preprocess, select_features
 from stages.core.tabular.selection import Method, SelectFeatures, chi2_minmax, choose_k, score_curve, selection_path
 from stages.io import read_json, read_table

@@ -14,9 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import REPO, patients, run_stages, set_params
 from PIL import Image
 
-from conftest import REPO, patients, run_stages, set_params
 from serve.app import create_app
 from serve.models import either, image_predicts, table_predicts
 from serve.tables import BadInput, check_rows

@@ -7,6 +7,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import patients, run_stages, set_params
 from joblib import Parallel, delayed
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.datasets import make_moons
@@ -14,13 +15,16 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from conftest import patients, run_stages, set_params
 from stages import compare_models, ingest, paths, preprocess, select_features, tune
 from stages.core import progress
 from stages.core.tabular import sizing
 from stages.core.tabular.comparison import dominant
 from stages.core.tabular.models import (
-    ApproxRBFSVM, build_pipeline, calibrated_for_serving, make_estimator, probabilities_if_needed,
+    ApproxRBFSVM,
+    build_pipeline,
+    calibrated_for_serving,
+    make_estimator,
+    probabilities_if_needed,
 )
 from stages.core.tabular.selection import SelectFeatures
 from stages.io import read_json, read_object, read_table
@@ -180,7 +184,8 @@ def test_stages_print_and_record_the_rules_and_params_override_them(mid_sized, c
     assert "compare.repeats = 1: 5,600 training rows >= 5,000: fold scores vary little" in out.out
     rules = read_json(paths.COMPARE_METRICS)["size_rules"]
     folds = read_table(paths.FOLD_SCORES)
-    assert (rules["folds"], rules["repeats"]) == (10, 1) and len(folds) == 4 * 10  # 3 FAST models and voting (stacking: 6 fits per member and fold, left out)
+    # 3 FAST models and voting (stacking: 6 fits per member and fold, left out)
+    assert (rules["folds"], rules["repeats"]) == (10, 1) and len(folds) == 4 * 10
     assert "tune: tune.search = grid: 5,600 training rows < 10,000" in out.out
     assert read_json(paths.TUNE_METRICS)["size_rules"]["search"] == "grid"
     assert "compare_models: " in out.err and " left]" in out.err  # the progress bar, on stderr

@@ -7,9 +7,9 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import REPO, run_ok
 from PIL import Image
 
-from conftest import REPO, run_ok
 from stages import summary
 from stages.core.errors import PipelineError
 from stages.core.images.pixels import sample_look, source_look

@@ -10,11 +10,11 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import FAST, REPO, patients, run_fails, run_ok, run_stages, set_params
+
 from stages import compare_models, evaluate, ingest, paths, preprocess, select_features, train_dnn, tune
-from stages.core.tabular.dense_plan import TargetScale, validation_rows
 from stages.core.errors import PipelineError
+from stages.core.tabular.dense_plan import TargetScale, validation_rows
 
 UPSTREAM = (ingest, preprocess, select_features, compare_models, tune, evaluate)
 QUICK = {"dnn__epochs": 8, "dnn__patience": 3}  # behaviour, not accuracy: the default run's numbers are in e2e

@@ -5,10 +5,10 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import patients, project_of, run_fails, run_stages
 from scipy import stats
 from sklearn.base import BaseEstimator
 
-from conftest import patients, project_of, run_fails, run_stages
 from stages import compare_models, ingest, paths, preprocess, select_features, tune
 from stages.core.tabular.tuning import LogUniformInt, distribution
 from stages.io import read_json, read_object, read_table

@@ -1,7 +1,6 @@
 """The GitHub Actions workflows cannot run here: check that they parse and do what the README says."""
 
 import yaml
-
 from conftest import REPO
 
 

@@ -13,11 +13,13 @@ from pathlib import Path
 import numpy as np
 
 from stages.core.training import runtime  # noqa: F401  (first: quiets TensorFlow's start-up logs before Keras loads it)
+
+# isort: split
+import keras
+from keras import layers, ops
+
 from stages.core.errors import PipelineError
 from stages.core.images.transfer_plan import APPLICATIONS
-
-import keras  # noqa: E402, I001
-from keras import layers, ops  # noqa: E402
 
 
 @keras.saving.register_keras_serializable(package="ml_pipeline")

@@ -7,12 +7,14 @@ import numpy as np
 from sklearn.metrics import log_loss
 
 from stages.core.training import runtime  # noqa: F401  (first: quiets TensorFlow's start-up logs before Keras loads it)
+
+# isort: split
+import keras
+from keras import layers
+
 from stages.core.errors import PipelineError
 from stages.core.training.imbalance import choose_threshold, decide, network_scores
 from stages.core.training.live import EpochProgress
-
-import keras  # noqa: E402, I001
-from keras import layers  # noqa: E402
 
 
 def min_image_size(blocks: int, pool_size: int) -> int:

@@ -12,15 +12,21 @@ from typing import Callable
 import numpy as np
 
 from stages.core.training import runtime  # noqa: F401  (first: quiets TensorFlow's start-up logs before Keras loads it)
+
+# isort: split
+import keras
+from keras import layers
+
 from stages.core.images.backbones import (
-    BackboneInput, check_fine_tune_layers, feature_problem, make_backbone, unfreeze_top,
+    BackboneInput,
+    check_fine_tune_layers,
+    feature_problem,
+    make_backbone,
+    unfreeze_top,
 )
 from stages.core.images.networks import ImageBatches, evaluate_network, fit
 from stages.core.training.imbalance import majority_accuracy
 from stages.core.training.live import LiveLogger
-
-import keras  # noqa: E402, I001
-from keras import layers  # noqa: E402
 
 
 def with_head(base: keras.Model, shape: tuple, n_classes: int, backbone: str, size: int, pooling: str,

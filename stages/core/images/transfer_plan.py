@@ -5,6 +5,7 @@ input size, the positive class and the class weights."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
 
 from stages.core.errors import PipelineError

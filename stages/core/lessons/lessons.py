@@ -7,7 +7,15 @@ import numpy as np
 import pandas as pd
 
 from stages.core.lessons.numpy_nets import (
-    SGD, CrossEntropy, Dense, MeanSquaredError, Network, Perceptron, Sigmoid, dense_stack, one_hot,
+    SGD,
+    CrossEntropy,
+    Dense,
+    MeanSquaredError,
+    Network,
+    Perceptron,
+    Sigmoid,
+    dense_stack,
+    one_hot,
 )
 
 GATES = {  # truth tables over the inputs (0,0), (0,1), (1,0), (1,1)

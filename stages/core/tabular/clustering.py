@@ -12,7 +12,11 @@ from typing import Callable, NamedTuple
 import numpy as np
 import pandas as pd
 from sklearn.metrics import (
-    adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score, normalized_mutual_info_score, silhouette_score,
+    adjusted_rand_score,
+    calinski_harabasz_score,
+    davies_bouldin_score,
+    normalized_mutual_info_score,
+    silhouette_score,
 )
 
 from stages.core.errors import PipelineError, plain

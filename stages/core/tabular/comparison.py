@@ -12,7 +12,12 @@ from scipy import stats
 from stages.core.errors import PipelineError
 from stages.core.tabular.folds import Fold, fit_folds, folds_of, score_rows, shared_steps, vote_scores
 from stages.core.tabular.models import (
-    COMBINED, ENSEMBLES, build_pipeline, probabilities_if_needed, voting_member, with_target_transform,
+    COMBINED,
+    ENSEMBLES,
+    build_pipeline,
+    probabilities_if_needed,
+    voting_member,
+    with_target_transform,
 )
 from stages.core.tabular.scoring import scorer_for
 from stages.core.tabular.sizing import Decision, auto_models, compare_folds, sized_estimator

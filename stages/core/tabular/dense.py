@@ -19,15 +19,17 @@ import joblib
 import numpy as np
 import pandas as pd
 
-from stages.core.training import runtime  # (first: quiets TensorFlow's start-up logs before Keras loads it)
-from stages.core.training.saving import save_keras
-from stages.core.training.live import EpochProgress
+from stages.core.training import runtime  # noqa: F401  (first: quiets TensorFlow's start-up logs before Keras loads it)
+
+# isort: split
+import keras
+from keras import layers
+
 from stages.core.tabular.dense_plan import TargetScale
 from stages.core.tabular.labels import class_array
 from stages.core.tabular.models import feature_rows
-
-import keras  # noqa: E402, I001
-from keras import layers  # noqa: E402
+from stages.core.training.live import EpochProgress
+from stages.core.training.saving import save_keras
 
 
 def build_dense(n_inputs: int, units: list[int], dropout: float, batch_norm: bool, n_outputs: int,

@@ -14,8 +14,8 @@ from collections import Counter
 
 import pandas as pd
 
-from stages.core.tabular.columns import LEADING_ZERO, file_decimal, strip_missing
 from stages.core.errors import PipelineError
+from stages.core.tabular.columns import LEADING_ZERO, file_decimal, strip_missing
 
 FORMATS = "CSV (.csv, .tsv, .txt; any delimiter), gzip- or zip-compressed CSV (.csv.gz, .csv.zip) and Excel .xlsx"
 DELIMITERS = ",;\t|"

@@ -18,7 +18,12 @@ import pandas as pd
 from mlxtend.feature_selection import SequentialFeatureSelector
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.feature_selection import (
-    RFE, chi2, f_classif, f_regression, mutual_info_classif, mutual_info_regression,
+    RFE,
+    chi2,
+    f_classif,
+    f_regression,
+    mutual_info_classif,
+    mutual_info_regression,
 )
 from sklearn.preprocessing import MinMaxScaler
 

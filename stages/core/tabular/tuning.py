@@ -15,10 +15,10 @@ from sklearn.base import clone
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401  (registers the Halving*SearchCV)
 from sklearn.model_selection import (
     GridSearchCV,
-    cross_val_score,
     HalvingGridSearchCV,
     HalvingRandomSearchCV,
     RandomizedSearchCV,
+    cross_val_score,
 )
 from sklearn.utils._param_validation import InvalidParameterError
 

@@ -6,9 +6,10 @@ import sys
 
 from stages.core.training import runtime  # noqa: F401  (first: quiets TensorFlow's start-up logs before Keras loads it)
 
-import keras  # noqa: E402, I001
+# isort: split
+import keras
 
-from stages.core.progress import bar  # noqa: E402
+from stages.core.progress import bar
 
 
 class LiveLogger(keras.callbacks.Callback):
