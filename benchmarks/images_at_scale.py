@@ -100,8 +100,8 @@ def training_speed(folder: Path) -> tuple[float, float, int]:
     TRAIN_IMAGES images, alternating one-epoch fits after a warm-up, best of ROUNDS each."""
     os.chdir(folder)
     sys.path.insert(0, str(REPO))
+    from stages.arrays import read_image_split
     from stages.core.training.runtime import configure
-    from stages.io import read_image_split
     from stages.params import load_params
 
     c = load_params().cnn

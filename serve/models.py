@@ -20,11 +20,10 @@ import yaml
 
 from serve.tables import BadInput, check_rows
 from stages import paths
-from stages.core.evaluation import positive_code
+from stages.core.evaluation import metric_numbers, positive_code
 from stages.core.images.pixels import Unreadable, read_image
 from stages.core.tabular.models import inner
 from stages.core.training.imbalance import decide
-from stages.io import metric_numbers
 
 
 @dataclass(frozen=True)
@@ -115,7 +114,7 @@ def versus(score_name: str, score: float | None, baseline: float | None, against
         return ""
     shown = (lambda v: f"{v:.1%}") if score_name == "accuracy" else (lambda v: f"{v:.3f}")
     return f"test {score_name} {shown(score)}" + (f", against {shown(baseline)} {against}" if baseline is not None
-                                                 else "")
+                                                  else "")
 
 
 class TableModel:

@@ -120,10 +120,10 @@ def main(argv: list[str] | None = None) -> None:
         table.to_csv(sys.stdout, index=False)
     where = args.output or "stdout"
     print(f"predict: {len(table)} {'rows' if isinstance(model, TableModel) else 'files'} with the {args.model} model "
-          f"({model.about.commit}) -> {where}; predicted {summary(table['predicted'])}", file=sys.stderr)
+          f"({model.about.commit}) -> {where}; predicted {tally(table['predicted'])}", file=sys.stderr)
 
 
-def summary(predicted: pd.Series) -> str:
+def tally(predicted: pd.Series) -> str:
     """The classes predicted, most frequent first; or the range of predicted values."""
     if pd.api.types.is_float_dtype(predicted):
         return f"{predicted.min():.6g} to {predicted.max():.6g} (median {predicted.median():.6g})"

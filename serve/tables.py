@@ -8,8 +8,7 @@ import pandas as pd
 
 from stages.core.errors import PipelineError, listed, plain
 from stages.core.tabular.columns import as_numbers, dates_as_trained
-from stages.core.tabular.datasets import tidy_csv
-from stages.core.tabular.reading import file_text, read_csv
+from stages.core.tabular.reading import read_like_ingest
 
 
 class BadInput(ValueError):
@@ -22,21 +21,16 @@ def read_rows(data: bytes, where: str, na_values: list[str]) -> tuple[pd.DataFra
     mark read from the numbers), tidied as ingest tidies it, with numbers written in any format read as
     numbers; plus notes."""
     try:
-        text, notes = file_text(data, where, where)
-        if not text.strip():
-            raise BadInput(f"{where} is empty; it needs a header row and data rows")
-        frame, more, decimal = read_csv(text, where, header=True, na_values=na_values, section=None)
+        frame, notes, decimal = read_like_ingest(data, where, where, header=True, na_values=na_values, section=None)
     except PipelineError as exc:
         raise BadInput(str(exc)) from None
-    notes += more
-    frame, tidied = tidy_csv(frame)
     frame = frame.reset_index(drop=True)  # rows to predict, in order
     for column in frame.columns:
         if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
             parsed = as_numbers(frame[column], decimal, None)
             if parsed is not None:
                 frame[column] = parsed[0]
-    return frame, notes + tidied
+    return frame, notes
 
 
 def rows_from_json(rows) -> pd.DataFrame:

@@ -8,15 +8,7 @@ from __future__ import annotations
 from stages import paths
 from stages.core.evaluation import positive_code
 from stages.core.progress import bar, joblib_progress
-from stages.core.tabular.bias_variance import (
-    complexity,
-    current_value,
-    curve_pipeline,
-    curves,
-    learning_figure,
-    read,
-    validation_figure,
-)
+from stages.core.tabular import bias_variance
 from stages.core.tabular.scoring import scorer_for
 from stages.core.tabular.sizing import class_folds, record, search_sample
 from stages.core.tabular.tasks import TASKS, auto
@@ -32,11 +24,12 @@ def main() -> None:
     task = TASKS[labels["task"]]
     name = read_json(paths.BEST_PARAMS)["model"]
     saved = read_object(paths.MODEL)
-    pipeline = curve_pipeline(saved.pipeline)  # the tuned settings, unfitted
+    pipeline = bias_variance.curve_pipeline(saved.pipeline)  # the tuned settings, unfitted
     X, y, rows = search_sample(X, y, params.compare.rows, params.seed, task.classifies)
-    shown, path, values = complexity(name, pipeline, b.param, b.values,
-                                     saved.pipeline_.named_steps["select"].n_features_in_, section="bias_variance")
-    scoring, current = auto(t.scoring, task.scoring), current_value(pipeline, path)
+    shown, path, values = bias_variance.complexity(
+        name, pipeline, b.param, b.values, saved.pipeline_.named_steps["select"].n_features_in_,
+        section="bias_variance")
+    scoring, current = auto(t.scoring, task.scoring), bias_variance.current_value(pipeline, path)
     folds = class_folds(t.cv, "tune.cv", y, labels["classes"], params.data.rare_classes)
     cv = folds.value
     if cv != t.cv:
@@ -47,15 +40,15 @@ def main() -> None:
           f"{values}, {cv}-fold {scoring} on {len(y)} training rows", flush=True)
     scorer = scorer_for(scoring, positive_code(labels["classes"], labels.get("positive")))
     with joblib_progress(bar((b.sizes + len(values)) * cv, "bias_variance")):
-        learning, validation = curves(pipeline, X, y, task.folds(cv, params.seed), scorer, path, values,
-                                      b.sizes, b.n_jobs, params.seed)
-    reading = read(learning, validation, shown, current)
+        learning, validation = bias_variance.curves(pipeline, X, y, task.folds(cv, params.seed), scorer, path, values,
+                                                    b.sizes, b.n_jobs, params.seed)
+    reading = bias_variance.read(learning, validation, shown, current)
     about = f"{name}, {cv}-fold CV on the training split"
     write_table(paths.LEARNING_CURVE, learning.table("rows"))
     write_table(paths.VALIDATION_CURVE, validation.table("value"))
-    write_bytes(paths.LEARNING_CURVE_PNG, learning_figure(learning, scoring, f"Learning curve: {about}"))
-    write_bytes(paths.VALIDATION_CURVE_PNG, validation_figure(validation, shown, scoring, current,
-                                                              f"Validation curve: {about}"))
+    write_bytes(paths.LEARNING_CURVE_PNG, bias_variance.learning_figure(learning, scoring, f"Learning curve: {about}"))
+    write_bytes(paths.VALIDATION_CURVE_PNG, bias_variance.validation_figure(validation, shown, scoring, current,
+                                                                            f"Validation curve: {about}"))
     write_json(paths.BIAS_VARIANCE_METRICS, {k: v for k, v in reading.items() if k != "line"}
                | {"size_rules": record([rows, *([folds] if cv != t.cv else [])])})
     print(f"bias_variance: {reading['verdict']}: {reading['line']} -> {paths.LEARNING_CURVE_PNG}, "

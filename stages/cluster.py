@@ -11,17 +11,8 @@ from __future__ import annotations
 
 from stages import paths
 from stages.core.progress import bar
+from stages.core.tabular import clustering
 from stages.core.tabular.cluster_plots import curves_figure, scatter_figure
-from stages.core.tabular.clustering import (
-    agreement,
-    centres,
-    check_plan,
-    check_variation,
-    fit_range,
-    sizes,
-    stability,
-    without_text,
-)
 from stages.core.tabular.datasets import detect_task
 from stages.core.tabular.preprocessing import build_preprocessor, check_target, feature_types
 from stages.io import read_json, read_table, write_bytes, write_json, write_table
@@ -37,40 +28,40 @@ def main() -> None:
         check_target(target, table.columns, str(paths.DATASET), key="data.target")
     features = table.drop(columns=target) if target else table
     task = target and detect_task(table[target], params.data.task, target, str(paths.DATASET), section="data")[0]
-    check_variation(features, str(paths.DATASET))
-    groups, note = without_text(feature_types(features, read_json(paths.COLUMNS)))
+    clustering.check_variation(features, str(paths.DATASET))
+    groups, note = clustering.without_text(feature_types(features, read_json(paths.COLUMNS)))
     if note:
         print(f"note: cluster: {note}", flush=True)
     preprocessor = build_preprocessor(groups, pre.scale, pre.impute, pre.max_categories, seed)
     encoded = preprocessor.fit_transform(features)  # all rows: there is no held-out split to protect
-    plan = check_plan(c.k, c.k_range, c.method, encoded, section="cluster")
+    plan = clustering.check_plan(c.k, c.k_range, c.method, encoded, section="cluster")
     X = encoded.to_numpy(dtype=float)
 
     with bar(len(plan.ks) + c.bootstrap + (plan.k is not None and plan.k not in plan.ks), "cluster") as fits:
-        found = fit_range(X, c.method, plan, c.n_init, seed, fits.update)
-        size = sizes(found.labels, table[target] if target else None, task)
+        found = clustering.fit_range(X, c.method, plan, c.n_init, seed, fits.update)
+        size = clustering.sizes(found.labels, table[target] if target else None, task)
         metrics = {"k": found.k, "k_best_silhouette": found.best, "rows": len(X), "features": X.shape[1],
                    **found.scores, "smallest_cluster_share": float(size["share"].min())}
         if c.bootstrap:
-            metrics["stability_ari"], metrics["stability_ari_std"] = stability(
+            metrics["stability_ari"], metrics["stability_ari_std"] = clustering.stability(
                 X, found.labels, c.method, found.k, c.n_init, seed, c.bootstrap, step=fits.update)
     if task == "classification":
-        metrics |= agreement(table[target], found.labels)
+        metrics |= clustering.agreement(table[target], found.labels)
 
     chosen_by = "auto: the best silhouette" if plan.k is None else "cluster.k"
     about = f"{c.method}, k={found.k} ({chosen_by}), {len(X)} rows x {X.shape[1]} encoded features"
     write_table(paths.CLUSTER_ASSIGNMENTS, table.assign(**{"cluster" if "cluster" not in table.columns
                                                            else "cluster_id": found.labels}))
     write_table(paths.CLUSTER_CURVES, found.curve)
-    write_table(paths.CLUSTER_CENTRES, centres(preprocessor, encoded, found.labels, groups["number"]))
+    write_table(paths.CLUSTER_CENTRES, clustering.centres(preprocessor, encoded, found.labels, groups["number"]))
     write_table(paths.CLUSTER_SIZES, size)
     write_bytes(paths.CLUSTER_CURVES_PNG, curves_figure(found.curve, found.k, found.best, about))
     write_bytes(paths.CLUSTER_SCATTER_PNG, scatter_figure(
         X, found.labels, table[target].astype(str).to_numpy() if task == "classification" else None, seed, about))
     write_json(paths.CLUSTER_METRICS, metrics)
     matched = f", adjusted Rand {metrics['adjusted_rand']:.3f} vs {target!r}" if task == "classification" else ""
-    steady = f", stability {metrics['stability_ari']:.3f}" if c.bootstrap else ""
-    print(f"cluster: {about}: silhouette {metrics['silhouette']:.4f}{steady}{matched}, sizes "
+    steady = f", clustering.stability {metrics['stability_ari']:.3f}" if c.bootstrap else ""
+    print(f"cluster: {about}: silhouette {metrics['silhouette']:.4f}{steady}{matched}, clustering.sizes "
           f"{'/'.join(map(str, size['rows']))} -> {paths.CLUSTER_CENTRES}, {paths.CLUSTER_SCATTER_PNG.parent}/")
 
 

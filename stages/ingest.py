@@ -17,41 +17,26 @@ import pandas as pd
 
 from stages import paths
 from stages.core.errors import PipelineError, listed
-from stages.core.tabular.datasets import (
-    check_table,
-    detect_task,
-    drop_columns,
-    labelled_rows,
-    load_builtin,
-    numbers_as_text,
-    profile,
-    tidy_csv,
-)
+from stages.core.tabular import datasets
 from stages.core.tabular.plots import profile_figure
-from stages.core.tabular.reading import file_text, read_csv
-from stages.io import write_bytes, write_json, write_table
+from stages.core.tabular.reading import read_like_ingest
+from stages.io import tracked_input, write_bytes, write_json, write_table
 from stages.params import load_params
 from stages.runner import run_stage
 
 
 def read_user_csv(path: Path, data) -> tuple[pd.DataFrame, list[str], str]:
-    """Read the user's CSV, turning every way it can be unreadable into one actionable line; the notes say
-    what was detected. Returns the table, the notes and the file's decimal mark."""
+    """Read the user's CSV as serve reads new rows, turning every way it can be unreadable into one actionable
+    line; the notes say what was detected and tidied. Returns the table, the notes and the file's decimal mark."""
     where = f"data.csv = '{path}'"
-    if not path.resolve().is_relative_to(paths.RAW_TABLES.resolve()):
-        raise PipelineError(
-            f"{where} is outside {paths.RAW_TABLES}/; move it there and run `dvc add {paths.RAW_TABLES}/{path.name}` "
-            "so DVC re-runs the tabular stages when it changes"
-        )
+    tracked_input(path, paths.RAW_TABLES, "data.csv")
     if not path.is_file():
         found = sorted(str(p) for p in paths.RAW_TABLES.iterdir() if p.is_file() and not p.name.endswith(".dvc")
                        and p.name != ".gitignore") if paths.RAW_TABLES.is_dir() else []
         hint = f"tables there: {listed(found)}" if found else f"no table is in {paths.RAW_TABLES}/ yet"
         raise PipelineError(f"{where}: file not found; {hint}")
-    text, notes = file_text(path.read_bytes(), path.name, where)
-    frame, more, decimal = read_csv(text, where, sep=data.sep, header=data.header, columns=data.columns,
-                                    decimal=data.decimal, na_values=data.na_values, section="data")
-    return frame, notes + more, decimal
+    return read_like_ingest(path.read_bytes(), path.name, where, sep=data.sep, header=data.header,
+                            columns=data.columns, decimal=data.decimal, na_values=data.na_values, section="data")
 
 
 def main() -> None:
@@ -61,27 +46,25 @@ def main() -> None:
     if data.csv:
         source = data.csv
         frame, notes, decimal = read_user_csv(Path(data.csv), data)
-        frame, tidied = tidy_csv(frame)
-        notes += tidied
     else:
         source = f"sklearn:{data.dataset}"
-        frame = load_builtin(data.dataset, data.target, section="data")
-    frame = drop_columns(frame, data.drop, source, data.target, section="data")
+        frame = datasets.load_builtin(data.dataset, data.target, section="data")
+    frame = datasets.drop_columns(frame, data.drop, source, data.target, section="data")
     if data.target is not None and data.target not in frame.columns:
-        check_table(frame, data.target, source, section="data")  # the error that names the columns
+        datasets.check_table(frame, data.target, source, section="data")  # the error that names the columns
     duplicates = data.duplicates
     duplicates = duplicates if data.csv and data.target is not None else None  # the bundled tables are curated
-    frame, kinds, said, unlabelled = labelled_rows(
+    frame, kinds, said, unlabelled = datasets.labelled_rows(
         frame, data.target, data.task, data.kinds, source, decimal=decimal, thousands=data.thousands,
         fixed=data.decimal != "auto", duplicates=duplicates, case_sensitive=data.case_sensitive_classes,
         merge=data.merge_classes, section="data")
     notes += said
-    table = check_table(frame, data.target, source, section="data")
+    table = datasets.check_table(frame, data.target, source, section="data")
     y = table[data.target] if data.target else None
-    task, why = detect_task(y, data.task, data.target, source, section="data")
-    notes += numbers_as_text(table.drop(columns=data.target) if data.target else table, section="data")
-    report = profile(table, data.target, source, dropped_rows=unlabelled, notes=notes, task=task,
-                     why=why, kinds={str(c): k.kind for c, k in kinds.items()})
+    task, why = datasets.detect_task(y, data.task, data.target, source, section="data")
+    notes += datasets.numbers_as_text(table.drop(columns=data.target) if data.target else table, section="data")
+    report = datasets.profile(table, data.target, source, dropped_rows=unlabelled, notes=notes, task=task,
+                              why=why, kinds={str(c): k.kind for c, k in kinds.items()})
     figure = profile_figure(report.get("class_balance"), report["missing"], f"{source}: {report['rows']} rows",
                             target=y)
 

@@ -15,15 +15,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from stages import paths
-from stages.core.lessons.lessons import (
-    GATES,
-    INPUTS,
-    delta_rule,
-    logic_gates,
-    momentum_vs_sgd,
-    softmax_network,
-    vanishing_gradients,
-)
+from stages.core.lessons import lessons
 from stages.core.lessons.numpy_nets import one_hot
 from stages.core.lessons.plots import decision_figure, loss_curves_figure, vanishing_figure
 from stages.core.plots import confusion_figure
@@ -50,14 +42,14 @@ def main() -> None:
     t_train = one_hot(y_train, len(species))
     about = f"learning rate {s.learning_rate:g}, {s.epochs} epochs"
 
-    gates = logic_gates(s.learning_rate, s.epochs, s.momentum, seed)
-    delta = delta_rule(x_train, t_train, s.learning_rate, s.epochs, s.batch_size, seed)
-    norms, deep_losses = vanishing_gradients(x_train, t_train, s.depth, VANISHING_WIDTH, s.learning_rate, s.epochs,
-                                             s.batch_size, seed)
-    momentum = momentum_vs_sgd(x_train, t_train, s.hidden_units, s.learning_rate, s.momentum, s.epochs,
-                               s.batch_size, seed)
-    iris = softmax_network(x_train, y_train, x_test, y_test, s.hidden_units, s.activation, s.dropout,
-                           s.learning_rate, s.momentum, s.epochs, s.batch_size, seed)
+    gates = lessons.logic_gates(s.learning_rate, s.epochs, s.momentum, seed)
+    delta = lessons.delta_rule(x_train, t_train, s.learning_rate, s.epochs, s.batch_size, seed)
+    norms, deep_losses = lessons.vanishing_gradients(x_train, t_train, s.depth, VANISHING_WIDTH, s.learning_rate,
+                                                     s.epochs, s.batch_size, seed)
+    momentum = lessons.momentum_vs_sgd(x_train, t_train, s.hidden_units, s.learning_rate, s.momentum, s.epochs,
+                                       s.batch_size, seed)
+    iris = lessons.softmax_network(x_train, y_train, x_test, y_test, s.hidden_units, s.activation, s.dropout,
+                                   s.learning_rate, s.momentum, s.epochs, s.batch_size, seed)
 
     last = {name: float(curve.iloc[-1]) for name, curve in delta.drop(columns="epoch").items()}
     metrics = {
@@ -71,7 +63,7 @@ def main() -> None:
     }
     names = np.array(species)
     write_bytes(paths.SCRATCH_DECISIONS_PNG,
-                decision_figure(gates, INPUTS, GATES, f"Perceptron vs hidden layer, {about}"))
+                decision_figure(gates, lessons.INPUTS, lessons.GATES, f"Perceptron vs hidden layer, {about}"))
     write_table(paths.SCRATCH_DELTA_RULE, delta)
     write_bytes(paths.SCRATCH_DELTA_RULE_PNG, loss_curves_figure(
         delta, f"Delta rule on iris (sigmoid units, squared error): updates per row, per {s.batch_size} rows, per "

@@ -59,7 +59,7 @@ def _table_threshold(value: Any) -> float | str | dict:
     if value == "best_f1":
         return value
     if (isinstance(value, dict) and len(value) == 1 and set(value) <= {"sensitivity", "precision"}
-            and type(next(iter(value.values()))) in (int, float) and 0 < next(iter(value.values())) <= 1):
+        and type(next(iter(value.values()))) in (int, float) and 0 < next(iter(value.values())) <= 1):
         return {k: float(v) for k, v in value.items()}
     raise ValueError("give 0.5 (the more probable class), a fixed cut between 0 and 1, {sensitivity: 0.95} or "
                      "{precision: 0.9} (the cut that keeps it on the training folds), or best_f1")

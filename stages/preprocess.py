@@ -10,18 +10,8 @@ from __future__ import annotations
 
 from stages import paths
 from stages.core.evaluation import positive_class
+from stages.core.tabular import preprocessing
 from stages.core.tabular.datasets import class_balance, detect_task, target_summary
-from stages.core.tabular.preprocessing import (
-    build_preprocessor,
-    check_positive_for_task,
-    check_target,
-    check_target_transform,
-    encode_labels,
-    feature_types,
-    split,
-    training_labels,
-    training_twins,
-)
 from stages.io import read_json, read_table, write_json, write_object, write_table
 from stages.params import load_params
 from stages.runner import run_stage
@@ -31,24 +21,25 @@ def main() -> None:
     params = load_params()
     target, pre = params.data.target, params.preprocess
     table = read_table(paths.DATASET)
-    check_target(target, table.columns, str(paths.DATASET), key="data.target")
+    preprocessing.check_target(target, table.columns, str(paths.DATASET), key="data.target")
     task, _ = detect_task(table[target], params.data.task, target, str(paths.DATASET), section="data")  # as ingest did
-    check_target_transform(pre.target_transform, table[target], task, target, key="preprocess.target_transform")
-    check_positive_for_task(params.data.positive_class, task, key="data.positive_class")
+    preprocessing.check_target_transform(pre.target_transform, table[target], task, target,
+                                         key="preprocess.target_transform")
+    preprocessing.check_positive_for_task(params.data.positive_class, task, key="data.positive_class")
 
-    train, test = split(table, target, params.data.test_size, params.seed, task, key="data.test_size")
+    train, test = preprocessing.split(table, target, params.data.test_size, params.seed, task, key="data.test_size")
     features, columns = train.drop(columns=target), read_json(paths.COLUMNS)
-    groups = feature_types(features, columns)
-    preprocessor = build_preprocessor(groups, pre.scale, pre.impute, pre.max_categories, params.seed)
-    encoder = encode_labels(train[target]) if task == "classification" else None
+    groups = preprocessing.feature_types(features, columns)
+    preprocessor = preprocessing.build_preprocessor(groups, pre.scale, pre.impute, pre.max_categories, params.seed)
+    encoder = preprocessing.encode_labels(train[target]) if task == "classification" else None
     # training rows only; y for the target encoding of many-valued text (class codes, or the quantity)
     preprocessor.fit(features, encoder.transform(train[target]) if encoder is not None else train[target])
     positive = positive_class(params.data.positive_class, train[target], key="data.positive_class") if encoder else None
-    labels = training_labels(features, target, task, pre.target_transform, groups, columns,
-                             encoder.classes_.tolist() if encoder else [], positive)
+    labels = preprocessing.training_labels(features, target, task, pre.target_transform, groups, columns,
+                                           encoder.classes_.tolist() if encoder else [], positive)
     metrics = {"n_train": len(train), "n_test": len(test), "n_features": features.shape[1],
                "n_features_encoded": len(preprocessor.get_feature_names_out())}
-    twins = training_twins(train, test)
+    twins = preprocessing.training_twins(train, test)
     if twins:
         metrics["test_rows_in_training"] = twins
         print(f"note: preprocess: {twins} test row(s) repeat a training row exactly, so the test score is optimistic "

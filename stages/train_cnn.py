@@ -12,10 +12,12 @@ import time
 import numpy as np
 
 from stages import paths
+from stages.arrays import read_image_split
 from stages.core.evaluation import positive_class, positive_code
 from stages.core.images import sizing
-from stages.core.training.imbalance import check_threshold, class_weights, majority_accuracy, summary, weighing
-from stages.io import live_log, read_image_split, read_json, write_files, write_keras
+from stages.core.training.imbalance import check_threshold, class_weights, majority_accuracy, score_line, weighing
+from stages.io import read_json, write_files
+from stages.keras_io import live_log, write_keras
 from stages.params import load_params
 from stages.runner import run_stage
 
@@ -28,7 +30,7 @@ def main() -> None:
     train_x, train_y = read_image_split(paths.IMAGES_TRAIN)
     check_threshold(c.threshold, len(classes), "cnn.threshold")  # params checks first, before TensorFlow loads
     positive = positive_code(classes, positive_class(params.images.positive_class, np.take(classes, train_y),
-                                                    key="images.positive_class"))
+                                                     key="images.positive_class"))
     weights = class_weights(train_y, classes, c.class_weight, "cnn.class_weight")
 
     from stages.core.images.networks import ImageBatches, course_network, evaluate_network, fit
@@ -65,7 +67,7 @@ def main() -> None:
                                   probabilities, curves_png, f"{c.model}, test split ({len(test.labels)} images)")
     write_keras(paths.CNN_MODEL, model)
     write_files({paths.CNN_OUTPUTS[role]: content for role, content in outputs.items()})
-    print(f"train_cnn: {len(history['loss'])} epochs in {seconds:.1f} s (best: {best_epoch}); {summary(metrics)} "
+    print(f"train_cnn: {len(history['loss'])} epochs in {seconds:.1f} s (best: {best_epoch}); {score_line(metrics)} "
           f"-> {paths.CNN_MODEL}, {paths.CNN_METRICS}")
 
 

@@ -15,24 +15,9 @@ import numpy as np
 
 from stages import paths
 from stages.core.evaluation import positive_code
-from stages.core.tabular.dense_plan import (
-    check_class_weight,
-    network_metrics,
-    network_target,
-    resolve_loss,
-    validation_rows,
-    versus,
-)
-from stages.io import (
-    atomic_dir,
-    live_log,
-    read_json,
-    read_object,
-    read_table,
-    read_training_split,
-    write_bytes,
-    write_json,
-)
+from stages.core.tabular import dense_plan
+from stages.io import atomic_dir, read_json, read_object, read_table, read_training_split, write_bytes, write_json
+from stages.keras_io import live_log
 from stages.params import load_params
 from stages.runner import run_stage
 
@@ -43,14 +28,14 @@ def main() -> None:
     labels, X, y = read_training_split(paths.LABELS, paths.TRAIN)
     task, classes = labels["task"], labels["classes"]
     metric = "accuracy" if task == "classification" else "r2"  # the log's and the curve's
-    loss = resolve_loss(d.loss, task, "dnn.loss")  # every params check before TensorFlow loads (seconds)
-    check_class_weight(d.class_weight, task, "dnn.class_weight")
-    fit_rows, val_rows = validation_rows(y, d.val_size, task, params.seed, classes, key="dnn.val_size")
+    loss = dense_plan.resolve_loss(d.loss, task, "dnn.loss")  # every params check before TensorFlow loads (seconds)
+    dense_plan.check_class_weight(d.class_weight, task, "dnn.class_weight")
+    fit_rows, val_rows = dense_plan.validation_rows(y, d.val_size, task, params.seed, classes, key="dnn.val_size")
     preprocessor = read_object(paths.PREPROCESSOR)  # fitted on the training split by preprocess
     features = (read_json(paths.SELECTED)["features"] if d.features == "selected"
                 else list(preprocessor.get_feature_names_out()))
-    target, sample, scale = network_target(y, fit_rows, task, classes, d.class_weight, labels["target_transform"],
-                                           key="dnn.class_weight")
+    target, sample, scale = dense_plan.network_target(y, fit_rows, task, classes, d.class_weight,
+                                                      labels["target_transform"], key="dnn.class_weight")
     info = {"task": task, "target": labels["target"], "classes": classes, "columns": list(X.columns),
             "features": features, **({"target_scale": scale._asdict()} if scale else {})}
 
@@ -74,10 +59,11 @@ def main() -> None:
 
     model = TableNetwork(network, preprocessor, info)
     test = read_table(paths.TEST)  # scored once, as evaluate scores the tuned model
-    metrics = network_metrics(model, test.drop(columns=labels["target"]), test[labels["target"]].to_numpy(), task,
-                              classes, positive_code(classes, labels.get("positive")))
-    metrics |= {"vs_tuned": versus(metrics, read_json(paths.EVALUATE_METRICS)), "epochs_trained": len(history["loss"]),
-                "best_epoch": best_epoch, "features": len(features), "parameters": network.count_params()}
+    metrics = dense_plan.network_metrics(model, test.drop(columns=labels["target"]), test[labels["target"]].to_numpy(),
+                                         task, classes, positive_code(classes, labels.get("positive")))
+    metrics |= {"vs_tuned": dense_plan.versus(metrics, read_json(paths.EVALUATE_METRICS)),
+                "epochs_trained": len(history["loss"]), "best_epoch": best_epoch, "features": len(features),
+                "parameters": network.count_params()}
     with atomic_dir(paths.DNN_MODEL) as folder:
         model.save(folder)
     write_json(paths.DNN_METRICS, metrics)

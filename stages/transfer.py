@@ -10,24 +10,14 @@ import sys
 from pathlib import Path
 
 from stages import paths
+from stages.arrays import read_image_split
 from stages.core.errors import PipelineError
-from stages.core.images.transfer_plan import only, plan_transfer
-from stages.core.training.imbalance import summary
-from stages.io import live_log, read_image_split, read_json, write_files, write_keras
+from stages.core.images.transfer_plan import plan_transfer
+from stages.core.training.imbalance import score_line
+from stages.io import read_json, tracked_input, write_files
+from stages.keras_io import live_log, write_keras
 from stages.params import load_params, transfer_recipe
 from stages.runner import run_stage
-
-
-def check_weights_file(weights: str, backbone: str) -> None:
-    """A weights file must exist under data/weights/, where `dvc add` tracks it, so DVC re-runs on a change."""
-    if weights in ("imagenet", "none"):
-        return
-    if not Path(weights).is_file():
-        raise PipelineError(f"transfer.weights = '{weights}' does not exist; save {backbone}'s no-top weights "
-                            f"there, or use weights: imagenet (downloaded) or none (random)")
-    if not Path(weights).resolve().is_relative_to(paths.WEIGHTS_DIR.resolve()):
-        raise PipelineError(f"transfer.weights = '{weights}' is outside {paths.WEIGHTS_DIR}/; move it there and "
-                            f"`dvc add` it, so DVC re-runs this stage when the weights change")
 
 
 def say(line: str) -> None:
@@ -49,24 +39,20 @@ def main() -> None:
                          blocks=len(t.pipeline.filters), threshold=t.threshold, class_weight=t.class_weight,
                          wanted_positive=params.images.positive_class, section="transfer",
                          positive_key="images.positive_class")
-    check_weights_file(t.weights, t.backbone)
+    if t.weights not in ("imagenet", "none"):  # a file: where `dvc add` tracks it, so DVC re-runs on a change
+        if not Path(t.weights).is_file():
+            raise PipelineError(f"transfer.weights = '{t.weights}' does not exist; save {t.backbone}'s no-top weights "
+                                f"there, or use weights: imagenet (downloaded) or none (random)")
+        tracked_input(t.weights, paths.WEIGHTS_DIR, "transfer.weights")
 
-    from stages.core.images import transfer as tl
-    from stages.core.images.networks import ImageBatches
+    from stages.core.images import transfer as transfer_learning
     from stages.core.images.results import image_model_outputs
     from stages.core.training.curves import transfer_curves_figure
     from stages.core.training.runtime import configure, data_parallel  # TensorFlow loads here, after every check
 
-    def batches(pixels, codes, of, seed=None, weights=None):  # the rows of these classes, labelled for their head
-        rows, y = only(codes, of)
-        return ImageBatches(pixels, y, t.batch_size, rows=rows, seed=seed, class_weight=weights)
-
-    val_x, val_y = read_image_split(paths.IMAGES_VAL)
-    data = tl.Experiment(
-        train=ImageBatches(train_x, plan.y, t.batch_size, rows=plan.rows, seed=params.seed, class_weight=plan.weights),
-        val=batches(val_x, val_y, plan.target, weights=plan.weights),
-        source_train=batches(train_x, train_y, plan.source, params.seed), source_val=batches(val_x, val_y, plan.source),
-        test=lambda: batches(*read_image_split(paths.IMAGES_TEST), plan.target))  # the only read of the test images
+    data = transfer_learning.experiment(plan, (train_x, train_y), read_image_split(paths.IMAGES_VAL),
+                                        lambda: read_image_split(paths.IMAGES_TEST),  # the only read of the test split
+                                        t.batch_size, params.seed)
     runtime = configure(params.seed, t.mixed_precision)
     for line in plan.notes + [
             f"{t.backbone} backbone ({plan.source_words}) at {plan.size}x{plan.size} -> {len(plan.target)} classes "
@@ -74,10 +60,11 @@ def main() -> None:
             f"mixed precision {'on' if runtime['mixed_precision'] else 'off'}"]:
         say(line)
     with data_parallel(runtime["gpus"]):
-        outcome = tl.run(transfer_recipe(t), plan, data, train_x.shape[-1],
-                         lambda: live_log(paths.TRANSFER_LIVE_METRICS), say=say, warn=warn, key="transfer")
-    metrics = tl.transfer_metrics({"train_images": len(plan.y), **outcome.metrics})
-    final = tl.final_scores(outcome.metrics)
+        outcome = transfer_learning.run(transfer_recipe(t), plan, data, train_x.shape[-1],
+                                        lambda: live_log(paths.TRANSFER_LIVE_METRICS), say=say, warn=warn,
+                                        key="transfer")
+    metrics = transfer_learning.transfer_metrics({"train_images": len(plan.y), **outcome.metrics})
+    final = transfer_learning.final_scores(outcome.metrics)
     title = f"{t.backbone} -> {len(plan.target)} classes, {len(plan.y)} training images"
     outputs = image_model_outputs(labels, plan.names, plan.positive, final.get("threshold"), metrics,
                                   outcome.test.labels, outcome.predicted, outcome.probabilities,
@@ -86,7 +73,7 @@ def main() -> None:
     write_keras(paths.TRANSFER_MODEL, outcome.model)
     write_files({paths.TRANSFER_OUTPUTS[role]: content for role, content in outputs.items()})
     versus = f"; from scratch {metrics['scratch_accuracy']:.4f}" if t.scratch else ""
-    print(f"transfer: {summary(final | {'baseline_accuracy': metrics['baseline_accuracy']})}{versus} -> "
+    print(f"transfer: {score_line(final | {'baseline_accuracy': metrics['baseline_accuracy']})}{versus} -> "
           f"{paths.TRANSFER_MODEL}, {paths.TRANSFER_METRICS}")
 
 

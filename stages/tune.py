@@ -13,20 +13,13 @@ from stages import paths
 from stages.core.compute import fits_on
 from stages.core.evaluation import positive_code
 from stages.core.progress import bar, joblib_progress
+from stages.core.tabular import tuning
 from stages.core.tabular.models import COMBINED, build_pipeline, final_model, tunable, with_target_transform
 from stages.core.tabular.scoring import check_scoring, scorer_for
 from stages.core.tabular.selection import selector_from
 from stages.core.tabular.sizing import class_folds, record, search_sample, sized_estimator, tune_search
 from stages.core.tabular.tasks import TASKS, auto
 from stages.core.tabular.threshold import check_threshold, cut_note, cut_record
-from stages.core.tabular.tuning import (
-    results_table,
-    run_search,
-    search_candidates,
-    search_fits,
-    tuning_metrics,
-    tuning_record,
-)
 from stages.io import read_json, read_model_inputs, write_json, write_object, write_table
 from stages.params import compute_on, load_params
 from stages.runner import run_stage
@@ -49,9 +42,9 @@ def main() -> None:
                  *([folds] if folds.value != t.cv else [])]
     cv = folds.value
     estimator, kind = with_target_transform(estimator, labels["target_transform"]), decisions[0].value
-    space, candidates, notes = search_candidates(t.spaces, model, estimator, kind, task.name, t.k, selected,
-                                                 len(preprocessor.get_feature_names_out()), t.n_iter,
-                                                 t.max_candidates, section="tune")
+    space, candidates, notes = tuning.search_candidates(t.spaces, model, estimator, kind, task.name, t.k, selected,
+                                                        len(preprocessor.get_feature_names_out()), t.n_iter,
+                                                        t.max_candidates, section="tune")
     check_scoring(scoring, y, "tune.scoring", task.name)
     check_threshold(t.threshold, len(labels["classes"]), task.name, "tune.threshold")
     for line in [d.line() for d in decisions] + notes:
@@ -64,20 +57,20 @@ def main() -> None:
             print(f"tune: fitting on {where}", flush=True)
             start = time.perf_counter()
             rescored = 2 if kind == "halving" else 1  # the untuned model, and halving's winner on every row
-            with joblib_progress(bar(search_fits(kind, candidates, len(searched_y), cv, rescored), "tune")):
-                searched = run_search(kind, pipeline, space, task.folds(cv, params.seed),
-                                      scorer_for(scoring, positive), t.n_iter, t.n_jobs, params.seed,
-                                      searched_X, searched_y)
+            with joblib_progress(bar(tuning.search_fits(kind, candidates, len(searched_y), cv, rescored), "tune")):
+                searched = tuning.run_search(kind, pipeline, space, task.folds(cv, params.seed),
+                                             scorer_for(scoring, positive), t.n_iter, t.n_jobs, params.seed,
+                                             searched_X, searched_y)
             elapsed = time.perf_counter() - start
         # refit on every training row; the test split stays unread until evaluate
         saved = final_model(searched.tuned if searched.tuned_wins else pipeline, labels["classes"], X, y,
                             task.classifies, t.threshold, positive, task.folds(cv, params.seed))
 
     write_object(paths.MODEL, saved)
-    write_json(paths.BEST_PARAMS, tuning_record(model, kind, searched, tunable(estimator)[0],
-                                                saved.pipeline_.named_steps["select"].features_))
-    write_table(paths.CV_RESULTS, results_table(searched.search.cv_results_, tunable(estimator)[0]))
-    write_json(paths.TUNE_METRICS, tuning_metrics(searched, record(decisions)) | cut_record(saved, t.threshold))
+    write_json(paths.BEST_PARAMS, tuning.tuning_record(model, kind, searched, tunable(estimator)[0],
+                                                       saved.pipeline_.named_steps["select"].features_))
+    write_table(paths.CV_RESULTS, tuning.results_table(searched.search.cv_results_, tunable(estimator)[0]))
+    write_json(paths.TUNE_METRICS, tuning.tuning_metrics(searched, record(decisions)) | cut_record(saved, t.threshold))
     kept = "tuned" if searched.tuned_wins else "untuned"
     print(f"tune: {model}, {len(searched.search.cv_results_['params'])} fits of {cv} folds in {elapsed:.1f} s; "
           f"tuned {searched.best:.4f} vs untuned {searched.untuned:.4f} ({searched.best - searched.untuned:+.5f}): "

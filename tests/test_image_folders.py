@@ -10,8 +10,9 @@ from conftest import REPO, run_fails, run_ok, set_params
 from PIL import Image
 
 from stages import ingest_images, paths, train_cnn
+from stages.arrays import read_image_split
 from stages.core.images.folders import class_order, given_split, list_images
-from stages.io import read_image_split, read_json, read_table
+from stages.io import read_json, read_table
 from stages.params import load_params
 
 KINDS = {"NORMAL": "h", "PNEUMONIA": "v"}

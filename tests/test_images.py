@@ -9,8 +9,9 @@ from conftest import run_fails, run_ok, set_params
 from skimage import io as skio
 
 from stages import ingest_images, paths, train_cnn
+from stages.arrays import read_image_split
 from stages.core.images.folders import detect_layout
-from stages.io import read_image_split, read_json, read_table
+from stages.io import read_json, read_table
 
 FAST_CNN = {"cnn__epochs": 2, "cnn__batch_size": 16, "cnn__conv__filters": [8], "cnn__conv__dense_units": 16,
             "images__image_size": 12}

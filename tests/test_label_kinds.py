@@ -15,17 +15,7 @@ import pytest
 from conftest import REPO, run_stages
 
 from serve.app import create_app
-from stages import (
-    bias_variance,
-    compare_models,
-    evaluate,
-    ingest,
-    paths,
-    preprocess,
-    select_features,
-    summary,
-    tune,
-)
+from stages import bias_variance, compare_models, evaluate, ingest, paths, preprocess, select_features, summary, tune
 from stages.io import read_json, read_object, read_table
 
 N = 160

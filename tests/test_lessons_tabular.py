@@ -16,7 +16,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from stages import compare_models, evaluate, ingest, paths, preprocess, select_features, tune
 from stages.core.errors import PipelineError
-from stages.core.report.summary import headlines
+from stages.core.report.headlines import headlines
 from stages.core.tabular.bias_variance import Curve, complexity, curves, read
 from stages.core.tabular.comparison import comparison_result, lesson, summarize, top_members, verdict
 from stages.core.tabular.inspection import coefficient_table, importance_table, original_column

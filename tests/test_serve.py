@@ -21,7 +21,8 @@ from serve.app import create_app
 from serve.models import either, image_predicts, table_predicts
 from serve.tables import BadInput, check_rows
 from stages import evaluate, ingest, paths, preprocess, select_features, tune
-from stages.io import read_json, write_json, write_keras
+from stages.io import read_json, write_json
+from stages.keras_io import write_keras
 
 CLASSES = ["cat", "dog", "zebra"]
 

@@ -10,7 +10,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 from stages.core.errors import PipelineError
-from stages.core.evaluation import classifier_metrics, positive_class, positive_code
+from stages.core.evaluation import classifier_metrics, metric_numbers, positive_class, positive_code
 from stages.core.images.folders import folder_problems
 from stages.core.images.results import image_model_outputs
 from stages.core.images.transfer_plan import plan_transfer
@@ -23,7 +23,7 @@ from stages.core.tabular.selection import check_selection, feature_table, select
 from stages.core.tabular.sizing import sized_estimator
 from stages.core.tabular.tasks import TASKS
 from stages.core.tabular.tuning import run_search, search_candidates, tuning_metrics, tuning_record
-from stages.io import metric_numbers, write_files
+from stages.io import write_files
 
 
 def fold_table(a: list[float], b: list[float]) -> pd.DataFrame:

@@ -13,8 +13,7 @@ from PIL import Image
 from stages import summary
 from stages.core.errors import PipelineError
 from stages.core.images.pixels import sample_look, source_look
-from stages.core.report.summary import WIDTH, headlines
-from stages.core.report.summary import summary as screen
+from stages.core.report.headlines import WIDTH, headlines, screen
 from stages.core.training.imbalance import majority_accuracy
 from stages.runner import Wrapped, run_stage
 

@@ -12,8 +12,9 @@ from conftest import REPO, bars, run_fails, run_ok, set_params
 from skimage import io as skio
 
 from stages import ingest_images, paths, transfer
+from stages.arrays import read_image_split
 from stages.core.images.transfer_plan import only
-from stages.io import read_image_split, read_json
+from stages.io import read_json
 from stages.params import BACKBONES
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project, for stages.io
-from stages.io import metric_numbers as numbers  # noqa: E402
+from stages.core.evaluation import metric_numbers as numbers  # noqa: E402
 
 KERAS_STAGES = {"train_cnn": "reports/train_cnn/metrics.json", "transfer": "reports/transfer/metrics.json"}
 TOLERANCE = 0.02  # absolute, on rates: 7 of the 360 digits test images, 3.6 of the 180 transfer ones

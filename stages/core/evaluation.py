@@ -160,3 +160,14 @@ def classifier_metrics(y_true, y_pred, scores, classes: list[str], positive: int
     held-out metrics (with per_class) and the average precision."""
     metrics = held_out_metrics(y_true, y_pred, scores, classes, positive)
     return metrics | {"average_precision": average_precision(y_true, scores, positive, len(classes))}
+
+
+def metric_numbers(tree: dict, prefix: str = "") -> dict[str, float]:
+    """A metrics file's numbers by dotted key (phase1.test_accuracy); flags (true/false) are no numbers."""
+    flat = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            flat |= metric_numbers(value, f"{prefix}{key}.")
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            flat[prefix + key] = value
+    return flat

@@ -78,7 +78,7 @@ def image_size(value, look: Look, key: str = "images.image_size") -> Decided:
     if side < PHOTO_SIDE:
         size = max(SMALL_MIN, 2 ** math.ceil(math.log2(side)))
         return Decided(key, size, f"small images (about {side} px on their short side): the next power of two, "
-                                  f"at least {SMALL_MIN}, so every pooling halves evenly")
+                       f"at least {SMALL_MIN}, so every pooling halves evenly")
     power = 2 ** int(math.log2(side))
     sides, where = (GPU_SIDES, "a GPU") if look.gpu else (CPU_SIDES, "no GPU")
     cap = next(s for limit, s in sides if limit is None or look.n_images <= limit)
@@ -102,9 +102,9 @@ def augment(value, size: int, key: str = "images.augment") -> Decided:
         return Decided(key, bool(value), "set in params.yaml")
     if size >= PHOTO_SIDE:
         return Decided(key, True, f"{size} px images are photos or scans: flips, small turns, zooms and contrast "
-                                  "keep their class and multiply a small folder (cnn.augment sets each)")
+                       "keep their class and multiply a small folder (cnn.augment sets each)")
     return Decided(key, False, f"{size} px images are glyphs like the digits, where a flip or turn may make "
-                               "another class; images.augment: true to use cnn.augment anyway")
+                   "another class; images.augment: true to use cnn.augment anyway")
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,7 @@ def patience(value, n_train: int, batch_size: int, key: str = "cnn.patience") ->
     low, high = PATIENCE_RANGE
     epochs = min(high, max(low, math.ceil(PATIENCE_BATCHES / batches)))
     return Decided(key, epochs, f"{batches} batches an epoch: about {PATIENCE_BATCHES} batches without a val_loss "
-                                f"gain, {low} to {high} epochs")
+                   f"gain, {low} to {high} epochs")
 
 
 

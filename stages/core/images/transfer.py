@@ -25,6 +25,7 @@ from stages.core.images.backbones import (
     unfreeze_top,
 )
 from stages.core.images.networks import ImageBatches, evaluate_network, fit
+from stages.core.images.transfer_plan import only
 from stages.core.training.imbalance import majority_accuracy
 from stages.core.training.live import LiveLogger
 
@@ -107,7 +108,7 @@ def fine_tune(model: keras.Model, base: keras.Model, n_layers: int, train: Image
 
 
 def train_baseline(fresh: keras.Model, head: dict, n_classes: int, train: ImageBatches, val: ImageBatches,
-                 epochs: int, learning_rate: float, patience: int) -> tuple[keras.Model, dict]:
+                   epochs: int, learning_rate: float, patience: int) -> tuple[keras.Model, dict]:
     """The baseline: the same network from random weights, every layer trained, on the same images."""
     model = compile_adam(with_head(fresh, **head, n_classes=n_classes, frozen=False), learning_rate)
     return model, fit(model, train, val, epochs, patience, name="transfer: from scratch")
@@ -122,6 +123,20 @@ class Experiment:
     source_train: ImageBatches
     source_val: ImageBatches
     test: Callable[[], ImageBatches]
+
+
+def experiment(plan, train: tuple, val: tuple, read_test: Callable[[], tuple], batch_size: int,
+               seed: int) -> Experiment:
+    """The plan's batches from the (pixels, codes) of each split: the target classes' (few-shot rows and class
+    weights in training) and the source classes'; the test split is read when first scored."""
+    def batches(pixels, codes, of, seed=None, weights=None):  # the rows of these classes, labelled for their head
+        rows, y = only(codes, of)
+        return ImageBatches(pixels, y, batch_size, rows=rows, seed=seed, class_weight=weights)
+
+    return Experiment(
+        train=ImageBatches(train[0], plan.y, batch_size, rows=plan.rows, seed=seed, class_weight=plan.weights),
+        val=batches(*val, plan.target, weights=plan.weights), source_train=batches(*train, plan.source, seed),
+        source_val=batches(*val, plan.source), test=lambda: batches(*read_test(), plan.target))
 
 
 @dataclass

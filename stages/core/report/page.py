@@ -5,8 +5,8 @@ opens from disk, from a CI artifact of reports/, or in a pull request's checkout
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
+from html import escape
 
 STYLE = """body{font:15px/1.5 system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:0 1.2rem 3rem;color:#222}
 h1{margin:1.4rem 0 .2rem}h2{margin:2rem 0 .3rem;border-bottom:1px solid #ddd}p.muted{color:#666;margin:.2rem 0}
@@ -32,28 +32,26 @@ class Section:
     table: list[dict] = field(default_factory=list)  # rows of the same keys, shown as they are
 
 
-def page(title: str, summary: list[str], sections: list[Section]) -> str:
-    """The page's HTML: the run's summary, then every section in order."""
-    e = html.escape
-    nav = " ".join(f'<a href="#{e(s.anchor)}">{e(s.title)}</a>' for s in sections)
-    body = [f"<h1>{e(title)}</h1>", f"<nav>{nav}</nav>", f"<pre>{e(chr(10).join(summary))}</pre>"]
+def page(title: str, lines: list[str], sections: list[Section]) -> str:
+    """The page's HTML: the run's screen (`lines`), then every section in order."""
+    nav = " ".join(f'<a href="#{escape(s.anchor)}">{escape(s.title)}</a>' for s in sections)
+    body = [f"<h1>{escape(title)}</h1>", f"<nav>{nav}</nav>", f"<pre>{escape(chr(10).join(lines))}</pre>"]
     for s in sections:
-        body += [f'<h2 id="{e(s.anchor)}">{e(s.title)}</h2>', f"<p>{e(s.text)}</p>"]
+        body += [f'<h2 id="{escape(s.anchor)}">{escape(s.title)}</h2>', f"<p>{escape(s.text)}</p>"]
         if s.table:
             body.append(_table(s.table))
         if s.figures:
             body.append('<div class="figures">' + "".join(
-                f'<figure><img src="{e(f.src)}" alt="{e(f.caption)}">'
-                f"<figcaption>{e(f.caption)}</figcaption></figure>" for f in s.figures) + "</div>")
+                f'<figure><img src="{escape(f.src)}" alt="{escape(f.caption)}">'
+                f"<figcaption>{escape(f.caption)}</figcaption></figure>" for f in s.figures) + "</div>")
     return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{e(title)}</title><style>{STYLE}</style></head>\n<body>\n" + "\n".join(body)
+            f"<title>{escape(title)}</title><style>{STYLE}</style></head>\n<body>\n" + "\n".join(body)
             + "\n</body></html>\n")
 
 
 def _table(rows: list[dict]) -> str:
-    e = html.escape
-    head = "".join(f"<th>{e(str(k))}</th>" for k in rows[0])
-    cells = ["".join(f'<td class="n">{v:.4f}</td>' if isinstance(v, float) else f"<td>{e(str(v))}</td>"
+    head = "".join(f"<th>{escape(str(k))}</th>" for k in rows[0])
+    cells = ["".join(f'<td class="n">{v:.4f}</td>' if isinstance(v, float) else f"<td>{escape(str(v))}</td>"
                      for v in row.values()) for row in rows]
     return f"<table><tr>{head}</tr>" + "".join(f"<tr>{c}</tr>" for c in cells) + "</table>"

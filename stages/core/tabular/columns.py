@@ -257,7 +257,7 @@ def type_column(values: pd.Series, name: str, decimal: str, thousands: str | Non
         distinct = known.nunique()
         if distinct == 1:
             return values, Typed("constant", note=f"column {name!r} holds {known.iloc[0]!r} in every row: it "
-                                                  "carries nothing to learn")
+                                 "carries nothing to learn")
         if len(known) >= MIN_ROWS and distinct >= IDENTIFIER_SHARE * len(known):
             return values, Typed("identifier", note=(
                 f"column {name!r} looks like an identifier ({distinct} distinct values in {len(known)} rows, e.g. "
@@ -277,7 +277,7 @@ def _typed_number(values: pd.Series, name: str, note: str | None, fmt: NumberFor
     known = values.dropna()
     if known.nunique() == 1:
         return values, Typed("constant", number=fmt, note=f"column {name!r} holds {known.iloc[0]:g} in every row: "
-                                                           "it carries nothing to learn")
+                             "it carries nothing to learn")
     whole = len(known) >= MIN_ROWS and _is_whole(known)
     numbered = whole and known.is_unique and known.min() in (0, 1) and known.max() - known.min() + 1 == len(known)
     if whole and known.is_unique and (known.is_monotonic_increasing or ID_NAME.search(str(name)) or numbered):

@@ -20,7 +20,7 @@ from stages.core.tabular.models import (
     with_target_transform,
 )
 from stages.core.tabular.scoring import scorer_for
-from stages.core.tabular.sizing import Decision, auto_models, compare_folds, sized_estimator
+from stages.core.tabular.sizing import Decision, auto_models, compare_folds, record, sized_estimator
 from stages.core.tabular.tasks import CLASSIFICATION_METRICS, LOWER_IS_BETTER, REGRESSION_METRICS, Task, auto
 
 
@@ -190,7 +190,7 @@ def race(scores: pd.DataFrame, sort_by: str, folds: int, p: float) -> dict[str, 
     repeated k-fold t-test over those folds, a conservative rule) stop, each with its reason."""
     first = scores[scores["repeat"] == 1]
     by_model = {name: group.sort_values("fold")[sort_by].to_numpy() for name, group in first.groupby("model",
-                                                                                                   sort=False)}
+                                                                                                     sort=False)}
     means = {name: s.mean() for name, s in by_model.items()}
     lower = sort_by in LOWER_IS_BETTER
     leader = (min if lower else max)(means, key=means.get)
@@ -269,6 +269,18 @@ def comparison_result(scores: pd.DataFrame, table: pd.DataFrame, sort_by: str, f
         result["ensemble_learners_vs_single"] = {"ensemble": learners[0], "single": singles[0],
                                                  **versus(learners[0], singles[0])}
     return result
+
+
+def ranking(compared: Compared, plan: ComparisonPlan, decisions: list[Decision],
+            rows: int) -> tuple[pd.DataFrame, dict, str]:
+    """The ranked table, compare's metrics (with the size rules and the models racing stopped) and the boxplot's
+    title."""
+    table = summarize(compared.scores, plan.metrics, plan.sort_by, compared.stopped)
+    result = comparison_result(compared.scores, table, plan.sort_by, plan.folds) | {"size_rules": record(decisions)}
+    result |= {"stopped": compared.stopped} if compared.stopped else {}
+    better = " (lower is better)" if plan.sort_by in LOWER_IS_BETTER else ""
+    raced = f"; models clearly behind after {plan.folds} folds stopped there" if compared.stopped else ""
+    return table, result, f"{plan.repeats}x{plan.folds}-fold CV on the training split ({rows} rows){better}{raced}"
 
 
 def _judged(e: dict, sort_by: str) -> str:

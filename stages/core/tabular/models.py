@@ -13,6 +13,8 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from stages.core.errors import PipelineError
 from stages.core.tabular import threshold
@@ -101,7 +103,8 @@ class ApproxRBFSVM(ClassifierMixin, BaseEstimator):
         self.C, self.gamma, self.n_components, self.random_state = C, gamma, n_components, random_state
 
     def fit(self, X, y):
-        X = np.asarray(X, dtype=float)
+        X, y = validate_data(self, X, y, dtype=float)  # n_features_in_, and a clear error on empty, sparse or 1-d X
+        check_classification_targets(y)
         gamma = 1.0 / (X.shape[1] * X.var()) if self.gamma == "scale" else self.gamma  # SVC's own 'scale'
         self.model_ = Pipeline([
             ("kernel", Nystroem(gamma=gamma, n_components=min(self.n_components, len(X)),
@@ -112,10 +115,12 @@ class ApproxRBFSVM(ClassifierMixin, BaseEstimator):
         return self
 
     def decision_function(self, X):
-        return self.model_.decision_function(np.asarray(X, dtype=float))
+        check_is_fitted(self)
+        return self.model_.decision_function(validate_data(self, X, dtype=float, reset=False))
 
     def predict(self, X):
-        return self.model_.predict(np.asarray(X, dtype=float))
+        check_is_fitted(self)
+        return self.model_.predict(validate_data(self, X, dtype=float, reset=False))
 
 
 def probabilities_if_needed(name: str, estimator, metrics: list[str], n_classes: int):

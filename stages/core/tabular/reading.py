@@ -16,6 +16,7 @@ import pandas as pd
 
 from stages.core.errors import PipelineError
 from stages.core.tabular.columns import LEADING_ZERO, file_decimal, strip_missing
+from stages.core.tabular.datasets import tidy_csv
 
 FORMATS = "CSV (.csv, .tsv, .txt; any delimiter), gzip- or zip-compressed CSV (.csv.gz, .csv.zip) and Excel .xlsx"
 DELIMITERS = ",;\t|"
@@ -45,7 +46,7 @@ def file_text(data: bytes, name: str, where: str) -> tuple[str, list[str]]:
             data, lower = archive.read(tables[0]), tables[0].lower()
             notes.append(f"read {tables[0]} from the zip archive")
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or lower.endswith((".xls", ".xlsb", ".ods", ".parquet",
-                                                                              ".json", ".sav", ".dta", ".feather")):
+                                                                          ".json", ".sav", ".dta", ".feather")):
         raise PipelineError(f"{where}: not a format ingest reads; it reads {FORMATS}: save the sheet as one of them")
     text, said = _decoded(data, where)
     return text, notes + said
@@ -244,7 +245,7 @@ def _units_row(header: list[str], rows: list[list[str]]) -> list[str]:
         return []
     below = rows[2:52]
     numeric = [i for i in range(len(header)) if sum(bool(_NUMBER.fullmatch(r[i].strip())) for r in below
-                                                   if i < len(r)) >= 0.9 * len(below)]
+                                                    if i < len(r)) >= 0.9 * len(below)]
     second = rows[1]
     units = [second[i].strip() for i in numeric if i < len(second) and second[i].strip()
              and not _NUMBER.fullmatch(second[i].strip()) and len(second[i].strip()) <= 12
@@ -269,3 +270,16 @@ def _read(source, text, sep, header, columns, na_values, dtype, where, fix) -> p
         except (pd.errors.ParserError, csv.Error) as exc:
             raise PipelineError(f"{where}: not a readable CSV with delimiter {sep!r} "
                                 f"({' '.join(str(exc).split())}){fix}") from None
+
+
+def read_like_ingest(data: bytes, name: str, where: str, *, sep: str | None = None, header="auto",
+                     columns: list[str] | None = None, decimal: str = "auto", na_values: list[str] = (),
+                     section: str | None = "data") -> tuple[pd.DataFrame, list[str], str]:
+    """A table file's bytes as ingest reads the training CSV, and serve reads new rows: unpacked and decoded
+    (file_text), parsed (read_csv) and tidied (tidy_csv) -> (table, notes, decimal mark)."""
+    text, notes = file_text(data, name, where)
+    frame, more, decimal = read_csv(text, where, sep=sep, header=header, columns=columns, decimal=decimal,
+                                    na_values=na_values, section=section)
+    frame, tidied = tidy_csv(frame)
+    return frame, notes + more + tidied, decimal
+

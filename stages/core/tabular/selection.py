@@ -17,21 +17,15 @@ import numpy as np
 import pandas as pd
 from mlxtend.feature_selection import SequentialFeatureSelector
 from sklearn.base import BaseEstimator, TransformerMixin, clone
-from sklearn.feature_selection import (
-    RFE,
-    chi2,
-    f_classif,
-    f_regression,
-    mutual_info_classif,
-    mutual_info_regression,
-)
+from sklearn.feature_selection import RFE, chi2, f_classif, f_regression, mutual_info_classif, mutual_info_regression
 from sklearn.preprocessing import MinMaxScaler
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from stages.core.errors import PipelineError
 from stages.core.tabular.models import ZOOS, make_estimator
-from stages.core.tabular.scoring import scorer_for
+from stages.core.tabular.scoring import check_scoring, scorer_for
 from stages.core.tabular.sizing import curve_sizes
-from stages.core.tabular.tasks import TASKS
+from stages.core.tabular.tasks import TASKS, Task, auto
 
 Path_ = dict[int, list[str]]  # subset size -> the features kept at that size, best first
 CURVE_POINTS = 60  # wide data: score the filter at this many sizes, not at every one
@@ -186,9 +180,10 @@ class SelectFeatures(TransformerMixin, BaseEstimator):
         self.method, self.k = method, k
 
     def fit(self, X: pd.DataFrame, y):
+        # n_features_in_ and a DataFrame's feature_names_in_; a clear error on empty, sparse, 1-d or NaN input
+        checked, y = validate_data(self, X, y)
+        X = X if isinstance(X, pd.DataFrame) else pd.DataFrame(checked)  # an array's columns: 0, 1, ...
         names = list(X.columns)
-        self.feature_names_in_ = np.asarray(names, dtype=object)
-        self.n_features_in_ = len(names)
         if self.method is None or self.method.name == "none":
             self.features_ = names
         else:
@@ -196,7 +191,10 @@ class SelectFeatures(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        return X[self.features_]
+        """The kept columns: a DataFrame's by name; an array's as an array."""
+        check_is_fitted(self)
+        checked = validate_data(self, X, reset=False)
+        return X[self.features_] if isinstance(X, pd.DataFrame) else checked[:, self.features_]
 
     def get_feature_names_out(self, input_features=None):
         return np.asarray(self.features_, dtype=object)
@@ -233,6 +231,14 @@ def method_spec(method: Method, estimator_name: str) -> dict:
     return {**plain, "estimator": estimator_name}
 
 
+def selected_record(method: Method, estimator_name: str, curve: pd.DataFrame, k: int, n: int,
+                    features: list[str]) -> dict:
+    """selected.json: what compare_models and tune refit in each fold (`features` is for people and serving);
+    k_best and k_all: what tune's `k: auto` also tries with the winner."""
+    return {"method": method_spec(method, estimator_name), "k": k,
+            "k_best": n if method.name == "none" else choose_k(curve, "best"), "k_all": n, "features": features}
+
+
 def selector_from(selected: dict, seed: int, positive: int | None, task: str = "classification") -> SelectFeatures:
     """select_features' choice (selected.json) as an unfitted Pipeline step."""
     spec = selected["method"]
@@ -240,6 +246,21 @@ def selector_from(selected: dict, seed: int, positive: int | None, task: str = "
                     estimator=make_estimator(spec["estimator"], seed, task=task), seed=seed, positive=positive,
                     task=task)
     return SelectFeatures(method, selected["k"])
+
+
+def chosen_method(task: Task, method: str, estimator: str, scoring: str, sfs_scoring: str, k, encoded: pd.DataFrame,
+                  y, seed: int, *, section: str) -> tuple[str, str, object, str, str]:
+    """`<section>.method`, `.estimator`, `.scoring` and `.sfs.scoring` with `auto` read as the task's, the
+    estimator made, all of it checked before any curve is fitted: (method, estimator name, estimator, scoring,
+    SFS scoring)."""
+    method, estimator_name = auto(method, task.selection_method), auto(estimator, task.selection_estimator)
+    scoring, sfs_scoring = auto(scoring, task.scoring), auto(sfs_scoring, task.scoring)
+    made = make_estimator(estimator_name, seed, f"{section}.estimator", task.name)
+    check_selection(method, estimator_name, made, k, encoded, y, task.name, seed, section=section)
+    check_scoring(scoring, y, f"{section}.scoring", task.name)
+    if method == "sfs":  # SFS splits each curve fold's training part again
+        check_scoring(sfs_scoring, y, f"{section}.sfs.scoring", task.name)
+    return method, estimator_name, made, scoring, sfs_scoring
 
 
 def check_selection(method: str, estimator_name: str, estimator, k, encoded: pd.DataFrame, y, task: str,

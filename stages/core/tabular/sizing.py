@@ -102,9 +102,9 @@ def auto_models(models: tuple[str, ...], n: int) -> tuple[tuple[str, ...], list[
     if n < KNN_AUTO_MAX or "knn" not in models:
         return models, []
     return tuple(m for m in models if m != "knn"), [Decision("knn",
-        "compare.size_rules", "left out",
+                                                             "compare.size_rules", "left out",
         f"{_rows(n)} >= {KNN_AUTO_MAX:,}: knn predicts by scanning every training row; name it in compare.models "
-        "to compare it anyway")]
+                                                             "to compare it anyway")]
 
 
 def model_at_size(name: str, estimator, n: int, task: str) -> tuple[object, Decision | None]:
@@ -112,24 +112,24 @@ def model_at_size(name: str, estimator, n: int, task: str) -> tuple[object, Deci
     if name == "svm" and task == "classification" and n >= SVM_EXACT_MAX:
         params = {k: v for k, v in estimator.get_params(deep=False).items() if k in ("C", "gamma", "random_state")}
         return ApproxRBFSVM(**params), Decision("svm",
-            "compare.size_rules", "nystroem",
+                                                "compare.size_rules", "nystroem",
             f"{_rows(n)} >= {SVM_EXACT_MAX:,}: an exact RBF SVC costs rows squared; svm is Nystroem (200 components) "
-            "+ a linear SVM, same C and gamma; name rbf_svm for the exact one")
+                                                "+ a linear SVM, same C and gamma; name rbf_svm for the exact one")
     if name == "random_forest" and n > FOREST_ROWS:
         return estimator.set_params(max_samples=FOREST_ROWS), Decision("random_forest",
-            "compare.size_rules", FOREST_ROWS,
+                                                                       "compare.size_rules", FOREST_ROWS,
             f"{_rows(n)} > {FOREST_ROWS:,}: each tree draws {FOREST_ROWS:,} rows instead of all (searchable as "
-            "max_samples)")
+                                                                       "max_samples)")
     if name == "bagging" and n > FOREST_ROWS:
         return estimator.set_params(max_samples=FOREST_ROWS), Decision("bagging",
-            "compare.size_rules", FOREST_ROWS,
+                                                                       "compare.size_rules", FOREST_ROWS,
             f"{_rows(n)} > {FOREST_ROWS:,}: each bagged tree draws {FOREST_ROWS:,} rows instead of all (searchable "
-            "as max_samples)")
+                                                                       "as max_samples)")
     if name == "hist_gradient_boosting" and n > HGB_EARLY_STOP:
         return estimator, Decision("hist_gradient_boosting",
-            "tune.spaces.hist_gradient_boosting.early_stopping", "on",
+                                   "tune.spaces.hist_gradient_boosting.early_stopping", "on",
             f"{_rows(n)} > {HGB_EARLY_STOP:,}: its fits on more than {HGB_EARLY_STOP:,} rows hold out 10% and stop "
-            "when that stops improving (scikit-learn's early_stopping='auto')")
+                                   "when that stops improving (scikit-learn's early_stopping='auto')")
     return estimator, None
 
 
@@ -307,4 +307,4 @@ def class_folds(folds: int, key: str, y: np.ndarray, classes: list, rare: str, s
             f"{{{rarest}: <another class>}}")
         raise PipelineError(f"{key} = {folds} but class {rarest!r} has only {rows} training row(s) there; {fix}")
     return Decision(rule, key, rows, f"class {rarest!r} has only {rows} training rows, and stratified folds need "
-                                        f"one in each (instead of {folds}; data.rare_classes: error to stop instead)")
+                    f"one in each (instead of {folds}; data.rare_classes: error to stop instead)")

@@ -59,7 +59,7 @@ def decide(probabilities: np.ndarray, positive: int | None, threshold: float | N
 
 
 def network_scores(y_true: np.ndarray, predicted: np.ndarray, probabilities: np.ndarray, classes: list[str],
-             positive: int | None) -> dict:
+                   positive: int | None) -> dict:
     """What `dvc exp show` lists: evaluate's held-out metrics named for the test split, accuracy and balanced
     accuracy (a majority-only network scores 1/k on it) and macro F1; binary, also the positive class's
     sensitivity (recall), specificity, precision, F1 and ROC AUC."""
@@ -79,7 +79,7 @@ def majority_accuracy(train_labels: np.ndarray, test_labels: np.ndarray) -> floa
     return float(np.mean(np.asarray(test_labels) == np.bincount(np.asarray(train_labels)).argmax()))
 
 
-def summary(metrics: dict) -> str:
+def score_line(metrics: dict) -> str:
     """The log's line of test metrics: balanced accuracy beside accuracy, sensitivity and specificity for two
     classes, so a network that only predicts the majority shows at a glance."""
     line = (f"test accuracy {metrics['test_accuracy']:.4f}, balanced {metrics['test_balanced_accuracy']:.4f}, "

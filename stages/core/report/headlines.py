@@ -30,7 +30,7 @@ def headlines(metrics: dict[str, dict], task: str) -> dict[str, str]:
     return {stage: text for stage, line in lines.items() if stage in metrics and (text := line(metrics[stage]))}
 
 
-def summary(lines: dict[str, str], source: str, target: str, task: str, classes: list[str] = ()) -> list[str]:
+def screen(lines: dict[str, str], source: str, target: str, task: str, classes: list[str] = ()) -> list[str]:
     """The screen: a title (with the classes as the table writes them), one wrapped entry per stage, and where to
     look next."""
     out = [f"Summary: {task} of {target!r}{_into(list(classes))} from {source}", ""]
