@@ -148,3 +148,9 @@ def shapes(workdir):
     set_params(workdir, **FAST_TRANSFER)
     run_ok(ingest_images)
     return workdir
+
+
+def toy_rows(n: int = 60, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    return X, (X["a"] + 0.3 * rng.normal(size=n) > 0).astype(int).to_numpy()

@@ -4,7 +4,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+
+from tests.conftest import REPO
 
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 

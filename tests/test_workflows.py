@@ -1,7 +1,8 @@
 """The GitHub Actions workflows cannot run here: check that they parse and do what the README says."""
 
 import yaml
-from conftest import REPO
+
+from tests.conftest import REPO
 
 
 def load(name):
