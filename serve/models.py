@@ -108,7 +108,7 @@ def image_predicts(classes: list[str], digits: bool, transfer: bool) -> str:
     return f"one of {count} classes: {', '.join(classes)}"
 
 
-def versus(score_name: str, score: float | None, baseline: float | None, against: str) -> str:
+def score_words(score_name: str, score: float | None, baseline: float | None, against: str) -> str:
     """'test accuracy 98.2%, against 63.2% for always answering ...'; empty without the metrics."""
     if score is None:
         return ""
@@ -236,10 +236,10 @@ def load(name: str, root: Path = Path(".")):
         description = f"{best.get('model', step)} ({step}), {state}"
         source = _json(root / paths.PROFILE).get("source", "")
         if labels["task"] == "classification":
-            score = versus("accuracy", evaluated.get("accuracy"), evaluated.get("baseline", {}).get("accuracy"),
+            score = score_words("accuracy", evaluated.get("accuracy"), evaluated.get("baseline", {}).get("accuracy"),
                            MAJORITY)
         else:
-            score = versus("R²", evaluated.get("r2"), evaluated.get("baseline", {}).get("r2"),
+            score = score_words("R²", evaluated.get("r2"), evaluated.get("baseline", {}).get("r2"),
                            "for always answering the training mean")
         return TableModel(kind, estimator, labels,
                           _about(root, kind, evaluated, table_predicts(labels, source), score,
@@ -256,7 +256,7 @@ def load(name: str, root: Path = Path(".")):
     description = (f"a network of {network.count_params():,} weights that sees each image as {side} × {side} "
                    f"{colour} pixels")
     transfer = kind.name == "transfer"
-    score = versus("accuracy", evaluated.get("transfer_accuracy" if transfer else "test_accuracy"),
+    score = score_words("accuracy", evaluated.get("transfer_accuracy" if transfer else "test_accuracy"),
                    evaluated.get("baseline_accuracy"), MAJORITY)
     predicts = image_predicts(labels["classes"], _image_source(root) == "digits", transfer)
     return ImageModel(kind, network, labels, _about(root, kind, evaluated, predicts, score, description))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from stages import paths
 from stages.core.evaluation import positive_code
 from stages.core.progress import bar, joblib_progress
-from stages.core.tabular import bias_variance
+from stages.core.tabular import bias_variance, plots
 from stages.core.tabular.scoring import scorer_for
 from stages.core.tabular.sizing import class_folds, record, search_sample
 from stages.core.tabular.tasks import TASKS, auto
@@ -42,12 +42,12 @@ def main() -> None:
     with joblib_progress(bar((b.sizes + len(values)) * cv, "bias_variance")):
         learning, validation = bias_variance.curves(pipeline, X, y, task.folds(cv, params.seed), scorer, path, values,
                                                     b.sizes, b.n_jobs, params.seed)
-    reading = bias_variance.read(learning, validation, shown, current)
+    reading = bias_variance.diagnose(learning, validation, shown, current)
     about = f"{name}, {cv}-fold CV on the training split"
     write_table(paths.LEARNING_CURVE, learning.table("rows"))
     write_table(paths.VALIDATION_CURVE, validation.table("value"))
-    write_bytes(paths.LEARNING_CURVE_PNG, bias_variance.learning_figure(learning, scoring, f"Learning curve: {about}"))
-    write_bytes(paths.VALIDATION_CURVE_PNG, bias_variance.validation_figure(validation, shown, scoring, current,
+    write_bytes(paths.LEARNING_CURVE_PNG, plots.learning_figure(learning, scoring, f"Learning curve: {about}"))
+    write_bytes(paths.VALIDATION_CURVE_PNG, plots.validation_figure(validation, shown, scoring, current,
                                                                             f"Validation curve: {about}"))
     write_json(paths.BIAS_VARIANCE_METRICS, {k: v for k, v in reading.items() if k != "line"}
                | {"size_rules": record([rows, *([folds] if cv != t.cv else [])])})

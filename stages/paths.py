@@ -45,12 +45,14 @@ BEST_PARAMS = Path("reports/tune/best_params.json")
 CV_RESULTS = Path("reports/tune/cv_results.csv")
 TUNE_METRICS = Path("reports/tune/metrics.json")
 
-# evaluate (the only tabular stage that reads the test split)
+# bias_variance (beside evaluate: training rows only)
 LEARNING_CURVE = Path("reports/bias_variance/learning_curve.csv")  # rows, split (training|validation), score, std
 VALIDATION_CURVE = Path("reports/bias_variance/validation_curve.csv")  # value, split, score, std
 LEARNING_CURVE_PNG = Path("reports/bias_variance/learning_curve.png")
 VALIDATION_CURVE_PNG = Path("reports/bias_variance/validation_curve.png")
 BIAS_VARIANCE_METRICS = Path("reports/bias_variance/metrics.json")  # the verdicts, gaps and best value
+
+# evaluate (the only tabular stage that reads the test split)
 EVALUATE_METRICS = Path("reports/evaluate/metrics.json")  # headline numbers: what `dvc exp show` lists
 # what the task calls for (DVC's outs are fixed, the files are not): two folders whose files dvc.yaml's
 # top-level `plots:` draw; a file of the other task is absent, and `dvc plots show` says so

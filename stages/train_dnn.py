@@ -61,7 +61,7 @@ def main() -> None:
     test = read_table(paths.TEST)  # scored once, as evaluate scores the tuned model
     metrics = dense_plan.network_metrics(model, test.drop(columns=labels["target"]), test[labels["target"]].to_numpy(),
                                          task, classes, positive_code(classes, labels.get("positive")))
-    metrics |= {"vs_tuned": dense_plan.versus(metrics, read_json(paths.EVALUATE_METRICS)),
+    metrics |= {"vs_tuned": dense_plan.metric_deltas(metrics, read_json(paths.EVALUATE_METRICS)),
                 "epochs_trained": len(history["loss"]), "best_epoch": best_epoch, "features": len(features),
                 "parameters": network.count_params()}
     with atomic_dir(paths.DNN_MODEL) as folder:

@@ -72,8 +72,8 @@ def main() -> None:
                                                          outcome.baseline_history, title), f"{title}, test split")
     write_keras(paths.TRANSFER_MODEL, outcome.model)
     write_files({paths.TRANSFER_OUTPUTS[role]: content for role, content in outputs.items()})
-    versus = f"; from scratch {metrics['scratch_accuracy']:.4f}" if t.scratch else ""
-    print(f"transfer: {score_line(final | {'baseline_accuracy': metrics['baseline_accuracy']})}{versus} -> "
+    scratch = f"; from scratch {metrics['scratch_accuracy']:.4f}" if t.scratch else ""
+    print(f"transfer: {score_line(final | {'baseline_accuracy': metrics['baseline_accuracy']})}{scratch} -> "
           f"{paths.TRANSFER_MODEL}, {paths.TRANSFER_METRICS}")
 
 

@@ -42,7 +42,30 @@ def test_readme_is_a_map_of_at_most_300_lines_with_the_two_command_quickstart():
     assert [line.split("#")[0].strip() for line in quickstart.strip().splitlines()] == ["make repro", "make test"]
 
 
-@pytest.mark.parametrize("page", ["README.md", *sorted(p.relative_to(REPO).as_posix()
+def commands(page: Path) -> list[str]:
+    """The commands in a page's bash blocks, comments dropped."""
+    blocks = re.findall(r"```bash\n(.*?)```", page.read_text(), flags=re.S)
+    return [line.split("  #")[0].strip() for block in blocks for line in block.splitlines() if line.strip()]
+
+
+def test_the_korean_quickstart_is_linked_from_the_top_and_short():
+    readme = (REPO / "README.md").read_text()
+    assert "[README.ko.md](README.ko.md)" in readme.split("## Quickstart", 1)[0]
+    korean = (REPO / "README.ko.md").read_text()
+    assert len(korean.splitlines()) <= 80 and "[README.md](README.md)" in korean
+    sections = re.findall(r"^## (.+)$", korean, flags=re.M)
+    assert sections == ["두 개의 명령", "내 CSV", "내 이미지 폴더", "실험", "모델 서빙"]
+    assert "CP949" in korean  # Excel's Korean exports
+
+
+def test_the_korean_quickstart_runs_exactly_the_readmes_commands():
+    korean, readme = commands(REPO / "README.ko.md"), commands(REPO / "README.md")
+    assert korean[:2] == readme[:2] == ["make repro", "make test"]
+    assert [c for c in korean if c not in readme] == []
+    assert {c.split()[0] for c in korean} >= {"make", "dvc", "python", "cp", "source"}
+
+
+@pytest.mark.parametrize("page", ["README.md", "README.ko.md", *sorted(p.relative_to(REPO).as_posix()
                                                        for p in (REPO / "docs").glob("*.md"))])
 def test_every_link_resolves(page):
     assert broken_links(REPO / page) == []

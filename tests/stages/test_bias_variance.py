@@ -16,7 +16,7 @@ from sklearn.tree import DecisionTreeClassifier
 from stages import compare_models, evaluate, ingest, paths, preprocess, select_features, tune
 from stages.core.errors import PipelineError
 from stages.core.report.headlines import headlines
-from stages.core.tabular.bias_variance import Curve, complexity, curves, read
+from stages.core.tabular.bias_variance import Curve, complexity, curves, diagnose
 from stages.core.tabular.comparison import comparison_result, lesson, summarize, top_members, verdict
 from stages.core.tabular.inspection import coefficient_table, importance_table, original_column
 from stages.core.tabular.models import NamedClassifier, make_estimator
@@ -38,7 +38,7 @@ def tree_curves(X, y, depth):
 def test_a_stump_on_two_moons_under_fits():
     X, y = make_moons(600, noise=0.25, random_state=0)
     learning, validation = tree_curves(X, y, depth=1)
-    reading = read(learning, validation, "max_depth", 1)
+    reading = diagnose(learning, validation, "max_depth", 1)
     assert reading["verdict"] == "under-fitting", reading["line"]
     assert reading["gap"] < 0.05 and reading["best_value"] in (4, 8) and reading["best_validation"] >= 0.88
     assert "under-fitting (high bias)" in reading["line"] and "the tuned model has 1" in reading["line"]
@@ -47,7 +47,7 @@ def test_a_stump_on_two_moons_under_fits():
 def test_an_unpruned_tree_on_noisy_labels_over_fits_and_the_deep_end_is_named():
     X, y = make_classification(600, n_features=10, n_informative=4, flip_y=0.3, random_state=0)
     learning, validation = tree_curves(X, y, depth=None)
-    reading = read(learning, validation, "max_depth", None)
+    reading = diagnose(learning, validation, "max_depth", None)
     assert reading["verdict"] == "over-fitting", reading["line"]
     assert reading["training"] == 1.0 and reading["gap"] > 0.2
     assert "over-fitting (high variance)" in reading["line"]
@@ -58,7 +58,7 @@ def test_a_linear_model_on_linear_data_fits_well():
     X, y = make_classification(600, n_features=5, n_informative=3, n_redundant=0, class_sep=2, random_state=0)
     model = Pipeline([("scale", StandardScaler()), ("model", LogisticRegression())])
     learning, validation = curves(model, X, y, FOLDS, "accuracy", "model__C", [0.01, 0.1, 1, 10], 5, 1, 0)
-    assert read(learning, validation, "C", 1.0)["verdict"] == "good fit"
+    assert diagnose(learning, validation, "C", 1.0)["verdict"] == "good fit"
     assert learning.x[0] >= 30 and learning.x[-1] == 480  # at least SMALLEST rows, up to a fold's training rows
 
 
@@ -69,9 +69,9 @@ def constructed(val: list[float], train: list[float]) -> Curve:
 
 def test_the_rule_says_more_rows_would_help_only_while_validation_still_rises():
     flat_validation = constructed([0.80, 0.85], [0.86, 0.86])
-    rising = read(constructed([0.70, 0.80, 0.84], [0.86, 0.86, 0.86]), flat_validation, "C", None)
+    rising = diagnose(constructed([0.70, 0.80, 0.84], [0.86, 0.86, 0.86]), flat_validation, "C", None)
     assert rising["rising"] and "validation still rising at the full training size (+0.0400)" in rising["line"]
-    flat = read(constructed([0.70, 0.835, 0.84], [0.86, 0.86, 0.86]), flat_validation, "C", None)
+    flat = diagnose(constructed([0.70, 0.835, 0.84], [0.86, 0.86, 0.86]), flat_validation, "C", None)
     assert not flat["rising"] and "levelled off" in flat["line"]  # +0.005 <= RISE (0.01)
     assert flat["verdict"] == "good fit"  # gap 0.02 <= 0.05; the curve's best 0.85 is within 0.05 of 0.84
 

@@ -24,7 +24,6 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.model_selection import learning_curve, validation_curve
 
 from stages.core.errors import PipelineError
-from stages.core.plots import plt, png
 from stages.core.tabular.models import COMBINED, tunable
 
 LOG = np.logspace(-3, 3, 7).tolist()
@@ -127,7 +126,7 @@ def curves(pipeline, X, y, cv, scoring, path: str, values: list, sizes: int, n_j
     return _curve(rows.tolist(), train, val), _curve(values, v_train, v_val)
 
 
-def read(learning: Curve, validation: Curve, param: str, current) -> dict:
+def diagnose(learning: Curve, validation: Curve, param: str, current) -> dict:
     """The rule of the module docstring, applied: the verdict, the numbers behind it, and the line."""
     train, val = float(learning.train[-1]), float(learning.val[-1])
     gap, limit = train - val, gap_of(train)
@@ -159,35 +158,3 @@ def read(learning: Curve, validation: Curve, param: str, current) -> dict:
     return {"verdict": verdict, "training": train, "validation": val, "gap": gap, "rising": rising,
             "last_rise": rise, "param": param, "best_value": best_value, "best_validation": best_score,
             "tuned_value": current, "line": words}
-
-
-def _bands(ax, x, curve: Curve) -> None:
-    for mean, std, label, colour in ((curve.train, curve.train_std, "training", "tab:blue"),
-                                     (curve.val, curve.val_std, "validation (CV)", "tab:orange")):
-        ax.fill_between(x, mean - std, mean + std, alpha=0.2, color=colour)
-        ax.plot(x, mean, marker="o", color=colour, label=f"{label} ± 1 std")
-    ax.grid(alpha=0.3)
-    ax.legend(loc="best")
-
-
-def learning_figure(curve: Curve, scoring: str, title: str) -> bytes:
-    fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
-    _bands(ax, curve.x, curve)
-    ax.set(xlabel="training rows", ylabel=scoring, title=title)
-    return png(fig)
-
-
-def validation_figure(curve: Curve, param: str, scoring: str, current, title: str) -> bytes:
-    fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
-    _bands(ax, curve.x, curve)
-    positive = all(v > 0 for v in curve.x)
-    if positive and max(curve.x) / min(curve.x) >= 100:
-        ax.set_xscale("log")
-    best = int(np.argmax(curve.val))
-    ax.plot([curve.x[best]], [curve.val[best]], marker="*", markersize=14, color="tab:red", linestyle="none",
-            label=f"best {param} = {curve.x[best]:g}")
-    if current is not None:
-        ax.axvline(current, color="grey", linestyle=":", label=f"tuned: {current:g}")
-    ax.legend(loc="best")
-    ax.set(xlabel=param, ylabel=scoring, title=title)
-    return png(fig)

@@ -253,21 +253,21 @@ def comparison_result(scores: pd.DataFrame, table: pd.DataFrame, sort_by: str, f
               f"cv_{sort_by}": {m: float(mean[m]) for m in order}}
     wide = scores.pivot(index=["repeat", "fold"], columns="model", values=sort_by)
 
-    def versus(a: str, b: str) -> dict:  # paired on the folds both were scored on (racing stops some early)
+    def paired_test(a: str, b: str) -> dict:  # paired on the folds both were scored on (racing stops some early)
         both = wide[[a, b]].dropna()
         return {"difference": float(both[a].mean() - both[b].mean()),
                 "p_value": corrected_ttest(both[a].to_numpy(), both[b].to_numpy(), folds)}
 
     if len(order) > 1:
-        result["winner_vs_runner_up"] = versus(winner, order[1])
+        result["winner_vs_runner_up"] = paired_test(winner, order[1])
     combined, alone = [m for m in order if m in COMBINED], [m for m in order if m not in COMBINED]
     if combined and alone:  # is combining worth it? against the best model that stands alone, forests included
-        result["combined_vs_alone"] = {"combined": combined[0], "alone": alone[0], **versus(combined[0], alone[0])}
+        result["combined_vs_alone"] = {"combined": combined[0], "alone": alone[0], **paired_test(combined[0], alone[0])}
     learners = [m for m in alone if m in ENSEMBLES]
     singles = [m for m in alone if m not in ENSEMBLES]
     if learners and singles:  # the course's lesson: bagging and boosting against one tree, one line, one kernel
         result["ensemble_learners_vs_single"] = {"ensemble": learners[0], "single": singles[0],
-                                                 **versus(learners[0], singles[0])}
+                                                 **paired_test(learners[0], singles[0])}
     return result
 
 

@@ -97,6 +97,6 @@ def network_metrics(model, rows, y: np.ndarray, task: str, classes: list, positi
     return metrics
 
 
-def versus(ours: dict, tuned: dict) -> dict:
+def metric_deltas(ours: dict, tuned: dict) -> dict:
     """Network minus evaluate's tuned model, metric by metric (rmse, mae: negative is better)."""
     return {k: v - tuned[k] for k, v in ours.items() if isinstance(v, float) and isinstance(tuned.get(k), float)}

@@ -18,9 +18,8 @@ from stages.core.evaluation import (
     positive_code,
     regression_metrics,
 )
-from stages.core.tabular import inspection
+from stages.core.tabular import inspection, plots
 from stages.core.tabular.labels import class_array
-from stages.core.tabular.plots import evaluation_figures, regression_figures
 from stages.core.tabular.sizing import importance_rows, sample_rows
 from stages.core.tabular.threshold import DEFAULT, describe, missed_target, rates
 from stages.core.training.imbalance import decide
@@ -38,7 +37,7 @@ def classification(labels: dict, model, X: pd.DataFrame, y, train_y) -> tuple[di
     names = pd.Series([str(c) for c in classes])
     confusion = pd.DataFrame({"actual": names[y].to_numpy(), "predicted": names[predicted].to_numpy()})
     about = f"positive class {classes[positive]}" if positive is not None else f"{len(classes)} classes"
-    figures = evaluation_figures(y, predicted, scores, [str(c) for c in classes], positive,
+    figures = plots.evaluation_figures(y, predicted, scores, [str(c) for c in classes], positive,
                                  f"test split, {len(y)} rows, {about}")
     outputs = {"confusion": confusion, "roc": roc, "precision_recall": pr,
                "per_class": metrics.pop("per_class"),  # kept out of `dvc exp show`'s columns
@@ -74,7 +73,7 @@ def regression(labels: dict, model, X: pd.DataFrame, y, train_y) -> tuple[dict, 
     metrics = regression_metrics(y, predicted)
     mean, metrics["baseline"] = mean_baseline(train_y, y)
     target = labels["target"]
-    figures = regression_figures(y, predicted, target, f"test split, {len(y)} rows")
+    figures = plots.regression_figures(y, predicted, target, f"test split, {len(y)} rows")
     outputs = {"predictions": pd.DataFrame({"actual": y, "predicted": predicted, "residual": y - predicted}),
                "predicted_vs_actual_png": figures["predicted_vs_actual"], "residuals_png": figures["residuals"]}
     line = (f"test R² {metrics['r2']:.4f} (always the training mean {mean:.4g}: {metrics['baseline']['r2']:.4f}), "
@@ -91,14 +90,14 @@ def learned(model, X: pd.DataFrame, y, classes: list | None, sample: int | str, 
     truth = class_array(classes)[y[keep]] if classes is not None else y[keep]  # the labels predict answers
     table = inspection.importance_table(model, X.iloc[keep], truth, repeats, seed)
     score = "accuracy" if classes is not None else "R²"
-    outputs = {"importance": table, "importance_png": inspection.importance_figure(
+    outputs = {"importance": table, "importance_png": plots.importance_figure(
         table, score, f"Permutation importance, {len(keep)} test rows, {repeats} repeats")}
-    tree = inspection.tree_figure(model, classes, tree_depth)
+    tree = plots.tree_figure(*inspection.fitted_parts(model), classes, tree_depth)
     coefficients = inspection.coefficient_table(model, list(X.columns), classes)
     if tree is not None:
         outputs["tree_png"] = tree
     if coefficients is not None:
-        outputs |= {"coefficients": coefficients, "coefficients_png": inspection.coefficient_figure(
+        outputs |= {"coefficients": coefficients, "coefficients_png": plots.coefficient_figure(
             coefficients, "on the scaled, encoded features")}
     top = table.iloc[0]
     metrics = {"top": top["feature"], "top_drop": float(top["importance"]), "top_std": float(top["std"]),

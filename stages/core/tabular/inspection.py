@@ -7,12 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.inspection import permutation_importance
-from sklearn.tree import plot_tree
 
-from stages.core.plots import plt, png
 from stages.core.tabular.models import inner
-
-SHOWN = 15  # bars in the importance and coefficient charts: the rest are in the CSV
 
 
 def importance_table(model, X: pd.DataFrame, y, repeats: int, seed: int) -> pd.DataFrame:
@@ -22,17 +18,6 @@ def importance_table(model, X: pd.DataFrame, y, repeats: int, seed: int) -> pd.D
     table = pd.DataFrame({"feature": X.columns.astype(str), "importance": found.importances_mean,
                           "std": found.importances_std})
     return table.sort_values(["importance", "feature"], ascending=[False, True], kind="stable").reset_index(drop=True)
-
-
-def importance_figure(table: pd.DataFrame, score: str, title: str) -> bytes:
-    """Horizontal bars of the top columns with their spread over the repeats (± 1 std)."""
-    top = table.head(SHOWN).iloc[::-1]
-    fig, ax = plt.subplots(figsize=(8, 0.35 * len(top) + 1.5), layout="constrained")
-    ax.barh(top["feature"], top["importance"], xerr=top["std"], color="tab:blue", ecolor="grey", capsize=3)
-    ax.axvline(0, color="black", linewidth=0.8)
-    ax.set(xlabel=f"drop in test {score} when the column is shuffled (± 1 std over repeats)", title=title)
-    ax.grid(axis="x", alpha=0.3)
-    return png(fig)
 
 
 def fitted_parts(model):
@@ -67,27 +52,3 @@ def coefficient_table(model, columns: list[str], classes: list | None) -> pd.Dat
             table[f"coefficient_{name}"] = row
         order = np.abs(coef).sum(axis=0)
     return table.iloc[np.argsort(-np.asarray(order), kind="stable")].reset_index(drop=True)
-
-
-def coefficient_figure(table: pd.DataFrame, about: str) -> bytes:
-    """The largest coefficients, signed: on standardised features, their sizes compare."""
-    value = "coefficient" if "coefficient" in table else [c for c in table if c.startswith("coefficient_")][0]
-    top = table.head(SHOWN).iloc[::-1]
-    fig, ax = plt.subplots(figsize=(8, 0.35 * len(top) + 1.5), layout="constrained")
-    ax.barh(top["feature"], top[value], color=np.where(top[value] >= 0, "tab:red", "tab:blue"))
-    ax.axvline(0, color="black", linewidth=0.8)
-    ax.set(xlabel=f"{value} ({about})", title="Linear model: coefficients per feature (preprocessed)")
-    ax.grid(axis="x", alpha=0.3)
-    return png(fig)
-
-
-def tree_figure(model, classes: list | None, depth: int) -> bytes | None:
-    """The fitted decision tree drawn to `depth` levels (deeper nodes folded), or None for another model."""
-    features, fitted = fitted_parts(model)
-    if not hasattr(fitted, "tree_"):
-        return None
-    fig, ax = plt.subplots(figsize=(min(4 * 2 ** depth, 40), 2.5 * (depth + 1)), layout="constrained")
-    plot_tree(fitted, max_depth=depth, feature_names=features, filled=True, impurity=False, rounded=True,
-              fontsize=8, class_names=[str(c) for c in classes] if classes else None, ax=ax)
-    ax.set_title(f"The fitted tree, first {depth} levels of {fitted.get_depth()}")
-    return png(fig)

@@ -1,11 +1,15 @@
-"""Tabular figures: the data profile, the feature-selection curve, the model-comparison boxplot, the
-held-out evaluation."""
+"""Tabular figures: the data profile, the feature-selection curve, the model-comparison boxplot, the learning and
+validation curves, the held-out evaluation and what the model learned (importance, coefficients, the tree)."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+from sklearn.tree import plot_tree
 
 from stages.core.plots import confusion_figure, plt, png
+
+SHOWN = 15  # bars in the importance and coefficient charts: the rest are in the CSV
 
 
 def profile_figure(class_balance: dict[str, int] | None, missing: dict[str, int], title: str,
@@ -110,3 +114,71 @@ def regression_figures(y_true, y_pred, target: str, title: str) -> dict[str, byt
     ax.grid(alpha=0.3)
     figures["residuals"] = png(fig)
     return figures
+
+
+def importance_figure(table: pd.DataFrame, score: str, title: str) -> bytes:
+    """Horizontal bars of the top columns with their spread over the repeats (± 1 std)."""
+    top = table.head(SHOWN).iloc[::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.35 * len(top) + 1.5), layout="constrained")
+    ax.barh(top["feature"], top["importance"], xerr=top["std"], color="tab:blue", ecolor="grey", capsize=3)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set(xlabel=f"drop in test {score} when the column is shuffled (± 1 std over repeats)", title=title)
+    ax.grid(axis="x", alpha=0.3)
+    return png(fig)
+
+
+def coefficient_figure(table: pd.DataFrame, about: str) -> bytes:
+    """The largest coefficients, signed: on standardised features, their sizes compare."""
+    value = "coefficient" if "coefficient" in table else [c for c in table if c.startswith("coefficient_")][0]
+    top = table.head(SHOWN).iloc[::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.35 * len(top) + 1.5), layout="constrained")
+    ax.barh(top["feature"], top[value], color=np.where(top[value] >= 0, "tab:red", "tab:blue"))
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set(xlabel=f"{value} ({about})", title="Linear model: coefficients per feature (preprocessed)")
+    ax.grid(axis="x", alpha=0.3)
+    return png(fig)
+
+
+def tree_figure(features: list[str], fitted, classes: list | None, depth: int) -> bytes | None:
+    """The fitted model, if it is a decision tree, drawn to `depth` levels (deeper nodes folded); else None.
+    `features`: the columns it was fitted on (inspection.fitted_parts gives both)."""
+    if not hasattr(fitted, "tree_"):
+        return None
+    fig, ax = plt.subplots(figsize=(min(4 * 2 ** depth, 40), 2.5 * (depth + 1)), layout="constrained")
+    plot_tree(fitted, max_depth=depth, feature_names=features, filled=True, impurity=False, rounded=True,
+              fontsize=8, class_names=[str(c) for c in classes] if classes else None, ax=ax)
+    ax.set_title(f"The fitted tree, first {depth} levels of {fitted.get_depth()}")
+    return png(fig)
+
+
+def _bands(ax, x, curve) -> None:
+    """A bias_variance.Curve's training and validation means, each with a band of one standard deviation."""
+    for mean, std, label, colour in ((curve.train, curve.train_std, "training", "tab:blue"),
+                                     (curve.val, curve.val_std, "validation (CV)", "tab:orange")):
+        ax.fill_between(x, mean - std, mean + std, alpha=0.2, color=colour)
+        ax.plot(x, mean, marker="o", color=colour, label=f"{label} ± 1 std")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best")
+
+
+def learning_figure(curve, scoring: str, title: str) -> bytes:
+    fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
+    _bands(ax, curve.x, curve)
+    ax.set(xlabel="training rows", ylabel=scoring, title=title)
+    return png(fig)
+
+
+def validation_figure(curve, param: str, scoring: str, current, title: str) -> bytes:
+    fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
+    _bands(ax, curve.x, curve)
+    positive = all(v > 0 for v in curve.x)
+    if positive and max(curve.x) / min(curve.x) >= 100:
+        ax.set_xscale("log")
+    best = int(np.argmax(curve.val))
+    ax.plot([curve.x[best]], [curve.val[best]], marker="*", markersize=14, color="tab:red", linestyle="none",
+            label=f"best {param} = {curve.x[best]:g}")
+    if current is not None:
+        ax.axvline(current, color="grey", linestyle=":", label=f"tuned: {current:g}")
+    ax.legend(loc="best")
+    ax.set(xlabel=param, ylabel=scoring, title=title)
+    return png(fig)

@@ -5,7 +5,7 @@
 import numpy as np
 import pytest
 
-from stages.core.tabular.dense_plan import TargetScale, network_target, versus
+from stages.core.tabular.dense_plan import TargetScale, metric_deltas, network_target
 
 
 def test_network_targets_weights_and_the_difference_from_the_tuned_model():
@@ -18,5 +18,5 @@ def test_network_targets_weights_and_the_difference_from_the_tuned_model():
     target, sample, scale = network_target(values, np.arange(3), "regression", [], "none", "none", key="k")
     assert sample is None and scale == TargetScale(2.0, pytest.approx(0.8165, abs=1e-4), False)
     assert scale.inverse(target[:, 0]) == pytest.approx(values)
-    assert versus({"r2": 0.5, "rmse": 3.0, "epochs": 7}, {"r2": 0.6, "rmse": 2.5}) == {
+    assert metric_deltas({"r2": 0.5, "rmse": 3.0, "epochs": 7}, {"r2": 0.6, "rmse": 2.5}) == {
         "r2": pytest.approx(-0.1), "rmse": pytest.approx(0.5)}
