@@ -18,7 +18,8 @@ from stages import compare_models, ingest, preprocess, select_features, tune
 from stages.core import compute
 from stages.core.compute import fits_on
 from stages.core.errors import PipelineError
-from stages.params import ComputeParams, compute_on, validate_params
+from stages.params import compute_on, validate_params
+from stages.params.schema import ComputeParams
 from tests.conftest import FAST, REPO, patients, run_fails, run_ok, set_params
 
 FITTING = (select_features, compare_models, tune)

@@ -1,6 +1,6 @@
-"""serve/: the predict command and the web app answer good input and refuse bad input with a message and the
-right status, write nothing to disk, and keep serving. The models here are small ones made in a scratch
-project; tests/test_pipeline_e2e.py checks the real ones (accuracy reproduced, a real browser)."""
+"""The web app (serve/app.py) answers good input and refuses bad input with a message and the right status,
+writes nothing to disk, and keeps serving. The models here are small ones made in a scratch project
+(tests/serve/conftest.py); tests/e2e/ checks the real ones (accuracy reproduced, a real browser)."""
 
 import io
 import socket
@@ -17,52 +17,10 @@ import pytest
 from PIL import Image
 
 from serve.app import create_app
-from serve.models import either, image_predicts, table_predicts
-from serve.tables import BadInput, check_rows
-from stages import evaluate, ingest, paths, preprocess, select_features, tune
-from stages.io import read_json, write_json
-from stages.keras_io import write_keras
-from tests.conftest import REPO, patients, run_stages, set_params
-
-CLASSES = ["cat", "dog", "zebra"]
-
-
-@pytest.fixture(scope="module")
-def project(tmp_path_factory):
-    """A tabular model tuned on patients(), and a small untrained image network (train_cnn's place); no
-    transfer model, so its page must say how to make one."""
-    root = tmp_path_factory.mktemp("served")
-    (root / "data/raw/tables").mkdir(parents=True)
-    (root / "params.yaml").write_text((REPO / "params.yaml").read_text())
-    patients(120).to_csv(root / "data/raw/tables/patients.csv", index=False)
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.chdir(root)
-        set_params(root, data__csv="data/raw/tables/patients.csv", data__target="outcome")
-        run_stages(root, ingest, preprocess, select_features, tune, evaluate, features__method="none",
-                   tune__model="logistic_regression")
-        import keras
-
-        from stages.core.images.networks import build_cnn
-
-        keras.utils.set_random_seed(0)
-        write_keras(paths.CNN_MODEL, build_cnn((8, 8, 1), 3, [4], 3, 2, 0.0, 8, 0.0, [],
-                                               keys=("images.image_size", "cnn.conv.filters")))
-        write_json(paths.CNN_LABELS, {"classes": CLASSES, "image_size": 8, "channels": 1, "resize": "pad",
-                                      "pixels": "uint8, 0-255"})
-    return root
-
-
-@pytest.fixture(scope="module")
-def client(project):
-    app = create_app(project, max_upload_mb=1)
-    app.testing = True
-    return app.test_client()
-
-
-def png(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
+from stages import paths
+from stages.io import read_json
+from tests.conftest import REPO, patients
+from tests.serve.conftest import CLASSES, png
 
 
 def bomb() -> bytes:
@@ -96,7 +54,6 @@ def test_images_in_any_mode_are_converted_and_any_file_name_is_only_displayed(cl
     assert sorted(p for p in project.rglob("*")) == before  # nothing written, whatever the name
 
 
-
 def test_image_as_the_request_body_and_concurrent_requests_get_their_own_answers(client, project):
     raw = client.post("/api/predict/train_cnn?name=scan.png", data=png(Image.new("L", (9, 9), 40)),
                       content_type="image/png")
@@ -114,6 +71,7 @@ def test_image_as_the_request_body_and_concurrent_requests_get_their_own_answers
         together = list(pool.map(model.probabilities_of_one, images))
     assert np.allclose(np.stack(together), alone, atol=1e-6)
     assert len({row.argmax() for row in alone}) > 1  # different images, different answers: a mix-up would show
+
 
 @pytest.mark.parametrize("data, name, status, message", [
     (b"just text", "notes.png", 400, "notes.png: not an image Pillow can read"),
@@ -192,55 +150,6 @@ def test_csv_upload_returns_every_row_with_its_prediction(client, project):
         in bad.data
 
 
-def test_check_rows_notes_extra_columns_and_unseen_categories():
-    frame = pd.DataFrame({"age": ["61", " 40 ", ""], "smoker": ["yes", "no", "sometimes"], "id": [1, 2, 3]})
-    rows, notes = check_rows(frame, ["age"], {"smoker": ["no", "yes"]}, "new.csv")
-    assert rows["age"].tolist()[:2] == [61.0, 40.0] and np.isnan(rows["age"][2])
-    assert notes == ["ignored 1 column(s) the model does not use: ['id']",
-                     "column 'smoker': ['sometimes'] never occurred in training; the model treats it as unknown"]
-    with pytest.raises(BadInput, match=r"^new.csv: row 2, column 'age': inf is not a finite number"):
-        check_rows(pd.DataFrame({"age": [1, np.inf], "smoker": ["no", "no"]}), ["age"], {"smoker": ["no"]}, "new.csv")
-
-
-def test_predict_command_writes_a_csv_or_says_what_is_wrong(project, tmp_path):
-    rows = tmp_path / "rows.csv"
-    patients(20, seed=5).head(6).drop(columns="outcome").to_csv(rows, index=False, encoding="utf-8-sig")  # Excel
-    out = tmp_path / "out.csv"
-
-    def predict(*args):
-        return subprocess.run([sys.executable, "-m", "serve.predict", *map(str, args)], cwd=project,
-                              capture_output=True, text=True, env={"PYTHONPATH": str(REPO), "PATH": ""})
-
-    done = predict("tabular", rows, "-o", out)
-    assert done.returncode == 0, done.stderr
-    table = pd.read_csv(out)
-    assert table.columns.tolist() == ["age", "bmi", "smoker", "region", "predicted", "probability_neg",
-                                      "probability_pos"] and len(table) == 6
-    assert "predict: 6 rows with the tabular model" in done.stderr and "keras" not in done.stderr.lower()
-    pd.DataFrame({"age": [50]}).to_csv(rows, index=False)
-    done = predict("tabular", rows, "-o", tmp_path / "never.csv")
-    assert done.returncode == 2 and not (tmp_path / "never.csv").exists()
-    assert done.stderr == f"error: predict: {rows}: 3 of the model's 4 columns missing: bmi, smoker, region\n"
-
-    folder = tmp_path / "photos"
-    (folder / "nested").mkdir(parents=True)
-    (folder / "a.png").write_bytes(png(Image.new("RGB", (30, 20), "white")))
-    (folder / "nested" / "b c.png").write_bytes(png(Image.new("L", (8, 8), 90)))
-    (folder / "broken.jpg").write_bytes(b"no")
-    (folder / "readme.txt").write_text("not an image")
-    done = predict("train_cnn", folder, "--top", "2")
-    assert done.returncode == 0, done.stderr
-    table = pd.read_csv(io.StringIO(done.stdout))
-    assert table["file"].tolist() == [str(folder / n) for n in ("a.png", "broken.jpg", "nested/b c.png")]
-    assert table.columns.tolist() == ["file", "predicted", "probability", "class_2", "probability_2", "note"]
-    assert table["predicted"].isna().tolist() == [False, True, False]
-    assert table["note"][1] == "unreadable: not an image Pillow can read"
-    assert "skipped 1 file(s) without an image suffix" in done.stderr
-    assert "1 of 3 file(s) could not be read; see the note column" in done.stderr
-    done = predict("transfer", folder)
-    assert done.returncode == 2 and "run `dvc repro transfer`" in done.stderr
-
-
 def test_serving_is_documented_with_a_curl_example():
     readme, page = (REPO / "README.md").read_text(), (REPO / "docs/serve.md").read_text()
     assert "make serve" in readme and "docs/serve.md" in readme
@@ -289,22 +198,6 @@ def test_cards_say_in_words_what_each_model_predicts_and_how_it_scored(client, p
     kept = read_json(project / paths.TUNE_METRICS)["tuned_model_kept"]
     assert ("tuned on the training folds" if kept else "untuned: tuning found no better settings") in index
     assert "16x16x1" not in index and "dvc.lock" not in index  # no jargon
-
-
-def test_what_a_model_predicts_in_words():
-    cancer = {"task": "classification", "classes": ["benign", "malignant"], "target": "target",
-              "numeric": [f"m{i}" for i in range(30)], "categorical": []}
-    assert table_predicts(cancer, "sklearn:breast_cancer") == "benign or malignant tumour, from 30 measurements"
-    digits = {**cancer, "classes": [str(d) for d in range(10)], "numeric": [f"p{i}" for i in range(64)]}
-    assert table_predicts(digits, "sklearn:digits") == (
-        "a handwritten digit, one of 10 classes (0, 1, 2, …, 9), from 64 measurements")
-    houses = {"task": "regression", "classes": [], "target": "price", "numeric": ["rooms"], "categorical": ["city"]}
-    assert table_predicts(houses, "data/raw/tables/houses.csv") == "the number 'price', from 2 columns"
-    digits = [str(d) for d in range(10)]
-    assert image_predicts(digits, digits=True, transfer=False) == "a handwritten digit 0–9"
-    assert image_predicts(["5", "6", "7", "8", "9"], digits=True, transfer=True) == (
-        "the five classes this transfer model knows: 5, 6, 7, 8, 9; any other image is answered with one of them")
-    assert either([f"c{i}" for i in range(12)]) == "one of 12 classes (c0, c1, c2, …, c11)"
 
 
 @pytest.mark.parametrize("url", ["/", "/models/tabular", "/models/train_cnn", "/models/transfer", "/health",

@@ -12,9 +12,8 @@ from skimage import io as skio
 
 from stages import ingest_images, paths, transfer
 from stages.arrays import read_image_split
-from stages.core.images.transfer_plan import only
+from stages.core.images.transfer_plan import BACKBONES, only
 from stages.io import read_json
-from stages.params import BACKBONES
 from tests.conftest import REPO, bars, run_fails, run_ok, set_params
 
 

@@ -1,4 +1,4 @@
-"""params.yaml's schema, validated when a stage starts.
+"""params.yaml's schema: one pydantic model per section, the field types they share, and every allowed value.
 
 params.yaml holds every default (DVC needs each declared key to exist there), so the schema has
 none: a missing key is an error, like a misspelt one.
@@ -6,16 +6,11 @@ none: a missing key is an error, like a misspelt one.
 
 from __future__ import annotations
 
-import difflib
 import re
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator
 
-from stages import paths
-from stages.core.errors import PipelineError
 from stages.core.images.transfer_plan import BACKBONES
 from stages.core.tabular.clustering import METHODS as CLUSTER_METHODS
 from stages.core.tabular.columns import KINDS as COLUMN_KINDS
@@ -224,11 +219,6 @@ class ComputeParams(Section):
 
 
 
-def compute_on(compute: ComputeParams) -> tuple[str, str, int]:
-    """`compute` as the plain values stages.core.compute.fits_on takes."""
-    return compute.backend, compute.scheduler, compute.workers
-
-
 def _cluster_count(value: int | str) -> int | str:
     if value == "auto" or (type(value) is int and value >= 2):
         return value
@@ -361,17 +351,6 @@ class TransferParams(Training):
     mixed_precision: Precision
 
 
-def transfer_recipe(t: TransferParams):
-    """`transfer` as the plain values stages.core.images.transfer.run takes (Keras loads with that module)."""
-    from stages.core.images.transfer import Recipe
-
-    return Recipe(backbone=t.backbone, weights=t.weights, pooling=t.head.pooling, dense_units=t.head.dense_units,
-                  dropout=t.head.dropout, learning_rate=t.learning_rate, epochs=t.epochs,
-                  fine_tune_layers=t.fine_tune_layers, fine_tune_lr=t.fine_tune_lr, fine_tune_epochs=t.fine_tune_epochs,
-                  patience=t.patience, threshold=t.threshold, baseline=t.scratch, filters=t.pipeline.filters,
-                  pretrain_epochs=t.pipeline.epochs)
-
-
 class LessonsParams(Section):  # `scratch`: nets_from_scratch, the lessons in numpy
     learning_rate: Annotated[float, Field(gt=0)]  # every SGD experiment, and the perceptron's step
     epochs: Positive
@@ -400,92 +379,3 @@ class Params(Section):
     images: ImagesParams
     cnn: CnnParams
     transfer: TransferParams
-
-
-class Yaml12Loader(yaml.SafeLoader):
-    """YAML 1.2's booleans, true and false only, as DVC reads them: `dvc exp run -S data.positive_class=yes`
-    writes `yes` back unquoted, and YAML 1.1's rules would read it (and no, on, off) as a boolean."""
-
-
-Yaml12Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-                                   list("tTfF"))
-
-
-def load_params(path: Path = paths.PARAMS) -> Params:
-    try:
-        raw = yaml.load(Path(path).read_text(), Loader=Yaml12Loader)  # noqa: S506 (a SafeLoader)
-    except FileNotFoundError:
-        raise PipelineError(f"{path} not found; run from the project root") from None
-    except yaml.YAMLError as exc:
-        raise PipelineError(f"{path} is not valid YAML: {_one_line(exc)}") from None
-    return validate_params(raw or {}, source=str(path))
-
-
-def validate_params(raw: Any, source: str = "params.yaml") -> Params:
-    if not isinstance(raw, dict):
-        raise PipelineError(f"{source} must be a mapping of sections, not {type(raw).__name__}")
-    try:
-        return Params.model_validate(raw)
-    except ValidationError as exc:
-        problems = [_describe(err) for err in exc.errors()]
-        raise PipelineError(f"{source}: " + "; ".join(problems)) from None
-
-
-MOVED = {  # keys of earlier versions: say where they went rather than guess a near name
-    "evaluate.positive_class": "it is now `data.positive_class` (compare_models and tune score it too); "
-                               "move it there",
-    "transfer.target_samples_per_class": "it is now `transfer.pipeline.target_samples_per_class`: it applies only "
-                                         "to the pipeline backbone, whose source and target classes share a folder",
-}
-
-
-def _describe(err: dict) -> str:
-    keys, model = _field_path(err["loc"])
-    key = ".".join(keys)
-    if len(err["loc"]) > len(keys) and type(err["loc"][len(keys)]) is int:  # a list's item: `dnn.units[1]`
-        key += f"[{err['loc'][len(keys)]}]"
-    if err["type"] == "extra_forbidden" and key in MOVED:
-        return f"unknown key `{key}`: {MOVED[key]}"
-    if err["type"] == "extra_forbidden":
-        fields = list(model.model_fields)
-        close = difflib.get_close_matches(keys[-1], fields, n=1, cutoff=0.5)
-        parent = ".".join(keys[:-1])
-        hint = (
-            f"did you mean `{'.'.join([*keys[:-1], close[0]])}`?"
-            if close
-            else f"valid keys{' in `' + parent + '`' if parent else ''}: {', '.join(fields)}"
-        )
-        return f"unknown key `{key}`; {hint}"
-    if err["type"] == "missing":
-        return f"missing key `{key}`; add it (see the README's params table)"
-    if err["type"] == "value_error":
-        return f"`{key}` = {err['input']!r}: {err['ctx']['error']}"
-    if err["type"] == "literal_error":
-        allowed = err["ctx"]["expected"].replace("'", "")
-        return f"`{key}` = {err['input']!r} is not allowed; choose one of {allowed}"
-    return f"`{key}` = {err['input']!r}: {err['msg'][0].lower()}{err['msg'][1:]}"
-
-
-def _field_path(loc: tuple) -> tuple[list[str], type[BaseModel]]:
-    """Keep the params keys of a pydantic error location, dropping union-member labels."""
-    keys: list[str] = []
-    model: type[BaseModel] = Params
-    for part in loc:
-        if not isinstance(part, str):
-            break
-        keys.append(part)
-        field = model.model_fields.get(part)
-        annotation = getattr(field, "annotation", None)
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            model = annotation
-        else:
-            break
-    return keys, model
-
-
-def _one_line(exc: Exception) -> str:
-    return " ".join(str(exc).split())
