@@ -85,27 +85,27 @@ def throughput(folder: Path) -> None:
     from stages.core.images.networks import ImageBatches, course_network, fit
     from stages.core.training.live import LiveLogger
     from stages.keras_io import live_log
-    from stages.params import load_params
+    from stages.params import cnn_settings, load_params
 
-    c = load_params().cnn
+    cnn = cnn_settings(load_params().cnn)
     (x, y), (vx, vy) = read_image_split(Path("data/images/train")), read_image_split(Path("data/images/val"))
     size = x.shape[1]
-    rules = sizing.cnn_rules(c, "auto", size, len(x))  # train_cnn's network and rules at the defaults
+    rules = sizing.cnn_rules(cnn, "auto", size, len(x), key="images.augment")  # train_cnn's, at the defaults
 
     def model() -> keras.Model:
         keras.utils.set_random_seed(42)
-        return course_network(c, x.shape[1:], 2, rules, 42)
+        return course_network(cnn, x.shape[1:], 2, rules, 42, key="images.image_size")
 
     in_memory = (x[range(len(x))], vx[range(len(vx))])  # ImageRows -> arrays
 
     def stage_fit(m: keras.Model) -> None:  # patience above the epochs: both run every epoch
         live = LiveLogger(live_log(Path(tempfile.mkdtemp()) / "metrics.json"))
-        fit(m, ImageBatches(x, y, c.batch_size, seed=42), ImageBatches(vx, vy, c.batch_size), EPOCHS, EPOCHS + 1,
+        fit(m, ImageBatches(x, y, cnn.batch_size, seed=42), ImageBatches(vx, vy, cnn.batch_size), EPOCHS, EPOCHS + 1,
             callbacks=(live,), name="bench", reduce_lr=rules.reduce_lr.value)
 
     ways = {
         "train_cnn's fit": stage_fit,
-        "bare model.fit": lambda m: m.fit(in_memory[0], y, batch_size=c.batch_size, epochs=EPOCHS,
+        "bare model.fit": lambda m: m.fit(in_memory[0], y, batch_size=cnn.batch_size, epochs=EPOCHS,
                                           validation_data=(in_memory[1], vy), verbose=0),
     }
     best = {name: float("inf") for name in ways}

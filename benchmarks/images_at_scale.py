@@ -102,9 +102,9 @@ def training_speed(folder: Path) -> tuple[float, float, int]:
     sys.path.insert(0, str(REPO))
     from stages.arrays import read_image_split
     from stages.core.training.runtime import configure
-    from stages.params import load_params
+    from stages.params import cnn_settings, load_params
 
-    c = load_params().cnn
+    cnn = cnn_settings(load_params().cnn)
     configure(42, "off")
     from stages.core.images import sizing
     from stages.core.images.networks import ImageBatches, course_network
@@ -112,16 +112,16 @@ def training_speed(folder: Path) -> tuple[float, float, int]:
     pixels, labels = read_image_split(Path("data/images/train"))
     rows = np.arange(min(TRAIN_IMAGES, len(labels)))
     in_memory, y = pixels[rows], labels[rows]
-    rules = sizing.cnn_rules(c, False, pixels.shape[1], len(rows))  # train_cnn's network, no augmentation
+    rules = sizing.cnn_rules(cnn, False, pixels.shape[1], len(rows), key="images.augment")  # no augmentation
 
     def model():
         configure(42, "off")
-        return course_network(c, pixels.shape[1:], 2, rules, 42)
+        return course_network(cnn, pixels.shape[1:], 2, rules, 42, key="images.image_size")
 
     from_disk, plain = model(), model()
-    batches = ImageBatches(pixels, y, c.batch_size, rows=rows, seed=42)
+    batches = ImageBatches(pixels, y, cnn.batch_size, rows=rows, seed=42)
     fits = {"stage": lambda: from_disk.fit(batches, epochs=1, shuffle=False, verbose=0),
-            "plain": lambda: plain.fit(in_memory, y, batch_size=c.batch_size, epochs=1, verbose=0)}
+            "plain": lambda: plain.fit(in_memory, y, batch_size=cnn.batch_size, epochs=1, verbose=0)}
     best = {name: 0.0 for name in fits}
     for fit in fits.values():
         fit()  # warm-up: tracing, allocation

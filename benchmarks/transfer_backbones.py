@@ -48,7 +48,7 @@ def main() -> None:
         from stages.core.images.transfer import compile_adam, with_head
 
         for name in args.backbones.split(","):
-            base = application_backbone(name, "none", args.size)
+            base = application_backbone(name, "none", args.size, key="transfer.weights")
             model = compile_adam(with_head(base, x.shape[1:], 10, name, args.size, "avg", 128, 0.3, frozen=True),
                                  1e-3)
             frozen = images_per_second(model, x, y)

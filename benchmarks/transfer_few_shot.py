@@ -61,7 +61,7 @@ def main() -> None:
         return float((model.predict(data, verbose=0).argmax(axis=1) == data.labels).mean())
 
     def backbone():
-        return tl.make_backbone("pipeline", t.weights, size, stored[-1], t.pipeline.filters)
+        return tl.make_backbone("pipeline", t.weights, size, stored[-1], t.pipeline.filters, key="transfer.weights")
 
     start = time.perf_counter()
     base = backbone()

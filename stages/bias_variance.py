@@ -25,7 +25,7 @@ def main() -> None:
     name = read_json(paths.BEST_PARAMS)["model"]
     saved = read_object(paths.MODEL)
     pipeline = bias_variance.curve_pipeline(saved.pipeline)  # the tuned settings, unfitted
-    X, y, rows = search_sample(X, y, params.compare.rows, params.seed, task.classifies)
+    X, y, rows = search_sample(X, y, params.compare.rows, params.seed, task.classifies, key="compare.rows")
     shown, path, values = bias_variance.complexity(
         name, pipeline, b.param, b.values, saved.pipeline_.named_steps["select"].n_features_in_,
         section="bias_variance")

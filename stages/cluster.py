@@ -22,7 +22,7 @@ from stages.runner import run_stage
 
 def main() -> None:
     params = load_params()
-    target, c, seed, pre = params.data.target, params.cluster, params.seed, params.preprocess
+    target, cluster, seed, pre = params.data.target, params.cluster, params.seed, params.preprocess
     table = read_table(paths.DATASET)
     if target is not None:
         check_target(target, table.columns, str(paths.DATASET), key="data.target")
@@ -34,22 +34,22 @@ def main() -> None:
         print(f"note: cluster: {note}", flush=True)
     preprocessor = build_preprocessor(groups, pre.scale, pre.impute, pre.max_categories, seed)
     encoded = preprocessor.fit_transform(features)  # all rows: there is no held-out split to protect
-    plan = clustering.check_plan(c.k, c.k_range, c.method, encoded, section="cluster")
+    plan = clustering.check_plan(cluster.k, cluster.k_range, cluster.method, encoded, section="cluster")
     X = encoded.to_numpy(dtype=float)
 
-    with bar(len(plan.ks) + c.bootstrap + (plan.k is not None and plan.k not in plan.ks), "cluster") as fits:
-        found = clustering.fit_range(X, c.method, plan, c.n_init, seed, fits.update)
+    with bar(len(plan.ks) + cluster.bootstrap + (plan.k is not None and plan.k not in plan.ks), "cluster") as fits:
+        found = clustering.fit_range(X, cluster.method, plan, cluster.n_init, seed, fits.update, key="cluster.method")
         size = clustering.sizes(found.labels, table[target] if target else None, task)
         metrics = {"k": found.k, "k_best_silhouette": found.best, "rows": len(X), "features": X.shape[1],
                    **found.scores, "smallest_cluster_share": float(size["share"].min())}
-        if c.bootstrap:
+        if cluster.bootstrap:
             metrics["stability_ari"], metrics["stability_ari_std"] = clustering.stability(
-                X, found.labels, c.method, found.k, c.n_init, seed, c.bootstrap, step=fits.update)
+                X, found.labels, cluster.method, found.k, cluster.n_init, seed, cluster.bootstrap, step=fits.update)
     if task == "classification":
         metrics |= clustering.agreement(table[target], found.labels)
 
     chosen_by = "auto: the best silhouette" if plan.k is None else "cluster.k"
-    about = f"{c.method}, k={found.k} ({chosen_by}), {len(X)} rows x {X.shape[1]} encoded features"
+    about = f"{cluster.method}, k={found.k} ({chosen_by}), {len(X)} rows x {X.shape[1]} encoded features"
     write_table(paths.CLUSTER_ASSIGNMENTS, table.assign(**{"cluster" if "cluster" not in table.columns
                                                            else "cluster_id": found.labels}))
     write_table(paths.CLUSTER_CURVES, found.curve)
@@ -60,7 +60,7 @@ def main() -> None:
         X, found.labels, table[target].astype(str).to_numpy() if task == "classification" else None, seed, about))
     write_json(paths.CLUSTER_METRICS, metrics)
     matched = f", adjusted Rand {metrics['adjusted_rand']:.3f} vs {target!r}" if task == "classification" else ""
-    steady = f", clustering.stability {metrics['stability_ari']:.3f}" if c.bootstrap else ""
+    steady = f", clustering.stability {metrics['stability_ari']:.3f}" if cluster.bootstrap else ""
     print(f"cluster: {about}: silhouette {metrics['silhouette']:.4f}{steady}{matched}, clustering.sizes "
           f"{'/'.join(map(str, size['rows']))} -> {paths.CLUSTER_CENTRES}, {paths.CLUSTER_SCATTER_PNG.parent}/")
 

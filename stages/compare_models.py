@@ -5,7 +5,7 @@ winner, and whether it really beats the runner-up. The models and metrics defaul
 
 from __future__ import annotations
 
-from dataclasses import replace
+from functools import partial
 
 import numpy as np
 
@@ -17,7 +17,7 @@ from stages.core.tabular import comparison
 from stages.core.tabular.folds import folds_of
 from stages.core.tabular.plots import comparison_boxplot
 from stages.core.tabular.selection import selector_from
-from stages.core.tabular.sizing import class_folds, ensemble_rules, lines, search_sample
+from stages.core.tabular.sizing import ensemble_rules, lines, search_sample
 from stages.core.tabular.tasks import TASKS
 from stages.io import read_model_inputs, write_bytes, write_json, write_table, write_text
 from stages.params import compute_on, load_params
@@ -31,18 +31,16 @@ def main() -> None:
                                                              paths.SELECTED)
     task, n_classes = TASKS[labels["task"]], len(labels["classes"])
     positive = positive_code(labels["classes"], labels.get("positive"))
-    X, y, rows = search_sample(X, y, compare.rows, params.seed, task.classifies)
+    X, y, rows = search_sample(X, y, compare.rows, params.seed, task.classifies, key="compare.rows")
     plan = comparison.plan_comparison(task, len(y), compare.models, compare.metrics, compare.sort_by, compare.folds,
                                       compare.repeats, compare.size_rules, section="compare")
-    folds = class_folds(plan.folds, "compare.folds", y, labels["classes"], params.data.rare_classes,
-                        why=plan.decisions[0].reason)
-    plan = replace(plan, folds=folds.value, decisions=[folds, *plan.decisions[1:]])
+    plan = comparison.lowered_to_classes(plan, y, labels["classes"], params.data.rare_classes, section="compare")
     selector = selector_from(selected, params.seed, positive, task.name)
     pipelines, sized = comparison.comparison_pipelines(plan, preprocessor, selector, params.seed, task.name, len(y),
                                                        n_classes, labels["target_transform"], compare.size_rules,
                                                        section="compare")
     members, racing, stacking = ensemble_rules(compare.stacking, compare.racing, compare.ensemble_top,
-                                               len(pipelines), plan.folds, plan.repeats)
+                                               len(pipelines), plan.folds, plan.repeats, section="compare")
     decisions = [*([rows] if rows.value != "all" else []), *plan.decisions, *sized, racing, *filter(None, [stacking])]
     for line in lines(decisions):
         print(f"compare_models: {line}", flush=True)
@@ -50,19 +48,16 @@ def main() -> None:
           f"{selected['method']['name']} selection of {selected['k']} features fitted once per fold, on its training "
           "rows", flush=True)
     folds = folds_of(task.repeated_folds(plan.folds, plan.repeats, params.seed), X, y)
+    stacked = partial(comparison.stacking_of, seed=params.seed, task=task.name, n=len(y), section="compare",
+                      target_transform=labels["target_transform"], size_rules=compare.size_rules) \
+        if stacking and stacking.value == "on" else lambda top: {}
 
-    def stacked(top: list[str]) -> dict:
-        if not (stacking and stacking.value == "on"):
-            return {}
-        return comparison.stacking_of(top, params.seed, task.name, len(y), labels["target_transform"],
-                                      compare.size_rules, section="compare")
-
-    with fits_on(*compute_on(params.compute)) as where, bar(len(pipelines) * len(folds), "compare_models") as fits:
+    with fits_on(**compute_on(params.compute)) as where, bar(len(pipelines) * len(folds), "compare_models") as fits:
         fits.write(f"compare_models: fitting on {where}")
         compared = comparison.score_models(
             pipelines, X, y, folds, comparison.scorers(plan.metrics, n_classes, positive), plan.sort_by, n_classes,
             racing.value, members, stacked, compare.n_jobs, progress=lambda line: fits.write(f"compare_models: {line}"),
-            bar=fits, inverse=np.exp if labels["target_transform"] != "none" else None)
+            bar=fits, inverse=np.exp if labels["target_transform"] != "none" else None, section="compare")
     scores, (table, result, title) = compared.scores, comparison.ranking(compared, plan, decisions, len(y))
     order = table["model"].tolist()
 

@@ -39,7 +39,7 @@ def main() -> None:
     settings = params.evaluate
     metrics["importance"], learnt, words = held_out.learned(
         model, X, y, labels["classes"] if classifies else None, settings.importance_rows, settings.importance_repeats,
-        settings.tree_depth, params.seed)
+        settings.tree_depth, params.seed, key="evaluate.importance_rows")
     files = {OUTPUTS[name]: content for name, content in (outputs | learnt).items()}
 
     with atomic_dir(paths.EVALUATE_DETAILS) as details, atomic_dir(paths.EVALUATE_FIGURES) as figures:

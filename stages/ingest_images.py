@@ -47,15 +47,16 @@ def main() -> None:
     params = load_params()
     im = params.images
     root = source_folder(im.source)
-    manifest, loose = folders.list_images(root, im.layout, "images.source")
+    manifest, loose = folders.list_images(root, im.layout, section="images")
     empty = folders.empty_class_folders(root) if im.layout != "prefix" else []
     for line in folders.folder_problems(empty, loose, im.strict, key="images.strict"):
         say(line, warning=True)
     manifest["split"], groups, lines = folders.split_images(manifest, im.group, im.val_size, im.test_size,
-                                                            params.seed, "images.group")
+                                                            params.seed, section="images")
     classes = folders.class_order(manifest["label"])
     codes = manifest["label"].map({name: i for i, name in enumerate(classes)}).to_numpy()
-    size, colour, look = stored_format(manifest["path"].tolist(), im.image_size, im.channels, gpu_present())
+    size, colour, look = stored_format(manifest["path"].tolist(), im.image_size, im.channels, gpu_present(),
+                                       section="images")
     for line in [*lines, size.line(), colour.line(), *([f"note: {look}"] if look else [])]:
         say(line)
     shape = (size.value, size.value, colour.value)
@@ -66,7 +67,7 @@ def main() -> None:
         appends = {part: stack.enter_context(rows_writer(out[part] / "x.npy", shape)) for part in SPLITS}
         progress = stack.enter_context(bar(len(manifest), "ingest_images", unit="images"))
         decoded = decoding.decode_splits(manifest, codes, shape, im.resize, im.n_jobs, im.min_side, im.strict,
-                                         root, appends, progress)
+                                         root, appends, progress, key="images.strict")
         rate = len(manifest) / (time.perf_counter() - start)
         if decoded.unreadable:
             say(f"skipped {len(decoded.unreadable)} unreadable file(s): {listed(decoded.unreadable)}", warning=True)

@@ -35,9 +35,10 @@ def main() -> None:
         task, features.method, features.estimator, features.scoring, features.sfs.scoring, features.k, encoded, y,
         params.seed, section="features")
     cv, sfs_cv, lowered = curve_folds(features.cv, features.sfs.cv, method_name == "sfs", y, labels["classes"],
-                                      params.data.rare_classes)
+                                      params.data.rare_classes,
+                                      section="features")
 
-    rows = curve_rows(len(y), features.curve_rows)
+    rows = curve_rows(len(y), features.curve_rows, key="features.curve_rows")
     sampled = rows.value != "all"  # a stratified sample of large tables
     sfs = features.sfs
     method = selection.Method(
@@ -49,7 +50,7 @@ def main() -> None:
     for line in [rows.line(), *[d.line() for d in lowered],
                  f"{method_name} with {estimator_name}, {cv}-fold {scoring} curve over {n} features"]:
         print(f"select_features: {line}", flush=True)
-    with fits_on(*compute_on(params.compute), needed=method_name == "sfs") as where:  # only SFS fits in parallel
+    with fits_on(**compute_on(params.compute), needed=method_name == "sfs") as where:  # only SFS fits in parallel
         if method_name == "sfs":
             print(f"select_features: SFS fitting on {where}", flush=True)
         with bar(cv, "select_features", unit="folds") as progress:

@@ -18,20 +18,20 @@ from stages.core.images import sizing
 from stages.core.training.imbalance import check_threshold, class_weights, majority_accuracy, score_line, weighing
 from stages.io import read_json, write_files
 from stages.keras_io import live_log, write_keras
-from stages.params import load_params
+from stages.params import cnn_settings, load_params
 from stages.runner import run_stage
 
 
 def main() -> None:
     params = load_params()
-    c = params.cnn
+    cnn = params.cnn
     labels = read_json(paths.IMAGE_LABELS)
     classes = labels["classes"]
     train_x, train_y = read_image_split(paths.IMAGES_TRAIN)
-    check_threshold(c.threshold, len(classes), "cnn.threshold")  # params checks first, before TensorFlow loads
+    check_threshold(cnn.threshold, len(classes), "cnn.threshold")  # params checks first, before TensorFlow loads
     positive = positive_code(classes, positive_class(params.images.positive_class, np.take(classes, train_y),
                                                      key="images.positive_class"))
-    weights = class_weights(train_y, classes, c.class_weight, "cnn.class_weight")
+    weights = class_weights(train_y, classes, cnn.class_weight, "cnn.class_weight")
 
     from stages.core.images.networks import ImageBatches, course_network, evaluate_network, fit
     from stages.core.images.results import image_model_outputs
@@ -39,32 +39,33 @@ def main() -> None:
     from stages.core.training.live import LiveLogger
     from stages.core.training.runtime import configure  # first: TensorFlow's settings and quiet start-up, then it loads
 
-    train = ImageBatches(train_x, train_y, c.batch_size, seed=params.seed, class_weight=weights)
-    val = ImageBatches(*read_image_split(paths.IMAGES_VAL), c.batch_size, class_weight=weights)
-    runtime = configure(params.seed, c.mixed_precision)  # the seed and dtype policy apply to everything built below
+    train = ImageBatches(train_x, train_y, cnn.batch_size, seed=params.seed, class_weight=weights)
+    val = ImageBatches(*read_image_split(paths.IMAGES_VAL), cnn.batch_size, class_weight=weights)
+    runtime = configure(params.seed, cnn.mixed_precision)  # the seed and dtype policy apply to everything built below
     shape = train.pixels.shape[1:]
-    rules = sizing.cnn_rules(c, params.images.augment, shape[0], len(train.rows))
-    model = course_network(c, shape, len(classes), rules, params.seed)
+    settings = cnn_settings(cnn)
+    rules = sizing.cnn_rules(settings, params.images.augment, shape[0], len(train.rows), key="images.augment")
+    model = course_network(settings, shape, len(classes), rules, params.seed, key="images.image_size")
     for line in rules.lines():
         print(f"train_cnn: {line}", flush=True)
-    network = f"cnn, {rules.plan.words(shape[0])}" if c.model == "cnn" else f"mlp, dense layers {c.mlp.units}"
+    network = f"cnn, {rules.plan.words(shape[0])}" if cnn.model == "cnn" else f"mlp, dense layers {cnn.mlp.units}"
     print(f"train_cnn: {network}, {model.count_params():,} parameters, {len(train.rows)} training images "
           f"{shape}{weighing(classes, weights)}; backend {runtime['backend']}, {runtime['gpus']} GPU(s), "
           f"mixed precision {'on' if runtime['mixed_precision'] else 'off'}", flush=True)
     live, start = live_log(paths.CNN_LIVE_METRICS), time.perf_counter()
-    history = fit(model, train, val, c.epochs, rules.patience.value, callbacks=(LiveLogger(live),),
+    history = fit(model, train, val, cnn.epochs, rules.patience.value, callbacks=(LiveLogger(live),),
                   name="train_cnn", reduce_lr=rules.reduce_lr.value)
     seconds, best_epoch = time.perf_counter() - start, int(np.argmin(history["val_loss"])) + 1
     live.end()
 
-    test = ImageBatches(*read_image_split(paths.IMAGES_TEST), c.batch_size)  # the only read of the test images
-    scores, predicted, probabilities = evaluate_network(model, val, test, classes, positive, c.threshold,
+    test = ImageBatches(*read_image_split(paths.IMAGES_TEST), cnn.batch_size)  # the only read of the test images
+    scores, predicted, probabilities = evaluate_network(model, val, test, classes, positive, cnn.threshold,
                                                         "cnn.threshold")
     metrics = {**scores, "baseline_accuracy": majority_accuracy(train_y, test.labels),
                "chance_accuracy": 1 / len(classes), "epochs_trained": len(history["loss"]), "best_epoch": best_epoch}
-    curves_png = learning_curves_figure(history, best_epoch, f"{c.model}: training vs validation")
+    curves_png = learning_curves_figure(history, best_epoch, f"{cnn.model}: training vs validation")
     outputs = image_model_outputs(labels, classes, positive, scores.get("threshold"), metrics, test.labels, predicted,
-                                  probabilities, curves_png, f"{c.model}, test split ({len(test.labels)} images)")
+                                  probabilities, curves_png, f"{cnn.model}, test split ({len(test.labels)} images)")
     write_keras(paths.CNN_MODEL, model)
     write_files({paths.CNN_OUTPUTS[role]: content for role, content in outputs.items()})
     print(f"train_cnn: {len(history['loss'])} epochs in {seconds:.1f} s (best: {best_epoch}); {score_line(metrics)} "

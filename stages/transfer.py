@@ -16,7 +16,7 @@ from stages.core.images.transfer_plan import plan_transfer
 from stages.core.training.imbalance import score_line
 from stages.io import read_json, tracked_input, write_files
 from stages.keras_io import live_log, write_keras
-from stages.params import load_params, transfer_recipe
+from stages.params import load_params, transfer_recipe, transfer_settings
 from stages.runner import run_stage
 
 
@@ -30,20 +30,16 @@ def warn(line: str) -> None:
 
 def main() -> None:
     params = load_params()
-    t = params.transfer
+    transfer = params.transfer
     labels = read_json(paths.IMAGE_LABELS)
     train_x, train_y = read_image_split(paths.IMAGES_TRAIN)
-    plan = plan_transfer(labels["classes"], train_y, train_x.shape[1], params.seed, backbone=t.backbone,
-                         weights=t.weights, source_classes=t.pipeline.source_classes,
-                         samples_per_class=t.pipeline.target_samples_per_class, requested_size=t.input_size,
-                         blocks=len(t.pipeline.filters), threshold=t.threshold, class_weight=t.class_weight,
-                         wanted_positive=params.images.positive_class, section="transfer",
-                         positive_key="images.positive_class")
-    if t.weights not in ("imagenet", "none"):  # a file: where `dvc add` tracks it, so DVC re-runs on a change
-        if not Path(t.weights).is_file():
-            raise PipelineError(f"transfer.weights = '{t.weights}' does not exist; save {t.backbone}'s no-top weights "
-                                f"there, or use weights: imagenet (downloaded) or none (random)")
-        tracked_input(t.weights, paths.WEIGHTS_DIR, "transfer.weights")
+    plan = plan_transfer(labels["classes"], train_y, train_x.shape[1], params.seed, transfer_settings(transfer),
+                         params.images.positive_class, key="images.positive_class")
+    if transfer.weights not in ("imagenet", "none"):  # a file: where `dvc add` tracks it, so DVC re-runs on a change
+        if not Path(transfer.weights).is_file():
+            raise PipelineError(f"transfer.weights = '{transfer.weights}' does not exist; save {transfer.backbone}'s "
+                                "no-top weights there, or use weights: imagenet (downloaded) or none (random)")
+        tracked_input(transfer.weights, paths.WEIGHTS_DIR, "transfer.weights")
 
     from stages.core.images import transfer as transfer_learning
     from stages.core.images.results import image_model_outputs
@@ -52,27 +48,27 @@ def main() -> None:
 
     data = transfer_learning.experiment(plan, (train_x, train_y), read_image_split(paths.IMAGES_VAL),
                                         lambda: read_image_split(paths.IMAGES_TEST),  # the only read of the test split
-                                        t.batch_size, params.seed)
-    runtime = configure(params.seed, t.mixed_precision)
+                                        transfer.batch_size, params.seed)
+    runtime = configure(params.seed, transfer.mixed_precision)
     for line in plan.notes + [
-            f"{t.backbone} backbone ({plan.source_words}) at {plan.size}x{plan.size} -> {len(plan.target)} classes "
-            f"from {len(plan.y)} training images; backend {runtime['backend']}, {runtime['gpus']} GPU(s), "
+            f"{transfer.backbone} backbone ({plan.source_words}) at {plan.size}x{plan.size} -> {len(plan.target)} "
+            f"classes from {len(plan.y)} training images; backend {runtime['backend']}, {runtime['gpus']} GPU(s), "
             f"mixed precision {'on' if runtime['mixed_precision'] else 'off'}"]:
         say(line)
     with data_parallel(runtime["gpus"]):
-        outcome = transfer_learning.run(transfer_recipe(t), plan, data, train_x.shape[-1],
+        outcome = transfer_learning.run(transfer_recipe(transfer), plan, data, train_x.shape[-1],
                                         lambda: live_log(paths.TRANSFER_LIVE_METRICS), say=say, warn=warn,
-                                        key="transfer")
+                                        section="transfer")
     metrics = transfer_learning.transfer_metrics({"train_images": len(plan.y), **outcome.metrics})
     final = transfer_learning.final_scores(outcome.metrics)
-    title = f"{t.backbone} -> {len(plan.target)} classes, {len(plan.y)} training images"
+    title = f"{transfer.backbone} -> {len(plan.target)} classes, {len(plan.y)} training images"
     outputs = image_model_outputs(labels, plan.names, plan.positive, final.get("threshold"), metrics,
                                   outcome.test.labels, outcome.predicted, outcome.probabilities,
                                   transfer_curves_figure(outcome.history, outcome.phase1_epochs,
                                                          outcome.baseline_history, title), f"{title}, test split")
     write_keras(paths.TRANSFER_MODEL, outcome.model)
     write_files({paths.TRANSFER_OUTPUTS[role]: content for role, content in outputs.items()})
-    scratch = f"; from scratch {metrics['scratch_accuracy']:.4f}" if t.scratch else ""
+    scratch = f"; from scratch {metrics['scratch_accuracy']:.4f}" if transfer.scratch else ""
     print(f"transfer: {score_line(final | {'baseline_accuracy': metrics['baseline_accuracy']})}{scratch} -> "
           f"{paths.TRANSFER_MODEL}, {paths.TRANSFER_METRICS}")
 

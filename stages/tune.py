@@ -15,11 +15,11 @@ from stages.core.evaluation import positive_code
 from stages.core.progress import bar, joblib_progress
 from stages.core.tabular import tuning
 from stages.core.tabular.models import COMBINED, build_pipeline, final_model, tunable, with_target_transform
-from stages.core.tabular.scoring import check_scoring, scorer_for
+from stages.core.tabular.scoring import scorer_for
 from stages.core.tabular.selection import selector_from
 from stages.core.tabular.sizing import class_folds, record, search_sample, sized_estimator, tune_search
 from stages.core.tabular.tasks import TASKS, auto
-from stages.core.tabular.threshold import check_threshold, cut_note, cut_record
+from stages.core.tabular.threshold import cut_note, cut_record
 from stages.io import read_json, read_model_inputs, write_json, write_object, write_table
 from stages.params import compute_on, load_params
 from stages.runner import run_stage
@@ -27,54 +27,54 @@ from stages.runner import run_stage
 
 def main() -> None:
     params = load_params()
-    t = params.tune
+    tune = params.tune
     labels, X, y, preprocessor, selected = read_model_inputs(paths.LABELS, paths.TRAIN, paths.PREPROCESSOR,
                                                              paths.SELECTED)
     task = TASKS[labels["task"]]
-    winner = read_json(paths.WINNER) if t.model in ("best", *COMBINED) else {}  # voting, stacking: its members
-    model = winner["model"] if t.model == "best" else t.model
-    positive, scoring = positive_code(labels["classes"], labels.get("positive")), auto(t.scoring, task.scoring)
+    winner = read_json(paths.WINNER) if tune.model in ("best", *COMBINED) else {}  # voting, stacking: its members
+    model = winner["model"] if tune.model == "best" else tune.model
+    positive, scoring = positive_code(labels["classes"], labels.get("positive")), auto(tune.scoring, task.scoring)
     estimator, sized = sized_estimator(model, params.seed, "tune.model", task.name, len(y), params.compare.size_rules,
                                        winner.get("members"))
-    searched_X, searched_y, rows = search_sample(X, y, params.compare.rows, params.seed, task.classifies)
-    folds = class_folds(t.cv, "tune.cv", y, labels["classes"], params.data.rare_classes)
-    decisions = [tune_search(len(y), t.search), *([rows] if rows.value != "all" else []), *sized,
-                 *([folds] if folds.value != t.cv else [])]
-    cv = folds.value
-    estimator, kind = with_target_transform(estimator, labels["target_transform"]), decisions[0].value
-    space, candidates, notes = tuning.search_candidates(t.spaces, model, estimator, kind, task.name, t.k, selected,
-                                                        len(preprocessor.get_feature_names_out()), t.n_iter,
-                                                        t.max_candidates, section="tune")
-    check_scoring(scoring, y, "tune.scoring", task.name)
-    check_threshold(t.threshold, len(labels["classes"]), task.name, "tune.threshold")
-    for line in [d.line() for d in decisions] + notes:
+    searched_X, searched_y, rows = search_sample(X, y, params.compare.rows, params.seed, task.classifies,
+                                                 key="compare.rows")
+    folds = class_folds(tune.cv, "tune.cv", y, labels["classes"], params.data.rare_classes)
+    decisions = [tune_search(len(y), tune.search, key="tune.search"), *([rows] if rows.value != "all" else []), *sized,
+                 *([folds] if folds.value != tune.cv else [])]
+    cv, kind, estimator = folds.value, decisions[0].value, with_target_transform(estimator, labels["target_transform"])
+    space, candidates, notes = tuning.search_candidates(
+        tune.spaces, model, estimator, kind, task.name, tune.k, selected, len(preprocessor.get_feature_names_out()),
+        tune.n_iter, tune.max_candidates, section="tune")
+    tuning.check_search(scoring, tune.threshold, y, len(labels["classes"]), task.name, section="tune")
+    for line in [*[d.line() for d in decisions], *notes,
+                 f"{kind} search over {candidates} candidates for {model}, {cv}-fold {scoring}"]:
         print(f"tune: {line}", flush=True)
-    print(f"tune: {kind} search over {candidates} candidates for {model}, {cv}-fold {scoring}", flush=True)
     with tempfile.TemporaryDirectory(prefix="tune-") as cache:  # candidates share each fold's fitted steps
         pipeline = build_pipeline(preprocessor, selector_from(selected, params.seed, positive, task.name),
                                   estimator, cache)
-        with fits_on(*compute_on(params.compute)) as where:
+        with fits_on(**compute_on(params.compute)) as where:
             print(f"tune: fitting on {where}", flush=True)
             start = time.perf_counter()
             rescored = 2 if kind == "halving" else 1  # the untuned model, and halving's winner on every row
             with joblib_progress(bar(tuning.search_fits(kind, candidates, len(searched_y), cv, rescored), "tune")):
                 searched = tuning.run_search(kind, pipeline, space, task.folds(cv, params.seed),
-                                             scorer_for(scoring, positive), t.n_iter, t.n_jobs, params.seed,
+                                             scorer_for(scoring, positive), tune.n_iter, tune.n_jobs, params.seed,
                                              searched_X, searched_y)
             elapsed = time.perf_counter() - start
         # refit on every training row; the test split stays unread until evaluate
         saved = final_model(searched.tuned if searched.tuned_wins else pipeline, labels["classes"], X, y,
-                            task.classifies, t.threshold, positive, task.folds(cv, params.seed))
+                            task.classifies, tune.threshold, positive, task.folds(cv, params.seed))
 
     write_object(paths.MODEL, saved)
     write_json(paths.BEST_PARAMS, tuning.tuning_record(model, kind, searched, tunable(estimator)[0],
                                                        saved.pipeline_.named_steps["select"].features_))
     write_table(paths.CV_RESULTS, tuning.results_table(searched.search.cv_results_, tunable(estimator)[0]))
-    write_json(paths.TUNE_METRICS, tuning.tuning_metrics(searched, record(decisions)) | cut_record(saved, t.threshold))
-    kept = "tuned" if searched.tuned_wins else "untuned"
+    write_json(paths.TUNE_METRICS,
+               tuning.tuning_metrics(searched, record(decisions)) | cut_record(saved, tune.threshold))
     print(f"tune: {model}, {len(searched.search.cv_results_['params'])} fits of {cv} folds in {elapsed:.1f} s; "
           f"tuned {searched.best:.4f} vs untuned {searched.untuned:.4f} ({searched.best - searched.untuned:+.5f}): "
-          f"kept the {kept} model{cut_note(saved, t.threshold)} -> {paths.MODEL}, {paths.BEST_PARAMS}")
+          f"kept the {'tuned' if searched.tuned_wins else 'untuned'} model{cut_note(saved, tune.threshold)} -> "
+          f"{paths.MODEL}, {paths.BEST_PARAMS}")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ Rule 2, within tolerance, only for the Keras stages (KERAS_STAGES) when their fi
 CPU, training rounds differently in the last bits and every weight drifts. Their test-split rates (accuracy,
 F1, sensitivity, ...) must then be within TOLERANCE of the committed ones and their counts (images, parameters)
 equal; every other file, and every other stage's entry in dvc.lock, still byte for byte.
-Used by CI and by tests/test_pipeline_e2e.py.
+Used by CI and by tests/e2e/test_repro.py.
 """
 
 from __future__ import annotations

@@ -25,8 +25,8 @@ INSTALL = "install the extra: make dask (or pip install -r requirements-dask.loc
 
 
 @contextmanager
-def fits_on(backend: str, scheduler: str, workers: int, needed: bool = True) -> Iterator[str]:
-    """Run the block's joblib work where `compute.backend` says (on `compute.scheduler`'s cluster, LocalCluster
+def fits_on(backend: str, scheduler: str, workers: int, section: str, needed: bool = True) -> Iterator[str]:
+    """Run the block's joblib work where `<section>.backend` says (on `<section>.scheduler`'s cluster, LocalCluster
     with `workers` processes); yields a line for the log. `needed=False`: the block fits nothing in parallel this
     time, so no cluster is started for it."""
     if backend == "local" or not needed:
@@ -36,8 +36,8 @@ def fits_on(backend: str, scheduler: str, workers: int, needed: bool = True) -> 
         from dask.distributed import Client, LocalCluster
         from joblib import parallel_config
     except ImportError as exc:
-        raise PipelineError(f"compute.backend = 'dask' needs Dask's distributed scheduler ({exc}); {INSTALL}, "
-                            "or set compute.backend: local") from None
+        raise PipelineError(f"{section}.backend = 'dask' needs Dask's distributed scheduler ({exc}); {INSTALL}, "
+                            f"or set {section}.backend: local") from None
     with ExitStack() as stack:
         if scheduler == "local":
             # processes, one thread each: no GIL contention, and BLAS/OpenMP stay single-threaded as under loky
@@ -46,26 +46,26 @@ def fits_on(backend: str, scheduler: str, workers: int, needed: bool = True) -> 
                 silence_logs=logging.ERROR))
             client = stack.enter_context(Client(cluster))
         else:
-            client = stack.enter_context(_connect(Client, scheduler))
-        _check_cluster(client, scheduler)
+            client = stack.enter_context(_connect(Client, scheduler, f"{section}.scheduler"))
+        _check_cluster(client, scheduler, f"{section}.scheduler")
         threads = client.nthreads()  # per worker
         stack.enter_context(parallel_config(backend="dask"))
         yield (f"Dask at {client.scheduler.address} ({'LocalCluster' if scheduler == 'local' else 'remote'}): "
                f"{len(threads)} workers, {sum(threads.values())} threads")
 
 
-def _connect(client_type, address: str):
+def _connect(client_type, address: str, key: str):
     try:
         return client_type(address, timeout=f"{CONNECT_S}s")
     except (OSError, TimeoutError) as exc:
         raise PipelineError(
-            f"compute.scheduler = {address!r}: no Dask scheduler answered there within {CONNECT_S} s "
+            f"{key} = {address!r}: no Dask scheduler answered there within {CONNECT_S} s "
             f"({type(exc).__name__}); start one there (make dask-scheduler DASK_PORT={address.rsplit(':', 1)[1]}) "
-            f"and its workers (make dask-worker SCHEDULER={address}), or set compute.scheduler: local"
+            f"and its workers (make dask-worker SCHEDULER={address}), or set {key}: local"
         ) from None
 
 
-def _check_cluster(client, address: str) -> None:
+def _check_cluster(client, address: str, key: str) -> None:
     """A cluster that cannot run our fits fails here, with the fix, rather than hanging or deep inside a task."""
     # the scheduler unpickles the task graph, the workers run it: both must import stages/. Builtins travel
     # by reference, so these probes run even where the project cannot be imported.
@@ -73,18 +73,18 @@ def _check_cluster(client, address: str) -> None:
         client.run_on_scheduler(exec, "import stages.core.tabular.models")
     except ImportError as exc:
         raise PipelineError(
-            f"compute.scheduler = {address!r}: the scheduler cannot import this project ({exc}), and it unpickles "
+            f"{key} = {address!r}: the scheduler cannot import this project ({exc}), and it unpickles "
             "every task; start it from a checkout of the same commit: make dask-scheduler") from None
     try:
         client.wait_for_workers(1, timeout=WORKERS_S)
     except TimeoutError:
-        raise PipelineError(f"compute.scheduler = {address!r}: the scheduler has no workers after {WORKERS_S} s; "
+        raise PipelineError(f"{key} = {address!r}: the scheduler has no workers after {WORKERS_S} s; "
                             f"start some from this project's folder: make dask-worker SCHEDULER={address}") from None
     failed = client.run(exec, "import stages.core.tabular.models", on_error="return")
     for worker, outcome in sorted(failed.items()):
         if isinstance(outcome, BaseException):
             raise PipelineError(
-                f"compute.scheduler = {address!r}: worker {worker} cannot import this project ({outcome}); start "
+                f"{key} = {address!r}: worker {worker} cannot import this project ({outcome}); start "
                 "the worker from a checkout of the same commit, with the same lock installed: make dask-worker "
                 f"SCHEDULER={address}") from None
     ours = importlib.metadata.version("scikit-learn")
@@ -92,5 +92,5 @@ def _check_cluster(client, address: str) -> None:
     for worker, version in sorted(theirs.items()):
         if version != ours:
             raise PipelineError(
-                f"compute.scheduler = {address!r}: worker {worker} has scikit-learn {version}, this machine {ours}; "
+                f"{key} = {address!r}: worker {worker} has scikit-learn {version}, this machine {ours}; "
                 "the same models need the same versions: install requirements.lock and requirements-dask.lock there")

@@ -2,12 +2,36 @@
 
 from __future__ import annotations
 
-from stages.params.schema import ComputeParams, TransferParams
+from stages.params.schema import CnnParams, ComputeParams, TransferParams
 
 
-def compute_on(compute: ComputeParams) -> tuple[str, str, int]:
-    """`compute` as the plain values stages.core.compute.fits_on takes."""
-    return compute.backend, compute.scheduler, compute.workers
+def compute_on(compute: ComputeParams) -> dict:
+    """`compute` as the plain values stages.core.compute.fits_on takes, with the section its errors name."""
+    return {"backend": compute.backend, "scheduler": compute.scheduler, "workers": compute.workers,
+            "section": "compute"}
+
+
+def cnn_settings(cnn: CnnParams):
+    """`cnn` as the plain values stages.core.images.sizing.cnn_rules and networks.course_network take."""
+    from stages.core.images.sizing import CnnSettings
+
+    conv = cnn.conv
+    return CnnSettings(model=cnn.model, batch_size=cnn.batch_size, patience=cnn.patience, reduce_lr=cnn.reduce_lr,
+                       filters=conv.filters, kernel_size=conv.kernel_size, pool_size=conv.pool_size,
+                       dropout=conv.dropout, dense_units=conv.dense_units, dense_dropout=conv.dense_dropout,
+                       batch_norm=conv.batch_norm, pooling=conv.pooling, mlp_units=cnn.mlp.units,
+                       mlp_dropout=cnn.mlp.dropout, augment=cnn.augment.model_dump(), optimizer=cnn.optimizer,
+                       learning_rate=cnn.learning_rate, momentum=cnn.momentum, section="cnn")
+
+
+def transfer_settings(t: TransferParams):
+    """`transfer` as the plain values stages.core.images.transfer_plan.plan_transfer checks."""
+    from stages.core.images.transfer_plan import TransferSettings
+
+    return TransferSettings(backbone=t.backbone, weights=t.weights, source_classes=t.pipeline.source_classes,
+                            samples_per_class=t.pipeline.target_samples_per_class, requested_size=t.input_size,
+                            blocks=len(t.pipeline.filters), threshold=t.threshold, class_weight=t.class_weight,
+                            section="transfer")
 
 
 def transfer_recipe(t: TransferParams):

@@ -18,7 +18,7 @@ def test_exp_run_trains_the_mlp_instead_of_the_cnn(project):
 def test_exp_run_transfers_a_keras_applications_backbone_without_a_download(project):
     root, sh = project
     sh("git", "checkout", "-q", "--", ".")
-    # phases and the scratch baseline with this backbone: tests/test_transfer.py; here DVC's side of it
+    # phases and the scratch baseline with this backbone: tests/stages/test_transfer.py; here DVC's side of it
     done = sh("dvc", "exp", "run", "-n", "mobilenet", "-S", "transfer.backbone=mobilenet_v2", "-S",
               "transfer.weights=none", "-S", "transfer.epochs=1", "-S", "transfer.fine_tune_epochs=0", "-S",
               "transfer.scratch=false")

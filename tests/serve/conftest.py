@@ -34,7 +34,7 @@ def project(tmp_path_factory):
 
         keras.utils.set_random_seed(0)
         write_keras(paths.CNN_MODEL, build_cnn((8, 8, 1), 3, [4], 3, 2, 0.0, 8, 0.0, [],
-                                               keys=("images.image_size", "cnn.conv.filters")))
+                                               key="images.image_size", section="cnn"))
         write_json(paths.CNN_LABELS, {"classes": CLASSES, "image_size": 8, "channels": 1, "resize": "pad",
                                       "pixels": "uint8, 0-255"})
     return root

@@ -29,6 +29,8 @@ from tests.conftest import REPO, project_of, run_fails, run_stages, set_params
 
 FOLDS = StratifiedKFold(5, shuffle=True, random_state=0)
 
+STACKING, IMPORTANCE = "compare.stacking", "evaluate.importance_rows"  # the keys those rules name
+
 
 def tree_curves(X, y, depth):
     model = Pipeline([("model", DecisionTreeClassifier(max_depth=depth, random_state=0))])
@@ -252,24 +254,26 @@ def test_evaluate_draws_the_tree_and_the_coefficients_of_the_models_that_have_th
 
 
 def test_stacking_joins_only_while_its_fits_are_a_quarter_of_the_comparison_and_bagged_trees_draw_fewer_rows():
-    left_out = stacking_at_cost("auto", 3, 9)  # 3 members x 6 fits per fold against 9 models' 9
+    left_out = stacking_at_cost("auto", 3, 9, key=STACKING)  # 3 members x 6 fits per fold against 9 models' 9
     assert left_out.value == "left out"
     assert left_out.line().startswith("compare.stacking = left out: stacking refits its 3 members 6 times per fold, "
                                       "18 fits against the 9 single models' 9 (200% > 25%)")
     assert "compare.stacking: true to stack anyway" in left_out.line()
-    assert stacking_at_cost("auto", 2, 48).value == "on"  # 12 fits <= 25% of 48
-    assert stacking_at_cost("auto", 2, 47).value == "left out"
-    assert (stacking_at_cost(True, 3, 9).value, stacking_at_cost(False, 2, 100).value) == ("on", "left out")
-    assert stacking_at_cost(True, 3, 9).reason == "set in params.yaml"
+    assert stacking_at_cost("auto", 2, 48, key=STACKING).value == "on"  # 12 fits <= 25% of 48
+    assert stacking_at_cost("auto", 2, 47, key=STACKING).value == "left out"
+    assert stacking_at_cost(True, 3, 9, key=STACKING).value == "on"
+    assert stacking_at_cost(False, 2, 100, key=STACKING).value == "left out"
+    assert stacking_at_cost(True, 3, 9, key=STACKING).reason == "set in params.yaml"
     bagging, [rule] = sized_estimator("bagging", 0, "compare.models", "classification", 60_000, True)
     assert bagging.max_samples == 50_000 and rule.rule == "bagging"
     assert sized_estimator("bagging", 0, "compare.models", "classification", 50_000, True)[0].max_samples is None
 
 
 def test_permutation_importance_reads_a_sample_of_large_test_splits_and_says_so():
-    assert importance_rows(10_000, "auto").value == "all"
-    large = importance_rows(200_000, "auto")
+    assert importance_rows(10_000, "auto", key=IMPORTANCE).value == "all"
+    large = importance_rows(200_000, "auto", key=IMPORTANCE)
     assert large.value == 10_000 and large.line().startswith(
         "evaluate.importance_rows = 10000: 200,000 test rows > 10,000: permutation importance predicts them")
-    assert importance_rows(200_000, None).line() == "evaluate.importance_rows = all: set in params.yaml"
-    assert importance_rows(200_000, 500).value == 500 and importance_rows(300, 500).value == "all"
+    assert importance_rows(200_000, None, key=IMPORTANCE).line() == "evaluate.importance_rows = all: set in params.yaml"
+    assert importance_rows(200_000, 500, key=IMPORTANCE).value == 500
+    assert importance_rows(300, 500, key=IMPORTANCE).value == "all"

@@ -111,7 +111,7 @@ def encode(frame, scale="standard"):
 def test_centres_are_each_clusters_mean_row_in_the_original_units():
     frame, _ = two_groups()
     preprocessor, X, numeric = encode(frame)
-    labels = cluster_rows(X.to_numpy(), "kmeans", 2, 5, 0)
+    labels = cluster_rows(X.to_numpy(), "kmeans", 2, 5, 0, key="cluster.method")
     table = centres(preprocessor, X, labels, numeric)
     expected = frame[numeric].groupby(labels).mean()
     np.testing.assert_allclose(table[numeric], expected, rtol=1e-3)  # 4 significant digits
@@ -124,7 +124,8 @@ def test_scaling_keeps_a_feature_in_centimetres_from_drowning_one_in_tenths():
 
     frame, group = two_groups(n=200)
     frame = frame.drop(columns="glasses")
-    found = {scale: adjusted_rand_score(group, cluster_rows(encode(frame, scale)[1].to_numpy(), "kmeans", 2, 5, 0))
+    found = {scale: adjusted_rand_score(group, cluster_rows(encode(frame, scale)[1].to_numpy(), "kmeans", 2, 5, 0,
+                                                          key="cluster.method"))
              for scale in ("standard", "none")}
     assert found["standard"] > 0.9 and found["none"] < 0.2
 
@@ -135,10 +136,10 @@ def test_clusters_are_numbered_by_size_largest_first():
 
 def test_stability_is_near_one_for_real_groups_and_lower_for_noise():
     X, _ = make_blobs(n_samples=300, centers=3, n_features=4, random_state=1)
-    labels = cluster_rows(X, "kmeans", 3, 3, 0)
+    labels = cluster_rows(X, "kmeans", 3, 3, 0, key="cluster.method")
     assert stability(X, labels, "kmeans", 3, 3, 0, resamples=5)[0] > 0.98
     noise = np.random.default_rng(0).uniform(size=(300, 8))
-    noisy = cluster_rows(noise, "kmeans", 6, 3, 0)
+    noisy = cluster_rows(noise, "kmeans", 6, 3, 0, key="cluster.method")
     assert stability(noise, noisy, "kmeans", 6, 3, 0, resamples=5)[0] < 0.8
 
 

@@ -101,7 +101,7 @@ def test_phase_1_trains_only_the_head_and_phase_2_exactly_the_top_n_non_batchnor
 
 def test_keras_applications_top_layers_skip_batchnorm():
     keras, core, bb = keras_ready()
-    base = bb.application_backbone("mobilenet_v2", "none", 32)
+    base = bb.application_backbone("mobilenet_v2", "none", 32, key="transfer.weights")
     names = bb.unfreeze_top(base, 3)
     assert names == ["block_16_depthwise", "block_16_project", "Conv_1"]
     trainable = [layer.name for layer in base.layers if layer.trainable and layer.weights]
@@ -130,12 +130,12 @@ def test_transferred_backbone_carries_the_pretrained_weights():
 
 def test_applications_backbone_loads_a_local_weights_file(tmp_path):
     keras, core, bb = keras_ready()
-    saved = bb.application_backbone("mobilenet_v2", "none", 32)
+    saved = bb.application_backbone("mobilenet_v2", "none", 32, key="transfer.weights")
     saved.save_weights(tmp_path / "mobilenet.weights.h5")
     keras.utils.set_random_seed(7)
-    loaded = bb.application_backbone("mobilenet_v2", str(tmp_path / "mobilenet.weights.h5"), 32)
+    loaded = bb.application_backbone("mobilenet_v2", str(tmp_path / "mobilenet.weights.h5"), 32, key="transfer.weights")
     keras.utils.set_random_seed(7)
-    random = bb.application_backbone("mobilenet_v2", "none", 32)
+    random = bb.application_backbone("mobilenet_v2", "none", 32, key="transfer.weights")
     assert all(np.array_equal(a, b) for a, b in zip(weights_of(saved.layers), weights_of(loaded.layers), strict=True))
     assert not np.array_equal(weights_of(random.layers)[0], weights_of(loaded.layers)[0])
 
@@ -211,7 +211,7 @@ def test_weights_file_that_does_not_fit_the_backbone(shapes, workdir, capsys, co
     keras, core, bb = keras_ready()
     path = workdir / "data/weights/mobilenet.weights.h5"
     if content == "other_backbone":
-        bb.application_backbone("mobilenet_v2", "none", 32).save_weights(path)
+        bb.application_backbone("mobilenet_v2", "none", 32, key="transfer.weights").save_weights(path)
     else:
         path.write_bytes(b"not an HDF5 file")
     set_params(workdir, transfer__backbone="resnet50", transfer__weights="data/weights/mobilenet.weights.h5")
@@ -223,11 +223,14 @@ def test_weights_file_that_does_not_fit_the_backbone(shapes, workdir, capsys, co
 def test_download_problems_say_what_to_do_and_other_errors_pass_through():
     from stages.core.images.backbones import download_problem
 
-    corrupted = download_problem("vgg16", "Incomplete or corrupted file detected. The sha256 file hash does not match")
+    corrupted = download_problem("vgg16", "Incomplete or corrupted file detected. The sha256 file hash does not match",
+                                 "transfer.weights")
     assert corrupted.startswith("the cached ImageNet weights of vgg16 under ") and "delete that file" in corrupted
-    refused = download_problem("vgg16", "URL fetch failure on https://example.org/w/vgg16_notop.h5: 403 -- Forbidden")
+    refused = download_problem("vgg16", "URL fetch failure on https://example.org/w/vgg16_notop.h5: 403 -- Forbidden",
+                               "transfer.weights")
     assert refused.startswith("cannot download vgg16's ImageNet weights vgg16_notop.h5 (Forbidden); either put")
-    assert download_problem("vgg16", "Input size must be at least 32x32") is None  # our bug: keep the traceback
+    # our bug: keep the traceback
+    assert download_problem("vgg16", "Input size must be at least 32x32", "transfer.weights") is None
 
 
 def write_named_folder(root, classes, per_class, splits=None, seed=0):

@@ -64,9 +64,10 @@ def pipeline_backbone(size: int, channels: int, filters: list[int]) -> keras.Mod
     return keras.Model(inputs, x, name="pipeline")
 
 
-def application_backbone(name: str, weights: str, size: int) -> keras.Model:
-    """keras.applications `name` without its top; weights: imagenet (downloaded once, then cached), none, or a
-    file path. Download and file problems become one-line errors that say how to get the weights in place."""
+def application_backbone(name: str, weights: str, size: int, *, key: str) -> keras.Model:
+    """keras.applications `name` without its top; weights (set at `key`): imagenet (downloaded once, then cached),
+    none, or a file path. Download and file problems become one-line errors that say how to get the weights in
+    place."""
     constructor = getattr(keras.applications, APPLICATIONS[name][0])
     with warnings.catch_warnings():
         # MobileNetV2 notes that inputs other than 96-224 pixels get the 224-pixel weights; that is expected here
@@ -75,16 +76,17 @@ def application_backbone(name: str, weights: str, size: int) -> keras.Model:
             base = constructor(include_top=False, input_shape=(size, size, 3),
                                weights="imagenet" if weights == "imagenet" else None)
         except Exception as exc:
-            if problem := download_problem(name, str(exc)):
+            if problem := download_problem(name, str(exc), key):
                 raise PipelineError(problem) from None
             raise
     if weights not in ("imagenet", "none"):
-        load_weights_file(base, name, weights)
+        load_weights_file(base, name, weights, key)
     return base
 
 
-def download_problem(name: str, message: str) -> str | None:
-    """Keras' download errors (raised as bare Exceptions) -> what to do; None for anything else."""
+def download_problem(name: str, message: str, key: str) -> str | None:
+    """Keras' download errors (raised as bare Exceptions) -> what to do (`key` sets the weights); None for anything
+    else."""
     cache = Path(os.environ.get("KERAS_HOME", "~/.keras")).expanduser() / "models"
     prefix = "URL fetch failure on "
     if message.startswith(prefix):
@@ -93,21 +95,21 @@ def download_problem(name: str, message: str) -> str | None:
         reason = message[len(prefix) + len(origin) + 2:].split(" -- ")[-1]  # "errno -- reason"
         return (f"cannot download {name}'s ImageNet weights {file} ({reason}); "
                 f"either put {file} (from {origin}) in the Keras cache {cache}/, or save it under data/weights/, "
-                f"`dvc add` it and set transfer.weights: data/weights/{file}")
+                f"`dvc add` it and set {key}: data/weights/{file}")
     if message.startswith("Incomplete or corrupted file detected"):
         return (f"the cached ImageNet weights of {name} under {cache}/ are incomplete or corrupted; "
                 "delete that file and run again to download it afresh")
     return None
 
 
-def load_weights_file(base: keras.Model, name: str, path: str) -> None:
+def load_weights_file(base: keras.Model, name: str, path: str, key: str) -> None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Keras warns once per layer it cannot match; the error says it all
             base.load_weights(path)
     except (ValueError, OSError) as exc:
         reason = str(exc).strip().splitlines()[0].split(". ")[0]
-        raise PipelineError(f"transfer.weights = '{path}' does not fit {name} without its top ({reason}); "
+        raise PipelineError(f"{key} = '{path}' does not fit {name} without its top ({reason}); "
                             f"use {name}'s no-top weights (a Keras .h5 or .weights.h5 file), or weights: imagenet"
                             ) from None
 
@@ -123,14 +125,14 @@ def quick_batchnorm(base: keras.Model, momentum: float = 0.9) -> keras.Model:
 
 
 def make_backbone(backbone: str, weights: str, size: int, channels: int, filters: list[int],
-                  fresh: bool = False) -> keras.Model:
-    """The backbone without its top: the pipeline CNN, or keras.applications `backbone` with `weights`.
+                  fresh: bool = False, *, key: str) -> keras.Model:
+    """The backbone without its top: the pipeline CNN, or keras.applications `backbone` with `weights` (`key`).
     fresh: random weights for the from-scratch baseline (keras.applications' BatchNorm made quick to adapt)."""
     if backbone == "pipeline":
         return pipeline_backbone(size, channels, filters)
     if fresh:
-        return quick_batchnorm(application_backbone(backbone, "none", size))
-    return application_backbone(backbone, weights, size)
+        return quick_batchnorm(application_backbone(backbone, "none", size, key=key))
+    return application_backbone(backbone, weights, size, key=key)
 
 
 def fine_tune_candidates(base: keras.Model) -> list:
@@ -139,9 +141,9 @@ def fine_tune_candidates(base: keras.Model) -> list:
     return [layer for layer in base.layers if layer.weights and not isinstance(layer, layers.BatchNormalization)]
 
 
-def check_fine_tune_layers(base: keras.Model, name: str, n: int) -> None:
+def check_fine_tune_layers(base: keras.Model, name: str, n: int, *, key: str) -> None:
     if n > (available := len(fine_tune_candidates(base))):
-        raise PipelineError(f"transfer.fine_tune_layers = {n}, but {name} has {available} layers with weights "
+        raise PipelineError(f"{key} = {n}, but {name} has {available} layers with weights "
                             f"(BatchNorm not counted); choose 0 to {available}")
 
 

@@ -33,8 +33,8 @@ class Decoded:
 
 
 def decode_splits(manifest: pd.DataFrame, codes: np.ndarray, shape: tuple, resize: str, jobs: int, min_side: int,
-                  strict: bool, root: Path, appends: dict[str, Callable], progress) -> Decoded:
-    """Each split's files into appends[split]; under `strict` (images.strict) the first chunk with an unreadable
+                  strict: bool, root: Path, appends: dict[str, Callable], progress, *, key: str) -> Decoded:
+    """Each split's files into appends[split]; under `strict` (set at `key`) the first chunk with an unreadable
     file stops the stage, naming the files by their path inside `root`."""
     decoded = Decoded(np.zeros(len(manifest), dtype=bool))
     for part, append in appends.items():
@@ -56,8 +56,7 @@ def decode_splits(manifest: pd.DataFrame, codes: np.ndarray, shape: tuple, resiz
             done += len(outcomes)
             if decoded.unreadable and strict:
                 raise PipelineError(f"{len(decoded.unreadable)} file(s) are not readable images: "
-                                    f"{listed(decoded.unreadable)}; remove them, or set images.strict: false to "
-                                    "skip them")
+                                    f"{listed(decoded.unreadable)}; remove them, or set {key}: false to skip them")
             progress.update(len(outcomes))
         mask = np.array(kept, dtype=bool)
         decoded.codes[part] = codes[rows][mask].astype(np.int64)

@@ -114,9 +114,11 @@ def empty_class_folders(root: Path) -> list[str]:
             if not files_in(folder)]
 
 
-def list_images(root: Path, layout: str, key: str) -> tuple[pd.DataFrame, list[str]]:
+def list_images(root: Path, layout: str, *, section: str) -> tuple[pd.DataFrame, list[str]]:
     """(path, label[, split]) for every file, and the image files found loose beside class folders (which
-    belong to no class). A `split` column comes only with the presplit layout."""
+    belong to no class). A `split` column comes only with the presplit layout. Errors name `<section>.source`
+    and `.layout`."""
+    key = f"{section}.source"
     if not root.is_dir():
         raise PipelineError(f"{key} = '{root}' is not a folder; point it at a folder of images under data/raw/images/")
     layout = detect_layout(root) if layout == "auto" else layout
@@ -127,12 +129,12 @@ def list_images(root: Path, layout: str, key: str) -> tuple[pd.DataFrame, list[s
         # e.g. a download with a copy of itself (chest_xray/) nested beside its train/ val/ test/
         if "train/" in map(str.lower, splits) and len(splits) > 1 and others:
             raise PipelineError(f"{key} = '{root}' holds {', '.join(splits)} beside other folders "
-                                f"({', '.join(others)}), which would all become classes; point images.source at a "
+                                f"({', '.join(others)}), which would all become classes; point {key} at a "
                                 "folder holding only train/ val/ test/, or move the other folders out")
     loose: list[str] = []
     if layout == "presplit":
         if detect_layout(root) != "presplit":
-            raise PipelineError(f"images.layout = presplit, but {root} holds no train/ folder beside val/ and "
+            raise PipelineError(f"{section}.layout = presplit, but {root} holds no train/ folder beside val/ and "
                                 "test/ (and nothing else); use layout: auto")
         rows, loose = _presplit(root, key)
         frame = pd.DataFrame(rows, columns=["path", "label", "split"])
@@ -148,14 +150,16 @@ def list_images(root: Path, layout: str, key: str) -> tuple[pd.DataFrame, list[s
     return frame.astype({"path": str}), loose
 
 
-def _carve(index: pd.Index, labels: pd.Series, groups: pd.Series | None, share: float, seed: int, what: str):
+def _carve(index: pd.Index, labels: pd.Series, groups: pd.Series | None, share: float, seed: int, what: str,
+           key: str):
     """(rest, carved) of `index`: `share` of it, stratified by label and seeded. With groups, whole groups are
-    carved (StratifiedGroupKFold's first fold of round(1/share)), so the share is near, not exact."""
+    carved (StratifiedGroupKFold's first fold of round(1/share)), so the share is near, not exact; `key` sets the
+    groups."""
     if groups is None:
         return train_test_split(index, test_size=share, stratify=labels[index], random_state=seed)
     folds = max(2, round(1 / share))
     if (n := groups[index].nunique()) < folds:
-        raise PipelineError(f"images.group finds {n} groups among {len(index)} images, too few to carve a {what} "
+        raise PipelineError(f"{key} finds {n} groups among {len(index)} images, too few to carve a {what} "
                             f"split of {share:g} (it needs {folds}); loosen the pattern or add images")
     picker = StratifiedGroupKFold(folds, shuffle=True, random_state=seed)
     rest, carved = next(picker.split(index, labels[index], groups[index]))
@@ -163,18 +167,20 @@ def _carve(index: pd.Index, labels: pd.Series, groups: pd.Series | None, share: 
 
 
 def split_manifest(manifest: pd.DataFrame, val_size: float, test_size: float, seed: int,
-                   groups: pd.Series | None = None) -> pd.Series:
-    """A seeded, stratified train/val/test assignment per row; with `groups`, each group on one side."""
+                   groups: pd.Series | None = None, *, section: str) -> pd.Series:
+    """A seeded, stratified train/val/test assignment per row; with `groups` (`<section>.group`), each group on one
+    side."""
     counts = two_classes(manifest)
     rare = counts[counts < 3]
     if len(rare):
         raise PipelineError(f"class {rare.index[0]!r} has {rare.iloc[0]} image(s); each class needs at least 3 "
                             "(one per split): add images or remove the class")
     try:
-        rest, test = _carve(manifest.index, manifest["label"], groups, test_size, seed, "test")
-        train, val = _carve(rest, manifest["label"], groups, val_size / (1 - test_size), seed, "val")
+        rest, test = _carve(manifest.index, manifest["label"], groups, test_size, seed, "test", f"{section}.group")
+        train, val = _carve(rest, manifest["label"], groups, val_size / (1 - test_size), seed, "val",
+                            f"{section}.group")
     except ValueError as exc:
-        raise PipelineError(f"images.val_size / images.test_size cannot split {len(manifest)} images in "
+        raise PipelineError(f"{section}.val_size / {section}.test_size cannot split {len(manifest)} images in "
                             f"{len(counts)} classes ({exc}); add images or raise the sizes") from None
     split = pd.Series("train", index=manifest.index)
     split[val], split[test] = "val", "test"
@@ -182,9 +188,9 @@ def split_manifest(manifest: pd.DataFrame, val_size: float, test_size: float, se
         return split
     for part in ("train", "val", "test"):
         if absent := sorted(set(counts.index) - set(manifest.loc[split == part, "label"])):
-            raise PipelineError(f"images.group leaves class {absent[0]!r} out of the {part} split: its "
+            raise PipelineError(f"{section}.group leaves class {absent[0]!r} out of the {part} split: its "
                                 f"{groups[manifest['label'] == absent[0]].nunique()} group(s) cannot reach every "
-                                "split; add images of other groups, or set images.group: null")
+                                f"split; add images of other groups, or set {section}.group: null")
     return split
 
 
@@ -216,16 +222,18 @@ def grouped_names(paths: list[str], key: str) -> str | None:
             "on one side of the split")
 
 
-def split_images(manifest: pd.DataFrame, group: str | None, val_size: float, test_size: float, seed: int,
-                 key: str) -> tuple[pd.Series, pd.Series | None, list[str]]:
-    """The train/val/test split (the folder's own, or seeded and stratified), each `group` (the regex `key` sets)
-    on one side; with the groups found and the lines to print (the folder's own split, grouped-looking names)."""
+def split_images(manifest: pd.DataFrame, group: str | None, val_size: float, test_size: float, seed: int, *,
+                 section: str) -> tuple[pd.Series, pd.Series | None, list[str]]:
+    """The train/val/test split (the folder's own, or seeded and stratified), each `group` (the regex
+    `<section>.group` sets) on one side; with the groups found and the lines to print (the folder's own split,
+    grouped-looking names)."""
+    key = f"{section}.group"
     groups = groups_of(manifest, group, key) if group else None
     lines = [f"note: {note}"] if groups is None and (note := grouped_names(manifest["path"].tolist(), key)) else []
     if "split" in manifest:
-        split, line = given_split(manifest, val_size, test_size, seed, groups)
+        split, line = given_split(manifest, val_size, test_size, seed, groups, section=section)
         return split, groups, [*lines, line]
-    return split_manifest(manifest, val_size, test_size, seed, groups), groups, lines
+    return split_manifest(manifest, val_size, test_size, seed, groups, section=section), groups, lines
 
 
 def two_classes(manifest: pd.DataFrame) -> pd.Series:
@@ -236,7 +244,7 @@ def two_classes(manifest: pd.DataFrame) -> pd.Series:
 
 
 def given_split(manifest: pd.DataFrame, val_size: float, test_size: float, seed: int,
-                groups: pd.Series | None = None) -> tuple[pd.Series, str]:
+                groups: pd.Series | None = None, *, section: str) -> tuple[pd.Series, str]:
     """A presplit folder's own split; a missing val/ or test/ is carved, stratified (by group, with `groups`),
     out of train/. The line names groups that the folder's own split puts on two sides."""
     two_classes(manifest)
@@ -247,14 +255,14 @@ def given_split(manifest: pd.DataFrame, val_size: float, test_size: float, seed:
             continue
         train = split.index[split == "train"]
         try:
-            _, picked = _carve(train, manifest["label"], groups, share, seed, part)
+            _, picked = _carve(train, manifest["label"], groups, share, seed, part, f"{section}.group")
         except ValueError as exc:
-            raise PipelineError(f"images.{part}_size = {share} cannot carve a {part} split out of {len(train)} "
+            raise PipelineError(f"{section}.{part}_size = {share} cannot carve a {part} split out of {len(train)} "
                                 f"training images ({exc}); add a {part}/ folder or more images") from None
         split[picked] = part
-        carved.append(f"no {part}/ folder: images.{part}_size = {share} of train/ carved out as {part}")
+        carved.append(f"no {part}/ folder: {section}.{part}_size = {share} of train/ carved out as {part}")
     used = ", ".join(f"{part} {int((split == part).sum())}" for part in ("train", "val", "test"))
-    ignored = [f"images.{p}_size" for p in ("val", "test") if not any(c.startswith(f"no {p}/") for c in carved)]
+    ignored = [f"{section}.{p}_size" for p in ("val", "test") if not any(c.startswith(f"no {p}/") for c in carved)]
     line = f"the folder's own split is used ({used})"
     if ignored:
         line += f"; {' and '.join(ignored)} ignored"

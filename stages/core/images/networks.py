@@ -73,14 +73,14 @@ class ImageBatches(keras.utils.PyDataset):
 
 def build_cnn(shape: tuple, n_classes: int, filters: list[int], kernel_size: int, pool_size: int,
               dropout: float, dense_units: int, dense_dropout: float, augment: list, *,
-              keys: tuple[str, str], batch_norm: bool = False, pooling: str = "flatten") -> keras.Model:
+              key: str, section: str, batch_norm: bool = False, pooling: str = "flatten") -> keras.Model:
     """Per block a 'same' convolution (with batch normalisation before its ReLU when asked), max pooling and
     dropout; then flatten or global average pooling, dense, dropout, softmax. At the defaults a small image gets
     the classic MNIST network and a photo the deeper one (stages.core.images.sizing.conv_plan).
-    `keys`: the params that set the image size and the filters, named when the images are too small."""
+    `key` sets the image size and `<section>.conv.filters` the blocks, both named when the images are too small."""
     if shape[0] < (needed := min_image_size(len(filters), pool_size)):
-        raise PipelineError(f"{keys[0]} = {shape[0]} is too small for {len(filters)} pooling blocks of {pool_size}; "
-                            f"the minimum is {needed}: raise {keys[0]} or use fewer {keys[1]}")
+        raise PipelineError(f"{key} = {shape[0]} is too small for {len(filters)} pooling blocks of {pool_size}; "
+                            f"the minimum is {needed}: raise {key} or use fewer {section}.conv.filters")
     stack = [keras.Input(shape), layers.Rescaling(1 / 255), *augment]  # stored pixels are uint8 0-255
     for n in filters:
         if batch_norm:  # the bias would be cancelled by the normalisation
@@ -110,15 +110,16 @@ def build_mlp(shape: tuple, n_classes: int, units: list[int], dropout: float, au
     return keras.Sequential(stack, name="mlp")
 
 
-def course_network(cnn, shape: tuple, n_classes: int, rules, seed: int) -> keras.Model:
-    """train_cnn's compiled network: the params' cnn section (`cnn.model`: cnn or mlp) shaped by `rules`
-    (stages.core.images.sizing.CnnRules), with the augmentation layers when rules.augment is on."""
-    augment = augmentation(**cnn.augment.model_dump(), seed=seed) if rules.augment.value else []
-    conv, plan = cnn.conv, rules.plan
-    model = (build_cnn(shape, n_classes, plan.filters, conv.kernel_size, conv.pool_size, conv.dropout,
-                       conv.dense_units, conv.dense_dropout, augment, keys=("images.image_size", "cnn.conv.filters"),
-                       batch_norm=plan.batch_norm, pooling=plan.pooling)
-             if cnn.model == "cnn" else build_mlp(shape, n_classes, cnn.mlp.units, cnn.mlp.dropout, augment))
+def course_network(cnn, shape: tuple, n_classes: int, rules, seed: int, *, key: str) -> keras.Model:
+    """train_cnn's compiled network: the cnn settings (stages.core.images.sizing.CnnSettings; model: cnn or mlp)
+    shaped by `rules` (sizing.CnnRules), with the augmentation layers when rules.augment is on; `key` sets the
+    image size."""
+    augment = augmentation(**cnn.augment, seed=seed) if rules.augment.value else []
+    plan = rules.plan
+    model = (build_cnn(shape, n_classes, plan.filters, cnn.kernel_size, cnn.pool_size, cnn.dropout, cnn.dense_units,
+                       cnn.dense_dropout, augment, key=key, section=cnn.section, batch_norm=plan.batch_norm,
+                       pooling=plan.pooling)
+             if cnn.model == "cnn" else build_mlp(shape, n_classes, cnn.mlp_units, cnn.mlp_dropout, augment))
     return compile_model(model, cnn.optimizer, cnn.learning_rate, cnn.momentum)
 
 

@@ -189,13 +189,14 @@ def source_look(sides: list[int], coloured: int, size: int | None, channels: int
             f"keeps more, at the cost of training time (auto decides both from the files)")
 
 
-def stored_format(paths: list[str], size_value, channels_value,
-                  gpu: bool) -> tuple[sizing.Decided, sizing.Decided, str | None]:
-    """images.image_size and images.channels for these files, and (when params.yaml sets them) a note if they
+def stored_format(paths: list[str], size_value, channels_value, gpu: bool, *,
+                  section: str) -> tuple[sizing.Decided, sizing.Decided, str | None]:
+    """`<section>.image_size` and `.channels` for these files, and (when params.yaml sets them) a note if they
     lose most of what the files hold."""
     sides, coloured = sample_look(paths)
     look = sizing.Look(int(np.median(sides)) if sides else None, coloured, len(sides), len(paths), gpu)
-    size, colour = sizing.image_size(size_value, look), sizing.channels(channels_value, look)
+    size = sizing.image_size(size_value, look, f"{section}.image_size")
+    colour = sizing.channels(channels_value, look, f"{section}.channels")
     # the rules keep what the files hold; a number in params.yaml may not, and is told so
     note = source_look(sides, coloured, None if size_value == "auto" else size.value,
                        None if channels_value == "auto" else colour.value, (size.key, colour.key))

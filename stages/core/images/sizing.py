@@ -69,7 +69,7 @@ def gpu_present() -> bool:
     return gpus.is_dir() and any(gpus.iterdir())
 
 
-def image_size(value, look: Look, key: str = "images.image_size") -> Decided:
+def image_size(value, look: Look, key: str) -> Decided:
     if value != "auto":
         return Decided(key, value, "set in params.yaml")
     side = look.short_side
@@ -88,7 +88,7 @@ def image_size(value, look: Look, key: str = "images.image_size") -> Decided:
     return Decided(key, size, f"photos about {side} px on their short side; {why}; a number sets it")
 
 
-def channels(value, look: Look, key: str = "images.channels") -> Decided:
+def channels(value, look: Look, key: str) -> Decided:
     if value != "auto":
         return Decided(key, value, "set in params.yaml")
     colour = look.coloured > look.sampled / 2
@@ -97,14 +97,14 @@ def channels(value, look: Look, key: str = "images.channels") -> Decided:
                    + ("" if colour else " (grey stored as RGB counts as grey)"))
 
 
-def augment(value, size: int, key: str = "images.augment") -> Decided:
+def augment(value, size: int, key: str) -> Decided:
     if value != "auto":
         return Decided(key, bool(value), "set in params.yaml")
     if size >= PHOTO_SIDE:
         return Decided(key, True, f"{size} px images are photos or scans: flips, small turns, zooms and contrast "
                        "keep their class and multiply a small folder (cnn.augment sets each)")
     return Decided(key, False, f"{size} px images are glyphs like the digits, where a flip or turn may make "
-                   "another class; images.augment: true to use cnn.augment anyway")
+                   f"another class; {key}: true to use cnn.augment anyway")
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ def conv_plan(size: int, pool_size: int, filters, batch_norm, pooling) -> ConvPl
                     ("avg" if deep else "flatten") if pooling == "auto" else pooling, side)
 
 
-def reduce_lr(value, size: int, key: str = "cnn.reduce_lr") -> Decided:
+def reduce_lr(value, size: int, key: str) -> Decided:
     if value != "auto":
         return Decided(key, bool(value), "set in params.yaml")
     photos = size >= PHOTO_SIDE
@@ -146,7 +146,7 @@ def reduce_lr(value, size: int, key: str = "cnn.reduce_lr") -> Decided:
                                                          "network settles" if photos else "the classic fixed rate"))
 
 
-def patience(value, n_train: int, batch_size: int, key: str = "cnn.patience") -> Decided:
+def patience(value, n_train: int, batch_size: int, key: str) -> Decided:
     if value != "auto":
         return Decided(key, value, "set in params.yaml")
     batches = max(1, math.ceil(n_train / batch_size))
@@ -170,8 +170,33 @@ class CnnRules:
         return [decided.line() for decided in (self.augment, self.patience, self.reduce_lr)]
 
 
-def cnn_rules(cnn, augment_value, size: int, n_train: int) -> CnnRules:
-    """The rules for the params' cnn section (and images.augment) on `n_train` stored images of `size` px."""
-    return CnnRules(augment(augment_value, size), patience(cnn.patience, n_train, cnn.batch_size),
-                    reduce_lr(cnn.reduce_lr, size),
-                    conv_plan(size, cnn.conv.pool_size, cnn.conv.filters, cnn.conv.batch_norm, cnn.conv.pooling))
+@dataclass(frozen=True)
+class CnnSettings:
+    """params.yaml's cnn section as plain values (stages.params.adapters.cnn_settings), and its name for errors."""
+    model: str  # cnn | mlp
+    batch_size: int
+    patience: object  # auto | epochs
+    reduce_lr: object  # auto | true | false
+    filters: object  # auto | one entry per convolution block
+    kernel_size: int
+    pool_size: int
+    dropout: float
+    dense_units: int
+    dense_dropout: float
+    batch_norm: object  # auto | true | false
+    pooling: str  # auto | flatten | avg
+    mlp_units: list
+    mlp_dropout: float
+    augment: dict  # flip, rotation, zoom, contrast
+    optimizer: str
+    learning_rate: float
+    momentum: float
+    section: str
+
+
+def cnn_rules(cnn: CnnSettings, augment_value, size: int, n_train: int, *, key: str) -> CnnRules:
+    """The rules for the cnn settings (and augmentation, `key`) on `n_train` stored images of `size` px."""
+    return CnnRules(augment(augment_value, size, key),
+                    patience(cnn.patience, n_train, cnn.batch_size, f"{cnn.section}.patience"),
+                    reduce_lr(cnn.reduce_lr, size, f"{cnn.section}.reduce_lr"),
+                    conv_plan(size, cnn.pool_size, cnn.filters, cnn.batch_norm, cnn.pooling))

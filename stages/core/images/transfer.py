@@ -58,14 +58,15 @@ def trainable_params(model: keras.Model) -> int:
     return int(sum(np.prod(w.shape) for w in model.trainable_weights))
 
 
-def frozen_backbone_warnings(base: keras.Model, backbone: str, weights: str, size: int,
-                             pixels: np.ndarray) -> list[str]:
-    """What to warn of before phase 1 trains a head on features that cannot carry anything, naming the cure."""
-    cure = ("use pretrained weights (transfer.weights: imagenet, or a file under data/weights/), or compare "
-            "with the from-scratch baseline (transfer.scratch: true), which trains every layer")
+def frozen_backbone_warnings(base: keras.Model, backbone: str, weights: str, size: int, pixels: np.ndarray, *,
+                             section: str) -> list[str]:
+    """What to warn of before phase 1 trains a head on features that cannot carry anything, naming the cure
+    (`<section>.weights`, `.scratch`)."""
+    cure = (f"use pretrained weights ({section}.weights: imagenet, or a file under data/weights/), or compare "
+            f"with the from-scratch baseline ({section}.scratch: true), which trains every layer")
     warnings = []
     if weights == "none":
-        warnings.append(f"transfer.weights = none: phase 1 freezes a backbone of random weights, so only the head "
+        warnings.append(f"{section}.weights = none: phase 1 freezes a backbone of random weights, so only the head "
                         f"learns, on random features; {cure}")
     if problem := feature_problem(base, backbone, size, pixels):
         warnings.append(f"the frozen {backbone} backbone's features of the first training batch {problem}: the head "
@@ -172,11 +173,11 @@ class Recipe:
 
 
 def run(r: Recipe, plan, data: Experiment, channels: int, new_live: Callable, say: Callable[[str], None],
-        warn: Callable[[str], None], key: str) -> Outcome:
+        warn: Callable[[str], None], section: str) -> Outcome:
     """Pre-training (pipeline backbone), phase 1, phase 2 and the from-scratch baseline, each stopped early and
     scored on the test images. `plan`: stages.core.images.transfer_plan.Plan; `new_live` opens the DVCLive run
     that logs both phases, once every check has passed (a failed one leaves no reports); `say` prints a line
-    of progress, `warn` a warning; `key`: the params section the recipe came from."""
+    of progress, `warn` a warning; `section`: the params section the recipe came from."""
     head = dict(shape=data.train.pixels.shape[1:], backbone=r.backbone, size=plan.size, pooling=r.pooling,
                 dense_units=r.dense_units, dropout=r.dropout)
     n = len(plan.target)
@@ -186,16 +187,16 @@ def run(r: Recipe, plan, data: Experiment, channels: int, new_live: Callable, sa
         nonlocal test
         test = test or data.test()
         result, predicted, probabilities = evaluate_network(model, data.val, test, plan.names, plan.positive,
-                                                            r.threshold, f"{key}.threshold")
+                                                            r.threshold, f"{section}.threshold")
         return {**result, **trained(model, history)}, predicted, probabilities
 
     metrics: dict = {}
-    base = make_backbone(r.backbone, r.weights, plan.size, channels, r.filters)
-    check_fine_tune_layers(base, r.backbone, r.fine_tune_layers)  # before any training time is spent
+    base = make_backbone(r.backbone, r.weights, plan.size, channels, r.filters, key=f"{section}.weights")
+    check_fine_tune_layers(base, r.backbone, r.fine_tune_layers, key=f"{section}.fine_tune_layers")  # before training
     if r.backbone == "pipeline" and r.weights == "imagenet":  # offline stand-in: pre-train on source classes
         metrics["pretrain_val_accuracy"] = pretrain(base, head, len(plan.source), data.source_train, data.source_val,
                                                     r.pretrain_epochs, r.learning_rate, r.patience)
-    for line in frozen_backbone_warnings(base, r.backbone, r.weights, plan.size, data.train[0][0]):
+    for line in frozen_backbone_warnings(base, r.backbone, r.weights, plan.size, data.train[0][0], section=section):
         warn(line)
 
     live = new_live()
@@ -217,7 +218,8 @@ def run(r: Recipe, plan, data: Experiment, channels: int, new_live: Callable, sa
 
     baseline_history = None
     if r.baseline:  # the same network from random weights: same images, as many epochs at most
-        fresh = make_backbone(r.backbone, "none", plan.size, channels, r.filters, fresh=True)
+        fresh = make_backbone(r.backbone, "none", plan.size, channels, r.filters, fresh=True,
+                              key=f"{section}.weights")
         baseline, baseline_history = train_baseline(fresh, head, n, data.train, data.val,
                                                     r.epochs + r.fine_tune_epochs, r.learning_rate, r.patience)
         metrics["scratch"] = scored(baseline, baseline_history)[0]  # the metrics' name for the baseline

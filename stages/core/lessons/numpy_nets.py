@@ -2,7 +2,7 @@
 
 A network is a list of layers. Each layer's `forward` keeps what its `backward` needs; `backward` takes
 dL/d(output) and returns dL/d(input), storing dL/d(parameter) beside each parameter (back-propagation is the
-chain rule applied layer by layer, last to first). tests/test_numpy_nets.py checks every gradient against
+chain rule applied layer by layer, last to first). tests/core/lessons/test_numpy_nets.py checks every gradient against
 finite differences, and one SGD step against Keras.
 """
 

@@ -51,11 +51,11 @@ def by_size(labels: np.ndarray) -> np.ndarray:
     return renumber[labels]
 
 
-def cluster_rows(X: np.ndarray, method: str, k: int, n_init: int, seed: int) -> np.ndarray:
-    """Each row's cluster, 0 the largest."""
+def cluster_rows(X: np.ndarray, method: str, k: int, n_init: int, seed: int, *, key: str) -> np.ndarray:
+    """Each row's cluster, 0 the largest; `key` sets the method."""
     labels = by_size(make_clusterer(method, k, n_init, seed).fit_predict(X))
     if len(np.unique(labels)) < 2:  # a mixture can leave components empty
-        raise PipelineError(f"cluster.method = {method!r} put every row in one cluster at k={k}; "
+        raise PipelineError(f"{key} = {method!r} put every row in one cluster at k={k}; "
                             "try kmeans, or scale the features (preprocess.scale)")
     return labels
 
@@ -177,12 +177,14 @@ class Found:
     scores: dict  # the scores at k
 
 
-def fit_range(X: np.ndarray, method: str, plan: Plan, n_init: int, seed: int, step: Callable[[], None]) -> Found:
+def fit_range(X: np.ndarray, method: str, plan: Plan, n_init: int, seed: int, step: Callable[[], None], *,
+              key: str) -> Found:
     """Every k of the plan fitted and scored (the elbow and silhouette curve), then the chosen k's clusters:
-    the fit of the curve when k is in the range, else one more fit. Nothing printed per k: curves.png shows them."""
+    the fit of the curve when k is in the range, else one more fit. Nothing printed per k: curves.png shows them.
+    `key` sets the method."""
     rows, labels_at = [], {}
     for k in plan.ks:
-        labels_at[k] = cluster_rows(X, method, k, n_init, seed)
+        labels_at[k] = cluster_rows(X, method, k, n_init, seed, key=key)
         rows.append({"k": k, **scores(X, labels_at[k], seed)})
         step()
     curve = pd.DataFrame(rows)
@@ -190,7 +192,7 @@ def fit_range(X: np.ndarray, method: str, plan: Plan, n_init: int, seed: int, st
     k = plan.k or best
     if k in labels_at:  # fitted and scored for the curve already
         return Found(curve, best, k, labels_at[k], {n: v for n, v in rows[plan.ks.index(k)].items() if n != "k"})
-    labels = cluster_rows(X, method, k, n_init, seed)
+    labels = cluster_rows(X, method, k, n_init, seed, key=key)
     step()
     return Found(curve, best, k, labels, scores(X, labels, seed))
 

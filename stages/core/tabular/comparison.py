@@ -3,7 +3,7 @@ ranked summary, and whether the winner really beats the runner-up."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,7 @@ from stages.core.tabular.models import (
     with_target_transform,
 )
 from stages.core.tabular.scoring import scorer_for
-from stages.core.tabular.sizing import Decision, auto_models, compare_folds, record, sized_estimator
+from stages.core.tabular.sizing import Decision, auto_models, class_folds, compare_folds, record, sized_estimator
 from stages.core.tabular.tasks import CLASSIFICATION_METRICS, LOWER_IS_BETTER, REGRESSION_METRICS, Task, auto
 
 
@@ -41,10 +41,10 @@ def plan_comparison(task: Task, n: int, models, metrics, sort_by, folds, repeats
     if isinstance(models, list) and set(models) & set(COMBINED):
         raise PipelineError(f"{section}.models lists {sorted(set(models) & set(COMBINED))}: voting and stacking "
                             f"combine the comparison's top models; set {section}.ensemble_top (0: none) instead")
-    decisions = list(compare_folds(n, folds, repeats))
+    decisions = list(compare_folds(n, folds, repeats, section=section))
     folds, repeats = (d.value for d in decisions)
     if models == "auto" and size_rules:
-        models, dropped = auto_models(task.models, n)
+        models, dropped = auto_models(task.models, n, section=section)
         decisions += dropped
     else:
         models = auto(models, task.models)
@@ -53,6 +53,12 @@ def plan_comparison(task: Task, n: int, models, metrics, sort_by, folds, repeats
     task.check_metrics([sort_by], f"{section}.sort_by")
     return ComparisonPlan(list(dict.fromkeys(models)), list(dict.fromkeys([task.metrics[0], sort_by, *asked])),
                           sort_by, folds, repeats, decisions)
+
+
+def lowered_to_classes(plan: ComparisonPlan, y, classes: list, rare: str, *, section: str) -> ComparisonPlan:
+    """The plan with `<section>.folds` lowered to the rarest class's training rows, if it has fewer (class_folds)."""
+    folds = class_folds(plan.folds, f"{section}.folds", y, classes, rare, why=plan.decisions[0].reason)
+    return replace(plan, folds=folds.value, decisions=[folds, *plan.decisions[1:]])
 
 
 def comparison_pipelines(plan: ComparisonPlan, preprocessor, selector, seed: int, task: str, n: int, n_classes: int,
@@ -66,7 +72,7 @@ def comparison_pipelines(plan: ComparisonPlan, preprocessor, selector, seed: int
         estimator = with_target_transform(probabilities_if_needed(name, estimator, plan.metrics, n_classes),
                                           target_transform)
         pipelines[name] = build_pipeline(preprocessor, selector, estimator)
-        check_can_score(name, pipelines[name], plan.metrics, n_classes, f"{section}.metrics", f"{section}.models")
+        check_can_score(name, pipelines[name], plan.metrics, n_classes, section=section)
     return pipelines, decisions
 
 
@@ -92,16 +98,16 @@ def scorers(metrics: list[str], n_classes: int, positive: int | None = None) -> 
     return {m: scorer_for(CLASSIFICATION_METRICS[m][0 if n_classes == 2 else 1], positive) for m in metrics}
 
 
-def check_can_score(name: str, estimator, metrics: list[str], n_classes: int, key: str, models_key: str) -> None:
+def check_can_score(name: str, estimator, metrics: list[str], n_classes: int, *, section: str) -> None:
     """ROC AUC ranks rows by a score: binary needs predict_proba or decision_function, multiclass
-    (one-vs-rest) needs probabilities."""
+    (one-vs-rest) needs probabilities (`<section>.metrics` against `<section>.models`)."""
     if "roc_auc" not in metrics:
         return
     needed = ["predict_proba"] if n_classes > 2 else ["predict_proba", "decision_function"]
     if not any(hasattr(estimator, method) for method in needed):
         raise PipelineError(
-            f"{key} includes roc_auc, but model {name!r} has no {' or '.join(needed)} "
-            f"({n_classes} classes); drop roc_auc from {key} or that model from {models_key}"
+            f"{section}.metrics includes roc_auc, but model {name!r} has no {' or '.join(needed)} "
+            f"({n_classes} classes); drop roc_auc from {section}.metrics or that model from {section}.models"
         )
 
 
@@ -124,7 +130,7 @@ class Compared:
 
 def score_models(pipelines: dict, X, y, folds: list[Fold], metrics: dict, sort_by: str, n_classes: int, racing: float,
                  ensemble_top: int, ensembles, n_jobs: int, progress=lambda _: None, bar=None,
-                 inverse=None) -> Compared:
+                 inverse=None, *, section: str) -> Compared:
     """The comparison's passes over the same folds:
     1. every model on the first repeat's folds, each fold's preprocessing and selection fitted once for all;
     2. racing: a model behind the leader at p < `racing` (corrected t-test) stops there; the others get the
@@ -132,7 +138,8 @@ def score_models(pipelines: dict, X, y, folds: list[Fold], metrics: dict, sort_b
     3. soft voting of the top `ensemble_top` contenders from their kept fold predictions (no refit; members without
        probabilities are Platt-scaled per fold, as VotingClassifier does), and whatever `ensembles(members)` adds
        (stacking's estimator), fitted on the same folds.
-    `bar` advances per model fit; `progress` gets the lines worth printing; `inverse` undoes the target transform."""
+    `bar` advances per model fit; `progress` gets the lines worth printing; `inverse` undoes the target transform;
+    `section`: the params section the lines name (its models and racing)."""
     steps, models = shared_steps(pipelines)
     first, rest = [f for f in folds if f.repeat == 1], [f for f in folds if f.repeat > 1]
     keep = ensemble_top >= 2 and len(models) >= 2
@@ -143,7 +150,7 @@ def score_models(pipelines: dict, X, y, folds: list[Fold], metrics: dict, sort_b
             bar.update(len(fitted))
         if not times and len(fitted) > 1:  # the first fold's times: a model that will dominate is named now
             times.update({name: f.fit_time + f.score_time for name, f in fitted.items()})
-            for line in dominant(times, len(folds), "compare.models"):
+            for line in dominant(times, len(folds), f"{section}.models"):
                 progress(line)
 
     fitted = fit_folds(steps, models, X, y, first, metrics, n_jobs, keep, on_fold)
@@ -151,7 +158,7 @@ def score_models(pipelines: dict, X, y, folds: list[Fold], metrics: dict, sort_b
     contenders = {name: model for name, model in models.items() if name not in stopped}
     if stopped:
         progress(f"racing: {len(stopped)} of {len(models)} models stop after the first {len(first)} folds, "
-                 f"clearly behind (compare.racing = {racing}): {', '.join(stopped)}")
+                 f"clearly behind ({section}.racing = {racing}): {', '.join(stopped)}")
         if bar is not None:
             bar.total -= len(stopped) * len(rest)
             bar.refresh()
@@ -202,11 +209,11 @@ def race(scores: pd.DataFrame, sort_by: str, folds: int, p: float) -> dict[str, 
     return stopped
 
 
-def dominant(first_fold: dict[str, float], n_fits: int, models_key: str) -> list[str]:
+def dominant(first_fold: dict[str, float], n_fits: int, key: str) -> list[str]:
     """Lines naming the model(s) whose first fold says they will take most of the comparison's time."""
     total = sum(first_fold.values())
     return [f"{name} will take about {seconds * n_fits:.0f} s of fitting, {seconds / total:.0%} of the comparison "
-            f"(from its first fold); leave it out of {models_key} to skip it"
+            f"(from its first fold); leave it out of {key} to skip it"
             for name, seconds in first_fold.items() if total > 0 and seconds / total > DOMINANT_SHARE]
 
 

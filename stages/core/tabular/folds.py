@@ -1,9 +1,9 @@
 """Fold work done once. For each fold of compare_models' repeated k-fold, the preprocessing and the selection are
 fitted once on that fold's training rows, and every model is fitted on their output: the same fitted steps and the
-same scores as one Pipeline per model (tests/test_folds.py checks it), at one preprocessing and selection fit per
-fold instead of one per model and fold (backward SFS was refitted for every model). Each fold's out-of-fold
-predictions are kept, so that soft voting is scored from its members' predictions without refitting them, exactly
-as a refitted VotingClassifier or VotingRegressor would score."""
+same scores as one Pipeline per model (tests/core/tabular/test_folds.py checks it), at one preprocessing and
+selection fit per fold instead of one per model and fold (backward SFS was refitted for every model). Each fold's
+out-of-fold predictions are kept, so that soft voting is scored from its members' predictions without refitting
+them, exactly as a refitted VotingClassifier or VotingRegressor would score."""
 
 from __future__ import annotations
 

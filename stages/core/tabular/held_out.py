@@ -82,10 +82,10 @@ def regression(labels: dict, model, X: pd.DataFrame, y, train_y) -> tuple[dict, 
 
 
 def learned(model, X: pd.DataFrame, y, classes: list | None, sample: int | str, repeats: int, tree_depth: int,
-            seed: int) -> tuple[dict, dict, str]:
-    """Permutation importance of each raw column on (a sample of) the test rows (`sample`: a count or auto); a
-    tree winner drawn, a linear one's coefficients per original column."""
-    rows = importance_rows(len(y), sample)
+            seed: int, *, key: str) -> tuple[dict, dict, str]:
+    """Permutation importance of each raw column on (a sample of) the test rows (`sample`, set at `key`: a count
+    or auto); a tree winner drawn, a linear one's coefficients per original column."""
+    rows = importance_rows(len(y), sample, key=key)
     keep = np.arange(len(y)) if rows.value == "all" else sample_rows(y, rows.value, seed, classes is not None)
     truth = class_array(classes)[y[keep]] if classes is not None else y[keep]  # the labels predict answers
     table = inspection.importance_table(model, X.iloc[keep], truth, repeats, seed)

@@ -5,7 +5,7 @@ Every method yields a *path*: for each subset size k, the k features it keeps. T
 against k is computed fold by fold: the preprocessor and the whole selection path are refitted on the
 fold's training rows, and each subset is scored on the fold's held-out rows. Selecting once on all
 training rows and cross-validating afterwards would let the held-out rows choose the features: on pure
-noise that scores far above chance (tests/test_select_features.py shows both).
+noise that scores far above chance (tests/stages/test_select_features.py shows both).
 """
 
 from __future__ import annotations

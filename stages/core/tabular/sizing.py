@@ -80,7 +80,7 @@ def _rows(n: int) -> str:
     return f"{n:,} training rows"
 
 
-def compare_folds(n: int, folds, repeats) -> tuple[Decision, Decision]:
+def compare_folds(n: int, folds, repeats, *, section: str) -> tuple[Decision, Decision]:
     """Repeated k-fold for the comparison. A few hundred rows give noisy fold scores: 3 x 10 of them make the
     boxplot and the corrected t-test worth reading. Tens of thousands of rows give fold scores that differ in the
     third decimal, and 10 paired scores keep the corrected t-test meaningful at a third of the fits or less."""
@@ -90,21 +90,20 @@ def compare_folds(n: int, folds, repeats) -> tuple[Decision, Decision]:
     else:
         why = (f"{_rows(n)} >= {SMALL:,}: fold scores vary little at this size; {auto_folds * auto_repeats} paired "
                "scores keep the corrected t-test meaningful")
-    return (Decision("folds", "compare.folds", auto_folds if folds == "auto" else folds,
+    return (Decision("folds", f"{section}.folds", auto_folds if folds == "auto" else folds,
                      why if folds == "auto" else "set in params.yaml"),
-            Decision("repeats", "compare.repeats", auto_repeats if repeats == "auto" else repeats,
+            Decision("repeats", f"{section}.repeats", auto_repeats if repeats == "auto" else repeats,
                      why if repeats == "auto" else "set in params.yaml"))
 
 
-def auto_models(models: tuple[str, ...], n: int) -> tuple[tuple[str, ...], list[Decision]]:
+def auto_models(models: tuple[str, ...], n: int, *, section: str) -> tuple[tuple[str, ...], list[Decision]]:
     """The task's `auto` list at this size: knn leaves it on large tables (each prediction scans every training
     row, so the comparison's predictions alone cost rows squared)."""
     if n < KNN_AUTO_MAX or "knn" not in models:
         return models, []
-    return tuple(m for m in models if m != "knn"), [Decision("knn",
-                                                             "compare.size_rules", "left out",
-        f"{_rows(n)} >= {KNN_AUTO_MAX:,}: knn predicts by scanning every training row; name it in compare.models "
-                                                             "to compare it anyway")]
+    why = (f"{_rows(n)} >= {KNN_AUTO_MAX:,}: knn predicts by scanning every training row; name it in "
+           f"{section}.models to compare it anyway")
+    return tuple(m for m in models if m != "knn"), [Decision("knn", f"{section}.size_rules", "left out", why)]
 
 
 def model_at_size(name: str, estimator, n: int, task: str) -> tuple[object, Decision | None]:
@@ -133,42 +132,42 @@ def model_at_size(name: str, estimator, n: int, task: str) -> tuple[object, Deci
     return estimator, None
 
 
-def stacking_at_cost(stacking, members: int, models: int) -> Decision:
+def stacking_at_cost(stacking, members: int, models: int, *, key: str) -> Decision:
     """Stacking of compare's top `members` joins the comparison (`compare.stacking: auto`) only while its fits are
     at most STACKING_SHARE of the single models': each fold refits every member on STACKING_INNER inner folds and
     once more. Counted in fits, not seconds, so the same params give the same comparison on any machine. Soft voting
     of the same members costs no fit: it is scored from their fold predictions."""
     if stacking != "auto":
-        return Decision("stacking", "compare.stacking", "on" if stacking else "left out", "set in params.yaml")
+        return Decision("stacking", key, "on" if stacking else "left out", "set in params.yaml")
     fits = members * (STACKING_INNER + 1)
     if fits <= STACKING_SHARE * models:
-        return Decision("stacking", "compare.stacking", "on",
+        return Decision("stacking", key, "on",
                         f"stacking refits its {members} members {STACKING_INNER + 1} times per fold, {fits} fits "
                         f"against the {models} single models' {models} ({fits / models:.0%} <= {STACKING_SHARE:.0%})")
-    return Decision("stacking", "compare.stacking", "left out",
+    return Decision("stacking", key, "left out",
                     f"stacking refits its {members} members {STACKING_INNER + 1} times per fold, {fits} fits against "
                     f"the {models} single models' {models} ({fits / models:.0%} > {STACKING_SHARE:.0%}); soft voting "
-                    "of the same members stays (no refit: their fold predictions); compare.stacking: true to stack "
-                    "anyway")
+                    f"of the same members stays (no refit: their fold predictions); {key}: true to stack anyway")
 
 
-def ensemble_rules(stacking, racing: float, ensemble_top: int, models: int, folds: int,
-                   repeats: int) -> tuple[int, Decision, Decision | None]:
-    """(how many top models voting combines, 0 for none; racing's rule; stacking's rule, None without members)."""
+def ensemble_rules(stacking, racing: float, ensemble_top: int, models: int, folds: int, repeats: int, *,
+                   section: str) -> tuple[int, Decision, Decision | None]:
+    """(how many top models voting combines, 0 for none; racing's rule; stacking's rule, None without members),
+    from `<section>.stacking`, `.racing` and `.ensemble_top`."""
     members = min(ensemble_top, models)
     members = members if members >= 2 else 0
-    stacked = stacking_at_cost(stacking, members, models) if members else None
-    return members, racing_rule(racing, folds, repeats), stacked
+    stacked = stacking_at_cost(stacking, members, models, key=f"{section}.stacking") if members else None
+    return members, racing_rule(racing, folds, repeats, key=f"{section}.racing"), stacked
 
 
-def racing_rule(racing: float, folds: int, repeats: int) -> Decision:
+def racing_rule(racing: float, folds: int, repeats: int, *, key: str) -> Decision:
     """compare.racing: after the first repeat's folds, a model behind the leader at p < racing stops; the others get
     the remaining repeats. Nothing to race with one repeat, or with racing 0."""
     if repeats == 1 or not racing:
         why = "one repeat: every model gets every fold" if repeats == 1 else "set in params.yaml: every model gets " \
             "every repeat"
-        return Decision("racing", "compare.racing", 0 if not racing else racing, why)
-    return Decision("racing", "compare.racing", racing,
+        return Decision("racing", key, 0 if not racing else racing, why)
+    return Decision("racing", key, racing,
                     f"after the first {folds} folds, a model behind the leader at p < {racing} (corrected t-test) "
                     f"stops there; the others get all {repeats} repeats (0: every model gets every repeat)")
 
@@ -188,19 +187,19 @@ def sized_estimator(name: str, seed: int, key: str, task: str, n: int, size_rule
     return estimator, [decision] if decision else []
 
 
-def curve_rows(n: int, rows) -> Decision:
+def curve_rows(n: int, rows, *, key: str) -> Decision:
     """select_features' curve refits the selection and a model per subset size and fold: above CURVE_ROWS it is
     read off a stratified sample (`features.curve_rows`: auto, a count, or null for every row), whose scores rank
     subset sizes as the whole table would; compare and tune still use every row."""
     if rows is None or (rows == "auto" and n <= CURVE_ROWS):
         why = "set in params.yaml" if rows is None else f"{_rows(n)} <= {CURVE_ROWS:,}"
-        return Decision("curve", "features.curve_rows", "all", why)
+        return Decision("curve", key, "all", why)
     wanted = CURVE_ROWS if rows == "auto" else rows
     if wanted >= n:
-        return Decision("curve", "features.curve_rows", "all", f"{_rows(n)} <= {wanted:,}")
+        return Decision("curve", key, "all", f"{_rows(n)} <= {wanted:,}")
     why = (f"{_rows(n)} > {CURVE_ROWS:,}: a stratified seeded sample ranks subset sizes alike at a fraction of the "
            f"fits; {CURVE_POINTS_LARGE} log-spaced sizes") if rows == "auto" else "set in params.yaml"
-    return Decision("curve", "features.curve_rows", wanted, why)
+    return Decision("curve", key, wanted, why)
 
 
 def sample_rows(y: np.ndarray, n: int, seed: int, classifies: bool) -> np.ndarray:
@@ -224,12 +223,12 @@ def curve_sizes(n_features: int, points: int, log_spaced: bool) -> np.ndarray:
     return np.unique(grid.round().astype(int))
 
 
-def tune_search(n: int, search: str) -> Decision:
+def tune_search(n: int, search: str, *, key: str) -> Decision:
     if search != "auto":
-        return Decision("search", "tune.search", search, "set in params.yaml")
+        return Decision("search", key, search, "set in params.yaml")
     if n < HALVING_FROM:
-        return Decision("search", "tune.search", "grid", f"{_rows(n)} < {HALVING_FROM:,}: every candidate on every row")
-    return Decision("search", "tune.search", "halving",
+        return Decision("search", key, "grid", f"{_rows(n)} < {HALVING_FROM:,}: every candidate on every row")
+    return Decision("search", key, "halving",
                     f"{_rows(n)} >= {HALVING_FROM:,}: successive halving scores every candidate on a share of the "
                     "rows and only the best on all of them")
 
@@ -244,30 +243,30 @@ def _sampled(rule: str, key: str, n: int, rows, limit: int, unit: str, reason: s
     return Decision(rule, key, limit, f"{n:,} {unit} > {limit:,}: {reason}")
 
 
-def search_rows(n: int, rows) -> Decision:
+def search_rows(n: int, rows, *, key: str) -> Decision:
     """compare_models and tune's search choose a model and its settings. Above SEARCH_ROWS training rows they
     score on a stratified seeded sample (`compare.rows`: auto, a count, or null for every row): at 100,000 rows
     a fold's validation score has a standard error near 0.3 points, rankings have settled, and every further row
     only adds time. tune refits the chosen model on every row."""
-    return _sampled("rows", "compare.rows", n, rows, SEARCH_ROWS, "training rows",
+    return _sampled("rows", key, n, rows, SEARCH_ROWS, "training rows",
                     f"models and candidates are scored on a stratified seeded sample of {SEARCH_ROWS:,} (rankings "
                     "have settled at that size); tune refits the chosen one on every row")
 
 
-def search_sample(X, y: np.ndarray, rows, seed: int, classifies: bool):
-    """(X, y, decision): the rows compare_models and tune's search score on, by `search_rows`."""
-    decision = search_rows(len(y), rows)
+def search_sample(X, y: np.ndarray, rows, seed: int, classifies: bool, *, key: str):
+    """(X, y, decision): the rows compare_models and tune's search score on, by `search_rows` (`key`: compare.rows)."""
+    decision = search_rows(len(y), rows, key=key)
     if decision.value == "all":
         return X, y, decision
     kept = sample_rows(y, decision.value, seed, classifies)
     return X.iloc[kept].reset_index(drop=True), y[kept], decision
 
 
-def importance_rows(n: int, rows) -> Decision:
+def importance_rows(n: int, rows, *, key: str) -> Decision:
     """Permutation importance predicts the test rows once per column and repeat: above IMPORTANCE_ROWS it reads a
     stratified seeded sample (`evaluate.importance_rows`), whose ranking of columns is the same to the spread
     shown; the test metrics still use every row."""
-    return _sampled("importance_rows", "evaluate.importance_rows", n, rows, IMPORTANCE_ROWS, "test rows",
+    return _sampled("importance_rows", key, n, rows, IMPORTANCE_ROWS, "test rows",
                     "permutation importance predicts them once per column and repeat; a stratified seeded sample "
                     f"of {IMPORTANCE_ROWS:,} ranks the columns alike")
 
@@ -275,13 +274,13 @@ def importance_rows(n: int, rows) -> Decision:
 MIN_FOLDS = 2
 
 
-def curve_folds(cv: int, sfs_cv: int, sfs: bool, y: np.ndarray, classes: list,
-                rare: str) -> tuple[int, int, list[Decision]]:
-    """select_features' folds: the curve's (features.cv) and, for SFS, those it splits each curve fold's training
-    part into (features.sfs.cv), each by class_folds; with the decisions that lowered one."""
-    curve = class_folds(cv, "features.cv", y, classes, rare)
-    inner = class_folds(sfs_cv, "features.sfs.cv", y, classes, rare, share=(curve.value - 1) / curve.value) if sfs \
-        else Decision("sfs.cv", "features.sfs.cv", sfs_cv, "set in params.yaml")
+def curve_folds(cv: int, sfs_cv: int, sfs: bool, y: np.ndarray, classes: list, rare: str, *,
+                section: str) -> tuple[int, int, list[Decision]]:
+    """select_features' folds: the curve's (`<section>.cv`) and, for SFS, those it splits each curve fold's training
+    part into (`<section>.sfs.cv`), each by class_folds; with the decisions that lowered one."""
+    curve = class_folds(cv, f"{section}.cv", y, classes, rare)
+    inner = class_folds(sfs_cv, f"{section}.sfs.cv", y, classes, rare, share=(curve.value - 1) / curve.value) \
+        if sfs else Decision("sfs.cv", f"{section}.sfs.cv", sfs_cv, "set in params.yaml")
     lowered = [d for d, asked in ((curve, cv), (inner, sfs_cv)) if d.value != asked]
     return curve.value, inner.value, lowered
 
@@ -291,7 +290,7 @@ def class_folds(folds: int, key: str, y: np.ndarray, classes: list, rare: str, s
     """The stratified folds at `key`: as asked (`why`), or lowered to the rarest class's training rows (`share` of
     them, where the folds split a fold's training part again) so that every fold holds one of its rows.
     Regression (no classes) needs `folds` rows in all."""
-    rule = "folds" if key == "compare.folds" else key.split(".", 1)[1]  # size_rules' names: folds, cv, sfs.cv
+    rule = key.split(".", 1)[1]  # size_rules' names: folds, cv, sfs.cv
     if not classes:
         if int(len(y) * share) < folds:
             raise PipelineError(f"{key} = {folds} but only {int(len(y) * share)} training rows are there; lower {key}")

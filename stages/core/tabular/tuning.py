@@ -24,6 +24,8 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from stages.core.errors import PipelineError, plain
 from stages.core.tabular.models import COMBINED, inner, other_task_parameters, tunable
+from stages.core.tabular.scoring import check_scoring
+from stages.core.tabular.threshold import check_threshold
 
 K = "select__k"  # the selection step's k, searched like a model parameter when tune.k is set
 
@@ -38,6 +40,12 @@ class LogUniformInt:
     def rvs(self, size=None, random_state=None):
         draws = stats.loguniform(self.low, self.high + 1).rvs(size=size, random_state=random_state)
         return np.clip(np.floor(draws), self.low, self.high).astype(int)
+
+
+def check_search(scoring: str, threshold, y: np.ndarray, n_classes: int, task: str, *, section: str) -> None:
+    """`<section>.scoring` and `.threshold` against the task and the labels, before any fit."""
+    check_scoring(scoring, y, f"{section}.scoring", task)
+    check_threshold(threshold, n_classes, task, f"{section}.threshold")
 
 
 def distribution(spec, key: str):

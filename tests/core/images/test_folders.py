@@ -204,8 +204,8 @@ def test_readme_walkthroughs_name_a_stage_valid_params_and_a_folder_layout_that_
     set_params(workdir, **{k.replace(".", "__"): yaml.safe_load(v) for k, v in overrides.items()})
     load_params()  # every key exists and every value is valid
     write_chest_xray(workdir / "data/raw/images" / folder, splits)  # the download's layout, in miniature
-    manifest, loose = list_images(workdir / overrides["images.source"], "auto", "images.source")
-    split, line = given_split(manifest, 0.1, 0.2, 42)
+    manifest, loose = list_images(workdir / overrides["images.source"], "auto", section="images")
+    split, line = given_split(manifest, 0.1, 0.2, 42, section="images")
     assert not loose and set(split) == {"train", "val", "test"}
 
 

@@ -17,36 +17,38 @@ from tests.conftest import run_fails, run_ok, set_params
 
 DIGITS = sizing.Look(short_side=8, coloured=0, sampled=20, n_images=1797, gpu=False)
 XRAYS = sizing.Look(short_side=1100, coloured=3, sampled=20, n_images=300, gpu=False)
+SIZE, COLOUR, AUGMENT = "images.image_size", "images.channels", "images.augment"  # the keys each rule names
+PATIENCE, REDUCE_LR = "cnn.patience", "cnn.reduce_lr"
 
 
 # --- the rules, one by one -----------------------------------------------------------------------
 
 
 def test_image_size_follows_the_source_side_the_count_and_the_gpu():
-    assert sizing.image_size("auto", DIGITS).value == 16
-    assert sizing.image_size("auto", sizing.Look(28, 0, 20, 70_000, False)).value == 32  # MNIST's 28 px
-    assert sizing.image_size("auto", XRAYS).value == 64
-    few = sizing.image_size("auto", sizing.Look(1100, 0, 20, 200, False))
+    assert sizing.image_size("auto", DIGITS, SIZE).value == 16
+    assert sizing.image_size("auto", sizing.Look(28, 0, 20, 70_000, False), SIZE).value == 32  # MNIST's 28 px
+    assert sizing.image_size("auto", XRAYS, SIZE).value == 64
+    few = sizing.image_size("auto", sizing.Look(1100, 0, 20, 200, False), SIZE)
     assert few.value == 128 and "no GPU, 200 images: up to 128 px" in few.reason
-    assert sizing.image_size("auto", sizing.Look(1100, 0, 20, 300, True)).value == 224
-    assert sizing.image_size("auto", sizing.Look(1100, 0, 20, 50_000, True)).value == 128
-    assert sizing.image_size("auto", sizing.Look(100, 0, 20, 200, False)).value == 64  # never above the source
-    set_here = sizing.image_size(96, XRAYS)
+    assert sizing.image_size("auto", sizing.Look(1100, 0, 20, 300, True), SIZE).value == 224
+    assert sizing.image_size("auto", sizing.Look(1100, 0, 20, 50_000, True), SIZE).value == 128
+    assert sizing.image_size("auto", sizing.Look(100, 0, 20, 200, False), SIZE).value == 64  # never above the source
+    set_here = sizing.image_size(96, XRAYS, SIZE)
     assert (set_here.value, set_here.line()) == (96, "images.image_size = 96: set in params.yaml")
 
 
 def test_channels_keep_colour_only_when_most_files_are_in_colour():
-    assert sizing.channels("auto", XRAYS).value == 1  # 3 RGB files of 20: an X-ray folder is grey
-    assert sizing.channels("auto", sizing.Look(500, 15, 20, 300, False)).value == 3
-    assert sizing.channels(3, XRAYS).value == 3
+    assert sizing.channels("auto", XRAYS, COLOUR).value == 1  # 3 RGB files of 20: an X-ray folder is grey
+    assert sizing.channels("auto", sizing.Look(500, 15, 20, 300, False), COLOUR).value == 3
+    assert sizing.channels(3, XRAYS, COLOUR).value == 3
 
 
 def test_augmentation_is_on_for_photos_off_for_glyphs_and_overridable():
-    on, off = sizing.augment("auto", 64), sizing.augment("auto", 16)
+    on, off = sizing.augment("auto", 64, AUGMENT), sizing.augment("auto", 16, AUGMENT)
     assert on.value is True and off.value is False
     assert on.line().startswith("images.augment = true: 64 px images are photos or scans")
     assert "a flip or turn may make another class" in off.reason
-    assert sizing.augment(True, 16).value is True and sizing.augment(False, 128).value is False
+    assert sizing.augment(True, 16, AUGMENT).value is True and sizing.augment(False, 128, AUGMENT).value is False
 
 
 def test_the_cnn_grows_a_block_per_halving_and_turns_deep_from_three():
@@ -62,12 +64,13 @@ def test_the_cnn_grows_a_block_per_halving_and_turns_deep_from_three():
 
 
 def test_patience_counts_batches_and_the_rate_falls_for_photos():
-    assert sizing.patience("auto", 1257, 32).value == 8  # the digits keep their 8
-    small = sizing.patience("auto", 210, 32)
+    assert sizing.patience("auto", 1257, 32, PATIENCE).value == 8  # the digits keep their 8
+    small = sizing.patience("auto", 210, 32, PATIENCE)
     assert small.value == 20 and small.reason.startswith("7 batches an epoch")
-    assert sizing.patience(5, 210, 32).value == 5
-    assert sizing.reduce_lr("auto", 64).value is True and sizing.reduce_lr("auto", 16).value is False
-    assert sizing.reduce_lr(False, 64).value is False
+    assert sizing.patience(5, 210, 32, PATIENCE).value == 5
+    assert sizing.reduce_lr("auto", 64, REDUCE_LR).value is True
+    assert sizing.reduce_lr("auto", 16, REDUCE_LR).value is False
+    assert sizing.reduce_lr(False, 64, REDUCE_LR).value is False
 
 
 def test_no_gpu_is_seen_when_cuda_devices_are_hidden(monkeypatch):
@@ -96,12 +99,12 @@ def test_a_grouped_split_keeps_every_patient_on_one_side_and_every_class_in_each
     manifest = xray_names(60)
     groups = groups_of(manifest, GROUP_PATTERN, "images.group")
     assert groups.iloc[0] == "IM-0001" and groups.iloc[3] == "person2"
-    split = split_manifest(manifest, 0.1, 0.2, seed=42, groups=groups)
+    split = split_manifest(manifest, 0.1, 0.2, seed=42, groups=groups, section="images")
     assert (split.groupby(groups).nunique() == 1).all()
     assert all(set(manifest.loc[split == part, "label"]) == {"NORMAL", "PNEUMONIA"}
                for part in ("train", "val", "test"))
     assert 0.15 <= (split == "test").mean() <= 0.25
-    ungrouped = split_manifest(manifest, 0.1, 0.2, seed=42)
+    ungrouped = split_manifest(manifest, 0.1, 0.2, seed=42, section="images")
     assert (ungrouped.groupby(groups).nunique() > 1).any()  # what the option is for
 
 
@@ -111,12 +114,14 @@ def test_group_errors_name_the_key_and_the_files():
                                         r"e.g. IM-0001-0001.jpeg"):
         groups_of(manifest, r"^(person\d+)", "images.group")
     with pytest.raises(Exception, match="images.group finds 4 groups among 12 images, too few to carve a test split"):
-        split_manifest(manifest, 0.1, 0.2, seed=0, groups=groups_of(manifest, GROUP_PATTERN, "images.group"))
+        split_manifest(manifest, 0.1, 0.2, seed=0, groups=groups_of(manifest, GROUP_PATTERN, "images.group"),
+                       section="images")
 
 
 def test_a_presplit_folder_that_puts_a_patient_on_two_sides_is_warned_about():
     manifest = xray_names(10).assign(split=["train", "train", "test"] * 10)
-    _, line = given_split(manifest, 0.1, 0.2, seed=0, groups=groups_of(manifest, GROUP_PATTERN, "images.group"))
+    _, line = given_split(manifest, 0.1, 0.2, seed=0, groups=groups_of(manifest, GROUP_PATTERN, "images.group"),
+                          section="images")
     assert "warning: 10 group(s) have images in more than one of its splits, e.g. IM-0001, IM-0003, IM-0005" in line
 
 

@@ -54,7 +54,7 @@ def test_soft_voting_from_fold_predictions_equals_a_refitted_voting_classifier()
     singles = pipelines(X, ["svm", "logistic_regression", "knn"])  # svm has no probabilities: Platt-scaled, as voting
     metrics = scorers(["accuracy", "roc_auc", "balanced_accuracy"], 2, 1)
     compared = score_models(singles, X, y, folds_of(cv, X, y), metrics, "accuracy", 2, racing=0, ensemble_top=3,
-                            ensembles=lambda top: {}, n_jobs=1)
+                            ensembles=lambda top: {}, n_jobs=1, section="compare")
     assert sorted(compared.members) == sorted(singles)
     steps = singles["svm"].steps
     voting = build_pipeline(steps[0][1], steps[1][1], make_estimator(

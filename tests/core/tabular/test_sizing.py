@@ -37,19 +37,19 @@ MODELS = ("logistic_regression", "knn", "decision_tree", "random_forest", "svm",
 @pytest.mark.parametrize("rows, folds, repeats", [(455, 10, 3), (4_999, 10, 3), (5_000, 10, 1), (19_999, 10, 1),
                                                    (26_000, 5, 2), (1_000_000, 5, 2)])
 def test_compare_folds_follow_the_rows(rows, folds, repeats):
-    chosen = sizing.compare_folds(rows, "auto", "auto")
+    chosen = sizing.compare_folds(rows, "auto", "auto", section="compare")
     assert (chosen[0].value, chosen[1].value) == (folds, repeats)
     assert f"{rows:,} training rows" in chosen[0].line() and chosen[0].line().startswith("compare.folds = ")
 
 
 def test_compare_folds_in_params_win():
-    folds, repeats = sizing.compare_folds(26_000, 7, 4)
+    folds, repeats = sizing.compare_folds(26_000, 7, 4, section="compare")
     assert (folds.value, repeats.value) == (7, 4) and folds.reason == repeats.reason == "set in params.yaml"
 
 
 def test_knn_leaves_auto_on_large_tables_only():
-    assert sizing.auto_models(MODELS, 49_999) == (MODELS, [])
-    models, (decision,) = sizing.auto_models(MODELS, 50_000)
+    assert sizing.auto_models(MODELS, 49_999, section="compare") == (MODELS, [])
+    models, (decision,) = sizing.auto_models(MODELS, 50_000, section="compare")
     assert "knn" not in models and len(models) == len(MODELS) - 1
     assert "name it in compare.models" in decision.reason
 
@@ -109,7 +109,7 @@ def test_only_the_final_svm_is_calibrated():
                                                   (10_001, "auto", 10_000), (26_000, None, "all"),
                                                   (5_000, 2_000, 2_000), (1_000, 2_000, "all")])
 def test_curve_rows(rows, setting, value):
-    assert sizing.curve_rows(rows, setting).value == value
+    assert sizing.curve_rows(rows, setting, key="features.curve_rows").value == value
 
 
 def test_curve_sizes_log_spaced_only_for_sampled_tables():
@@ -129,7 +129,7 @@ def test_sample_rows_is_seeded_and_stratified():
 @pytest.mark.parametrize("rows, setting, value", [(455, "auto", "grid"), (9_999, "auto", "grid"),
                                                   (10_000, "auto", "halving"), (50_000, "random", "random")])
 def test_tune_search(rows, setting, value):
-    assert sizing.tune_search(rows, setting).value == value
+    assert sizing.tune_search(rows, setting, key="tune.search").value == value
 
 
 def test_dominant_model_is_named_with_the_param_that_skips_it():
@@ -204,7 +204,7 @@ def test_stages_print_and_record_the_rules_and_params_override_them(mid_sized, c
                                                   (100_001, "auto", 100_000), (1_000_000, None, "all"),
                                                   (5_600, 2_000, 2_000), (1_500, 2_000, "all")])
 def test_search_rows(rows, setting, value):
-    decision = sizing.search_rows(rows, setting)
+    decision = sizing.search_rows(rows, setting, key="compare.rows")
     assert decision.value == value and decision.key == "compare.rows"
 
 
