@@ -28,7 +28,9 @@ SPLITS = {"train": paths.IMAGES_TRAIN, "val": paths.IMAGES_VAL, "test": paths.IM
 
 
 def source_folder(source: str) -> Path:
-    with atomic_dir(paths.DIGITS_DIR) as tmp:  # a declared output, unused when the images are yours
+    """The images' folder: the built-in digits exported as PNG files into their declared output, or yours
+    (under data/raw/images/, where `dvc add` tracks it; the digits' output then says it is unused)."""
+    with atomic_dir(paths.DIGITS_DIR) as tmp:
         if source != "digits":
             (tmp / "README.txt").write_text(f"Not used: images.source is {source}.\n")  # DVC warns of an empty one
             return tracked_input(source, paths.RAW_IMAGES, "images.source")
