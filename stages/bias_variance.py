@@ -19,7 +19,7 @@ from stages.runner import run_stage
 
 def main() -> None:
     params = load_params()
-    b, t = params.bias_variance, params.tune
+    curve_params, tune = params.bias_variance, params.tune
     labels, X, y = read_training_split(paths.LABELS, paths.TRAIN)
     task = TASKS[labels["task"]]
     name = read_json(paths.BEST_PARAMS)["model"]
@@ -27,30 +27,30 @@ def main() -> None:
     pipeline = bias_variance.curve_pipeline(saved.pipeline)  # the tuned settings, unfitted
     X, y, rows = search_sample(X, y, params.compare.rows, params.seed, task.classifies, key="compare.rows")
     shown, path, values = bias_variance.complexity(
-        name, pipeline, b.param, b.values, saved.pipeline_.named_steps["select"].n_features_in_,
+        name, pipeline, curve_params.param, curve_params.values, saved.pipeline_.named_steps["select"].n_features_in_,
         section="bias_variance")
-    scoring, current = auto(t.scoring, task.scoring), bias_variance.current_value(pipeline, path)
-    folds = class_folds(t.cv, "tune.cv", y, labels["classes"], params.data.rare_classes)
+    scoring, current = auto(tune.scoring, task.scoring), bias_variance.current_value(pipeline, path)
+    folds = class_folds(tune.cv, "tune.cv", y, labels["classes"], params.data.rare_classes)
     cv = folds.value
-    if cv != t.cv:
+    if cv != tune.cv:
         print(f"bias_variance: {folds.line()}", flush=True)
     if rows.value != "all":
         print(f"bias_variance: {rows.line()}", flush=True)
-    print(f"bias_variance: {name}, learning curve over {b.sizes} sizes and validation curve over {shown} "
+    print(f"bias_variance: {name}, learning curve over {curve_params.sizes} sizes and validation curve over {shown} "
           f"{values}, {cv}-fold {scoring} on {len(y)} training rows", flush=True)
     scorer = scorer_for(scoring, positive_code(labels["classes"], labels.get("positive")))
-    with joblib_progress(bar((b.sizes + len(values)) * cv, "bias_variance")):
+    with joblib_progress(bar((curve_params.sizes + len(values)) * cv, "bias_variance")):
         learning, validation = bias_variance.curves(pipeline, X, y, task.folds(cv, params.seed), scorer, path, values,
-                                                    b.sizes, b.n_jobs, params.seed)
+                                                    curve_params.sizes, curve_params.n_jobs, params.seed)
     reading = bias_variance.diagnose(learning, validation, shown, current)
     about = f"{name}, {cv}-fold CV on the training split"
     write_table(paths.LEARNING_CURVE, learning.table("rows"))
     write_table(paths.VALIDATION_CURVE, validation.table("value"))
     write_bytes(paths.LEARNING_CURVE_PNG, plots.learning_figure(learning, scoring, f"Learning curve: {about}"))
     write_bytes(paths.VALIDATION_CURVE_PNG, plots.validation_figure(validation, shown, scoring, current,
-                                                                            f"Validation curve: {about}"))
+                                                                    f"Validation curve: {about}"))
     write_json(paths.BIAS_VARIANCE_METRICS, {k: v for k, v in reading.items() if k != "line"}
-               | {"size_rules": record([rows, *([folds] if cv != t.cv else [])])})
+               | {"size_rules": record([rows, *([folds] if cv != tune.cv else [])])})
     print(f"bias_variance: {reading['verdict']}: {reading['line']} -> {paths.LEARNING_CURVE_PNG}, "
           f"{paths.VALIDATION_CURVE_PNG}")
 

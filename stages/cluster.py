@@ -22,7 +22,7 @@ from stages.runner import run_stage
 
 def main() -> None:
     params = load_params()
-    target, cluster, seed, pre = params.data.target, params.cluster, params.seed, params.preprocess
+    target, cluster, seed, preprocess = params.data.target, params.cluster, params.seed, params.preprocess
     table = read_table(paths.DATASET)
     if target is not None:
         check_target(target, table.columns, str(paths.DATASET), key="data.target")
@@ -32,7 +32,7 @@ def main() -> None:
     groups, note = clustering.without_text(feature_types(features, read_json(paths.COLUMNS)))
     if note:
         print(f"note: cluster: {note}", flush=True)
-    preprocessor = build_preprocessor(groups, pre.scale, pre.impute, pre.max_categories, seed)
+    preprocessor = build_preprocessor(groups, preprocess.scale, preprocess.impute, preprocess.max_categories, seed)
     encoded = preprocessor.fit_transform(features)  # all rows: there is no held-out split to protect
     plan = clustering.check_plan(cluster.k, cluster.k_range, cluster.method, encoded, section="cluster")
     X = encoded.to_numpy(dtype=float)

@@ -47,17 +47,17 @@ def say(line: str, warning: bool = False) -> None:
 
 def main() -> None:
     params = load_params()
-    im = params.images
-    root = source_folder(im.source)
-    manifest, loose = folders.list_images(root, im.layout, section="images")
-    empty = folders.empty_class_folders(root) if im.layout != "prefix" else []
-    for line in folders.folder_problems(empty, loose, im.strict, key="images.strict"):
+    images = params.images
+    root = source_folder(images.source)
+    manifest, loose = folders.list_images(root, images.layout, section="images")
+    empty = folders.empty_class_folders(root) if images.layout != "prefix" else []
+    for line in folders.folder_problems(empty, loose, images.strict, key="images.strict"):
         say(line, warning=True)
-    manifest["split"], groups, lines = folders.split_images(manifest, im.group, im.val_size, im.test_size,
+    manifest["split"], groups, lines = folders.split_images(manifest, images.group, images.val_size, images.test_size,
                                                             params.seed, section="images")
     classes = folders.class_order(manifest["label"])
     codes = manifest["label"].map({name: i for i, name in enumerate(classes)}).to_numpy()
-    size, colour, look = stored_format(manifest["path"].tolist(), im.image_size, im.channels, gpu_present(),
+    size, colour, look = stored_format(manifest["path"].tolist(), images.image_size, images.channels, gpu_present(),
                                        section="images")
     for line in [*lines, size.line(), colour.line(), *([f"note: {look}"] if look else [])]:
         say(line)
@@ -68,8 +68,8 @@ def main() -> None:
         out = {part: stack.enter_context(atomic_dir(target)) for part, target in SPLITS.items()}
         appends = {part: stack.enter_context(rows_writer(out[part] / "x.npy", shape)) for part in SPLITS}
         progress = stack.enter_context(bar(len(manifest), "ingest_images", unit="images"))
-        decoded = decoding.decode_splits(manifest, codes, shape, im.resize, im.n_jobs, im.min_side, im.strict,
-                                         root, appends, progress, key="images.strict")
+        decoded = decoding.decode_splits(manifest, codes, shape, images.resize, images.n_jobs, images.min_side,
+                                         images.strict, root, appends, progress, key="images.strict")
         rate = len(manifest) / (time.perf_counter() - start)
         if decoded.unreadable:
             say(f"skipped {len(decoded.unreadable)} unreadable file(s): {listed(decoded.unreadable)}", warning=True)
@@ -83,14 +83,14 @@ def main() -> None:
             write_array(out[part] / "y.npy", decoded.codes[part])
         write_table(paths.IMAGE_MANIFEST, manifest[["path", "label", "split"]])
         write_json(paths.IMAGE_LABELS, {"classes": classes, "image_size": shape[0], "channels": shape[2],
-                                        "resize": im.resize, "pixels": "uint8, 0-255"})
+                                        "resize": images.resize, "pixels": "uint8, 0-255"})
         write_json(paths.INGEST_IMAGES_METRICS, metrics)
         write_bytes(paths.IMAGE_SAMPLES_PNG, image_samples_figure([i for i, _ in shown], [lb for _, lb in shown],
                                                                   classes))
     grouped = f" ({metrics['groups']['test']} groups in test)" if groups is not None else ""
     say(f"{len(manifest)} images, {len(classes)} classes -> {metrics['split']}{grouped} at "
-        f"{'x'.join(map(str, shape))} ({im.resize}), {paths.IMAGE_MANIFEST.parent}/; decoded {rate:.0f} files/s "
-        f"with {decoding.workers(im.n_jobs)} thread(s)")
+        f"{'x'.join(map(str, shape))} ({images.resize}), {paths.IMAGE_MANIFEST.parent}/; decoded {rate:.0f} files/s "
+        f"with {decoding.workers(images.n_jobs)} thread(s)")
 
 
 if __name__ == "__main__":

@@ -37,19 +37,20 @@ def iris_split(test_size: float, seed: int):
 
 def main() -> None:
     params = load_params()
-    s, seed = params.scratch, params.seed
-    x_train, x_test, y_train, y_test, species = iris_split(s.test_size, seed)
+    scratch, seed = params.scratch, params.seed
+    x_train, x_test, y_train, y_test, species = iris_split(scratch.test_size, seed)
     t_train = one_hot(y_train, len(species))
-    about = f"learning rate {s.learning_rate:g}, {s.epochs} epochs"
+    about = f"learning rate {scratch.learning_rate:g}, {scratch.epochs} epochs"
 
-    gates = lessons.logic_gates(s.learning_rate, s.epochs, s.momentum, seed)
-    delta = lessons.delta_rule(x_train, t_train, s.learning_rate, s.epochs, s.batch_size, seed)
-    norms, deep_losses = lessons.vanishing_gradients(x_train, t_train, s.depth, VANISHING_WIDTH, s.learning_rate,
-                                                     s.epochs, s.batch_size, seed)
-    momentum = lessons.momentum_vs_sgd(x_train, t_train, s.hidden_units, s.learning_rate, s.momentum, s.epochs,
-                                       s.batch_size, seed)
-    iris = lessons.softmax_network(x_train, y_train, x_test, y_test, s.hidden_units, s.activation, s.dropout,
-                                   s.learning_rate, s.momentum, s.epochs, s.batch_size, seed)
+    gates = lessons.logic_gates(scratch.learning_rate, scratch.epochs, scratch.momentum, seed)
+    delta = lessons.delta_rule(x_train, t_train, scratch.learning_rate, scratch.epochs, scratch.batch_size, seed)
+    norms, deep_losses = lessons.vanishing_gradients(x_train, t_train, scratch.depth, VANISHING_WIDTH,
+                                                     scratch.learning_rate, scratch.epochs, scratch.batch_size, seed)
+    momentum = lessons.momentum_vs_sgd(x_train, t_train, scratch.hidden_units, scratch.learning_rate, scratch.momentum,
+                                       scratch.epochs, scratch.batch_size, seed)
+    iris = lessons.softmax_network(x_train, y_train, x_test, y_test, scratch.hidden_units, scratch.activation,
+                                   scratch.dropout, scratch.learning_rate, scratch.momentum, scratch.epochs,
+                                   scratch.batch_size, seed)
 
     last = {name: float(curve.iloc[-1]) for name, curve in delta.drop(columns="epoch").items()}
     metrics = {
@@ -66,14 +67,15 @@ def main() -> None:
                 decision_figure(gates, lessons.INPUTS, lessons.GATES, f"Perceptron vs hidden layer, {about}"))
     write_table(paths.SCRATCH_DELTA_RULE, delta)
     write_bytes(paths.SCRATCH_DELTA_RULE_PNG, loss_curves_figure(
-        delta, f"Delta rule on iris (sigmoid units, squared error): updates per row, per {s.batch_size} rows, per "
-               f"epoch; {about}", "mean squared error"))
+        delta, f"Delta rule on iris (sigmoid units, squared error): updates per row, per {scratch.batch_size} rows, "
+               f"per epoch; {about}", "mean squared error"))
     write_table(paths.SCRATCH_VANISHING, norms)
     write_bytes(paths.SCRATCH_VANISHING_PNG, vanishing_figure(
-        norms, deep_losses, f"{s.depth} hidden layers of {VANISHING_WIDTH}: sigmoid (Glorot) vs ReLU (He), {about}"))
+        norms, deep_losses,
+        f"{scratch.depth} hidden layers of {VANISHING_WIDTH}: sigmoid (Glorot) vs ReLU (He), {about}"))
     write_table(paths.SCRATCH_MOMENTUM, momentum)
     write_bytes(paths.SCRATCH_MOMENTUM_PNG, loss_curves_figure(
-        momentum, f"Plain SGD vs momentum {s.momentum:g}, iris network, batch {s.batch_size}, {about}",
+        momentum, f"Plain SGD vs momentum {scratch.momentum:g}, iris network, batch {scratch.batch_size}, {about}",
         "cross-entropy"))
     write_table(paths.SCRATCH_CONFUSION, pd.DataFrame({"actual": names[y_test], "predicted": names[iris["predicted"]]}))
     write_bytes(paths.SCRATCH_CONFUSION_PNG, confusion_figure(

@@ -19,23 +19,24 @@ from stages.runner import run_stage
 
 def main() -> None:
     params = load_params()
-    target, pre = params.data.target, params.preprocess
+    target, preprocess = params.data.target, params.preprocess
     table = read_table(paths.DATASET)
     preprocessing.check_target(target, table.columns, str(paths.DATASET), key="data.target")
     task, _ = detect_task(table[target], params.data.task, target, str(paths.DATASET), section="data")  # as ingest did
-    preprocessing.check_target_transform(pre.target_transform, table[target], task, target,
+    preprocessing.check_target_transform(preprocess.target_transform, table[target], task, target,
                                          key="preprocess.target_transform")
     preprocessing.check_positive_for_task(params.data.positive_class, task, key="data.positive_class")
 
     train, test = preprocessing.split(table, target, params.data.test_size, params.seed, task, key="data.test_size")
     features, columns = train.drop(columns=target), read_json(paths.COLUMNS)
     groups = preprocessing.feature_types(features, columns)
-    preprocessor = preprocessing.build_preprocessor(groups, pre.scale, pre.impute, pre.max_categories, params.seed)
+    preprocessor = preprocessing.build_preprocessor(groups, preprocess.scale, preprocess.impute,
+                                                    preprocess.max_categories, params.seed)
     encoder = preprocessing.encode_labels(train[target]) if task == "classification" else None
     # training rows only; y for the target encoding of many-valued text (class codes, or the quantity)
     preprocessor.fit(features, encoder.transform(train[target]) if encoder is not None else train[target])
     positive = positive_class(params.data.positive_class, train[target], key="data.positive_class") if encoder else None
-    labels = preprocessing.training_labels(features, target, task, pre.target_transform, groups, columns,
+    labels = preprocessing.training_labels(features, target, task, preprocess.target_transform, groups, columns,
                                            encoder.classes_.tolist() if encoder else [], positive)
     metrics = {"n_train": len(train), "n_test": len(test), "n_features": features.shape[1],
                "n_features_encoded": len(preprocessor.get_feature_names_out())}
@@ -57,7 +58,7 @@ def main() -> None:
     write_json(paths.PREPROCESS_METRICS, metrics)
     print(f"preprocess: {task}, {len(train)} train / {len(test)} test rows, {features.shape[1]} features "
           f"({metrics['n_features_encoded']} after encoding)" + (f", positive class {positive!r}" if positive else "")
-          + (f", fitted on log({target})" if pre.target_transform == "log" else "")
+          + (f", fitted on log({target})" if preprocess.target_transform == "log" else "")
           + f" -> {paths.TRAIN.parent}/, {paths.PREPROCESSOR.parent}/")
 
 

@@ -24,17 +24,17 @@ from stages.runner import run_stage
 
 def main() -> None:
     params = load_params()
-    d = params.dnn
+    dnn = params.dnn
     labels, X, y = read_training_split(paths.LABELS, paths.TRAIN)
     task, classes = labels["task"], labels["classes"]
     metric = "accuracy" if task == "classification" else "r2"  # the log's and the curve's
-    loss = dense_plan.resolve_loss(d.loss, task, "dnn.loss")  # every params check before TensorFlow loads (seconds)
-    dense_plan.check_class_weight(d.class_weight, task, "dnn.class_weight")
-    fit_rows, val_rows = dense_plan.validation_rows(y, d.val_size, task, params.seed, classes, key="dnn.val_size")
+    loss = dense_plan.resolve_loss(dnn.loss, task, "dnn.loss")  # every params check before TensorFlow loads (seconds)
+    dense_plan.check_class_weight(dnn.class_weight, task, "dnn.class_weight")
+    fit_rows, val_rows = dense_plan.validation_rows(y, dnn.val_size, task, params.seed, classes, key="dnn.val_size")
     preprocessor = read_object(paths.PREPROCESSOR)  # fitted on the training split by preprocess
-    features = (read_json(paths.SELECTED)["features"] if d.features == "selected"
+    features = (read_json(paths.SELECTED)["features"] if dnn.features == "selected"
                 else list(preprocessor.get_feature_names_out()))
-    target, sample, scale = dense_plan.network_target(y, fit_rows, task, classes, d.class_weight,
+    target, sample, scale = dense_plan.network_target(y, fit_rows, task, classes, dnn.class_weight,
                                                       labels["target_transform"], key="dnn.class_weight")
     info = {"task": task, "target": labels["target"], "classes": classes, "columns": list(X.columns),
             "features": features, **({"target_scale": scale._asdict()} if scale else {})}
@@ -47,13 +47,13 @@ def main() -> None:
     runtime = configure(params.seed, "off")
     x = preprocessor.transform(X)[features].to_numpy(dtype="float32")
     fit, val = ((x[r], target[r]) + (() if sample is None else (sample[r],)) for r in (fit_rows, val_rows))
-    network = compile_dense(build_dense(len(features), d.units, d.dropout, d.batch_norm, len(classes), task), loss,
-                            d.optimizer, d.learning_rate, d.momentum)
-    print(f"train_dnn: {task}, {len(features)} features ({d.features}) -> {d.units} -> "
+    network = compile_dense(build_dense(len(features), dnn.units, dnn.dropout, dnn.batch_norm, len(classes), task),
+                            loss, dnn.optimizer, dnn.learning_rate, dnn.momentum)
+    print(f"train_dnn: {task}, {len(features)} features ({dnn.features}) -> {dnn.units} -> "
           f"{len(classes) or 1} output(s), {network.count_params():,} parameters; {len(fit_rows)} rows to fit, "
           f"{len(val_rows)} to validate; loss {loss}; backend {runtime['backend']}", flush=True)
     live, start = live_log(paths.DNN_LIVE_METRICS), time.perf_counter()
-    history = fit_dense(network, fit, val, d.batch_size, d.epochs, d.patience, callbacks=(LiveLogger(live),))
+    history = fit_dense(network, fit, val, dnn.batch_size, dnn.epochs, dnn.patience, callbacks=(LiveLogger(live),))
     seconds, best_epoch = time.perf_counter() - start, int(np.argmin(history["val_loss"])) + 1
     live.end()
 
@@ -68,7 +68,7 @@ def main() -> None:
         model.save(folder)
     write_json(paths.DNN_METRICS, metrics)
     write_bytes(paths.DNN_CURVES_PNG, learning_curves_figure(
-        history, best_epoch, f"dense network {d.units}: training vs validation", metric=metric))
+        history, best_epoch, f"dense network {dnn.units}: training vs validation", metric=metric))
     print(f"train_dnn: {len(history['loss'])} epochs in {seconds:.1f} s (best: {best_epoch}); test {metric} "
           f"{metrics[metric]:.4f} ({metrics['vs_tuned'][metric]:+.4f} vs the tuned model) -> {paths.DNN_MODEL}/, "
           f"{paths.DNN_METRICS}")

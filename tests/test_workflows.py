@@ -1,5 +1,7 @@
 """The GitHub Actions workflows cannot run here: check that they parse and do what the README says."""
 
+import tomllib
+
 import yaml
 
 from tests.conftest import REPO
@@ -54,3 +56,11 @@ def test_ci_script_checks_that_make_repro_leaves_git_clean_before_the_suite():
     repro, clean, suite = (next(i for i, line in enumerate(lines) if text in line)
                            for text in ("make repro", 'test -z "$(git status --porcelain)"', "make test"))
     assert repro < clean < suite and "tools/check_reproduced.py" in lines[repro + 1]
+
+
+def test_ci_script_lints_with_the_configured_ruff_before_the_suite():
+    script = [line for line in (REPO / ".ci/run").read_text().splitlines() if not line.startswith("#")]
+    assert script.index("make lint") < script.index("make test")
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["ruff"]
+    assert config["line-length"] == 120 and set(config["lint"]["select"]) == {"F", "E", "W", "I", "B"}
+    assert "ruff check ." in (REPO / "Makefile").read_text()

@@ -78,7 +78,8 @@ def run_recorded(stage, monkeypatch, workdir):
         for name in ("read_table", "read_object", "read_json", "read_user_csv", "read_image_split", "list_images"):
             if hasattr(owner, name):
                 real = getattr(owner, name)
-                monkeypatch.setattr(owner, name, lambda p, *a, _real=real: files_read.add(str(p)) or _real(p, *a))
+                monkeypatch.setattr(owner, name, lambda p, *a, _real=real, **kw:
+                                    files_read.add(str(p)) or _real(p, *a, **kw))
     before = files_under(workdir)
     run_ok(module)
     return params_read, files_read, files_under(workdir) - before

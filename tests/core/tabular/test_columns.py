@@ -258,10 +258,9 @@ def test_passenger_table_at_defaults_reaches_the_hand_dropped_pipeline(workdir):
     """The issue's acceptance, on one seeded table: ID and name dropped as identifiers, ticket and cabin
     target-encoded, tune's k around the curve's choice; against those four columns dropped by hand and k: best.
     (Over the seeds 0-3 at full default params: 0.7388 against 0.7318 mean test accuracy.)"""
-    from tests.conftest import run_stages
-
     from benchmarks.passengers import passengers
     from stages import compare_models, evaluate, select_features, tune
+    from tests.conftest import run_stages
 
     passengers(seed=2).to_csv(workdir / "data/raw/tables/p.csv", index=False)
     chain = (ingest, preprocess, select_features, compare_models, tune, evaluate)
