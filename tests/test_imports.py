@@ -1,8 +1,11 @@
-"""The tabular stages must start fast: importing TensorFlow/Keras costs seconds, and the web app's Flask and
-waitress belong to serve/ alone."""
+"""The house's imports: the tabular stages start fast (importing TensorFlow/Keras costs seconds, and the web app's
+Flask and waitress belong to serve/ alone), core imports only downwards, and the tests mirror core's modules."""
 
+import ast
 import subprocess
 import sys
+
+from tests.conftest import REPO
 
 TABULAR = ["stages.ingest", "stages.preprocess", "stages.select_features", "stages.compare_models", "stages.tune",
            "stages.evaluate", "stages.cluster", "stages.nets_from_scratch"]
@@ -64,3 +67,21 @@ def test_core_imports_only_itself_and_only_downwards_without_cycles():
 
     for module in graph:
         visit(module, [])
+
+
+def test_every_core_module_is_imported_by_a_test_laid_out_like_the_code():
+    """tests/core/<branch>/test_<module>.py mirrors stages/core/<branch>/<module>.py; whatever the layout, each core
+    module is imported by some test."""
+    imported = set()
+    for test in (REPO / "tests").rglob("*.py"):
+        for node in ast.walk(ast.parse(test.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported |= {node.module, *(f"{node.module}.{a.name}" for a in node.names)}
+            elif isinstance(node, ast.Import):
+                imported |= {a.name for a in node.names}
+    modules = [p.relative_to(REPO).with_suffix("").as_posix().replace("/", ".")
+               for p in (REPO / "stages/core").rglob("*.py") if p.name != "__init__.py"]
+    assert [m for m in modules if m not in imported] == []
+    unmirrored = [p.relative_to(REPO).as_posix() for p in (REPO / "tests/core").rglob("test_*.py")
+                  if not (REPO / "stages" / p.relative_to(REPO / "tests").parent / f"{p.stem[5:]}.py").is_file()]
+    assert unmirrored == []
