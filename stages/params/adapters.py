@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from stages.core.images.transfer_plan import TransferSettings  # loaded by the schema anyway (BACKBONES)
 from stages.params.schema import CnnParams, ComputeParams, TransferParams
 
 
@@ -13,7 +14,7 @@ def compute_on(compute: ComputeParams) -> dict:
 
 def cnn_settings(cnn: CnnParams):
     """`cnn` as the plain values stages.core.images.sizing.cnn_rules and networks.course_network take."""
-    from stages.core.images.sizing import CnnSettings
+    from stages.core.images.sizing import CnnSettings  # train_cnn's alone: the other stages start without it
 
     conv = cnn.conv
     return CnnSettings(model=cnn.model, batch_size=cnn.batch_size, patience=cnn.patience, reduce_lr=cnn.reduce_lr,
@@ -24,10 +25,8 @@ def cnn_settings(cnn: CnnParams):
                        learning_rate=cnn.learning_rate, momentum=cnn.momentum, section="cnn")
 
 
-def transfer_settings(t: TransferParams):
+def transfer_settings(t: TransferParams) -> TransferSettings:
     """`transfer` as the plain values stages.core.images.transfer_plan.plan_transfer checks."""
-    from stages.core.images.transfer_plan import TransferSettings
-
     return TransferSettings(backbone=t.backbone, weights=t.weights, source_classes=t.pipeline.source_classes,
                             samples_per_class=t.pipeline.target_samples_per_class, requested_size=t.input_size,
                             blocks=len(t.pipeline.filters), threshold=t.threshold, class_weight=t.class_weight,

@@ -282,4 +282,3 @@ def read_like_ingest(data: bytes, name: str, where: str, *, sep: str | None = No
                                     na_values=na_values, section=section)
     frame, tidied = tidy_csv(frame)
     return frame, notes + more + tidied, decimal
-
