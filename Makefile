@@ -57,9 +57,8 @@ lint: $(VENV)/.installed-test
 
 HOST ?= 127.0.0.1
 PORT ?= 8000
-MAX_MEGAPIXELS ?= 40
 serve: $(VENV)/.installed
-	python -m serve.app --host $(HOST) --port $(PORT) --max-megapixels $(MAX_MEGAPIXELS)
+	python -m serve.app --host $(HOST) --port $(PORT)
 
 BASE ?= main
 report: $(VENV)/.installed

@@ -1,6 +1,6 @@
 """The web page and JSON API over the saved models, served by waitress (`make serve`):
 
-    python -m serve.app [--host 127.0.0.1] [--port 8000] [--threads 8] [--max-upload-mb 16] [--max-megapixels 40]
+    python -m serve.app [--host 127.0.0.1] [--port 8000] [--threads 8] [--max-upload-mb 16] [--max-megapixels N]
 
 Pages: / (the models), /models/<name> (upload an image, or fill in a row / upload a CSV).
 API:   GET /health; POST /api/predict/<name> with an image (multipart field `image`), a CSV (field `csv`)
@@ -8,7 +8,7 @@ API:   GET /health; POST /api/predict/<name> with an image (multipart field `ima
 Models are loaded once at start and shared by the server's threads. Uploads stay in memory: no file name a
 user sends is used for anything but display (escaped). Every response carries security headers (SECURITY: the
 page runs no inline script or style); an image's size is read from its header and refused above the pixel cap
-before it is decoded (a 530 KB PNG can hold 13,000 x 13,000 pixels: 500 MB decoded).
+(images.max_megapixels) before it is decoded (a 530 KB PNG can hold 13,000 x 13,000 pixels: 500 MB decoded).
 """
 
 from __future__ import annotations
@@ -16,15 +16,18 @@ from __future__ import annotations
 import argparse
 import base64
 import io
-import warnings
+import json
+import sys
 from pathlib import Path
 
+import pandas as pd
 from flask import Blueprint, Flask, Request, Response, current_app, jsonify, render_template, request
 from PIL import Image
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from serve.models import KINDS, ImageModel, Missing, TableModel, load_all
 from serve.tables import BadInput, read_rows, rows_from_json
+from stages.core.errors import PipelineError
 from stages.params import load_params
 
 TOP = 5
@@ -47,13 +50,16 @@ class InMemoryRequest(Request):
 pages = Blueprint("pages", __name__)  # the routes; create_app registers them on an app with its models loaded
 
 
-def create_app(root: Path = Path("."), max_upload_mb: float = 16, max_megapixels: float = 40) -> Flask:
+def create_app(root: Path = Path("."), max_upload_mb: float = 16, max_megapixels: float | None = None) -> Flask:
+    """The app over the models under `root`; images over params.yaml's images.max_megapixels (the cap ingest_images
+    applies; `max_megapixels` overrides it) are refused undecoded."""
     app = Flask(__name__)
-    app.config["MAX_PIXELS"] = int(max_megapixels * 1e6)
+    params = load_params(root / "params.yaml")
+    app.config["MAX_PIXELS"] = int((max_megapixels or params.images.max_megapixels) * 1e6)
     app.request_class = InMemoryRequest
     app.config["MAX_CONTENT_LENGTH"] = int(max_upload_mb * 2**20)
     app.config["MAX_UPLOAD_MB"] = max_upload_mb
-    app.config["NA_VALUES"] = load_params(root / "params.yaml").data.na_values
+    app.config["NA_VALUES"] = params.data.na_values
     app.extensions["models"] = load_all(root)
     app.register_blueprint(pages)
     app.register_error_handler(HTTPException, http_error)
@@ -65,20 +71,6 @@ def create_app(root: Path = Path("."), max_upload_mb: float = 16, max_megapixels
 def secured(response: Response) -> Response:
     response.headers.update(SECURITY)
     return response
-
-
-def check_pixels(data: bytes, name: str, cap: int) -> None:
-    """Refuse an image over `cap` pixels from its header alone, before anything is decoded."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # refused below, with a clearer line
-            with Image.open(io.BytesIO(data)) as image:
-                width, height = image.size
-    except (OSError, ValueError, Image.DecompressionBombError):
-        return  # not an image Pillow can open: the model's reader says why
-    if width * height > cap:
-        raise BadInput(f"{name}: {width:,} x {height:,} pixels is over the {cap / 1e6:g}-megapixel limit; send a "
-                       "smaller image")
 
 
 def _models() -> dict:
@@ -95,9 +87,19 @@ def served(name: str):
     return model
 
 
+FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
 def uploaded(field: str) -> tuple[bytes, str]:
     file = request.files.get(field)
     if file is None or not file.filename:
+        others = [name for name in request.files if name != field]
+        if others:
+            raise BadInput(f"the upload's file is in the form field {others[0]!r}; send it as the form field "
+                           f"{field!r}")
+        if request.mimetype not in FORMS:
+            raise BadInput(f"no file in the request (its Content-Type is {request.mimetype or 'none'}); send it as "
+                           f"the multipart form field {field!r}")
         raise BadInput(f"no file in the upload; send it as the form field {field!r}")
     data = file.read()
     if not data:
@@ -114,8 +116,7 @@ def predict_image(model: ImageModel, top: int) -> tuple[dict, object]:
             raise BadInput(f"{name}: the body is empty; send the image's bytes")
     else:
         data, name = uploaded("image")
-    check_pixels(data, name, current_app.config["MAX_PIXELS"])
-    pixels, note = model.read(io.BytesIO(data), name)
+    pixels, note = model.read(io.BytesIO(data), name, current_app.config["MAX_PIXELS"])
     ranked = model.top(model.probabilities_of_one(pixels), top)
     return {"model": model.kind.name, "file": name, "note": note, "predicted": ranked[0][0],
             "top": [{"class": c, "probability": p} for c, p in ranked]}, pixels
@@ -125,14 +126,38 @@ def table_of(model: TableModel):
     """The rows of a request: JSON {"rows": [...]}, a CSV upload, or the page's form fields."""
     if request.is_json:
         body = request.get_json(silent=True)
+        if body is None:
+            raise BadInput(_unreadable_json(request.get_data()))
         if not isinstance(body, dict) or "rows" not in body:
             raise BadInput('send JSON {"rows": [{"column": value, ...}, ...]}')
         return rows_from_json(body["rows"]), "rows", []
-    if "csv" in request.files:
+    if request.files:
         data, name = uploaded("csv")
         frame, notes = read_rows(data, name, current_app.config["NA_VALUES"])
         return frame, name, notes
+    if request.mimetype not in FORMS and (body := request.get_data()):
+        kind = request.mimetype or "none"
+        if body.lstrip()[:1] in (b"{", b"["):
+            raise BadInput(f"the body looks like JSON but came with Content-Type: {kind}; send it with "
+                           "Content-Type: application/json")
+        raise BadInput(f"a body with Content-Type: {kind} is not read; send JSON {{\"rows\": [...]}} with "
+                       "Content-Type: application/json, or a CSV as the multipart form field 'csv'")
     return rows_from_json([request.form.to_dict()]), "the form", []
+
+
+def _unreadable_json(body: bytes) -> str:
+    """Why a body sent as JSON could not be read: its encoding, or where its syntax breaks."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return (f"the JSON body is not UTF-8 (byte 0x{body[exc.start]:02x} at position {exc.start}); send it "
+                "encoded as UTF-8")
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        return f"the body is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+    return 'send JSON {"rows": [{"column": value, ...}, ...]}'
+
 
 
 def predict_rows(model: TableModel):
@@ -144,6 +169,8 @@ def predict_rows(model: TableModel):
 def row_result(model: TableModel) -> dict:
     """The page's answer for one row of the form: the prediction and, for classes, their probabilities."""
     predicted, notes = predict_rows(model)
+    if predicted.get("reason") is not None and predicted["reason"].iloc[0]:
+        raise BadInput("the form is empty: fill in at least one value (a blank number is imputed as in training)")
     ranked = sorted(_probabilities(predicted.iloc[0], model.classes).items(), key=lambda cp: -cp[1])
     value = predicted["predicted"].iloc[0]
     return {"predicted": value if model.task == "classification" else f"{value:.6g}", "notes": notes,
@@ -157,7 +184,7 @@ def index():
 
 @pages.get("/health")
 def health():
-    return jsonify(status="ok", models={name: "missing" if isinstance(m, Missing) else "ready"
+    return jsonify(status="ok", models={name: m.state if isinstance(m, Missing) else "ready"
                                         for name, m in _models().items()})
 
 
@@ -202,6 +229,7 @@ def api(name: str):
         return jsonify(error=str(exc)), 400
     labels = predicted["predicted"].tolist()  # as written: 1, True, '양성' (a row of floats would make 1 a 1.0)
     rows = [{"predicted": label, "probabilities": _probabilities(row, model.classes)}
+            | ({"predicted": None, "reason": row["reason"]} if row.get("reason") else {})
             for label, (_, row) in zip(labels, predicted.iterrows())]
     return jsonify(model=name, predictions=rows, notes=notes)
 
@@ -237,7 +265,9 @@ def _top_k(model: ImageModel) -> int:
 
 
 def _probabilities(row, classes: list[str]) -> dict[str, float]:
-    return {c: float(row[f"probability_{c}"]) for c in classes if f"probability_{c}" in row}
+    """A row's probability per class; none for a row with no prediction (JSON has no NaN)."""
+    return {c: float(row[f"probability_{c}"]) for c in classes
+            if f"probability_{c}" in row and pd.notna(row[f"probability_{c}"])}
 
 
 def _png_data_uri(pixels) -> str:
@@ -253,9 +283,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--max-upload-mb", type=float, default=16)
-    parser.add_argument("--max-megapixels", type=float, default=40, help="larger images are refused undecoded")
+    parser.add_argument("--max-megapixels", type=float, help="larger images are refused undecoded (default: "
+                        "params.yaml's images.max_megapixels, the cap ingest_images applies)")
     args = parser.parse_args(argv)
-    app = create_app(max_upload_mb=args.max_upload_mb, max_megapixels=args.max_megapixels)
+    try:
+        app = create_app(max_upload_mb=args.max_upload_mb, max_megapixels=args.max_megapixels)
+    except PipelineError as exc:  # params.yaml unreadable or invalid: one line, as the stages say it
+        print(f"error: serve: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     for name, model in app.extensions["models"].items():
         print(f"{name}: {model.message if isinstance(model, Missing) else model.about.predicts}")
     server = waitress_server(app, args.host, args.port, args.threads)

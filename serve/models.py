@@ -1,6 +1,9 @@
 """The models the stages saved, loaded once: the tuned tabular model and the two image networks.
 
-A kind whose file is missing becomes `Missing`, which names the `dvc repro` target that makes it. Each loaded
+A kind whose file is missing becomes `Missing`, which names the `dvc repro` target that makes it; so does a kind
+whose saved files are there but broken (truncated, emptied, not what they should be): the other models are still
+served, and that card says which file and how to remake it. The model files are pickles and Keras archives, which
+run code when loaded: only the files this project's stages wrote are trusted. Each loaded
 model carries where it came from (the commit, whether dvc.lock records this very file) and its test metrics
 from reports/, so a page or a CSV of predictions can say which model answered.
 """
@@ -21,10 +24,12 @@ import yaml
 from serve.cards import MAJORITY, image_predicts, score_words, table_predicts
 from serve.tables import BadInput, check_rows
 from stages import paths
+from stages.core.errors import PipelineError
 from stages.core.evaluation import metric_numbers, positive_code
 from stages.core.images.pixels import Unreadable, read_image
 from stages.core.tabular.models import inner
 from stages.core.training.imbalance import decide
+from stages.io import saved
 
 
 @dataclass(frozen=True)
@@ -50,11 +55,18 @@ KINDS = {k.name: k for k in (
 @dataclass(frozen=True)
 class Missing:
     kind: Kind
+    broken: str | None = None  # a saved file that is there but cannot be read: which, and how to remake it
 
     @property
     def message(self) -> str:
+        if self.broken:
+            return f"unavailable: {self.broken}; then restart"
         return (f"{self.kind.model} does not exist yet: run `dvc repro {self.kind.target}` "
                 "(or `make repro` for everything), then restart")
+
+    @property
+    def state(self) -> str:
+        return "broken" if self.broken else "missing"
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,9 @@ class About:
     description: str
     commit: str
     metrics: dict[str, float]
+
+
+BLANK = "no values: a blank row, or every column the model reads is missing"
 
 
 class TableModel:
@@ -90,19 +105,33 @@ class TableModel:
         self.ranges = labels.get("ranges", {})
 
     def predict(self, frame: pd.DataFrame, where: str) -> tuple[pd.DataFrame, list[str]]:
-        """One row per input row: `predicted` (a class, or a value in the target's units), and
-        `probability_<class>` when the classifier gives probabilities."""
+        """One row per input row, in order: `predicted` (a class, or a value in the target's units), and
+        `probability_<class>` when the classifier gives probabilities. A row with none of the model's values (a
+        blank line) keeps its place with no prediction, and a `reason` column says why."""
         rows, notes = check_rows(frame, self.numeric, self.categories, where, self.others, self.ranges)
-        out = pd.DataFrame({"predicted": self.estimator.predict(rows)})
+        blank = rows.isna().all(axis=1).to_numpy()
+        known = rows[~blank]
+        out = pd.DataFrame({"predicted": pd.Series([None] * len(rows), dtype=object)})
+        if len(known):
+            predicted = pd.Series(self.estimator.predict(known)).tolist()  # Python values: 1, True, '양성'
+            out.loc[~blank, "predicted"] = pd.Series(predicted, dtype=object).to_numpy()
         if self.task == "regression":
-            return out, notes
-        if hasattr(self.estimator, "predict_proba"):
-            probabilities = self.estimator.predict_proba(rows)
+            out["predicted"] = pd.to_numeric(out["predicted"]).astype(float)
+        elif hasattr(self.estimator, "predict_proba"):
             for name in self.classes:
-                out[f"probability_{name}"] = probabilities[name].to_numpy()
+                out[f"probability_{name}"] = np.nan
+            if len(known):
+                probabilities = self.estimator.predict_proba(known)
+                for name in self.classes:
+                    out.loc[~blank, f"probability_{name}"] = probabilities[name].to_numpy()
         else:
             notes.append(f"{type(inner(self.estimator.pipeline_.named_steps['model'])).__name__} gives no "
                          "probabilities, only the class")
+        if blank.any():
+            out["reason"] = np.where(blank, BLANK, "")
+            lines = [str(i + 1) for i in np.flatnonzero(blank)]
+            notes.append(f"{int(blank.sum())} row(s) have none of the model's values ({', '.join(lines[:5])}"
+                         f"{', ...' if len(lines) > 5 else ''}): kept in place with no prediction")
         return out, notes
 
     def annotate(self, frame: pd.DataFrame, where: str) -> tuple[pd.DataFrame, list[str]]:
@@ -126,11 +155,11 @@ class ImageModel:
         self._waiting: list[_Slot] = []  # single images queued for the next forward pass
         self._queue_lock = threading.Lock()
 
-    def read(self, source, name: str) -> tuple[np.ndarray, str | None]:
+    def read(self, source, name: str, max_pixels: int | None = None) -> tuple[np.ndarray, str | None]:
         """(size, size, channels) uint8 pixels and a note on an unusual value range; `source` is a path or a
-        binary file object."""
+        binary file object; an image declaring more than `max_pixels` is refused undecoded."""
         try:
-            return read_image(source, self.size, self.channels, self.resize)
+            return read_image(source, self.size, self.channels, self.resize, max_pixels=max_pixels)
         except Unreadable as exc:
             raise BadInput(f"{name}: {exc}") from None
 
@@ -171,21 +200,30 @@ class _Slot:
 
 
 def load(name: str, root: Path = Path(".")):
-    """The model of kind `name` under `root`, or Missing when its file does not exist."""
+    """The model of kind `name` under `root`, or Missing when its file does not exist or a file it needs is
+    broken."""
     kind = KINDS[name]
     if not (root / kind.model).is_file():
         return Missing(kind)
-    labels, evaluated = json.loads((root / kind.labels).read_text()), _json(root / kind.metrics)
+    try:
+        return _load(kind, root)
+    except PipelineError as exc:
+        return Missing(kind, str(exc))
+
+
+def _load(kind: Kind, root: Path):
+    labels, evaluated = _json(root, kind.labels, required=True), _json(root, kind.metrics)
     if kind.inputs == "table":
         import joblib
 
-        estimator = joblib.load(root / kind.model)
-        best, tuned = _json(root / paths.BEST_PARAMS), _json(root / paths.TUNE_METRICS)
-        step = type(inner(estimator.pipeline_.named_steps["model"])).__name__
+        with saved(kind.model, root):
+            estimator = joblib.load(root / kind.model)
+            step = type(inner(estimator.pipeline_.named_steps["model"])).__name__  # a foreign pickle fails here
+        best, tuned = _json(root, paths.BEST_PARAMS), _json(root, paths.TUNE_METRICS)
         state = ("untuned: tuning found no better settings on the training folds, so the compared ones were kept"
                  if tuned.get("tuned_model_kept") is False else "tuned on the training folds")
         description = f"{best.get('model', step)} ({step}), {state}"
-        source = _json(root / paths.PROFILE).get("source", "")
+        source = _json(root, paths.PROFILE).get("source", "")
         if labels["task"] == "classification":
             score = score_words("accuracy", evaluated.get("accuracy"), evaluated.get("baseline", {}).get("accuracy"),
                            MAJORITY)
@@ -200,9 +238,10 @@ def load(name: str, root: Path = Path(".")):
     import stages.core.images.backbones  # noqa: F401  registers BackboneInput, the transfer model's first layer
     import stages.core.training.runtime  # noqa: F401  (quiet TensorFlow start-up) before Keras loads
 
-    network = keras.saving.load_model(root / kind.model, compile=False)
     side = labels["image_size"]
-    network.predict_on_batch(np.zeros((1, side, side, labels["channels"]), np.uint8))  # traced now, not on a request
+    with saved(kind.model, root):
+        network = keras.saving.load_model(root / kind.model, compile=False)
+        network.predict_on_batch(np.zeros((1, side, side, labels["channels"]), np.uint8))  # traced now, not later
     colour = "grey" if labels["channels"] == 1 else "colour"
     description = (f"a network of {network.count_params():,} weights that sees each image as {side} × {side} "
                    f"{colour} pixels")
@@ -217,8 +256,15 @@ def load_all(root: Path = Path(".")) -> dict:
     return {name: load(name, root) for name in KINDS}
 
 
-def _json(path: Path) -> dict:
-    return json.loads(path.read_text()) if path.is_file() else {}
+def _json(root: Path, path: Path, required: bool = False) -> dict:
+    """A saved JSON object; {} when an optional one is absent. One that is there but broken names itself."""
+    if not required and not (root / path).is_file():
+        return {}
+    with saved(path, root):
+        data = json.loads((root / path).read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError(f"a JSON {type(data).__name__}, not an object")
+    return data
 
 
 def _image_source(root: Path) -> str | None:

@@ -21,6 +21,7 @@ import pandas as pd
 from serve.models import KINDS, ImageModel, Missing, TableModel, load
 from serve.tables import BadInput, read_rows
 from stages.core.errors import PipelineError
+from stages.core.escaping import spreadsheet_safe
 from stages.core.images.folders import IMAGE_SUFFIXES, files_in
 from stages.core.images.pixels import read_images
 from stages.io import write_table
@@ -57,12 +58,14 @@ def image_files(inputs: list[Path]) -> tuple[list[Path], list[str]]:
     return files, notes
 
 
-def predict_images(model: ImageModel, files: list[Path], top: int, batch: int = 64) -> pd.DataFrame:
-    """One row per file; a file that cannot be read keeps its row, with the reason in `note`."""
+def predict_images(model: ImageModel, files: list[Path], top: int, max_pixels: int | None = None,
+                   batch: int = 64) -> pd.DataFrame:
+    """One row per file; a file that cannot be read (or declares more than `max_pixels`) keeps its row, with the
+    reason in `note`."""
     k = min(top, len(model.classes))
     rows = []
     outcomes_by_chunk = read_images([str(f) for f in files], model.size, model.channels, model.resize,
-                                    n_jobs=os.cpu_count() or 1, chunk=batch)
+                                    n_jobs=os.cpu_count() or 1, chunk=batch, max_pixels=max_pixels)
     names = iter(files)
     for pixels, outcomes in outcomes_by_chunk:
         probabilities = iter(model.probabilities(pixels) if len(pixels) else [])
@@ -89,20 +92,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--top", type=int, default=5, help="images: classes listed per file (default 5)")
     args = parser.parse_args(argv)
     try:
+        params = load_params()
         model = load(args.model)
         if isinstance(model, Missing):
             raise BadInput(model.message)
         if isinstance(model, TableModel):
             if len(args.inputs) != 1:
                 raise BadInput(f"the tabular model reads one CSV, got {len(args.inputs)} inputs")
-            table, notes = predict_table(model, args.inputs[0], load_params().data.na_values)
+            table, notes = predict_table(model, args.inputs[0], params.data.na_values)
         else:
             tables = [str(p) for p in args.inputs if p.suffix.lower() in (".csv", ".tsv", ".txt")]
             if tables:
                 raise BadInput(f"{tables[0]} is a table, but the {args.model} model reads images; give image files "
                                "or folders, or predict rows with the tabular model")
             files, notes = image_files(args.inputs)
-            table = predict_images(model, files, max(1, args.top))
+            table = predict_images(model, files, max(1, args.top), int(params.images.max_megapixels * 1e6))
             unreadable = int(table["predicted"].isna().sum())
             if unreadable == len(table):
                 raise BadInput(f"none of the {len(table)} file(s) could be read as an image, e.g. {table['file'][0]}: "
@@ -112,12 +116,15 @@ def main(argv: list[str] | None = None) -> None:
     except (BadInput, PipelineError) as exc:
         print(f"error: predict: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        print("interrupted: predict: stopped by Ctrl-C; nothing was written", file=sys.stderr)
+        raise SystemExit(130) from None
     for note in notes:
         print(f"note: predict: {note}", file=sys.stderr)
     if args.output:
-        write_table(args.output, table)
+        write_table(args.output, table)  # spreadsheet-safe, written whole or not at all
     else:
-        table.to_csv(sys.stdout, index=False)
+        spreadsheet_safe(table).to_csv(sys.stdout, index=False)
     where = args.output or "stdout"
     print(f"predict: {len(table)} {'rows' if isinstance(model, TableModel) else 'files'} with the {args.model} model "
           f"({model.about.commit}) -> {where}; predicted {tally(table['predicted'])}", file=sys.stderr)

@@ -19,9 +19,11 @@ def read_rows(data: bytes, where: str, na_values: list[str]) -> tuple[pd.DataFra
     """A CSV's rows read as ingest reads the training CSV (stages/core/tabular/reading.py: the delimiter detected, a
     row wider than the header an error naming it, missing markers matched without their spaces, the decimal
     mark read from the numbers), tidied as ingest tidies it, with numbers written in any format read as
-    numbers; plus notes."""
+    numbers; plus notes. Every line keeps its place: a blank one is a row of missing values (one prediction per
+    input row, in order)."""
     try:
-        frame, notes, decimal = read_like_ingest(data, where, where, header=True, na_values=na_values, section=None)
+        frame, notes, decimal = read_like_ingest(data, where, where, header=True, na_values=na_values, section=None,
+                                                 keep_rows=True)
     except PipelineError as exc:
         raise BadInput(str(exc)) from None
     frame = frame.reset_index(drop=True)  # rows to predict, in order

@@ -10,7 +10,8 @@ from typing import Iterator
 
 import numpy as np
 
-from stages.io import atomic_path
+from stages.core.errors import PipelineError
+from stages.io import atomic_path, remake, saved
 
 
 def _npy_header(shape: tuple, dtype) -> dict:
@@ -51,6 +52,8 @@ class ImageRows:
             raise ValueError(f"{self.path}: Fortran-ordered arrays are not supported")
         self.shape = shape
         self.row_bytes = int(np.prod(shape[1:], dtype=np.int64)) * self.dtype.itemsize
+        if os.path.getsize(self.path) < self.offset + len(self) * self.row_bytes:
+            raise ValueError(f"truncated: the header promises {len(self):,} rows of {self.row_bytes:,} bytes")
         self._fd = os.open(self.path, os.O_RDONLY)
 
     def __len__(self) -> int:
@@ -82,9 +85,16 @@ def write_array(path: Path, array: np.ndarray) -> None:
 
 
 def read_array(path: Path) -> np.ndarray:
-    return np.load(path)
+    with saved(path):
+        return np.load(path, allow_pickle=False)
 
 
 def read_image_split(folder: Path) -> tuple[ImageRows, np.ndarray]:
     """A split as ingest_images wrote it: its pixels, read a batch at a time, and its class codes."""
-    return ImageRows(Path(folder) / "x.npy"), read_array(Path(folder) / "y.npy")
+    with saved(Path(folder) / "x.npy"):
+        pixels = ImageRows(Path(folder) / "x.npy")
+    codes = read_array(Path(folder) / "y.npy")
+    if len(codes) != len(pixels):
+        raise PipelineError(f"{folder}/: x.npy holds {len(pixels):,} images but y.npy {len(codes):,} labels; "
+                            f"{remake(Path(folder) / 'x.npy')}")
+    return pixels, codes

@@ -20,7 +20,7 @@ from stages.core.errors import PipelineError, listed
 from stages.core.tabular import datasets
 from stages.core.tabular.plots import profile_figure
 from stages.core.tabular.reading import read_like_ingest
-from stages.io import tracked_input, write_bytes, write_json, write_table
+from stages.io import tracked_input, write_bytes, write_data, write_json
 from stages.params import load_params
 from stages.runner import run_stage
 
@@ -68,7 +68,7 @@ def main() -> None:
     figure = profile_figure(report.get("class_balance"), report["missing"], f"{source}: {report['rows']} rows",
                             target=y)
 
-    write_table(paths.DATASET, table)
+    write_data(paths.DATASET, table)
     write_json(paths.PROFILE, report)
     write_json(paths.COLUMNS, {str(c): k.record() for c, k in kinds.items()})
     write_bytes(paths.PROFILE_PNG, figure)

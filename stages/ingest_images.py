@@ -16,11 +16,11 @@ from stages import paths
 from stages.arrays import rows_writer, write_array
 from stages.core.errors import listed
 from stages.core.images import decoding, folders
-from stages.core.images.pixels import stored_format
+from stages.core.images.pixels import check_classes_open, stored_format
 from stages.core.images.plots import image_samples_figure
 from stages.core.images.sizing import gpu_present
 from stages.core.progress import bar
-from stages.io import atomic_dir, tracked_input, write_bytes, write_json, write_table
+from stages.io import atomic_dir, tracked_input, write_bytes, write_data, write_json
 from stages.params import load_params
 from stages.runner import run_stage
 
@@ -53,12 +53,14 @@ def main() -> None:
     empty = folders.empty_class_folders(root) if images.layout != "prefix" else []
     for line in folders.folder_problems(empty, loose, images.strict, key="images.strict"):
         say(line, warning=True)
+    check_classes_open(manifest["path"].tolist(), manifest["label"].tolist(), root)
     manifest["split"], groups, lines = folders.split_images(manifest, images.group, images.val_size, images.test_size,
                                                             params.seed, section="images")
     classes = folders.class_order(manifest["label"])
     codes = manifest["label"].map({name: i for i, name in enumerate(classes)}).to_numpy()
-    size, colour, look = stored_format(manifest["path"].tolist(), images.image_size, images.channels, gpu_present(),
-                                       section="images")
+    max_pixels = int(images.max_megapixels * 1e6)
+    size, colour, look, source_side = stored_format(manifest["path"].tolist(), images.image_size, images.channels,
+                                                    gpu_present(), max_pixels, section="images")
     for line in [*lines, size.line(), colour.line(), *([f"note: {look}"] if look else [])]:
         say(line)
     shape = (size.value, size.value, colour.value)
@@ -68,8 +70,9 @@ def main() -> None:
         out = {part: stack.enter_context(atomic_dir(target)) for part, target in SPLITS.items()}
         appends = {part: stack.enter_context(rows_writer(out[part] / "x.npy", shape)) for part in SPLITS}
         progress = stack.enter_context(bar(len(manifest), "ingest_images", unit="images"))
-        decoded = decoding.decode_splits(manifest, codes, shape, images.resize, images.n_jobs, images.min_side,
-                                         images.strict, root, appends, progress, key="images.strict")
+        decoded = decoding.decode_splits(manifest, codes, shape, images.resize, images.n_jobs,
+                                         (images.min_side, max_pixels), images.strict, root, appends, progress,
+                                         key="images.strict")
         rate = len(manifest) / (time.perf_counter() - start)
         if decoded.unreadable:
             say(f"skipped {len(decoded.unreadable)} unreadable file(s): {listed(decoded.unreadable)}", warning=True)
@@ -81,9 +84,10 @@ def main() -> None:
         shown = [(image, label) for label in classes for image in decoded.samples.get(label, [])]
         for part in SPLITS:
             write_array(out[part] / "y.npy", decoded.codes[part])
-        write_table(paths.IMAGE_MANIFEST, manifest[["path", "label", "split"]])
+        write_data(paths.IMAGE_MANIFEST, manifest[["path", "label", "split"]])
         write_json(paths.IMAGE_LABELS, {"classes": classes, "image_size": shape[0], "channels": shape[2],
-                                        "resize": images.resize, "pixels": "uint8, 0-255"})
+                                        "resize": images.resize, "pixels": "uint8, 0-255",
+                                        "source_side": source_side})  # glyphs or photos, whatever the stored size
         write_json(paths.INGEST_IMAGES_METRICS, metrics)
         write_bytes(paths.IMAGE_SAMPLES_PNG, image_samples_figure([i for i, _ in shown], [lb for _, lb in shown],
                                                                   classes))

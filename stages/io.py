@@ -4,10 +4,13 @@ so an output is either complete or absent (never half-written after a crash or a
 from __future__ import annotations
 
 import csv
+import functools
 import itertools
 import json
 import os
+import pickle
 import shutil
+import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, NamedTuple
@@ -15,9 +18,56 @@ from typing import Any, Iterator, NamedTuple
 import joblib
 import numpy as np
 import pandas as pd
+import yaml
 
 from stages.core.errors import PipelineError
+from stages.core.escaping import spreadsheet_safe
 from stages.core.tabular.columns import LEADING_ZERO
+
+# what a truncated, emptied or foreign file raises while it is parsed: json, pandas, NumPy, pickle/joblib, Keras
+DAMAGED = (EOFError, ValueError, pickle.UnpicklingError, zipfile.BadZipFile, KeyError, IndexError, TypeError,
+           AttributeError, ImportError, OSError)
+
+
+@functools.cache
+def _makers(dvc_yaml: Path = Path("dvc.yaml")) -> dict[str, str]:
+    """Every output dvc.yaml declares (outs, metrics, plots) -> the stage that writes it."""
+    try:
+        stages = (yaml.safe_load(dvc_yaml.read_text()) or {}).get("stages", {})
+    except (OSError, yaml.YAMLError):
+        return {}
+    made = {}
+    for name, stage in stages.items():
+        for field in ("outs", "metrics", "plots"):
+            for out in stage.get(field, []) or []:
+                made[str(next(iter(out)) if isinstance(out, dict) else out)] = name
+    return made
+
+
+def remake(path: Path, root: Path = Path(".")) -> str:
+    """How to get a saved file back (`path` relative to the project's `root`): the `dvc repro` of the stage that
+    writes it, or of everything."""
+    path = Path(path)
+    made = _makers(Path(root) / "dvc.yaml").items()
+    stage = next((name for out, name in made if path == Path(out) or Path(out) in path.parents), None)
+    target = f"dvc repro {stage}" if stage else "dvc repro"
+    return f"remake it with `{target}` (or `dvc checkout {path}` to restore the copy DVC cached)"
+
+
+@contextmanager
+def saved(path: Path, root: Path = Path(".")) -> Iterator[None]:
+    """A saved file (`path`, relative to the project's `root`) read inside this block that is missing, truncated or
+    not what it should be becomes one line naming the file and the command that remakes it."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise PipelineError(f"{path} does not exist; {remake(path, root)}") from None
+    except PermissionError as exc:
+        raise PipelineError(f"{path} cannot be read ({exc.strerror}); give this user read access to it") from None
+    except DAMAGED as exc:
+        why = str(exc).splitlines()[0][:120] if str(exc) else ""
+        raise PipelineError(f"{path} is damaged or not what it should be ({type(exc).__name__}"
+                            f"{': ' + why if why else ''}); {remake(path, root)}") from None
 
 
 @contextmanager
@@ -57,21 +107,34 @@ def write_files(files: dict[Path, Any]) -> None:
 
 
 def read_json(path: Path) -> Any:
-    return json.loads(Path(path).read_text())
+    with saved(path):
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not isinstance(data, (dict, list)):
+            raise ValueError(f"a JSON {type(data).__name__}, not an object")
+    return data
 
 
 def write_table(path: Path, frame: pd.DataFrame) -> None:
+    """A table people open (a report, predictions): text cells a spreadsheet would run as a formula are neutralised
+    (stages.core.escaping.spreadsheet_safe)."""
+    with atomic_path(path) as tmp:
+        spreadsheet_safe(frame).to_csv(tmp, index=False)
+
+
+def write_data(path: Path, frame: pd.DataFrame) -> None:
+    """A table the stages read back (data/): every cell exactly as it is."""
     with atomic_path(path) as tmp:
         frame.to_csv(tmp, index=False)
 
 
 def read_table(path: Path) -> pd.DataFrame:
     """A table the stages wrote; columns written with leading zeros (zip codes) stay text, as ingest read them."""
-    with open(path, newline="", encoding="utf-8") as f:
-        head = list(itertools.islice(csv.reader(f), 2_001))
-    codes = {name: str for i, name in enumerate(head[0] if head else [])
-             if any(i < len(row) and LEADING_ZERO.fullmatch(row[i]) for row in head[1:])}
-    return pd.read_csv(path, dtype=codes or None)
+    with saved(path):
+        with open(path, newline="", encoding="utf-8") as f:
+            head = list(itertools.islice(csv.reader(f), 2_001))
+        codes = {name: str for i, name in enumerate(head[0] if head else [])
+                 if any(i < len(row) and LEADING_ZERO.fullmatch(row[i]) for row in head[1:])}
+        return pd.read_csv(path, dtype=codes or None)
 
 
 def read_training_split(labels_path: Path, train_path: Path) -> tuple[dict, pd.DataFrame, np.ndarray]:
@@ -102,7 +165,9 @@ def write_object(path: Path, obj: Any) -> None:
 
 
 def read_object(path: Path) -> Any:
-    return joblib.load(path)
+    """A saved scikit-learn object. Unpickling runs code: only files this pipeline wrote are read."""
+    with saved(path):
+        return joblib.load(path)
 
 
 def write_text(path: Path, text: str) -> None:

@@ -12,7 +12,7 @@ from stages import paths
 from stages.core.evaluation import positive_class
 from stages.core.tabular import preprocessing
 from stages.core.tabular.datasets import class_balance, detect_task, target_summary
-from stages.io import read_json, read_table, write_json, write_object, write_table
+from stages.io import read_json, read_table, write_data, write_json, write_object
 from stages.params import load_params
 from stages.runner import run_stage
 
@@ -51,8 +51,8 @@ def main() -> None:
     else:
         metrics["target"] = {"train": target_summary(train[target]), "test": target_summary(test[target])}
 
-    write_table(paths.TRAIN, train)
-    write_table(paths.TEST, test)
+    write_data(paths.TRAIN, train)
+    write_data(paths.TEST, test)
     write_object(paths.PREPROCESSOR, preprocessor)
     write_json(paths.LABELS, labels)
     write_json(paths.PREPROCESS_METRICS, metrics)

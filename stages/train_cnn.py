@@ -44,7 +44,8 @@ def main() -> None:
     runtime = configure(params.seed, cnn.mixed_precision)  # the seed and dtype policy apply to everything built below
     shape = train.pixels.shape[1:]
     settings = cnn_settings(cnn)
-    rules = sizing.cnn_rules(settings, params.images.augment, shape[0], len(train.rows), key="images.augment")
+    rules = sizing.cnn_rules(settings, params.images.augment, shape[0], len(train.rows), labels.get("source_side"),
+                             key="images.augment")
     model = course_network(settings, shape, len(classes), rules, params.seed, key="images.image_size")
     for line in rules.lines():
         print(f"train_cnn: {line}", flush=True)

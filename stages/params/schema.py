@@ -254,6 +254,7 @@ class ImagesParams(Section):
     strict: bool  # unreadable or loose files: error (true) or skip with a warning (false)
     n_jobs: NJobs  # decoding threads (-1: all cores)
     min_side: Positive  # images narrower or shorter than this many pixels are unreadable (a 1x1 icon is no photo)
+    max_megapixels: Annotated[float, Field(gt=0)]  # images declaring more pixels are never decoded (ingest and serve)
     positive_class: str | int | None  # binary folders: what sensitivity etc. are about; null: the rarer class
     augment: Literal["auto"] | bool  # train_cnn's augmentation layers; auto: on for photos (32 px and up)
     group: Annotated[str, AfterValidator(_regex)] | None  # a regex finding a file name's group (a patient)

@@ -32,16 +32,20 @@ class Decoded:
     samples: dict = field(default_factory=dict)  # class -> its first training images
 
 
-def decode_splits(manifest: pd.DataFrame, codes: np.ndarray, shape: tuple, resize: str, jobs: int, min_side: int,
-                  strict: bool, root: Path, appends: dict[str, Callable], progress, *, key: str) -> Decoded:
+def decode_splits(manifest: pd.DataFrame, codes: np.ndarray, shape: tuple, resize: str, jobs: int,
+                  limits: tuple[int, int | None], strict: bool, root: Path, appends: dict[str, Callable], progress, *,
+                  key: str) -> Decoded:
     """Each split's files into appends[split]; under `strict` (set at `key`) the first chunk with an unreadable
-    file stops the stage, naming the files by their path inside `root`."""
+    file stops the stage, naming the files by their path inside `root`. `limits`: the smallest side and the most
+    pixels a file may declare (larger ones are never decoded). A class left with no readable image is an error."""
+    min_side, max_pixels = limits
     decoded = Decoded(np.zeros(len(manifest), dtype=bool))
     for part, append in appends.items():
         rows = (manifest["split"] == part).to_numpy()
         files, labels, kept = manifest["path"][rows].tolist(), manifest["label"][rows], []
         done = 0
-        for pixels, outcomes in read_images(files, shape[0], shape[2], resize, workers(jobs), CHUNK, min_side):
+        for pixels, outcomes in read_images(files, shape[0], shape[2], resize, workers(jobs), CHUNK, min_side,
+                                            max_pixels):
             append(pixels)
             for path, outcome in zip(files[done:done + len(outcomes)], outcomes, strict=True):
                 kept.append(not isinstance(outcome, Exception))
@@ -61,6 +65,10 @@ def decode_splits(manifest: pd.DataFrame, codes: np.ndarray, shape: tuple, resiz
         mask = np.array(kept, dtype=bool)
         decoded.codes[part] = codes[rows][mask].astype(np.int64)
         decoded.keep[np.flatnonzero(rows)[mask]] = True
+    lost = sorted(set(manifest["label"]) - set(manifest["label"][decoded.keep]), key=str)
+    if lost:
+        raise PipelineError(f"class {lost[0]!r} has no readable image: all {int((manifest['label'] == lost[0]).sum())} "
+                            f"of its files failed to decode ({listed(decoded.unreadable, 2)}); fix or remove them")
     return decoded
 
 

@@ -15,11 +15,13 @@ import re
 import warnings
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 from PIL import ExifTags, Image, ImageOps
 
+from stages.core.errors import PipelineError
 from stages.core.images import sizing
 
 RESAMPLE = Image.Resampling.BILINEAR  # antialiased when shrinking: Pillow widens the filter by the scale
@@ -78,15 +80,30 @@ def _fit(image: Image.Image, size: int, resize: str) -> Image.Image:
     return ImageOps.pad(image, (size, size), RESAMPLE, color=PAD_COLOUR)
 
 
-def read_image(path: str, size: int, channels: int, resize: str = "pad",
-               min_side: int = 1) -> tuple[np.ndarray, str | None]:
+MAX_KEY = "images.max_megapixels"  # the one cap on what a file may declare, for ingest_images and serve
+
+
+def too_large(width: int, height: int, max_pixels: int | None) -> str | None:
+    """Why an image that declares width x height pixels is not decoded, or None: a small file can declare
+    gigapixels (a decompression bomb), and decoding it would take that memory."""
+    if max_pixels is None or width * height <= max_pixels:
+        return None
+    return (f"{width:,} x {height:,} pixels declared, over {MAX_KEY} = {max_pixels / 1e6:g}: not decoded "
+            f"(shrink the image, or raise {MAX_KEY})")
+
+
+def read_image(path: str, size: int, channels: int, resize: str = "pad", min_side: int = 1,
+               max_pixels: int | None = None) -> tuple[np.ndarray, str | None]:
     """Pixels as (size, size, channels) uint8, and a note about the value range (None when plain).
-    Raises Unreadable, naming the reason, for anything that is not a readable image."""
+    Raises Unreadable, naming the reason, for anything that is not a readable image, and for an image whose
+    header declares more than `max_pixels` pixels (never decoded)."""
     note = None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the hard limit still applies
             with Image.open(path) as image:
+                if (bomb := too_large(*image.size, max_pixels)) is not None:
+                    raise Unreadable(bomb)
                 if image.format == "JPEG":  # decode at 1/2, 1/4 or 1/8 scale when that still leaves 2x the size
                     image.draft(image.mode, (2 * size, 2 * size))
                 image = _orient(image)
@@ -127,14 +144,14 @@ def read_image(path: str, size: int, channels: int, resize: str = "pad",
     return np.ascontiguousarray(pixels), note
 
 
-def read_images(paths: list[str], size: int, channels: int, resize: str, n_jobs: int,
-                chunk: int = 256, min_side: int = 1) -> Iterator[tuple[np.ndarray, list]]:
+def read_images(paths: list[str], size: int, channels: int, resize: str, n_jobs: int, chunk: int = 256,
+                min_side: int = 1, max_pixels: int | None = None) -> Iterator[tuple[np.ndarray, list]]:
     """Decode in parallel threads (Pillow releases the GIL while it decodes and resizes), in order, a chunk at a
     time: yields (pixels of the chunk's readable files, one outcome per file: None, a note, or Unreadable).
     At most two chunks are in flight, so memory stays flat however many files there are."""
     def one(path):
         try:
-            return read_image(path, size, channels, resize, min_side)
+            return read_image(path, size, channels, resize, min_side, max_pixels)
         except Unreadable as exc:
             return None, exc
 
@@ -151,22 +168,51 @@ def read_images(paths: list[str], size: int, channels: int, resize: str, n_jobs:
             yield stack, [outcome for _, outcome in results]
 
 
+def opens(path: str) -> bool:
+    """Whether Pillow reads the file's header as an image (nothing is decoded)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path):
+                return True
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return False
+
+
+def check_classes_open(paths: list[str], labels: list, root: Path) -> None:
+    """Every class has a file that opens as an image; else an error naming the class (not a split that fails
+    later). Per class, files are tried in order until one opens: a folder of readable images costs one header."""
+    failed: dict = {}  # class -> files that did not open; -1 once one did
+    for path, label in zip(paths, labels, strict=True):
+        if failed.get(label, 0) >= 0:
+            failed[label] = -1 if opens(path) else failed.get(label, 0) + 1
+    bare = [label for label, n in failed.items() if n > 0]
+    if bare:
+        example = next(Path(p).relative_to(root).as_posix() for p, lb in zip(paths, labels) if lb == bare[0])
+        raise PipelineError(f"class {bare[0]!r} has no readable image: none of its {failed[bare[0]]} file(s) opens "
+                            f"as an image (e.g. {example}); fix or remove them")
+
+
 LOOK_SAMPLE = 20  # files opened to judge the folder's images: their headers, and a thumbnail for colour
 MUCH_LARGER = 4  # a source side this many times images.image_size loses most of its detail
 
 
-def sample_look(paths: list[str]) -> tuple[list[int], int]:
+def sample_look(paths: list[str], max_pixels: int | None = None) -> tuple[list[int], int]:
     """The short sides of up to LOOK_SAMPLE files spread over the list (every class, not the first folder's), and
     how many of them are in colour. Headers and a thumbnail only: fast on any folder."""
     picked = sorted(set(np.linspace(0, len(paths) - 1, min(LOOK_SAMPLE, len(paths))).astype(int))) if paths else []
     sides, coloured = [], 0
     for path in (paths[i] for i in picked):
         try:
-            with Image.open(path) as image:
-                sides.append(min(image.size))
-                image.draft("RGB", (64, 64))  # JPEGs decode at a reduced scale
-                rgb = np.asarray(image.convert("RGB").resize((32, 32)), dtype=np.int16)
-        except (OSError, ValueError):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                with Image.open(path) as image:
+                    if too_large(*image.size, max_pixels):
+                        continue  # never decoded: the decoder names it
+                    sides.append(min(image.size))
+                    image.draft("RGB", (64, 64))  # JPEGs decode at a reduced scale
+                    rgb = np.asarray(image.convert("RGB").resize((32, 32)), dtype=np.int16)
+        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
             continue  # unreadable files are the decoder's to report
         coloured += int(np.abs(rgb - rgb.mean(axis=2, keepdims=True)).max() > 16)  # channels differ: not grey
     return sides, coloured
@@ -189,15 +235,16 @@ def source_look(sides: list[int], coloured: int, size: int | None, channels: int
             f"keeps more, at the cost of training time (auto decides both from the files)")
 
 
-def stored_format(paths: list[str], size_value, channels_value, gpu: bool, *,
-                  section: str) -> tuple[sizing.Decided, sizing.Decided, str | None]:
-    """`<section>.image_size` and `.channels` for these files, and (when params.yaml sets them) a note if they
-    lose most of what the files hold."""
-    sides, coloured = sample_look(paths)
+def stored_format(paths: list[str], size_value, channels_value, gpu: bool, max_pixels: int | None = None, *,
+                  section: str) -> tuple[sizing.Decided, sizing.Decided, str | None, int | None]:
+    """`<section>.image_size` and `.channels` for these files, (when params.yaml sets them) a note if they
+    lose most of what the files hold, and the source's short side (the sample's median), which tells glyphs from
+    photos whatever size they are stored at."""
+    sides, coloured = sample_look(paths, max_pixels)
     look = sizing.Look(int(np.median(sides)) if sides else None, coloured, len(sides), len(paths), gpu)
     size = sizing.image_size(size_value, look, f"{section}.image_size")
     colour = sizing.channels(channels_value, look, f"{section}.channels")
     # the rules keep what the files hold; a number in params.yaml may not, and is told so
     note = source_look(sides, coloured, None if size_value == "auto" else size.value,
                        None if channels_value == "auto" else colour.value, (size.key, colour.key))
-    return size, colour, note
+    return size, colour, note, look.short_side

@@ -1,7 +1,8 @@
 """The image defaults that follow the folder, decided here and nowhere else.
 
 ingest_images looks at a sample of the source's files (their short side and colour), counts them and asks
-whether a GPU is present; train_cnn knows the stored size and the training images. Each rule below turns that
+whether a GPU is present; train_cnn knows the stored size, the training images and the source's short side, which
+alone tells glyphs from photos (28 px digits are stored at 32 px and are still digits). Each rule below turns that
 into one setting with the reason the stage prints and records. A rule applies only where params.yaml says
 `auto`: a number (or true/false) there always wins.
 
@@ -11,8 +12,9 @@ into one setting with the reason the stage prints and records. A rule applies on
 |  |  | GPU: 224 up to 20,000, then 128; never above the source |
 | images.channels | 3 when most sampled files are in colour, else 1 | the same |
 | images.augment (train_cnn) | off: a flipped or turned glyph may be another | on: flips, turns, zooms, contrast |
+|  | (glyph or photo: the source's short side, not the stored size) |  |
 | cnn.conv.filters | a block per halving until the map is under 8 px: [32, 64] | 64 px: 4 blocks, 128 px: 5 |
-| cnn.conv.batch_norm, pooling | off, flatten (the Keras MNIST example) | from 3 blocks: on, global average |
+| cnn.conv.batch_norm, pooling | off, flatten (the Keras MNIST example), any depth | from 3 blocks: on, global average |
 | cnn.reduce_lr | off | on: the rate halves when val_loss stalls |
 | cnn.patience | about 320 batches without a gain, in epochs, 8 to 20 (digits: 8) | the same |
 
@@ -97,14 +99,27 @@ def channels(value, look: Look, key: str) -> Decided:
                    + ("" if colour else " (grey stored as RGB counts as grey)"))
 
 
-def augment(value, size: int, key: str) -> Decided:
+def glyphs(source_side: int | None, size: int) -> bool:
+    """Whether the folder holds glyphs (digits, icons) rather than photos or scans: the source's short side, not
+    the stored one, decides (MNIST's 28 px digits are stored at 32 px and are still digits). Folders ingested before
+    the source side was recorded fall back on the stored size."""
+    return (source_side if source_side is not None else size) < PHOTO_SIDE
+
+
+def _seen(source_side: int | None, size: int) -> str:
+    if source_side is None or source_side == size:
+        return f"{size} px images"
+    return f"images about {source_side} px on their short side (stored at {size} px)"
+
+
+def augment(value, source_side: int | None, size: int, key: str) -> Decided:
     if value != "auto":
         return Decided(key, bool(value), "set in params.yaml")
-    if size >= PHOTO_SIDE:
-        return Decided(key, True, f"{size} px images are photos or scans: flips, small turns, zooms and contrast "
-                       "keep their class and multiply a small folder (cnn.augment sets each)")
-    return Decided(key, False, f"{size} px images are glyphs like the digits, where a flip or turn may make "
-                   f"another class; {key}: true to use cnn.augment anyway")
+    if not glyphs(source_side, size):
+        return Decided(key, True, f"{_seen(source_side, size)} are photos or scans: flips, small turns, zooms and "
+                       "contrast keep their class and multiply a small folder (cnn.augment sets each)")
+    return Decided(key, False, f"{_seen(source_side, size)} are glyphs like the digits, where a flip or turn may "
+                   f"make another class; {key}: true to use cnn.augment anyway")
 
 
 @dataclass(frozen=True)
@@ -123,8 +138,9 @@ class ConvPlan:
         return ", ".join(parts)
 
 
-def conv_plan(size: int, pool_size: int, filters, batch_norm, pooling) -> ConvPlan:
-    """cnn.conv.filters, batch_norm and pooling: `auto` follows the image size (filters) and the depth."""
+def conv_plan(size: int, pool_size: int, filters, batch_norm, pooling, glyph: bool = False) -> ConvPlan:
+    """cnn.conv.filters, batch_norm and pooling: `auto` follows the image size (filters) and the depth; glyphs keep
+    the Keras MNIST example's plain blocks and flatten, however many blocks their stored size takes."""
     if filters == "auto":
         blocks, side = 0, size
         while side >= MAP_BELOW:
@@ -133,17 +149,17 @@ def conv_plan(size: int, pool_size: int, filters, batch_norm, pooling) -> ConvPl
     side = size
     for _ in filters:
         side = max(side // pool_size, 1)
-    deep = len(filters) >= DEEP
+    deep = len(filters) >= DEEP and not glyph
     return ConvPlan(list(filters), deep if batch_norm == "auto" else bool(batch_norm),
                     ("avg" if deep else "flatten") if pooling == "auto" else pooling, side)
 
 
-def reduce_lr(value, size: int, key: str) -> Decided:
+def reduce_lr(value, source_side: int | None, size: int, key: str) -> Decided:
     if value != "auto":
         return Decided(key, bool(value), "set in params.yaml")
-    photos = size >= PHOTO_SIDE
-    return Decided(key, photos, f"{size} px images: " + ("the rate halves when val_loss stalls, so the deeper "
-                                                         "network settles" if photos else "the classic fixed rate"))
+    photos = not glyphs(source_side, size)
+    return Decided(key, photos, f"{_seen(source_side, size)}: " + (
+        "the rate halves when val_loss stalls, so the deeper network settles" if photos else "the classic fixed rate"))
 
 
 def patience(value, n_train: int, batch_size: int, key: str) -> Decided:
@@ -194,9 +210,12 @@ class CnnSettings:
     section: str
 
 
-def cnn_rules(cnn: CnnSettings, augment_value, size: int, n_train: int, *, key: str) -> CnnRules:
-    """The rules for the cnn settings (and augmentation, `key`) on `n_train` stored images of `size` px."""
-    return CnnRules(augment(augment_value, size, key),
+def cnn_rules(cnn: CnnSettings, augment_value, size: int, n_train: int, source_side: int | None = None, *,
+              key: str) -> CnnRules:
+    """The rules for the cnn settings (and augmentation, `key`) on `n_train` stored images of `size` px, whose
+    source files are about `source_side` px on their short side (ingest_images measured it)."""
+    return CnnRules(augment(augment_value, source_side, size, key),
                     patience(cnn.patience, n_train, cnn.batch_size, f"{cnn.section}.patience"),
-                    reduce_lr(cnn.reduce_lr, size, f"{cnn.section}.reduce_lr"),
-                    conv_plan(size, cnn.pool_size, cnn.filters, cnn.batch_norm, cnn.pooling))
+                    reduce_lr(cnn.reduce_lr, source_side, size, f"{cnn.section}.reduce_lr"),
+                    conv_plan(size, cnn.pool_size, cnn.filters, cnn.batch_norm, cnn.pooling,
+                              glyphs(source_side, size)))

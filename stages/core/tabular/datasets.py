@@ -50,9 +50,11 @@ def drop_columns(frame: pd.DataFrame, drop: list[str], source: str, target: str 
     return frame.drop(columns=drop)
 
 
-def tidy_csv(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """What a CSV carries by accident: a saved pandas index, empty columns from trailing commas, and spaces
-    around text values (` pos` and `pos` are one class). Returns the table and a note per change."""
+def tidy_csv(frame: pd.DataFrame, keep_rows: bool = False) -> tuple[pd.DataFrame, list[str]]:
+    """What a CSV carries by accident: a saved pandas index, empty columns from trailing commas, spaces around
+    text values (` pos` and `pos` are one class), empty rows, repeats of the header and a totals row. Returns the
+    table and a note per change. `keep_rows` (rows to predict): no row is dropped; a repeated header becomes a row
+    of missing values, so every input line keeps its place."""
     notes = []
     names = [c.strip() if isinstance(c, str) else c for c in frame.columns]
     if names != list(frame.columns):  # ' age' and 'age' are one column
@@ -67,14 +69,25 @@ def tidy_csv(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         frame = frame.drop(columns=trailing)
         notes.append(f"dropped {len(trailing)} unnamed, entirely empty column(s) (trailing delimiters)")
     header = frame.astype("string").apply(lambda col: col.str.strip()).eq(
-        pd.Series([str(c).strip() for c in frame.columns], index=frame.columns)).all(axis=1)
-    if header.any():  # files concatenated with their headers: the repeats are no data
+        pd.Series([str(c).strip() for c in frame.columns], index=frame.columns)).fillna(False).all(axis=1)
+    if header.any() and keep_rows:
+        lines = [str(i + 2) for i in np.flatnonzero(header.to_numpy())]
+        frame = frame.copy()
+        frame.loc[header.to_numpy(), :] = np.nan
+        notes.append(f"line(s) {', '.join(lines[:5])} repeat the header row: no prediction for them")
+    elif header.any():  # files concatenated with their headers: the repeats are no data
         frame = frame[~header.to_numpy()]  # the index stays the file's row order: notes name lines
         notes.append(f"dropped {int(header.sum())} repeat(s) of the header row inside the file")
-    frame, totals = _without_totals(frame)
-    notes += totals
+    empty = frame.isna().all(axis=1)
+    if empty.any() and not keep_rows and len(frame.columns):
+        frame = frame[~empty.to_numpy()]
+        notes.append(f"dropped {int(empty.sum())} empty row(s) (every cell blank)")
+    if not keep_rows:
+        frame, totals = _without_totals(frame)
+        notes += totals
     text = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
-    stripped = {c: frame[c].str.strip() for c in text}
+    stripped = {c: frame[c].str.strip() if frame[c].map(lambda v: isinstance(v, str) or pd.isna(v)).all()
+                else frame[c].map(lambda v: v.strip() if isinstance(v, str) else v) for c in text}
     padded = [c for c in text if not stripped[c].equals(frame[c])]
     if padded:
         frame = frame.assign(**stripped)

@@ -131,10 +131,11 @@ def looks_like_data(header: list[str], rows: list[list[str]]) -> str | None:
 
 
 def read_csv(source, where: str, *, sep: str | None = None, header="auto", columns: list[str] | None = None,
-             decimal: str = "auto", na_values: list[str] = (),
-             section: str | None = "data") -> tuple[pd.DataFrame, list[str], str]:
+             decimal: str = "auto", na_values: list[str] = (), section: str | None = "data",
+             blank_rows: bool = False) -> tuple[pd.DataFrame, list[str], str]:
     """A CSV (a path, or its text) -> (table, notes, decimal mark). Every way it can be misread is an error
-    naming `where` and the <section> key that fixes it; `section` None (serve's uploads): no params to name."""
+    naming `where` and the <section> key that fixes it; `section` None (serve's uploads): no params to name.
+    `blank_rows`: an empty line is a row of missing values (rows to predict keep their places), not skipped."""
     def override(key: str) -> str:
         return f" (set {section}.{key} to override)" if section else ""
 
@@ -185,10 +186,11 @@ def read_csv(source, where: str, *, sep: str | None = None, header="auto", colum
                                 f"{len(first)} (a trailing delimiter, or an unquoted {sep!r} inside a value); fix "
                                 "that row, or quote the value")
     fix = f"; check {section}.sep" if section else ""
-    frame = _read(source, text, sep, header, columns, na_values, _codes(rows, header, columns), where, fix)
+    layout = (sep, header, columns, na_values, blank_rows)
+    frame = _read(source, text, layout, _codes(rows, header, columns), where, fix)
     mark = decimal if decimal != "auto" else file_decimal(frame, sep)
     if mark == ",":  # pandas took 1.234 for a float: read every cell as text and let the typing read them
-        frame = _read(source, text, sep, header, columns, na_values, str, where, fix)
+        frame = _read(source, text, layout, str, where, fix)
         if decimal == "auto":
             notes.append(f"the numbers use a decimal comma (e.g. 51,26); read as such{override('decimal')}")
     frame, marked = strip_missing(frame, list(na_values))
@@ -253,9 +255,11 @@ def _units_row(header: list[str], rows: list[list[str]]) -> list[str]:
     return units if numeric and len(units) >= max(1, len(numeric) / 2) else []
 
 
-def _read(source, text, sep, header, columns, na_values, dtype, where, fix) -> pd.DataFrame:
+def _read(source, text, layout: tuple, dtype, where, fix) -> pd.DataFrame:
+    sep, header, columns, na_values, blank_rows = layout
     options = {"sep": r"\s+" if sep == WHITESPACE else sep, "na_values": list(na_values), "keep_default_na": True,
-               "skipinitialspace": True, "index_col": False, "dtype": dtype, "encoding": "utf-8-sig"}
+               "skipinitialspace": True, "index_col": False, "dtype": dtype, "encoding": "utf-8-sig",
+               "skip_blank_lines": not blank_rows}
     if header is False:
         options |= {"header": None, "names": columns}
     with warnings.catch_warnings():
@@ -274,11 +278,14 @@ def _read(source, text, sep, header, columns, na_values, dtype, where, fix) -> p
 
 def read_like_ingest(data: bytes, name: str, where: str, *, sep: str | None = None, header="auto",
                      columns: list[str] | None = None, decimal: str = "auto", na_values: list[str] = (),
-                     section: str | None = "data") -> tuple[pd.DataFrame, list[str], str]:
+                     section: str | None = "data", keep_rows: bool = False) -> tuple[pd.DataFrame, list[str], str]:
     """A table file's bytes as ingest reads the training CSV, and serve reads new rows: unpacked and decoded
-    (file_text), parsed (read_csv) and tidied (tidy_csv) -> (table, notes, decimal mark)."""
+    (file_text), parsed (read_csv) and tidied (tidy_csv) -> (table, notes, decimal mark). `keep_rows` (rows to
+    predict): every line keeps its place, a blank one as a row of missing values."""
     text, notes = file_text(data, name, where)
+    if keep_rows:
+        text = text.rstrip("\r\n") + "\n"  # blank lines after the last row are the file's end, not rows
     frame, more, decimal = read_csv(text, where, sep=sep, header=header, columns=columns, decimal=decimal,
-                                    na_values=na_values, section=section)
-    frame, tidied = tidy_csv(frame)
+                                    na_values=na_values, section=section, blank_rows=keep_rows)
+    frame, tidied = tidy_csv(frame, keep_rows)
     return frame, notes + more + tidied, decimal

@@ -44,11 +44,11 @@ def test_channels_keep_colour_only_when_most_files_are_in_colour():
 
 
 def test_augmentation_is_on_for_photos_off_for_glyphs_and_overridable():
-    on, off = sizing.augment("auto", 64, AUGMENT), sizing.augment("auto", 16, AUGMENT)
+    on, off = sizing.augment("auto", None, 64, AUGMENT), sizing.augment("auto", None, 16, AUGMENT)
     assert on.value is True and off.value is False
     assert on.line().startswith("images.augment = true: 64 px images are photos or scans")
     assert "a flip or turn may make another class" in off.reason
-    assert sizing.augment(True, 16, AUGMENT).value is True and sizing.augment(False, 128, AUGMENT).value is False
+    assert sizing.augment(True, None, 16, AUGMENT).value is True and sizing.augment(False, None, 128, AUGMENT).value is False
 
 
 def test_the_cnn_grows_a_block_per_halving_and_turns_deep_from_three():
@@ -68,9 +68,9 @@ def test_patience_counts_batches_and_the_rate_falls_for_photos():
     small = sizing.patience("auto", 210, 32, PATIENCE)
     assert small.value == 20 and small.reason.startswith("7 batches an epoch")
     assert sizing.patience(5, 210, 32, PATIENCE).value == 5
-    assert sizing.reduce_lr("auto", 64, REDUCE_LR).value is True
-    assert sizing.reduce_lr("auto", 16, REDUCE_LR).value is False
-    assert sizing.reduce_lr(False, 64, REDUCE_LR).value is False
+    assert sizing.reduce_lr("auto", None, 64, REDUCE_LR).value is True
+    assert sizing.reduce_lr("auto", None, 16, REDUCE_LR).value is False
+    assert sizing.reduce_lr(False, None, 64, REDUCE_LR).value is False
 
 
 def test_no_gpu_is_seen_when_cuda_devices_are_hidden(monkeypatch):
@@ -156,13 +156,41 @@ def test_a_photo_folder_at_defaults_gets_a_photo_size_augmentation_and_a_deep_ne
 
     run_ok(train_cnn)
     out = capsys.readouterr().out
-    assert "train_cnn: images.augment = true: 128 px images are photos or scans" in out
+    assert ("train_cnn: images.augment = true: images about 300 px on their short side (stored at 128 px) are photos "
+            "or scans") in out
     assert "train_cnn: cnn.reduce_lr = true" in out
     assert ("train_cnn: cnn, 5 conv blocks [32, 64, 128, 128, 128], 128 -> 4 px, batch norm, global average "
             "pooling") in out
     kinds = [type(layer).__name__ for layer in keras.saving.load_model(paths.CNN_MODEL).layers]
     assert kinds[1:6] == ["RandomFlip", "RandomRotation", "RandomZoom", "RandomContrast", "Conv2D"]
     assert kinds.count("BatchNormalization") == 5 and "GlobalAveragePooling2D" in kinds and "Flatten" not in kinds
+
+
+def test_mnist_shaped_digits_stored_at_32_px_stay_glyphs_no_flips_no_turns(workdir, capsys):
+    """28 px grey digits named like the course's (7_0012.png) are stored at 32 px, the next power of two; the
+    source side, not the stored one, decides that they are glyphs: no augmentation, the MNIST network's blocks."""
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    folder = workdir / "data/raw/images/mnist"
+    folder.mkdir(parents=True)
+    for i in range(120):
+        glyph = Image.fromarray((digits.images[i] * 255 / 16).astype(np.uint8)).resize((28, 28), Image.BILINEAR)
+        glyph.save(folder / f"{digits.target[i]}_{i:04d}.png")
+    set_params(workdir, images__source="data/raw/images/mnist", cnn__epochs=1, cnn__batch_size=16)
+    run_ok(ingest_images)
+    out = capsys.readouterr().out
+    assert "images.image_size = 32: small images (about 28 px on their short side)" in out
+    assert read_json(paths.IMAGE_LABELS)["source_side"] == 28
+    run_ok(train_cnn)
+    out = capsys.readouterr().out
+    assert ("train_cnn: images.augment = false: images about 28 px on their short side (stored at 32 px) are glyphs "
+            "like the digits, where a flip or turn may make another class") in out
+    assert "train_cnn: cnn.reduce_lr = false" in out and "batch norm" not in out
+    kinds = [type(layer).__name__ for layer in keras.saving.load_model(paths.CNN_MODEL).layers]
+    assert not any(kind.startswith("Random") for kind in kinds)
+    assert "BatchNormalization" not in kinds and "Flatten" in kinds
 
 
 def test_overrides_win_over_every_photo_rule(photos, workdir, capsys):
