@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from stages.core.errors import PipelineError, listed, plain
-from stages.core.tabular.columns import as_numbers, dates_as_trained
+from stages.core.tabular.columns import MISSING_MARKS, as_numbers, dates_as_trained
 from stages.core.tabular.reading import read_like_ingest
 
 
@@ -86,7 +86,7 @@ def check_rows(frame: pd.DataFrame, numeric: list[str], categories: dict[str, li
 def _numbers(values: pd.Series, column: str, where: str) -> pd.Series:
     if pd.api.types.is_bool_dtype(values):
         raise BadInput(f"{where}: column {column!r} holds {values.dtype} values; the model needs numbers")
-    text = values.map(lambda v: v.strip() if isinstance(v, str) else v).replace("", np.nan)
+    text = values.map(lambda v: v.strip() if isinstance(v, str) else v).replace(["", *MISSING_MARKS], np.nan)
     numbers = pd.to_numeric(text.map(lambda v: np.nan if isinstance(v, bool) else v), errors="coerce")
     bad = (numbers.isna() & text.notna()) | np.isinf(numbers)
     if bad.any():
@@ -114,7 +114,7 @@ def _far(values: pd.Series, column: str, seen: list[float] | None) -> list[str]:
 
 
 def _dates(values: pd.Series, column: str, spec: dict, where: str) -> pd.Series:
-    dates = dates_as_trained(values.astype(object), spec["date_format"])
+    dates = dates_as_trained(values.astype(object), spec["date_format"], spec.get("epoch"))
     bad = dates.isna() & values.notna()
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])

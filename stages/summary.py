@@ -5,6 +5,7 @@ the other stages' metrics and figures, so it never changes a result."""
 from __future__ import annotations
 
 from stages import paths
+from stages.core.escaping import fenced
 from stages.core.report.captions import SECTIONS, sections
 from stages.core.report.headlines import headlines, screen
 from stages.core.report.page import page
@@ -27,7 +28,7 @@ def main() -> None:
     by_stage = headlines(metrics, profile["task"])
     classes = list(profile.get("class_balance", {}))  # as the table writes them
     lines = screen(by_stage, profile["source"], profile["target"], profile["task"], classes)
-    write_text(paths.SUMMARY, "\n".join(lines) + "\n")
+    write_text(paths.SUMMARY, "\n".join(fenced(lines)) + "\n")  # the terminal's screen; rendered, never as HTML
     figures = {name: str(getattr(paths, name).relative_to(HERE)) for _, _, captions in SECTIONS for name in captions
                if getattr(paths, name).is_file()}
     comparison = read_table(paths.COMPARISON) if paths.COMPARISON.is_file() else None

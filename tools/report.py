@@ -10,8 +10,10 @@ loaded: DVC itself only warns on stderr, exits 0 and prints '-' for every old va
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -70,8 +72,9 @@ def changed_figures(base: str, env: dict) -> list[str]:
 def build_report(base: str, out: Path, env: dict) -> str:
     check_base(base, env)
     metrics = metrics_diff(base, env)
-    params_md = dvc("params", "diff", base, "--md", env=env).strip()
-    metrics_md = dvc("metrics", "diff", base, "--md", env=env).strip()
+    # keys and values can hold the user's column names and labels: escaped, so the comment renders no HTML
+    params_md = html.escape(dvc("params", "diff", base, "--md", env=env).strip(), quote=False)
+    metrics_md = html.escape(dvc("metrics", "diff", base, "--md", env=env).strip(), quote=False)
     dvc("plots", "diff", base, "-o", str(out / "plots"), env=env)
     figures = changed_figures(base, env)
     changed = sum(1 for m in metrics.values() for v in m.values() if v.get("old") != v.get("new"))
@@ -93,8 +96,10 @@ def build_report(base: str, out: Path, env: dict) -> str:
     ]
     summary = Path("reports/summary.md")
     if summary.is_file():  # the run in one screen, as `make repro` printed it
-        lines += ["<details><summary>The run's summary</summary>", "", "```", summary.read_text().rstrip(), "```",
-                  "", "</details>", ""]
+        text = summary.read_text().rstrip()
+        fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
+        block = text if text.startswith("```") else f"{fence}\n{text}\n{fence}"  # fenced: no HTML renders
+        lines += ["<details><summary>The run's summary</summary>", "", block, "", "</details>", ""]
     return "\n".join(lines)
 
 

@@ -61,6 +61,19 @@ def png(fig) -> bytes:
     return buf.getvalue()
 
 
+TITLE_CHARS_PER_INCH = 8  # 12 pt DejaVu Sans averages 7.2 pt a character; the axes, not the figure, centre it
+
+
+def fitted_title(title: str, fig) -> str:
+    """The title wrapped at spaces to the figure's width, so no word is cut off at its edge; a title that fits is
+    returned as it is (and its figure stays byte-identical)."""
+    import textwrap
+
+    width = max(24, int(fig.get_figwidth() * TITLE_CHARS_PER_INCH))
+    return "\n".join(textwrap.fill(line, width, break_long_words=False) if len(line) > width else line
+                     for line in title.split("\n"))
+
+
 def confusion_figure(y_true, y_pred, classes: list[str], title: str) -> bytes:
     """Counts with the truth on rows, the prediction on columns (the course's convention)."""
     from sklearn.metrics import ConfusionMatrixDisplay
@@ -69,7 +82,7 @@ def confusion_figure(y_true, y_pred, classes: list[str], title: str) -> bytes:
     ConfusionMatrixDisplay.from_predictions(
         y_true, y_pred, labels=range(len(classes)), display_labels=classes, ax=ax, colorbar=False, cmap="Blues"
     )
-    ax.set(title=f"Confusion matrix\n{title}", xlabel="predicted", ylabel="actual")
+    ax.set(title=fitted_title(f"Confusion matrix\n{title}", fig), xlabel="predicted", ylabel="actual")
     if len(classes) > 4 and max(len(c) for c in classes) > 3:
         plt.setp(ax.get_xticklabels(), rotation=45, ha="right")
     return png(fig)

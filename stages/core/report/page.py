@@ -13,7 +13,8 @@ h1{margin:1.4rem 0 .2rem}h2{margin:2rem 0 .3rem;border-bottom:1px solid #ddd}p.m
 pre{background:#f6f6f6;padding:.8rem;overflow-x:auto;font-size:13px}nav a{margin-right:.8rem}
 .figures{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0;flex:1 1 460px;max-width:100%}
 figure img{max-width:100%;border:1px solid #eee}figcaption{color:#444;font-size:14px}
-table{border-collapse:collapse;font-size:13px;margin:.5rem 0}td,th{padding:.15rem .6rem;border-bottom:1px solid #eee}
+.wide{overflow-x:auto;max-width:100%;margin:.5rem 0}table{border-collapse:collapse;font-size:13px}
+td,th{padding:.15rem .6rem;border-bottom:1px solid #eee}
 td.n{text-align:right;font-variant-numeric:tabular-nums}"""
 
 
@@ -54,4 +55,5 @@ def _table(rows: list[dict]) -> str:
     head = "".join(f"<th>{escape(str(k))}</th>" for k in rows[0])
     cells = ["".join(f'<td class="n">{v:.4f}</td>' if isinstance(v, float) else f"<td>{escape(str(v))}</td>"
                      for v in row.values()) for row in rows]
-    return f"<table><tr>{head}</tr>" + "".join(f"<tr>{c}</tr>" for c in cells) + "</table>"
+    # a wide table scrolls inside its own box, not the page
+    return f'<div class="wide"><table><tr>{head}</tr>' + "".join(f"<tr>{c}</tr>" for c in cells) + "</table></div>"

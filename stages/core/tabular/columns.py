@@ -11,11 +11,14 @@ padded missing markers, identifiers, dates. Each column gets one kind, decided o
 | text | text with many distinct values (a ticket, a car name) | target-encoded inside each fold |
 | date | dates (and times) | year, month, day, weekday (skrub's DatetimeEncoder) |
 | identifier | a different value in (nearly) every row: an ID, a name | dropped, with a note |
+|  | (whole numbers that are plausible Unix times, in seconds or milliseconds from 1990 to 2100, are dates) |  |
 | constant | one value in every row | kept (it carries nothing; harmless), with a note |
 | empty | no value at all | dropped, with a note |
 
-`data.kinds` forces a column's kind. Identifiers are dropped rather than stopped on: an identifier is never a
-feature, so the run can go on; the note names the column and the key that keeps it.
+A numeric column whose missing cells are written `.` (SAS and Stata exports), `—` or `–` is read as numbers with
+those cells missing, and a note says so. `data.kinds` forces a column's kind. Identifiers are dropped rather than
+stopped on: an identifier is never a feature, so the run can go on; the note names the column and the key that
+keeps it.
 
 skrub's ToFloat converts with given separators but neither detects them nor rejects a grouping like "1,2,3"
 and it casts to float32; the formats are therefore matched here with strict patterns on every value, and the
@@ -41,6 +44,10 @@ ID_NAME = re.compile(r"(^|[^a-z])(id|no|nr|num|number|key|code)$|^id|(번호|코
 CODE_DIGITS = 8  # whole numbers all written with this many digits or more, all the same width: codes, not amounts
 LEADING_ZERO = re.compile(r"[+-]?0\d+")  # 02134, 010...: a code (zip, phone) that a number would lose the zero of
 CURRENCY = "$€£¥₩"
+MISSING_MARKS = (".", "\u2014", "\u2013")  # alone in a cell of numbers: SAS/Stata's missing, an em or en dash
+EPOCHS = {"s": (631_152_000, 4_102_444_800)}  # Unix seconds from 1990-01-01 to 2100-01-01
+EPOCHS["ms"] = tuple(1000 * bound for bound in EPOCHS["s"])
+TIME_NAME = re.compile(r"time|date|stamp|epoch|created|updated|(^|_)(ts|at)$|시간|시각|일시|날짜", re.IGNORECASE)
 DATE = re.compile(
     r"(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?"
 )
@@ -158,6 +165,7 @@ class Typed:
     number: NumberFormat | None = None
     date_format: str | None = None
     note: str | None = None
+    epoch: str | None = None  # dates written as Unix times: "s" or "ms"
 
     def record(self) -> dict:
         out = {"kind": self.kind}
@@ -167,6 +175,8 @@ class Typed:
                              "parentheses": self.number.parentheses}
         if self.date_format is not None:
             out["date_format"] = self.date_format
+        if self.epoch is not None:
+            out["epoch"] = self.epoch
         return out
 
 
@@ -239,13 +249,22 @@ def type_column(values: pd.Series, name: str, decimal: str, thousands: str | Non
     if known.empty:
         return values, Typed("empty", note=f"column {name!r} is empty in every row: dropped")
     if values.dtype == object or pd.api.types.is_string_dtype(values):
+        marked = values.map(lambda v: isinstance(v, str) and v.strip() in MISSING_MARKS).astype(bool)
         parsed = as_numbers(values, decimal, thousands, fixed)
+        if parsed is None and marked.any() and not marked.all():
+            parsed = as_numbers(values.where(~marked), decimal, thousands, fixed)
+        else:
+            marked[:] = False
         if parsed is not None:
             numbers, fmt = parsed
             plain = fmt == NumberFormat()
-            note = None if plain else (f"column {name!r} holds numbers written with {fmt.describe()} (e.g. "
-                                       f"{known.iloc[0]!r} -> {numbers[known.index[0]]:g}): read as numbers")
-            return _typed_number(numbers, name, note, fmt, keep)
+            notes = [] if plain else [f"column {name!r} holds numbers written with {fmt.describe()} (e.g. "
+                                      f"{known.iloc[0]!r} -> {numbers[known.index[0]]:g}): read as numbers"]
+            if marked.any():
+                shown = " and ".join(repr(m) for m in MISSING_MARKS if (values[marked].str.strip() == m).any())
+                notes.append(f"column {name!r}: {int(marked.sum())} cell(s) hold only {shown}, a missing marker (SAS "
+                             "and Stata write '.'): read as missing; the rest are numbers")
+            return _typed_number(numbers, name, "; ".join(notes) or None, fmt, keep)
         parsed = as_dates(values, dayfirst)
         if parsed is not None:
             dates, fmt = parsed
@@ -279,6 +298,10 @@ def _typed_number(values: pd.Series, name: str, note: str | None, fmt: NumberFor
         return values, Typed("constant", number=fmt, note=f"column {name!r} holds {known.iloc[0]:g} in every row: "
                              "it carries nothing to learn")
     whole = len(known) >= MIN_ROWS and _is_whole(known)
+    unit = next((unit for unit, (low, high) in EPOCHS.items() if whole and low <= known.min() and known.max() < high),
+                None)
+    if unit and (TIME_NAME.search(str(name)) or (known.is_unique and known.is_monotonic_increasing)):
+        return _epoch_dates(values, name, unit, note)
     numbered = whole and known.is_unique and known.min() in (0, 1) and known.max() - known.min() + 1 == len(known)
     if whole and known.is_unique and (known.is_monotonic_increasing or ID_NAME.search(str(name)) or numbered):
         order = ("in increasing order" if known.is_monotonic_increasing else "and an identifier's name"
@@ -297,6 +320,18 @@ def _typed_number(values: pd.Series, name: str, note: str | None, fmt: NumberFor
             + {"identifier": "dropped as an identifier", "text": "target-encoded as text",
                "category": "read as categories"}[kind] + f"; {keep}"))
     return values, Typed("number", number=fmt, note=note)
+
+
+def _epoch_dates(values: pd.Series, name: str, unit: str, note: str | None) -> tuple[pd.Series, Typed]:
+    """Whole numbers that are Unix times (an event log's clock) -> dates written as ISO text, with a note."""
+    dates = pd.to_datetime(values, unit=unit)
+    iso = "%Y-%m-%d" if (dates.dropna() == dates.dropna().dt.normalize()).all() else "%Y-%m-%d %H:%M:%S"
+    first = values.dropna().index[0]
+    said = (f"column {name!r} holds Unix times in {'seconds' if unit == 's' else 'milliseconds'} (e.g. "
+            f"{values[first]:.0f} -> {dates[first]:%Y-%m-%d %H:%M:%S}): read as dates (year, month, day, weekday), "
+            f"not as an identifier; set data.kinds: {{{name}: number}} to keep the numbers")
+    text = dates.dt.strftime(iso).astype(object).where(dates.notna(), np.nan)
+    return text, Typed("date", date_format=iso, epoch=unit, note="; ".join(filter(None, [note, said])))
 
 
 def type_columns(frame: pd.DataFrame, target: str | None, kinds: dict[str, str], decimal: str,
@@ -361,8 +396,11 @@ def strip_missing(frame: pd.DataFrame, na_values: list[str]) -> tuple[pd.DataFra
     return frame, marked
 
 
-def dates_as_trained(values: pd.Series, date_format: str) -> pd.Series:
-    """New rows' dates (serve) written as ingest wrote the training column's (`date_format`, ISO); a value that
-    does not parse becomes NaN, for the caller to name."""
+def dates_as_trained(values: pd.Series, date_format: str, epoch: str | None = None) -> pd.Series:
+    """New rows' dates (serve) written as ingest wrote the training column's (`date_format`, ISO; `epoch`: Unix
+    times in that unit); a value that does not parse becomes NaN, for the caller to name."""
+    if epoch:
+        dates = pd.to_datetime(pd.to_numeric(values, errors="coerce"), unit=epoch, errors="coerce")
+        return dates.dt.strftime(date_format).astype(object).where(dates.notna(), np.nan)
     dates = pd.to_datetime(date_text(values.astype("string").str.strip()), errors="coerce", format="mixed")
     return dates.dt.strftime(date_format).astype(object).where(dates.notna(), np.nan)

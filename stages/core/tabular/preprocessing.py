@@ -165,6 +165,7 @@ def training_labels(features: pd.DataFrame, target: str, task: str, transform: s
               "positive": positive, "numeric": groups["number"], "categorical": groups["category"]}
     labels |= {kind: groups[kind] for kind in ("date", "text") if groups[kind]}
     if groups["date"]:
-        labels["formats"] = {c: {"date_format": columns[c]["date_format"]} for c in groups["date"]}
+        labels["formats"] = {c: {key: columns[c][key] for key in ("date_format", "epoch") if key in columns[c]}
+                             for c in groups["date"]}
     labels["ranges"] = {c: [float(features[c].min()), float(features[c].max())] for c in groups["number"]}
     return labels

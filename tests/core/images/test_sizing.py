@@ -48,7 +48,8 @@ def test_augmentation_is_on_for_photos_off_for_glyphs_and_overridable():
     assert on.value is True and off.value is False
     assert on.line().startswith("images.augment = true: 64 px images are photos or scans")
     assert "a flip or turn may make another class" in off.reason
-    assert sizing.augment(True, None, 16, AUGMENT).value is True and sizing.augment(False, None, 128, AUGMENT).value is False
+    assert sizing.augment(True, None, 16, AUGMENT).value is True
+    assert sizing.augment(False, None, 128, AUGMENT).value is False
 
 
 def test_the_cnn_grows_a_block_per_halving_and_turns_deep_from_three():
