@@ -60,7 +60,7 @@ class Missing:
     @property
     def message(self) -> str:
         if self.broken:
-            return f"unavailable: {self.broken}; then restart"
+            return f"unavailable: {self.broken}"
         return (f"{self.kind.model} does not exist yet: run `dvc repro {self.kind.target}` "
                 "(or `make repro` for everything), then restart")
 

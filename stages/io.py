@@ -8,9 +8,7 @@ import functools
 import itertools
 import json
 import os
-import pickle
 import shutil
-import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, NamedTuple
@@ -23,10 +21,6 @@ import yaml
 from stages.core.errors import PipelineError
 from stages.core.escaping import spreadsheet_safe
 from stages.core.tabular.columns import LEADING_ZERO
-
-# what a truncated, emptied or foreign file raises while it is parsed: json, pandas, NumPy, pickle/joblib, Keras
-DAMAGED = (EOFError, ValueError, pickle.UnpicklingError, zipfile.BadZipFile, KeyError, IndexError, TypeError,
-           AttributeError, ImportError, OSError)
 
 
 @functools.cache
@@ -48,7 +42,7 @@ def remake(path: Path, root: Path = Path(".")) -> str:
     """How to get a saved file back (`path` relative to the project's `root`): the `dvc repro` of the stage that
     writes it, or of everything."""
     path = Path(path)
-    made = _makers(Path(root) / "dvc.yaml").items()
+    made = _makers((Path(root) / "dvc.yaml").resolve()).items()
     stage = next((name for out, name in made if path == Path(out) or Path(out) in path.parents), None)
     target = f"dvc repro {stage}" if stage else "dvc repro"
     return f"remake it with `{target}` (or `dvc checkout {path}` to restore the copy DVC cached)"
@@ -64,7 +58,7 @@ def saved(path: Path, root: Path = Path(".")) -> Iterator[None]:
         raise PipelineError(f"{path} does not exist; {remake(path, root)}") from None
     except PermissionError as exc:
         raise PipelineError(f"{path} cannot be read ({exc.strerror}); give this user read access to it") from None
-    except DAMAGED as exc:
+    except Exception as exc:  # whatever a truncated, emptied or foreign file raises while parsed
         why = str(exc).splitlines()[0][:120] if str(exc) else ""
         raise PipelineError(f"{path} is damaged or not what it should be ({type(exc).__name__}"
                             f"{': ' + why if why else ''}); {remake(path, root)}") from None

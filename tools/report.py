@@ -72,9 +72,8 @@ def changed_figures(base: str, env: dict) -> list[str]:
 def build_report(base: str, out: Path, env: dict) -> str:
     check_base(base, env)
     metrics = metrics_diff(base, env)
-    # keys and values can hold the user's column names and labels: escaped, so the comment renders no HTML
-    params_md = html.escape(dvc("params", "diff", base, "--md", env=env).strip(), quote=False)
-    metrics_md = html.escape(dvc("metrics", "diff", base, "--md", env=env).strip(), quote=False)
+    params_md = escaped(dvc("params", "diff", base, "--md", env=env))
+    metrics_md = escaped(dvc("metrics", "diff", base, "--md", env=env))
     dvc("plots", "diff", base, "-o", str(out / "plots"), env=env)
     figures = changed_figures(base, env)
     changed = sum(1 for m in metrics.values() for v in m.values() if v.get("old") != v.get("new"))
@@ -96,11 +95,23 @@ def build_report(base: str, out: Path, env: dict) -> str:
     ]
     summary = Path("reports/summary.md")
     if summary.is_file():  # the run in one screen, as `make repro` printed it
-        text = summary.read_text().rstrip()
-        fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
-        block = text if text.startswith("```") else f"{fence}\n{text}\n{fence}"  # fenced: no HTML renders
-        lines += ["<details><summary>The run's summary</summary>", "", block, "", "</details>", ""]
+        lines += summary_section(summary.read_text())
     return "\n".join(lines)
+
+
+def escaped(markdown: str) -> str:
+    """DVC's Markdown tables with `<`, `>` and `&` escaped: keys and values may hold the user's column names and
+    labels, and a pull-request comment must render none of them as HTML."""
+    return html.escape(markdown.strip(), quote=False)
+
+
+def summary_section(text: str) -> list[str]:
+    """summary.md, a fenced block already (stages/core/escaping.fenced), folded under a <details>; an older one is
+    fenced here, by more backticks than it holds, so nothing in it renders as HTML."""
+    text = text.rstrip()
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
+    block = text if text.startswith("```") else f"{fence}\n{text}\n{fence}"
+    return ["<details><summary>The run's summary</summary>", "", block, "", "</details>", ""]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -124,9 +124,10 @@ def read_image(path: str, size: int, channels: int, resize: str = "pad", min_sid
                 elif image.mode not in ("L", "RGB"):  # CMYK, YCbCr, LAB, HSV
                     image = image.convert("RGB")
                 image = _fit(image, size, resize)
-    except Image.DecompressionBombError as exc:
+    except Image.DecompressionBombError as exc:  # Pillow refuses it at open: over twice its MAX_IMAGE_PIXELS
         size, limit = re.findall(r"\d+", str(exc))[:2]
-        raise Unreadable(f"{int(size):,} pixels: over Pillow's decompression-bomb limit of {int(limit):,}") from None
+        raise Unreadable(f"{int(size):,} pixels declared, over Pillow's decompression-bomb limit of {int(limit):,}"
+                         f"{f' and {MAX_KEY} = {max_pixels / 1e6:g}' if max_pixels else ''}: not decoded") from None
     except Image.UnidentifiedImageError:
         raise Unreadable("not an image Pillow can read") from None
     except (OSError, ValueError, SyntaxError) as exc:  # truncated or damaged files, unsupported variants

@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from stages import ingest, paths, preprocess
-from stages.core.tabular.columns import NumberFormat, as_numbers, type_columns
+from stages.core.tabular.columns import NumberFormat, as_numbers, dates_as_trained, type_column, type_columns
+from stages.core.tabular.reading import read_like_ingest
 from stages.params import load_params
 from tests.conftest import REPO, run_fails, run_ok, set_params
 
@@ -278,3 +279,40 @@ def test_spaces_around_header_names_are_stripped_with_a_note(workdir, capsys):
     run_ok(ingest)
     assert list(pd.read_csv(paths.DATASET).columns) == ["x", "colour", "label"]
     assert "stripped spaces around the column names" in capsys.readouterr().out
+
+
+def test_dots_and_dashes_alone_in_a_numeric_column_are_missing_with_a_note():
+    values = pd.Series(["1.5", ".", "2.25", "\u2014", "3", "\u2013"] * 5, dtype=object)
+    numbers, typed = type_column(values, "dose", ".", None, False, False, "data.kinds")
+    assert typed.kind == "number" and numbers.isna().sum() == 15 and numbers.dropna().tolist()[:3] == [1.5, 2.25, 3.0]
+    assert typed.note == ("column 'dose': 15 cell(s) hold only '.' and '\u2014' and '\u2013', a missing marker "
+                          "(SAS and Stata write '.'): read as missing; the rest are numbers")
+    words = pd.Series(["a", ".", "b", "c"] * 10, dtype=object)  # text with a dot stays text
+    assert type_column(words, "grade", ".", None, False, False, "data.kinds")[1].kind == "category"
+
+
+def test_unix_times_are_dates_not_identifiers_and_small_counters_stay_identifiers():
+    seconds = pd.Series(np.arange(1_600_000_000, 1_600_000_000 + 3600 * 30, 3600))
+    dates, typed = type_column(seconds, "logged", ".", None, False, False, "data.kinds")
+    assert (typed.kind, typed.epoch, typed.date_format) == ("date", "s", "%Y-%m-%d %H:%M:%S")
+    assert dates[0] == "2020-09-13 12:26:40" and typed.record()["epoch"] == "s"
+    assert "holds Unix times in seconds (e.g. 1600000000 -> 2020-09-13 12:26:40): read as dates" in typed.note
+    millis = pd.Series(np.sort(np.random.default_rng(0).integers(1_500_000_000_000, 1_700_000_000_000, 40)))
+    assert type_column(millis, "created_at", ".", None, False, False, "data.kinds")[1].epoch == "ms"
+    assert type_column(pd.Series(np.arange(1, 41) * 1000), "n", ".", None, False, False,
+                       "data.kinds")[1].kind == "identifier"
+    amounts = pd.Series(np.random.default_rng(1).integers(700_000_000, 900_000_000, 40))  # not ordered, no time name
+    assert type_column(amounts, "revenue", ".", None, False, False, "data.kinds")[1].kind != "date"
+    assert dates_as_trained(pd.Series([1_600_000_000, None]), "%Y-%m-%d %H:%M:%S", "s").tolist()[0] == \
+        "2020-09-13 12:26:40"
+
+
+def test_rows_to_predict_keep_every_line_and_ingest_drops_empty_rows_saying_what_they_were():
+    data = b"a,b\n1,x\n\n2,y\n,\na,b\n3,z\n\n\n"
+    kept, notes, _ = read_like_ingest(data, "new.csv", "new.csv", keep_rows=True, section=None)
+    assert len(kept) == 6 and kept["a"].isna().tolist() == [False, True, False, True, True, False]
+    assert notes == ["line(s) 6 repeat the header row: no prediction for them"]  # the trailing blank lines: no rows
+    read, notes, _ = read_like_ingest(data, "train.csv", "train.csv")
+    assert read["b"].tolist() == ["x", "y", "z"]
+    assert notes == ["dropped 1 repeat(s) of the header row inside the file",
+                     "dropped 1 empty row(s) (every cell blank)"]
