@@ -92,7 +92,7 @@ def test_bad_images_get_a_message_and_a_status(client, data, name, status, messa
 
 def test_upload_without_a_file_and_unknown_or_unbuilt_models(client):
     assert client.post("/api/predict/train_cnn", data={}).json == {
-        "error": "no file in the upload; send it as the form field 'image'"}
+        "error": "no file in the request (its Content-Type is none); send it as the multipart form field 'image'"}
     unknown = client.post("/api/predict/resnet", json={"rows": []})
     assert unknown.status_code == 404 and "no model 'resnet'; the models are ['tabular', 'train_cnn', 'transfer']" \
         in unknown.json["error"]

@@ -93,7 +93,8 @@ def test_class_subfolders_with_mixed_sizes_and_colour_modes(xrays):
     assert read_table(paths.CNN_CONFUSION)["actual"].isin(["NORMAL", "PNEUMONIA"]).all()
     saved = read_json(paths.CNN_LABELS)  # what a predict command needs beside the model
     assert saved == {"classes": ["NORMAL", "PNEUMONIA"], "image_size": 12, "channels": 3, "resize": "pad",
-                     "pixels": "uint8, 0-255", "positive": "PNEUMONIA", "threshold": 0.5}  # the rarer: a tie, the 2nd
+                     "pixels": "uint8, 0-255", "positive": "PNEUMONIA", "threshold": 0.5,  # the rarer: a tie, the 2nd
+                     "source_side": 20}  # the files' short side: photos or glyphs, whatever the stored size
 
 
 def test_training_curves_are_logged_per_epoch_with_dvclive(flat):

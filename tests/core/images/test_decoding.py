@@ -37,7 +37,7 @@ def decode(root, manifest, strict=False):
     written = {part: [] for part in ("train", "val", "test")}
     codes = manifest["label"].map({"a": 0, "b": 1}).to_numpy()
     progress = Progress()
-    decoded = decoding.decode_splits(manifest, codes, (4, 4, 1), "pad", 1, 1, strict, root,
+    decoded = decoding.decode_splits(manifest, codes, (4, 4, 1), "pad", 1, (1, None), strict, root,
                                      {part: rows.append for part, rows in written.items()}, progress,
                                      key="images.strict")
     return decoded, {part: np.concatenate(rows) for part, rows in written.items()}, progress.done
