@@ -280,6 +280,28 @@ CASES |= {
 }
 
 
+# the third trial: column quirks an older trial read wrong, blank lines, and labels that are HTML or formulas
+SCRIPT, FORMULA, HTML_COLUMN = "<script>alert(1)</script>", "=1+1", "<img src=x onerror=alert(1)>"
+CASES |= {
+    "'.' for missing (a SAS or Stata export)": (column(["." if i % 10 == 0 else f"{i % 30}.5" for i in seq]), {},
+                                                handled({"v": "number"}, {"v": [np.nan, 1.5]}, missing={"v": 6})),
+    "em and en dashes for missing": (column(["\u2014" if i % 10 == 0 else "\u2013" if i % 10 == 5 else f"{i % 30}.5"
+                                             for i in seq]), {}, handled({"v": "number"}, missing={"v": 12})),
+    "Unix seconds in an event log": (column([1_600_000_000 + 3600 * int(i) for i in seq], "logged"), {},
+                                     handled({"logged": "date"}, {"logged": ["2020-09-13 12:26:40"]})),
+    "Unix milliseconds, shuffled, named created_at": (column([1_600_000_000_000 + 86_400_000 * int(i) for i in ids],
+                                                             "created_at"), {}, handled({"created_at": "date"})),
+    "blank lines and a row of empty cells": (lines("x,colour,label", [f"{r.x},{r.colour},{r.label}" for r in
+                                                                      k.itertuples()][:20] + ["", ",,"]
+                                                   + [f"{r.x},{r.colour},{r.label}" for r in k.itertuples()][20:]),
+                                             {}, handled({"x": "number"}, rows=N)),
+    "labels and a column name that are HTML or a formula": (
+        lines(f"x,{HTML_COLUMN},label", [f"{r.x},{r.colour},{SCRIPT if r.label == 'pos' else FORMULA}"
+                                         for r in k.itertuples()]), {},
+        handled({HTML_COLUMN: "category"}, classes=[SCRIPT, FORMULA])),
+}
+
+
 def run_case(name: str, text: str | None, data: dict, expect) -> tuple[str, str]:
     folder = Path(tempfile.mkdtemp(prefix="messy-"))
     try:
@@ -320,14 +342,20 @@ def run_case(name: str, text: str | None, data: dict, expect) -> tuple[str, str]
 
 
 def main() -> None:
+    from benchmarks.fault_trial import FAULTS
+
     counts = {"clear": 0, "handled": 0, "wrong": 0}
     only = sys.argv[1] if len(sys.argv) > 1 else ""  # a part of the case names to run: python -m ... "dates"
     cases = {name: case for name, case in CASES.items() if only.casefold() in name.casefold()}
-    for name, (text, data, expect) in cases.items():
-        outcome, why = run_case(name, text, data, expect)
+    faults = {name: case for name, case in FAULTS.items() if only.casefold() in name.casefold()}
+    runs = [(name, lambda case=case, name=name: run_case(name, *case)) for name, case in cases.items()]
+    runs += list(faults.items())  # saved files, folders, Ctrl-C, image folders, prediction rows, hostile text
+    for name, run in runs:
+        outcome, why = run()
         counts[outcome] += 1
         print(f"{outcome:8s} {name}: {why}", flush=True)
-    print(f"{len(cases)} cases: {counts['clear']} clear, {counts['handled']} handled, {counts['wrong']} wrong")
+    print(f"{len(cases) + len(faults)} cases: {counts['clear']} clear, {counts['handled']} handled, "
+          f"{counts['wrong']} wrong")
 
 
 if __name__ == "__main__":

@@ -64,11 +64,21 @@ def saved(path: Path, root: Path = Path(".")) -> Iterator[None]:
                             f"{': ' + why if why else ''}); {remake(path, root)}") from None
 
 
+def make_folder(folder: Path) -> None:
+    """An output's folder, made if missing; a file where it (or a folder above it) should be is one line."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        blocking = next((p for p in [folder, *folder.parents] if p.exists() and not p.is_dir()), folder)
+        raise PipelineError(f"cannot write to {folder}/: {blocking} is a file, not a folder; move it away (or "
+                            "delete it), then rerun `dvc repro`") from None
+
+
 @contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temp path beside `path`; rename it onto `path` only if the block succeeds."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path.parent)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # same filesystem: the rename is atomic
     try:
         yield tmp
@@ -183,7 +193,7 @@ def tracked_input(path: str | Path, root: Path, key: str) -> Path:
 def atomic_dir(path: Path) -> Iterator[Path]:
     """Yield a temp folder beside `path`; it replaces `path` only if the block succeeds."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path.parent)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
