@@ -61,17 +61,30 @@ def png(fig) -> bytes:
     return buf.getvalue()
 
 
-TITLE_CHARS_PER_INCH = 8  # 12 pt DejaVu Sans averages 7.2 pt a character; the axes, not the figure, centre it
-
-
-def fitted_title(title: str, fig) -> str:
-    """The title wrapped at spaces to the figure's width, so no word is cut off at its edge; a title that fits is
-    returned as it is (and its figure stays byte-identical)."""
+def fit_title(ax, title: str) -> None:
+    """The axes' title, wrapped at spaces only where it would run past the figure's edge once the layout has placed
+    the axes (a title is centred on its axes, which long tick labels push aside). A title that fits is set as it
+    is, and its figure stays byte-identical."""
     import textwrap
 
-    width = max(24, int(fig.get_figwidth() * TITLE_CHARS_PER_INCH))
-    return "\n".join(textwrap.fill(line, width, break_long_words=False) if len(line) > width else line
-                     for line in title.split("\n"))
+    fig = ax.figure
+    text = ax.set_title(title)
+    width = max(map(len, title.split("\n")))
+    while width > 20 and not _fits(fig, text):
+        width -= max(2, width // 10)
+        text.set_text("\n".join(textwrap.fill(line, width, break_long_words=False) for line in title.split("\n")))
+
+
+def _fits(fig, text) -> bool:
+    """Whether `text` lies inside the figure after a layout pass. The axes' positions are put back afterwards:
+    savefig's own pass then starts where it would have, so the PNG's bytes do not depend on this look."""
+    before = [(a, a.get_position(original=True).frozen(), a.get_position().frozen()) for a in fig.axes]
+    fig.canvas.draw()  # constrained layout places the axes
+    box = text.get_window_extent()
+    for axes, original, active in before:
+        axes._set_position(original, which="original")  # private: matplotlib has no public undo of a layout
+        axes._set_position(active, which="active")
+    return box.x0 >= 0 and box.x1 <= fig.bbox.width
 
 
 def confusion_figure(y_true, y_pred, classes: list[str], title: str) -> bytes:
@@ -82,7 +95,8 @@ def confusion_figure(y_true, y_pred, classes: list[str], title: str) -> bytes:
     ConfusionMatrixDisplay.from_predictions(
         y_true, y_pred, labels=range(len(classes)), display_labels=classes, ax=ax, colorbar=False, cmap="Blues"
     )
-    ax.set(title=fitted_title(f"Confusion matrix\n{title}", fig), xlabel="predicted", ylabel="actual")
+    ax.set(xlabel="predicted", ylabel="actual")
+    fit_title(ax, f"Confusion matrix\n{title}")
     if len(classes) > 4 and max(len(c) for c in classes) > 3:
         plt.setp(ax.get_xticklabels(), rotation=45, ha="right")
     return png(fig)

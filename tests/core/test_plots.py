@@ -3,7 +3,7 @@ the same bytes, and Korean names drawn with the packaged font rather than as box
 
 import warnings
 
-from stages.core.plots import PNG_METADATA, confusion_figure, plt, png
+from stages.core.plots import PNG_METADATA, confusion_figure, fit_title, plt, png
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -27,3 +27,28 @@ def test_korean_class_names_have_glyphs():
         figure = confusion_figure([0, 1, 1], [0, 1, 0], ["양성", "음성"], "진단 결과")
     assert figure.startswith(PNG_MAGIC)
     assert not [w for w in caught if "missing from" in str(w.message)]  # "Glyph ... missing from font(s)"
+
+
+def titled(title: str, labels: list[str]):
+    fig, ax = plt.subplots(figsize=(6, 3), layout="constrained")
+    ax.barh(labels, range(1, len(labels) + 1))
+    return fig, ax
+
+
+def test_a_title_that_would_run_past_the_edge_wraps_and_one_that_fits_changes_no_byte():
+    long = "3x10-fold CV on the training split (455 rows); models clearly behind after 10 folds stopped there"
+    fig, ax = titled(long, ["a rather long model name (30, stopped)", "knn"])
+    fit_title(ax, long)
+    lines = ax.get_title().split("\n")
+    assert len(lines) >= 2 and " ".join(lines) == long  # wrapped at spaces, no word lost
+    fig.canvas.draw()
+    box = ax.title.get_window_extent()
+    assert box.x0 >= 0 and box.x1 <= fig.bbox.width
+    plt.close(fig)
+
+    fig, ax = titled("short", ["a", "b"])
+    fit_title(ax, "short")
+    fitted = png(fig)
+    fig, ax = titled("short", ["a", "b"])
+    ax.set_title("short")
+    assert png(fig) == fitted  # the look at the layout leaves the figure as it was

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from sklearn.tree import plot_tree
 
-from stages.core.plots import confusion_figure, fitted_title, plt, png
+from stages.core.plots import confusion_figure, fit_title, plt, png
 
 SHOWN = 15  # bars in the importance and coefficient charts: the rest are in the CSV
 
@@ -69,7 +69,8 @@ def comparison_boxplot(scores, order: list[str], metric: str, title: str, stoppe
     ax.boxplot(data, orientation="horizontal", tick_labels=labels, showmeans=True,
                meanprops={"marker": "D", "markerfacecolor": "white", "markeredgecolor": "black"})
     ax.invert_yaxis()
-    ax.set(xlabel=f"{metric} per fold (diamond: mean)", title=fitted_title(title, fig))
+    ax.set(xlabel=f"{metric} per fold (diamond: mean)")
+    fit_title(ax, title)
     ax.grid(axis="x", alpha=0.3)
     return png(fig)
 
@@ -86,12 +87,11 @@ def evaluation_figures(y_true, y_pred, scores, classes: list[str], positive: int
             display.from_predictions(y_true == c, scores[:, c], name=str(classes[c]), ax=ax,
                                      plot_chance_level=c == shown[-1])
         if name == "roc":
-            ax.set(title=fitted_title(f"ROC\n{title}", fig), xlabel="false positive rate (1 - specificity)",
-                   ylabel="true positive rate (sensitivity)")
+            ax.set(xlabel="false positive rate (1 - specificity)", ylabel="true positive rate (sensitivity)")
         else:
-            ax.set(title=fitted_title(f"Precision-recall\n{title}", fig), xlabel="recall (sensitivity)",
-                   ylabel="precision")
+            ax.set(xlabel="recall (sensitivity)", ylabel="precision")
         ax.grid(alpha=0.3)
+        fit_title(ax, f"{'ROC' if name == 'roc' else 'Precision-recall'}\n{title}")
         figures[name] = png(fig)
     return figures
 
