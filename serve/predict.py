@@ -122,7 +122,12 @@ def main(argv: list[str] | None = None) -> None:
     for note in notes:
         print(f"note: predict: {note}", file=sys.stderr)
     if args.output:
-        write_table(args.output, table)  # spreadsheet-safe, written whole or not at all
+        try:
+            write_table(args.output, table)  # spreadsheet-safe, written whole or not at all
+        except (OSError, PipelineError) as exc:
+            print(f"error: predict: cannot write {args.output}: {getattr(exc, 'strerror', None) or exc}",
+                  file=sys.stderr)
+            raise SystemExit(2) from None
     else:
         spreadsheet_safe(table).to_csv(sys.stdout, index=False)
     where = args.output or "stdout"
