@@ -167,8 +167,8 @@ def test_unusual_ranges_and_bombs_are_named_in_warnings(chest_xray, monkeypatch,
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 20_000)
     run_ok(ingest_images)
     err = capsys.readouterr().err
-    assert ("skipped 1 unreadable file(s): train/PNEUMONIA/huge.png (90,000 pixels: over Pillow's "
-            "decompression-bomb limit of 40,000)") in err
+    assert ("skipped 1 unreadable file(s): train/PNEUMONIA/huge.png (90,000 pixels declared, over Pillow's "
+            "decompression-bomb limit of 40,000 and images.max_megapixels = 40: not decoded)") in err
     assert ("1 file(s) have an unusual value range, scaled as noted: train/NORMAL/deep.png (a 16-bit file with "
             "values 4095..4095: read as 12-bit (/4095))") in err
     metrics = read_json(paths.INGEST_IMAGES_METRICS)

@@ -116,8 +116,18 @@ def test_decompression_bomb_and_broken_files_are_unreadable_with_reasons(tmp_pat
         read_image(str(tmp_path / "cut.jpg"), 8, 1)
     big = save(tmp_path, "huge.png", Image.new("L", (40, 40)))
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 500)  # Pillow's error beyond twice this
-    with pytest.raises(Unreadable, match="^1,600 pixels: over Pillow's decompression-bomb limit of 1,000$"):
+    with pytest.raises(Unreadable, match="^1,600 pixels declared, over Pillow's decompression-bomb limit of 1,000: "
+                                         "not decoded$"):
         read_image(big, 8, 1)
+
+
+def test_an_image_over_the_pixel_cap_is_refused_from_its_header_never_decoded(tmp_path, monkeypatch):
+    big = save(tmp_path, "poster.png", Image.new("L", (40, 30)))
+    assert read_image(big, 8, 1, max_pixels=1_200)[0].shape == (8, 8, 1)  # at the cap: read
+    monkeypatch.setattr("PIL.ImageFile.ImageFile.load", lambda *a: pytest.fail("decoded an image over the cap"))
+    with pytest.raises(Unreadable, match=r"^40 x 30 pixels declared, over images.max_megapixels = 0.001199: not "
+                                         r"decoded \(shrink the image, or raise images.max_megapixels\)$"):
+        read_image(big, 8, 1, max_pixels=1_199)
 
 
 def test_parallel_decoding_keeps_order_and_pixels(tmp_path):
