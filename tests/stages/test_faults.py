@@ -5,10 +5,8 @@ one line naming the culprit (exit 2, or 130 for Ctrl-C), no traceback, and nothi
 import os
 import shutil
 import signal
-import struct
 import subprocess
 import sys
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +14,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from benchmarks.fault_trial import declaring
 from serve.app import create_app
 from stages import evaluate, ingest, ingest_images, paths, preprocess, select_features, summary, train_cnn, tune
 from stages.arrays import read_image_split, write_array
@@ -128,15 +127,6 @@ def test_ctrl_c_is_one_line_exit_130_and_the_outputs_are_as_they_were(tmp_path, 
 
 
 # --- image folders ---------------------------------------------------------------------------------------
-
-
-def declaring(path: Path, width: int, height: int) -> None:
-    """A 70-byte PNG whose header declares width x height pixels (a decompression bomb)."""
-    Image.new("L", (1, 1)).save(path)
-    data = bytearray(path.read_bytes())
-    data[16:24] = struct.pack(">II", width, height)
-    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
-    path.write_bytes(bytes(data))
 
 
 @pytest.fixture
