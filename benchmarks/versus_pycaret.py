@@ -17,7 +17,15 @@ model kinds, 10 folds x 1 repeat, n_jobs=1 both) <= 0.8x PyCaret's setup + compa
 chain; <= 2.3x per doubling of rows from 25k to 250k; 1,000,000 rows complete, peak memory printed.
 
 PyCaret lives in its own virtual environment, build/pycaret-venv (made here on first use: pycaret==3.3.2 and six,
-which its plotting module imports without declaring), never in the project's lock.
+which its plotting module imports without declaring), never in the project's lock; so does AutoGluon-Tabular, the
+suite's third column, in build/autogluon-venv (autogluon.tabular[lightgbm,catboost,xgboost]==1.6.3, its default
+preset, on the same training and test rows).
+
+    python -m benchmarks.versus_pycaret --seeds 0 1 2 --tables pima cars   (per table: the mean over the seeds)
+
+A test split is 21-272 rows on the small tables, so one seed decides nothing: `--seeds` reruns each table with the
+project's `seed` (its split and its models) set to each value, and PyCaret's session_id with it (AutoGluon keeps its
+own seeds; the rows move), and prints the mean score of each system and the mean time ratios.
 """
 
 from __future__ import annotations
@@ -44,6 +52,8 @@ from benchmarks.tables import cars, houses, liver, prestige
 
 REPO = Path(__file__).resolve().parents[1]
 VENV = REPO / "build" / "pycaret-venv"
+AUTOGLUON_VENV = REPO / "build" / "autogluon-venv"
+AUTOGLUON_PACKAGE = "autogluon.tabular[lightgbm,catboost,xgboost]==1.6.3"
 CHAIN = ("ingest", "preprocess", "select_features", "compare_models", "tune", "evaluate")
 TRAIN_ROWS = 26_000
 GROWTH = (25_000, 50_000, 100_000, 250_000)
@@ -65,12 +75,13 @@ import json, sys, time
 import pandas as pd
 train, test, n_jobs, part, task = (pd.read_csv(sys.argv[1]), pd.read_csv(sys.argv[2]), int(sys.argv[3]), sys.argv[4],
                                    sys.argv[5])
+seed = int(sys.argv[6]) if len(sys.argv) > 6 else 42
 if task == "regression":
     from pycaret.regression import compare_models, predict_model, setup, tune_model
 else:
     from pycaret.classification import compare_models, predict_model, setup, tune_model
 start = time.perf_counter()
-setup(data=train, target="target", test_data=test, session_id=42, n_jobs=n_jobs, index=False, verbose=False,
+setup(data=train, target="target", test_data=test, session_id=seed, n_jobs=n_jobs, index=False, verbose=False,
       html=False)
 setup_s = time.perf_counter() - start
 if part == "equal_work":  # the chain's six model kinds (lightgbm for our hist_gradient_boosting), 10 folds
@@ -89,6 +100,46 @@ else:
 print(json.dumps({"total": time.perf_counter() - start, "compare": compare_s, "score": score,
                   "model": type(best).__name__}))
 """
+
+
+AUTOGLUON = """
+import json, sys, time
+import pandas as pd
+train, test, task, folder = pd.read_csv(sys.argv[1]), pd.read_csv(sys.argv[2]), sys.argv[3], sys.argv[4]
+from autogluon.tabular import TabularPredictor
+start = time.perf_counter()
+predictor = TabularPredictor(label="target", problem_type="regression" if task == "regression" else None,
+                             path=folder, verbosity=0).fit(train)  # its default preset
+predicted = predictor.predict(test.drop(columns="target"))
+if task == "regression":
+    from sklearn.metrics import r2_score
+    score = float(r2_score(test["target"], predicted))
+else:
+    score = float((predicted.astype(str) == test["target"].astype(str)).mean())
+print(json.dumps({"total": time.perf_counter() - start, "score": score, "model": predictor.model_best}))
+"""
+
+
+def autogluon_python() -> Path:
+    python = AUTOGLUON_VENV / "bin" / "python"
+    if not python.exists():
+        print(f"making {AUTOGLUON_VENV} with {AUTOGLUON_PACKAGE} (first run only, a few minutes)", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(AUTOGLUON_VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", AUTOGLUON_PACKAGE], check=True)
+    return python
+
+
+def autogluon(python: Path, train: Path, test: Path, task: str) -> dict:
+    """AutoGluon's default preset on the same rows (a seed moves them): its own timing, and `process`, the whole
+    process as ours."""
+    start = time.perf_counter()
+    folder = train.parent / "autogluon-models"
+    done = subprocess.run([str(python), "-c", AUTOGLUON, str(train), str(test), task, str(folder)],
+                          capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+                          cwd=train.parent)
+    if done.returncode:
+        sys.exit(f"AutoGluon failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1]) | {"process": time.perf_counter() - start}
 
 
 def pycaret_python() -> Path:
@@ -146,10 +197,11 @@ def split_for_pycaret(root: Path, target: str) -> tuple[Path, Path]:
     return out[0], out[1]
 
 
-def pycaret(python: Path, train: Path, test: Path, n_jobs: int, task: str, part: str = "chain") -> dict:
+def pycaret(python: Path, train: Path, test: Path, n_jobs: int, task: str, part: str = "chain",
+            seed: int = 42) -> dict:
     """PyCaret's own timings (after its imports), and `process`: the whole process, start-up included, as ours."""
     start = time.perf_counter()
-    done = subprocess.run([str(python), "-c", PYCARET, str(train), str(test), str(n_jobs), part, task],
+    done = subprocess.run([str(python), "-c", PYCARET, str(train), str(test), str(n_jobs), part, task, str(seed)],
                           capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"},
                           cwd=train.parent)  # its logs.log
     if done.returncode:
@@ -165,34 +217,48 @@ def chain_result(root: Path) -> tuple[str, float, str]:
     return task, metrics["accuracy" if task == "classification" else "r2"], winner
 
 
-def suite(python: Path, names: list[str]) -> None:
-    print(f"the chain at defaults (dvc repro evaluate) vs PyCaret's whole process, {os.cpu_count()} CPUs, one run "
-          "side by side per table; score: test accuracy, or R² for regression", flush=True)
-    print(f"{'table':14s} {'rows':>7s} {'chain':>7s} {'PyCaret':>8s} {'ratio':>6s} {'n_jobs=-1':>9s} "
-          f"{'chain score':>11s} {'PyCaret':>8s} {'diff':>7s}  winners", flush=True)
+def suite(python: Path, names: list[str], seeds: list[int] | None = None) -> None:
+    """Each table through the chain, PyCaret (n_jobs=1 and -1) and AutoGluon on the same rows; with `seeds`, each
+    table once per seed (the project's `seed`: its split and its models), and a line of means per table."""
+    ag_python = autogluon_python()
+    print(f"the chain at defaults (dvc repro evaluate) vs PyCaret's and AutoGluon's whole processes, {os.cpu_count()} "
+          "CPUs, side by side per table and seed; score: test accuracy, or R² for regression", flush=True)
+    print(f"{'table':14s} {'seed':>4s} {'rows':>7s} {'chain':>7s} {'PyCaret':>8s} {'ratio':>6s} {'AutoGluon':>9s} "
+          f"{'ratio':>6s} {'chain':>7s} {'PyCaret':>8s} {'AutoGluon':>9s}  winners", flush=True)
     rows = []
     for name in names:
         make, target = SUITE[name]
         table = make() if make else None
-        root = project(name, table, target)
-        seconds = repro(root, "evaluate")
-        task, ours, winner = chain_result(root)
-        train, test = split_for_pycaret(root, target)
-        one, every = pycaret(python, train, test, 1, task), pycaret(python, train, test, -1, task)
-        n = len(table) if table is not None else 569
-        rows.append({"table": name, "ratio": seconds / one["process"], "diff": ours - one["score"]})
-        print(f"{name:14s} {n:7,d} {seconds:6.1f}s {one['process']:7.1f}s {seconds / one['process']:5.2f}x "
-              f"{every['process']:8.1f}s {ours:11.4f} {one['score']:8.4f} {ours - one['score']:+7.4f}  {winner} / "
-              f"{one['model']}", flush=True)
-        stage_lines = [line for line in (root / "repro.log").read_text().splitlines()
-                       if "compare_models: racing" in line or "compare_models: winner" in line]
-        for line in stage_lines:
-            print(f"    {line[:160]}", flush=True)
-        shutil.rmtree(root)
+        for seed in seeds or [None]:
+            root = project(name, table, target, **({} if seed is None else {"seed": seed}))
+            seed = yaml.safe_load((root / "params.yaml").read_text())["seed"]
+            seconds = repro(root, "evaluate")
+            task, ours, winner = chain_result(root)
+            train, test = split_for_pycaret(root, target)
+            one = pycaret(python, train, test, 1, task, seed=seed)
+            ag = autogluon(ag_python, train, test, task)
+            n = len(table) if table is not None else 569
+            rows.append({"table": name, "seed": seed, "pycaret_ratio": seconds / one["process"],
+                         "autogluon_ratio": seconds / ag["process"], "chain": ours, "pycaret": one["score"],
+                         "autogluon": ag["score"]})
+            print(f"{name:14s} {seed:4d} {n:7,d} {seconds:6.1f}s {one['process']:7.1f}s "
+                  f"{seconds / one['process']:5.2f}x {ag['process']:8.1f}s {seconds / ag['process']:5.2f}x "
+                  f"{ours:7.4f} {one['score']:8.4f} {ag['score']:9.4f}  {winner} / {one['model']} / {ag['model']}",
+                  flush=True)
+            shutil.rmtree(root)
     frame = pd.DataFrame(rows)
-    print(f"worst ratio {frame['ratio'].max():.2f}x ({frame.loc[frame['ratio'].idxmax(), 'table']}; target <= 1.0, "
-          f"census <= 0.8); mean score difference {frame['diff'].mean():+.4f} (target >= 0); worst "
-          f"{frame['diff'].min():+.4f} (target >= -0.01)")
+    means = frame.groupby("table", sort=False).mean(numeric_only=True)
+    print(f"means over seeds {sorted(set(frame['seed']))}:")
+    print(f"{'table':14s} {'chain':>7s} {'PyCaret':>8s} {'AutoGluon':>9s} {'vs AG':>7s} {'x PyCaret':>9s} "
+          f"{'x AG':>6s}")
+    for table_name, m in means.iterrows():
+        print(f"{table_name:14s} {m['chain']:7.4f} {m['pycaret']:8.4f} {m['autogluon']:9.4f} "
+              f"{m['chain'] - m['autogluon']:+7.4f} {m['pycaret_ratio']:8.2f}x {m['autogluon_ratio']:5.2f}x")
+    gap = means["chain"] - means["autogluon"]
+    print(f"mean score against AutoGluon {gap.mean():+.4f} (target >= 0), worst table {gap.min():+.4f} "
+          f"({gap.idxmin()}; target >= -0.005); against PyCaret {(means['chain'] - means['pycaret']).mean():+.4f}; "
+          f"worst time ratio {means['pycaret_ratio'].max():.2f}x PyCaret's, {means['autogluon_ratio'].max():.2f}x "
+          "AutoGluon's")
 
 
 def equal_work(python: Path) -> None:
@@ -261,10 +327,12 @@ def main() -> None:
     parser.add_argument("--parts", nargs="+", default=["suite"],
                         choices=["suite", "equal_work", "sfs", "growth", "million"])
     parser.add_argument("--tables", nargs="+", default=list(SUITE), choices=list(SUITE))
+    parser.add_argument("--seeds", nargs="+", type=int, help="rerun the suite with the project's seed set to each, "
+                        "and print each table's means (default: params.yaml's seed, once)")
     args = parser.parse_args()
     python = pycaret_python() if {"suite", "equal_work"} & set(args.parts) else None
     for part in args.parts:
-        {"suite": lambda: suite(python, args.tables), "equal_work": lambda: equal_work(python), "sfs": sfs,
+        {"suite": lambda: suite(python, args.tables, args.seeds), "equal_work": lambda: equal_work(python), "sfs": sfs,
          "growth": growth, "million": million}[part]()
 
 
