@@ -283,8 +283,8 @@ CASES |= {
 # the third trial: column quirks an older trial read wrong, blank lines, and labels that are HTML or formulas
 SCRIPT, FORMULA, HTML_COLUMN = "<script>alert(1)</script>", "=1+1", "<img src=x onerror=alert(1)>"
 CASES |= {
-    "'.' for missing (a SAS or Stata export)": (column(["." if i % 10 == 0 else f"{i % 30}.5" for i in seq]), {},
-                                                handled({"v": "number"}, {"v": [np.nan, 1.5]}, missing={"v": 6})),
+    "'.' for missing (a SAS or Stata export)": (column(["." if i % 10 == 3 else f"{i % 30}.5" for i in seq]), {},
+                                                handled({"v": "number"}, {"v": [0.5, 1.5]}, missing={"v": 6})),
     "em and en dashes for missing": (column(["\u2014" if i % 10 == 0 else "\u2013" if i % 10 == 5 else f"{i % 30}.5"
                                              for i in seq]), {}, handled({"v": "number"}, missing={"v": 12})),
     "Unix seconds in an event log": (column([1_600_000_000 + 3600 * int(i) for i in seq], "logged"), {},
