@@ -236,6 +236,10 @@ def _mixed_dates(text: pd.Series, index, dayfirst: bool) -> tuple[pd.Series, str
     return dates.reindex(index), "mixed formats" + (", time zones converted to UTC" if zoned else "")
 
 
+def _keeping(key: str, name: str) -> str:
+    return f"set {key}: {{{name}: category}} (or number) to keep it as a feature"
+
+
 def _is_whole(values: pd.Series) -> bool:
     return pd.api.types.is_integer_dtype(values) or (
         pd.api.types.is_float_dtype(values) and bool(np.all(np.mod(values, 1) == 0)))
@@ -245,7 +249,7 @@ def type_column(values: pd.Series, name: str, decimal: str, thousands: str | Non
                 key: str) -> tuple[pd.Series, Typed]:
     """One column -> (its values as the kind reads them, the kind). `key`: the params key that forces a kind."""
     known = values.dropna()
-    keep = f"set {key}: {{{name}: category}} (or number) to keep it as a feature"
+    keep = _keeping(key, name)
     if known.empty:
         return values, Typed("empty", note=f"column {name!r} is empty in every row: dropped")
     if values.dtype == object or pd.api.types.is_string_dtype(values):
@@ -264,7 +268,7 @@ def type_column(values: pd.Series, name: str, decimal: str, thousands: str | Non
                 shown = " and ".join(repr(m) for m in MISSING_MARKS if (values[marked].str.strip() == m).any())
                 notes.append(f"column {name!r}: {int(marked.sum())} cell(s) hold only {shown}, a missing marker (SAS "
                              "and Stata write '.'): read as missing; the rest are numbers")
-            return _typed_number(numbers, name, "; ".join(notes) or None, fmt, keep)
+            return _typed_number(numbers, name, "; ".join(notes) or None, fmt, key)
         parsed = as_dates(values, dayfirst)
         if parsed is not None:
             dates, fmt = parsed
@@ -288,12 +292,14 @@ def type_column(values: pd.Series, name: str, decimal: str, thousands: str | Non
         return values, Typed("category")
     if pd.api.types.is_bool_dtype(values):
         return values, Typed("category")
-    return _typed_number(values, name, None, None, keep)
+    return _typed_number(values, name, None, None, key)
 
 
 def _typed_number(values: pd.Series, name: str, note: str | None, fmt: NumberFormat | None,
-                  keep: str) -> tuple[pd.Series, Typed]:
+                  key: str) -> tuple[pd.Series, Typed]:
+    """A column of numbers: constant, Unix times, an identifier, codes, or amounts. `key` forces another kind."""
     known = values.dropna()
+    keep = _keeping(key, name)
     if known.nunique() == 1:
         return values, Typed("constant", number=fmt, note=f"column {name!r} holds {known.iloc[0]:g} in every row: "
                              "it carries nothing to learn")
@@ -301,7 +307,7 @@ def _typed_number(values: pd.Series, name: str, note: str | None, fmt: NumberFor
     unit = next((unit for unit, (low, high) in EPOCHS.items() if whole and low <= known.min() and known.max() < high),
                 None)
     if unit and (TIME_NAME.search(str(name)) or (known.is_unique and known.is_monotonic_increasing)):
-        return _epoch_dates(values, name, unit, note)
+        return _epoch_dates(values, name, unit, note, key)
     numbered = whole and known.is_unique and known.min() in (0, 1) and known.max() - known.min() + 1 == len(known)
     if whole and known.is_unique and (known.is_monotonic_increasing or ID_NAME.search(str(name)) or numbered):
         order = ("in increasing order" if known.is_monotonic_increasing else "and an identifier's name"
@@ -322,14 +328,14 @@ def _typed_number(values: pd.Series, name: str, note: str | None, fmt: NumberFor
     return values, Typed("number", number=fmt, note=note)
 
 
-def _epoch_dates(values: pd.Series, name: str, unit: str, note: str | None) -> tuple[pd.Series, Typed]:
+def _epoch_dates(values: pd.Series, name: str, unit: str, note: str | None, key: str) -> tuple[pd.Series, Typed]:
     """Whole numbers that are Unix times (an event log's clock) -> dates written as ISO text, with a note."""
     dates = pd.to_datetime(values, unit=unit)
     iso = "%Y-%m-%d" if (dates.dropna() == dates.dropna().dt.normalize()).all() else "%Y-%m-%d %H:%M:%S"
     first = values.dropna().index[0]
     said = (f"column {name!r} holds Unix times in {'seconds' if unit == 's' else 'milliseconds'} (e.g. "
             f"{values[first]:.0f} -> {dates[first]:%Y-%m-%d %H:%M:%S}): read as dates (year, month, day, weekday), "
-            f"not as an identifier; set data.kinds: {{{name}: number}} to keep the numbers")
+            f"not as an identifier; set {key}: {{{name}: number}} to keep the numbers")
     text = dates.dt.strftime(iso).astype(object).where(dates.notna(), np.nan)
     return text, Typed("date", date_format=iso, epoch=unit, note="; ".join(filter(None, [note, said])))
 
