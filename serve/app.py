@@ -159,7 +159,6 @@ def _unreadable_json(body: bytes) -> str:
     return 'send JSON {"rows": [{"column": value, ...}, ...]}'
 
 
-
 def predict_rows(model: TableModel):
     frame, where, notes = table_of(model)
     predicted, more = model.predict(frame, where)
@@ -229,7 +228,7 @@ def api(name: str):
         return jsonify(error=str(exc)), 400
     labels = predicted["predicted"].tolist()  # as written: 1, True, '양성' (a row of floats would make 1 a 1.0)
     rows = [{"predicted": label, "probabilities": _probabilities(row, model.classes)}
-            | ({"predicted": None, "reason": row["reason"]} if row.get("reason") else {})
+            | ({"reason": row["reason"]} if row.get("reason") else {})
             for label, (_, row) in zip(labels, predicted.iterrows())]
     return jsonify(model=name, predictions=rows, notes=notes)
 

@@ -11,7 +11,6 @@ from reports/, so a page or a CSV of predictions can say which model answered.
 from __future__ import annotations
 
 import hashlib
-import json
 import subprocess
 import threading
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from stages.core.evaluation import metric_numbers, positive_code
 from stages.core.images.pixels import Unreadable, read_image
 from stages.core.tabular.models import inner
 from stages.core.training.imbalance import decide
-from stages.io import saved
+from stages.io import read_json, saved
 
 
 @dataclass(frozen=True)
@@ -260,11 +259,7 @@ def _json(root: Path, path: Path, required: bool = False) -> dict:
     """A saved JSON object; {} when an optional one is absent. One that is there but broken names itself."""
     if not required and not (root / path).is_file():
         return {}
-    with saved(path, root):
-        data = json.loads((root / path).read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            raise ValueError(f"a JSON {type(data).__name__}, not an object")
-    return data
+    return read_json(path, root, dict)
 
 
 def _image_source(root: Path) -> str | None:

@@ -65,7 +65,7 @@ def predict_images(model: ImageModel, files: list[Path], top: int, max_pixels: i
     k = min(top, len(model.classes))
     rows = []
     outcomes_by_chunk = read_images([str(f) for f in files], model.size, model.channels, model.resize,
-                                    n_jobs=os.cpu_count() or 1, chunk=batch, max_pixels=max_pixels)
+                                    n_jobs=os.cpu_count() or 1, chunk=batch, limits=(1, max_pixels))
     names = iter(files)
     for pixels, outcomes in outcomes_by_chunk:
         probabilities = iter(model.probabilities(pixels) if len(pixels) else [])

@@ -110,10 +110,11 @@ def write_files(files: dict[Path, Any]) -> None:
             write_json(path, content)
 
 
-def read_json(path: Path) -> Any:
-    with saved(path):
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        if not isinstance(data, (dict, list)):
+def read_json(path: Path, root: Path = Path("."), shape: type | tuple = (dict, list)) -> Any:
+    """A saved JSON file (`path`, relative to the project's `root`) holding an object (or a list: `shape`)."""
+    with saved(path, root):
+        data = json.loads((Path(root) / path).read_text(encoding="utf-8"))
+        if not isinstance(data, shape):
             raise ValueError(f"a JSON {type(data).__name__}, not an object")
     return data
 

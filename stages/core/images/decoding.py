@@ -38,14 +38,12 @@ def decode_splits(manifest: pd.DataFrame, codes: np.ndarray, shape: tuple, resiz
     """Each split's files into appends[split]; under `strict` (set at `key`) the first chunk with an unreadable
     file stops the stage, naming the files by their path inside `root`. `limits`: the smallest side and the most
     pixels a file may declare (larger ones are never decoded). A class left with no readable image is an error."""
-    min_side, max_pixels = limits
     decoded = Decoded(np.zeros(len(manifest), dtype=bool))
     for part, append in appends.items():
         rows = (manifest["split"] == part).to_numpy()
         files, labels, kept = manifest["path"][rows].tolist(), manifest["label"][rows], []
         done = 0
-        for pixels, outcomes in read_images(files, shape[0], shape[2], resize, workers(jobs), CHUNK, min_side,
-                                            max_pixels):
+        for pixels, outcomes in read_images(files, shape[0], shape[2], resize, workers(jobs), CHUNK, limits):
             append(pixels)
             for path, outcome in zip(files[done:done + len(outcomes)], outcomes, strict=True):
                 kept.append(not isinstance(outcome, Exception))

@@ -146,13 +146,14 @@ def read_image(path: str, size: int, channels: int, resize: str = "pad", min_sid
 
 
 def read_images(paths: list[str], size: int, channels: int, resize: str, n_jobs: int, chunk: int = 256,
-                min_side: int = 1, max_pixels: int | None = None) -> Iterator[tuple[np.ndarray, list]]:
+                limits: tuple[int, int | None] = (1, None)) -> Iterator[tuple[np.ndarray, list]]:
     """Decode in parallel threads (Pillow releases the GIL while it decodes and resizes), in order, a chunk at a
     time: yields (pixels of the chunk's readable files, one outcome per file: None, a note, or Unreadable).
-    At most two chunks are in flight, so memory stays flat however many files there are."""
+    At most two chunks are in flight, so memory stays flat however many files there are. `limits`: read_image's
+    min_side and max_pixels."""
     def one(path):
         try:
-            return read_image(path, size, channels, resize, min_side, max_pixels)
+            return read_image(path, size, channels, resize, *limits)
         except Unreadable as exc:
             return None, exc
 

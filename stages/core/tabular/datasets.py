@@ -86,8 +86,7 @@ def tidy_csv(frame: pd.DataFrame, keep_rows: bool = False) -> tuple[pd.DataFrame
         frame, totals = _without_totals(frame)
         notes += totals
     text = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
-    stripped = {c: frame[c].str.strip() if frame[c].map(lambda v: isinstance(v, str) or pd.isna(v)).all()
-                else frame[c].map(lambda v: v.strip() if isinstance(v, str) else v) for c in text}
+    stripped = {c: frame[c].str.strip() for c in text}
     padded = [c for c in text if not stripped[c].equals(frame[c])]
     if padded:
         frame = frame.assign(**stripped)
