@@ -253,12 +253,12 @@ def type_column(values: pd.Series, name: str, decimal: str, thousands: str | Non
     if known.empty:
         return values, Typed("empty", note=f"column {name!r} is empty in every row: dropped")
     if values.dtype == object or pd.api.types.is_string_dtype(values):
-        marked = values.map(lambda v: isinstance(v, str) and v.strip() in MISSING_MARKS).astype(bool)
         parsed = as_numbers(values, decimal, thousands, fixed)
-        if parsed is None and marked.any() and not marked.all():
-            parsed = as_numbers(values.where(~marked), decimal, thousands, fixed)
-        else:
-            marked[:] = False
+        marked = pd.Series(False, index=values.index)
+        if parsed is None:  # only then: one vectorised pass, not a Python call per cell of every text column
+            found = values.astype("string").str.strip().isin(MISSING_MARKS).fillna(False).astype(bool)
+            if found.any() and not found.all():
+                parsed, marked = as_numbers(values.where(~found), decimal, thousands, fixed), found
         if parsed is not None:
             numbers, fmt = parsed
             plain = fmt == NumberFormat()
