@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from stages.core.errors import PipelineError, listed, plain
-from stages.core.tabular.columns import MISSING_MARKS, as_numbers, dates_as_trained
+from stages.core.tabular.columns import MISSING_MARKS, dates_as_trained, marked_numbers
 from stages.core.tabular.reading import read_like_ingest
 
 
@@ -29,7 +29,7 @@ def read_rows(data: bytes, where: str, na_values: list[str]) -> tuple[pd.DataFra
     frame = frame.reset_index(drop=True)  # rows to predict, in order
     for column in frame.columns:
         if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
-            parsed = as_numbers(frame[column], decimal, None)
+            parsed = marked_numbers(frame[column], decimal, None)  # '.' and dashes alone: missing, as in training
             if parsed is not None:
                 frame[column] = parsed[0]
     return frame, notes

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from serve.tables import BadInput, check_rows
+from serve.tables import BadInput, check_rows, read_rows
 
 
 def test_check_rows_notes_extra_columns_and_unseen_categories():
@@ -17,3 +17,8 @@ def test_check_rows_notes_extra_columns_and_unseen_categories():
                      "column 'smoker': ['sometimes'] never occurred in training; the model treats it as unknown"]
     with pytest.raises(BadInput, match=r"^new.csv: row 2, column 'age': inf is not a finite number"):
         check_rows(pd.DataFrame({"age": [1, np.inf], "smoker": ["no", "no"]}), ["age"], {"smoker": ["no"]}, "new.csv")
+
+
+def test_new_rows_read_dots_and_dashes_alone_as_missing_beside_decimal_commas():
+    frame, _ = read_rows("age;dose\n50;.\n40;3,5\n30;\u2014\n".encode(), "new.csv", ["?", "NA", ""])
+    assert frame["dose"].tolist()[1] == 3.5 and frame["dose"].isna().tolist() == [True, False, True]

@@ -130,6 +130,21 @@ def as_numbers(values: pd.Series, decimal: str, thousands: str | None,
     return None
 
 
+def marked_numbers(values: pd.Series, decimal: str, thousands: str | None,
+                   fixed: bool = False) -> tuple[pd.Series, NumberFormat, pd.Series] | None:
+    """as_numbers, where cells holding only a missing marker (MISSING_MARKS: SAS and Stata's `.`, a dash) are
+    missing: (numbers, format, the marked cells), or None. ingest types columns with it, serve reads new rows."""
+    parsed = as_numbers(values, decimal, thousands, fixed)
+    if parsed is not None:
+        return *parsed, pd.Series(False, index=values.index)
+    # only now: one vectorised pass, not a Python call per cell of every text column
+    found = values.astype("string").str.strip().isin(MISSING_MARKS).fillna(False).astype(bool)
+    if not found.any() or found.all():
+        return None
+    parsed = as_numbers(values.where(~found), decimal, thousands, fixed)
+    return None if parsed is None else (*parsed, found)
+
+
 def _unit(text: pd.Series) -> str | None:
     """The unit every value ends with (원, kg, km, EUR), when they share one: letters of any script, not digits."""
     found = text.head(1_000).str.extract(r"\d\s*([^\W\d_]+)$", expand=False)
@@ -253,17 +268,13 @@ def type_column(values: pd.Series, name: str, decimal: str, thousands: str | Non
     if known.empty:
         return values, Typed("empty", note=f"column {name!r} is empty in every row: dropped")
     if values.dtype == object or pd.api.types.is_string_dtype(values):
-        parsed = as_numbers(values, decimal, thousands, fixed)
-        marked = pd.Series(False, index=values.index)
-        if parsed is None:  # only then: one vectorised pass, not a Python call per cell of every text column
-            found = values.astype("string").str.strip().isin(MISSING_MARKS).fillna(False).astype(bool)
-            if found.any() and not found.all():
-                parsed, marked = as_numbers(values.where(~found), decimal, thousands, fixed), found
+        parsed = marked_numbers(values, decimal, thousands, fixed)
         if parsed is not None:
-            numbers, fmt = parsed
+            numbers, fmt, marked = parsed
             plain = fmt == NumberFormat()
+            example = numbers.first_valid_index()  # a number, not a missing marker
             notes = [] if plain else [f"column {name!r} holds numbers written with {fmt.describe()} (e.g. "
-                                      f"{known.iloc[0]!r} -> {numbers[known.index[0]]:g}): read as numbers"]
+                                      f"{values[example]!r} -> {numbers[example]:g}): read as numbers"]
             if marked.any():
                 shown = " and ".join(repr(m) for m in MISSING_MARKS if (values[marked].str.strip() == m).any())
                 notes.append(f"column {name!r}: {int(marked.sum())} cell(s) hold only {shown}, a missing marker (SAS "
@@ -307,7 +318,7 @@ def _typed_number(values: pd.Series, name: str, note: str | None, fmt: NumberFor
     unit = next((unit for unit, (low, high) in EPOCHS.items() if whole and low <= known.min() and known.max() < high),
                 None)
     if unit and (TIME_NAME.search(str(name)) or (known.is_unique and known.is_monotonic_increasing)):
-        return _epoch_dates(values, name, unit, note, key)
+        return _epoch_dates(values, name, unit, key)
     numbered = whole and known.is_unique and known.min() in (0, 1) and known.max() - known.min() + 1 == len(known)
     if whole and known.is_unique and (known.is_monotonic_increasing or ID_NAME.search(str(name)) or numbered):
         order = ("in increasing order" if known.is_monotonic_increasing else "and an identifier's name"
@@ -328,7 +339,7 @@ def _typed_number(values: pd.Series, name: str, note: str | None, fmt: NumberFor
     return values, Typed("number", number=fmt, note=note)
 
 
-def _epoch_dates(values: pd.Series, name: str, unit: str, note: str | None, key: str) -> tuple[pd.Series, Typed]:
+def _epoch_dates(values: pd.Series, name: str, unit: str, key: str) -> tuple[pd.Series, Typed]:
     """Whole numbers that are Unix times (an event log's clock) -> dates written as ISO text, with a note."""
     dates = pd.to_datetime(values, unit=unit)
     iso = "%Y-%m-%d" if (dates.dropna() == dates.dropna().dt.normalize()).all() else "%Y-%m-%d %H:%M:%S"
@@ -337,7 +348,7 @@ def _epoch_dates(values: pd.Series, name: str, unit: str, note: str | None, key:
             f"{values[first]:.0f} -> {dates[first]:%Y-%m-%d %H:%M:%S}): read as dates (year, month, day, weekday), "
             f"not as an identifier; set {key}: {{{name}: number}} to keep the numbers")
     text = dates.dt.strftime(iso).astype(object).where(dates.notna(), np.nan)
-    return text, Typed("date", date_format=iso, epoch=unit, note="; ".join(filter(None, [note, said])))
+    return text, Typed("date", date_format=iso, epoch=unit, note=said)  # dates now: a number format's note is moot
 
 
 def type_columns(frame: pd.DataFrame, target: str | None, kinds: dict[str, str], decimal: str,
