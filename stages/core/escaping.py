@@ -31,8 +31,10 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     for i in range(frame.shape[1]):
         values = frame.iloc[:, i]
         if values.dtype == object or pd.api.types.is_string_dtype(values):
-            safe = values.map(cell_safe)
-            if not safe.equals(values):
+            risky = values.map(lambda v: cell_safe(v) is not v).astype(bool)
+            if risky.any():  # only those cells change: map() would turn a column of 1, 2 and None into 1.0, 2.0
+                safe = values.copy()
+                safe[risky] = ["'" + v for v in values[risky]]
                 out = out.copy() if out is frame else out
                 out.isetitem(i, safe)
     names = [cell_safe(c) for c in frame.columns]

@@ -18,6 +18,10 @@ def test_a_table_keeps_its_numbers_and_its_korean_and_neutralises_text_and_names
     assert safe.columns.tolist() == ["'=cmd", "amount", "ok"]
     assert safe["'=cmd"].tolist() == ["'=1+1", "양성", "-4"] and safe["amount"].tolist() == [-1.5, 2.0, -3.0]
     assert frame["=cmd"][0] == "=1+1"  # the caller's table is untouched
+    labels = pd.DataFrame({"predicted": pd.Series([1, None, 2], dtype=object), "note": ["=x", None, "ok"]})
+    assert spreadsheet_safe(labels)["predicted"].tolist() == [1, None, 2]  # integer labels stay 1, not 1.0
+    note = spreadsheet_safe(labels)["note"]
+    assert note[[0, 2]].tolist() == ["'=x", "ok"] and pd.isna(note[1])
     plain = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})
     assert spreadsheet_safe(plain) is plain  # nothing to change: no copy
 
