@@ -17,7 +17,7 @@ from stages.core.tabular import comparison
 from stages.core.tabular.folds import folds_of
 from stages.core.tabular.plots import comparison_boxplot
 from stages.core.tabular.selection import selector_from
-from stages.core.tabular.sizing import ensemble_rules, lines, search_sample
+from stages.core.tabular.sizing import ensemble_rules, lines, rarest_rows, search_sample
 from stages.core.tabular.tasks import TASKS
 from stages.io import read_model_inputs, write_bytes, write_json, write_table, write_text
 from stages.params import compute_on, load_params
@@ -36,9 +36,10 @@ def main() -> None:
                                       compare.repeats, compare.size_rules, section="compare")
     plan = comparison.lowered_to_classes(plan, y, labels["classes"], params.data.rare_classes, section="compare")
     selector = selector_from(selected, params.seed, positive, task.name)
+    rarest = rarest_rows(y, task.classifies)
     pipelines, sized = comparison.comparison_pipelines(plan, preprocessor, selector, params.seed, task.name, len(y),
                                                        n_classes, labels["target_transform"], compare.size_rules,
-                                                       section="compare")
+                                                       rarest, section="compare")
     members, racing, stacking = ensemble_rules(compare.stacking, compare.racing, compare.ensemble_top,
                                                len(pipelines), plan.folds, plan.repeats, section="compare")
     decisions = [*([rows] if rows.value != "all" else []), *plan.decisions, *sized, racing, *filter(None, [stacking])]
@@ -49,7 +50,7 @@ def main() -> None:
           "rows", flush=True)
     folds = folds_of(task.repeated_folds(plan.folds, plan.repeats, params.seed), X, y)
     stacked = partial(comparison.stacking_of, seed=params.seed, task=task.name, n=len(y), section="compare",
-                      target_transform=labels["target_transform"], size_rules=compare.size_rules) \
+                      target_transform=labels["target_transform"], size_rules=compare.size_rules, rarest=rarest) \
         if stacking and stacking.value == "on" else lambda top: {}
 
     with fits_on(**compute_on(params.compute)) as where, bar(len(pipelines) * len(folds), "compare_models") as fits:
@@ -57,7 +58,8 @@ def main() -> None:
         compared = comparison.score_models(
             pipelines, X, y, folds, comparison.scorers(plan.metrics, n_classes, positive), plan.sort_by, n_classes,
             racing.value, members, stacked, compare.n_jobs, progress=lambda line: fits.write(f"compare_models: {line}"),
-            bar=fits, inverse=np.exp if labels["target_transform"] != "none" else None, section="compare")
+            bar=fits, inverse=np.exp if labels["target_transform"] != "none" else None,
+            rounds=compare.ensemble_selection, section="compare")
     scores, (table, result, title) = compared.scores, comparison.ranking(compared, plan, decisions, len(y))
     order = table["model"].tolist()
 
@@ -65,7 +67,8 @@ def main() -> None:
     write_table(paths.COMPARISON, table)
     write_text(paths.COMPARISON_MD, table.to_markdown(index=False, floatfmt=".4f") + "\n")
     write_bytes(paths.BOXPLOT_PNG, comparison_boxplot(scores, order, plan.sort_by, title, compared.stopped))
-    write_json(paths.WINNER, {"model": order[0], "sort_by": plan.sort_by, "members": compared.members})
+    write_json(paths.WINNER, {"model": order[0], "sort_by": plan.sort_by, "members": compared.members,
+                              "ensemble": compared.weights})
     write_json(paths.COMPARE_METRICS, result)
     if said := comparison.lesson(result, plan.sort_by):
         print(f"compare_models: {said}")

@@ -17,7 +17,7 @@ from stages.core.tabular import tuning
 from stages.core.tabular.models import COMBINED, build_pipeline, final_model, tunable, with_target_transform
 from stages.core.tabular.scoring import scorer_for
 from stages.core.tabular.selection import selector_from
-from stages.core.tabular.sizing import class_folds, record, search_sample, sized_estimator, tune_search
+from stages.core.tabular.sizing import class_folds, rarest_rows, record, search_sample, sized_estimator, tune_search
 from stages.core.tabular.tasks import TASKS, auto
 from stages.core.tabular.threshold import cut_note, cut_record
 from stages.io import read_json, read_model_inputs, write_json, write_object, write_table
@@ -33,9 +33,10 @@ def main() -> None:
     task = TASKS[labels["task"]]
     winner = read_json(paths.WINNER) if tune.model in ("best", *COMBINED) else {}  # voting, stacking: its members
     model = winner["model"] if tune.model == "best" else tune.model
+    members = tuning.combined_members(model, winner, section="tune")
     positive, scoring = positive_code(labels["classes"], labels.get("positive")), auto(tune.scoring, task.scoring)
     estimator, sized = sized_estimator(model, params.seed, "tune.model", task.name, len(y), params.compare.size_rules,
-                                       winner.get("members"))
+                                       members, rarest_rows(y, task.classifies))
     searched_X, searched_y, rows = search_sample(X, y, params.compare.rows, params.seed, task.classifies,
                                                  key="compare.rows")
     folds = class_folds(tune.cv, "tune.cv", y, labels["classes"], params.data.rare_classes)

@@ -165,6 +165,7 @@ class CompareParams(Section):
     # rows compare and tune's search score on: auto (a 100,000-row sample above that), a count, or null (every row)
     rows: Literal["auto"] | Annotated[int, Field(ge=1000)] | None
     ensemble_top: Annotated[int, Field(ge=0)]  # voting and stacking of the top models (0 or 1: neither)
+    ensemble_selection: Annotated[int, Field(ge=0)]  # rounds of Caruana's greedy selection; 0: none
     stacking: Literal["auto"] | bool  # auto: while its fits are at most a quarter of the single models'
     racing: Annotated[float, Field(ge=0, lt=1)]  # after the first repeat, a model behind at p < this stops; 0: off
 

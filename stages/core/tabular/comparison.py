@@ -10,6 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from stages.core.errors import PipelineError
+from stages.core.tabular import ensemble_selection
 from stages.core.tabular.folds import Fold, fit_folds, folds_of, score_rows, shared_steps, vote_scores
 from stages.core.tabular.models import (
     COMBINED,
@@ -62,12 +63,14 @@ def lowered_to_classes(plan: ComparisonPlan, y, classes: list, rare: str, *, sec
 
 
 def comparison_pipelines(plan: ComparisonPlan, preprocessor, selector, seed: int, task: str, n: int, n_classes: int,
-                         target_transform: str, size_rules: bool, *, section: str) -> tuple[dict, list[Decision]]:
-    """One Pipeline (preprocessing -> selection -> model) per compared model, sized for n rows, and the size
-    rules that changed a model. score_models fits their shared preprocessing and selection once per fold."""
+                         target_transform: str, size_rules: bool, rarest: int | None = None, *,
+                         section: str) -> tuple[dict, list[Decision]]:
+    """One Pipeline (preprocessing -> selection -> model) per compared model, sized for n rows (`rarest`: the
+    rarest class's), and the size rules that changed a model. score_models fits their shared preprocessing and
+    selection once per fold."""
     pipelines, decisions = {}, []
     for name in plan.models:
-        estimator, sized = sized_estimator(name, seed, f"{section}.models", task, n, size_rules)
+        estimator, sized = sized_estimator(name, seed, f"{section}.models", task, n, size_rules, rarest=rarest)
         decisions += sized
         estimator = with_target_transform(probabilities_if_needed(name, estimator, plan.metrics, n_classes),
                                           target_transform)
@@ -82,11 +85,11 @@ def top_members(order: list[str], top: int) -> list[str]:
     return members if len(members) >= 2 else []
 
 
-def stacking_of(members: list[str], seed: int, task: str, n: int, target_transform: str, size_rules: bool, *,
-                section: str) -> dict:
+def stacking_of(members: list[str], seed: int, task: str, n: int, target_transform: str, size_rules: bool,
+                rarest: int | None = None, *, section: str) -> dict:
     """{"stacking": the stacking of `members`, sized and target-transformed like the single models}: scored on the
     same folds, after the same fitted preprocessing and selection, it enters the same table, boxplot and t-test."""
-    estimator, _ = sized_estimator("stacking", seed, f"{section}.ensemble_top", task, n, size_rules, members)
+    estimator, _ = sized_estimator("stacking", seed, f"{section}.ensemble_top", task, n, size_rules, members, rarest)
     return {"stacking": with_target_transform(estimator, target_transform)}
 
 
@@ -126,23 +129,26 @@ class Compared:
     scores: pd.DataFrame  # one row per model and fold, as fold_scores
     stopped: dict[str, str]  # model -> why it stopped after the first repeat (racing)
     members: list[str]  # the top models that voting (and stacking) combine
+    weights: dict[str, int]  # ensemble selection's members and weights, chosen on every fold (empty: none)
 
 
 def score_models(pipelines: dict, X, y, folds: list[Fold], metrics: dict, sort_by: str, n_classes: int, racing: float,
                  ensemble_top: int, ensembles, n_jobs: int, progress=lambda _: None, bar=None,
-                 inverse=None, *, section: str) -> Compared:
+                 inverse=None, rounds: int = 0, *, section: str) -> Compared:
     """The comparison's passes over the same folds:
     1. every model on the first repeat's folds, each fold's preprocessing and selection fitted once for all;
     2. racing: a model behind the leader at p < `racing` (corrected t-test) stops there; the others get the
        remaining repeats (`racing` 0: every model gets every repeat);
     3. soft voting of the top `ensemble_top` contenders from their kept fold predictions (no refit; members without
        probabilities are Platt-scaled per fold, as VotingClassifier does), and whatever `ensembles(members)` adds
-       (stacking's estimator), fitted on the same folds.
+       (stacking's estimator), fitted on the same folds;
+    4. ensemble selection (`rounds` > 0) over every contender's kept fold predictions (ensemble_selection.py),
+       each fold scored with weights chosen on the other folds of its repeat.
     `bar` advances per model fit; `progress` gets the lines worth printing; `inverse` undoes the target transform;
     `section`: the params section the lines name (its models and racing)."""
     steps, models = shared_steps(pipelines)
     first, rest = [f for f in folds if f.repeat == 1], [f for f in folds if f.repeat > 1]
-    keep = ensemble_top >= 2 and len(models) >= 2
+    keep = (ensemble_top >= 2 or rounds > 0) and len(models) >= 2
     times: dict[str, float] = {}
 
     def on_fold(fold: Fold, fitted: dict) -> None:
@@ -165,8 +171,8 @@ def score_models(pipelines: dict, X, y, folds: list[Fold], metrics: dict, sort_b
     fitted |= fit_folds(steps, contenders, X, y, rest, metrics, n_jobs, keep, on_fold)
     order = summarize(score_rows(fitted), list(metrics), sort_by, stopped)["model"].tolist()
     members = top_members([m for m in order if m not in stopped], ensemble_top) if keep else []  # contenders
+    kept = {key: f.predictions for key, f in fitted.items() if f.predictions is not None}
     if members:
-        kept = {key: f.predictions for key, f in fitted.items() if f.predictions is not None}
         calibrated = {name: voting_member(models[name]) for name in members if (name, 1, 1) not in kept}
         extra = {**ensembles(members), **{f"{name} calibrated": m for name, m in calibrated.items()}}
         shared = [f for f in folds if all((m, f.repeat, f.fold) in fitted for m in members)]
@@ -183,13 +189,25 @@ def score_models(pipelines: dict, X, y, folds: list[Fold], metrics: dict, sort_b
                      if key[0].endswith(" calibrated")}
             fitted |= {key: f for key, f in fitted_extra.items() if key[0] in COMBINED}
         fitted |= vote_scores(members, kept, shared, y, metrics, n_classes, inverse)
+    weights = {}
+    if keep and rounds > 0:
+        candidates = [m for m in order if m not in stopped and all((m, f.repeat, f.fold) in kept for f in folds)]
+        left = [m for m in order if m not in stopped and m not in candidates and m not in COMBINED]
+        if len(candidates) >= 2:
+            score = ensemble_selection.objective(sort_by, metrics[sort_by], n_classes, inverse)
+            fitted |= ensemble_selection.selection_scores(candidates, kept, folds, y, metrics, score, rounds,
+                                                          n_classes, inverse)[0]
+            weights = ensemble_selection.weights_on(candidates, kept, folds, y, score, rounds)
+            progress(f"ensemble selection over {len(candidates)} models, {rounds} rounds on {sort_by}, each fold "
+                     f"scored with weights chosen on the other folds: {ensemble_selection.described(weights)}"
+                     + (f" ({', '.join(left)}: no probabilities, not candidates)" if left else ""))
     scores = score_rows(fitted)
     order = {name: j for j, name in enumerate([*models, *COMBINED])}
     scores = scores.sort_values(["model", "repeat", "fold"], key=lambda c: c.map(order) if c.name == "model" else c,
                                 kind="stable").reset_index(drop=True)
     seconds = scores.groupby("model", sort=False)["fit_time"].sum()  # the scores are in the stage's table
     progress("seconds of fitting: " + ", ".join(f"{name} {s:.1f}" for name, s in seconds.items()))
-    return Compared(scores, stopped, members)
+    return Compared(scores, stopped, members, weights)
 
 
 def race(scores: pd.DataFrame, sort_by: str, folds: int, p: float) -> dict[str, str]:

@@ -145,12 +145,14 @@ class AveragedPredictions(RegressorMixin, FoldPredictions):
     """VotingRegressor's answer: the mean of its members' predictions (inside the target transform, if any)."""
 
 
-def soft_vote(predictions: list[np.ndarray], n_classes: int, inverse=None):
-    """The scorable answer of soft voting over members' fold predictions, computed as VotingClassifier and
-    VotingRegressor compute it (np.average in the same order), so the scores equal a refitted ensemble's."""
+def soft_vote(predictions: list[np.ndarray], n_classes: int, inverse=None, weights: list[int] | None = None):
+    """The scorable answer of soft voting over members' fold predictions (with `weights`, a weighted vote), computed
+    as VotingClassifier and VotingRegressor compute it (np.average in the same order), so the scores equal a
+    refitted ensemble's."""
     if n_classes:
-        return AveragedProbabilities(np.average(np.asarray(predictions), axis=0), np.arange(n_classes))
-    averaged = np.average(np.asarray(predictions).T, axis=1)
+        return AveragedProbabilities(np.average(np.asarray(predictions), axis=0, weights=weights),
+                                     np.arange(n_classes))
+    averaged = np.average(np.asarray(predictions).T, axis=1, weights=weights)
     return AveragedPredictions(inverse(averaged) if inverse is not None else averaged)
 
 

@@ -36,6 +36,8 @@ HistGradientBoostingClassifier, HistGradientBoostingRegressor = (_lazy("sklearn.
     "HistGradientBoostingClassifier", "HistGradientBoostingRegressor"))
 RandomForestClassifier, RandomForestRegressor = (_lazy("sklearn.ensemble", n) for n in (
     "RandomForestClassifier", "RandomForestRegressor"))
+ExtraTreesClassifier, ExtraTreesRegressor = (_lazy("sklearn.ensemble", n) for n in (
+    "ExtraTreesClassifier", "ExtraTreesRegressor"))
 StackingClassifier, StackingRegressor, VotingClassifier, VotingRegressor = (_lazy("sklearn.ensemble", n) for n in (
     "StackingClassifier", "StackingRegressor", "VotingClassifier", "VotingRegressor"))
 TunedThresholdClassifierCV = _lazy("sklearn.model_selection", "TunedThresholdClassifierCV")
@@ -53,6 +55,8 @@ CLASSIFIERS: dict[str, Callable[[int], ClassifierMixin]] = {
     "knn": lambda seed: KNeighborsClassifier(),
     "decision_tree": lambda seed: DecisionTreeClassifier(random_state=seed),
     "random_forest": lambda seed: RandomForestClassifier(n_estimators=100, random_state=seed),
+    # extremely randomised trees: random cut points too, every tree on every row; less variance on small tables
+    "extra_trees": lambda seed: ExtraTreesClassifier(n_estimators=100, random_state=seed),
     # no calibration inside CV folds (it fitted six SVCs per fold): ROC AUC ranks by decision_function, and only
     # the final model is calibrated where probabilities are needed (calibrated_for_serving). Large tables get
     # an approximation of the same kernel (sizing.model_at_size); rbf_svm stays exact at every size.
@@ -78,6 +82,7 @@ REGRESSORS: dict[str, Callable[[int], RegressorMixin]] = {
     "knn": lambda seed: KNeighborsRegressor(),
     "decision_tree": lambda seed: DecisionTreeRegressor(random_state=seed),
     "random_forest": lambda seed: RandomForestRegressor(n_estimators=100, random_state=seed),
+    "extra_trees": lambda seed: ExtraTreesRegressor(n_estimators=100, random_state=seed),
     "svr": lambda seed: SVR(kernel="rbf"),
     "hist_gradient_boosting": lambda seed: HistGradientBoostingRegressor(random_state=seed),
     "xgboost": lambda seed: _xgboost(seed, regression=True),
@@ -86,12 +91,12 @@ REGRESSORS: dict[str, Callable[[int], RegressorMixin]] = {
                                                random_state=seed),
 }
 ZOOS = {"classification": CLASSIFIERS, "regression": REGRESSORS}
-# built by compare_models from its own top models (compare.ensemble_top), not from the zoo alone
-COMBINED = ("voting", "stacking")
+# built by compare_models from its own models (compare.ensemble_top, compare.ensemble_selection), not from the zoo alone
+COMBINED = ("voting", "stacking", "ensemble_selection")
 ZOO_NAMES = tuple(dict.fromkeys([*CLASSIFIERS, *REGRESSORS]))  # the models that stand alone
 MODEL_NAMES = (*ZOO_NAMES, *COMBINED)  # what tune.model may name
 # ensembles, for the t-test of the best ensemble against the best single model
-ENSEMBLES = ("random_forest", "hist_gradient_boosting", "xgboost", "bagging", "adaboost", *COMBINED)
+ENSEMBLES = ("random_forest", "extra_trees", "hist_gradient_boosting", "xgboost", "bagging", "adaboost", *COMBINED)
 
 
 class ApproxRBFSVM(ClassifierMixin, BaseEstimator):
@@ -148,30 +153,34 @@ def _xgboost(seed: int, regression: bool = False):
     return (XGBRegressor if regression else XGBClassifier)(n_estimators=200, random_state=seed, n_jobs=1)
 
 
-def make_estimator(name: str, seed: int, key: str = "model", task: str = "classification", members=None):
+def make_estimator(name: str, seed: int, key: str = "model", task: str = "classification", members=None,
+                   weights: list[int] | None = None):
     """The task's model of that name, unfitted and seeded; a model of the other task is a one-line error.
-    voting and stacking combine `members`: (name, unfitted estimator) pairs."""
+    voting, stacking and ensemble_selection combine `members`: (name, unfitted estimator) pairs, the last with
+    `weights`."""
     if name in COMBINED:
         if not members:
-            raise PipelineError(f"{key}: {name!r} combines compare_models' top models (compare.ensemble_top); "
-                                "it is built there, not on its own")
-        return combined(name, members, seed, task)
+            raise PipelineError(f"{key}: {name!r} combines compare_models' models (compare.ensemble_top, "
+                                "compare.ensemble_selection); it is built there, not on its own")
+        return combined(name, members, seed, task, weights)
     zoo = ZOOS[task]
     if name not in zoo:
         raise PipelineError(f"{key}: {name!r} is not a {task} model; choose from {', '.join([*zoo, *COMBINED])}")
     return zoo[name](seed)
 
 
-def combined(name: str, members: list[tuple[str, object]], seed: int, task: str):
-    """Soft voting (the members' probabilities averaged; a mean for regression) or stacking (a logistic or ridge
-    regression over the members' out-of-fold scores, 5 inner folds) of the members. A classifier without
-    predict_proba (an SVM) is Platt-scaled inside, so soft voting can average it."""
+def combined(name: str, members: list[tuple[str, object]], seed: int, task: str, weights: list[int] | None = None):
+    """Soft voting (the members' probabilities averaged; a mean for regression), ensemble selection (the same,
+    weighted by how often the greedy selection picked each member) or stacking (a logistic or ridge regression over
+    the members' out-of-fold scores, 5 inner folds) of the members. A classifier without predict_proba (an SVM) is
+    Platt-scaled inside, so soft voting can average it."""
+    if name != "stacking":
+        weights = weights if name == "ensemble_selection" else None
+        if task == "regression":
+            return VotingRegressor(members, weights=weights)
+        return VotingClassifier([(n, voting_member(m)) for n, m in members], voting="soft", weights=weights)
     if task == "regression":
-        if name == "voting":
-            return VotingRegressor(members)
         return StackingRegressor(members, final_estimator=RidgeCV(), cv=5)
-    if name == "voting":
-        return VotingClassifier([(n, voting_member(m)) for n, m in members], voting="soft")
     return StackingClassifier(members, final_estimator=LogisticRegression(max_iter=5000, random_state=seed), cv=5)
 
 

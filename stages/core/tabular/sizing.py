@@ -3,8 +3,8 @@
 A course table has a few hundred rows; a user's own table has tens of thousands to millions. Each rule below
 turns the row count into one setting, with the reason a stage prints and records. Every rule applies only
 where params.yaml leaves the setting at `auto` (or, for the model zoo, at the model's plain name), so a
-number in params.yaml always wins. Below SMALL rows no rule changes anything: the course's tables keep the
-results they had.
+number in params.yaml always wins. Below SMALL rows only the boosters' rule changes anything: the libraries'
+defaults are made for large data, and a few hundred rows want smaller steps.
 
 | rule | below | from |
 | --- | --- | --- |
@@ -15,7 +15,8 @@ results they had.
 | knn in compare.models: auto | listed | 50,000 rows: left out (each prediction scans every training row) |
 | select_features' curve | every row, up to 60 sizes | 10,000 rows: a stratified 10,000-row sample, 20 log sizes |
 | tune.search: auto | grid | 10,000 rows: successive halving over the same grid |
-| hist_gradient_boosting | no early stopping | 10,000 rows: early stopping (scikit-learn's own `auto` rule) |
+| hist_gradient_boosting | rate 0.05, <= 300 iterations, early stopping | 10,000 rows: scikit-learn's own |
+| xgboost | learning rate 0.05, depth 3 | 10,000 rows: its defaults (0.3, depth 6) |
 | compare.rows (compare, tune's search) | every row | 100,000 rows: a stratified 100,000-row sample; tune refits |
 | evaluate.importance_rows | every test row | 10,000 test rows: a stratified 10,000-row sample |
 
@@ -45,6 +46,10 @@ HALVING_FROM = 10_000  # tune.search: auto switches from grid to halving here
 STACKING_INNER = 5  # stacking's inner folds: each member is fitted on these and once more, per outer fold
 STACKING_SHARE = 0.25  # compare.stacking: auto stacks while its fits are at most this share of the single models'
 HGB_EARLY_STOP = 10_000  # scikit-learn's early_stopping='auto' threshold, stated
+BOOSTER_SMALL = HGB_EARLY_STOP  # below this, the boosters learn slowly (library defaults are made for large data)
+SMALL_LEARNING_RATE = 0.05
+HGB_SMALL_ITER = 300  # hist_gradient_boosting's most iterations below BOOSTER_SMALL; early stopping ends most sooner
+EARLY_STOP_CLASS_ROWS = 20  # its held-out 10% must hold every class: the rarest needs this many training rows
 SEARCH_ROWS = 100_000  # rows compare_models and tune's search score models on, above that many
 IMPORTANCE_ROWS = 10_000  # test rows permutation importance predicts (columns x repeats times), above that many
 
@@ -106,8 +111,9 @@ def auto_models(models: tuple[str, ...], n: int, *, section: str) -> tuple[tuple
     return tuple(m for m in models if m != "knn"), [Decision("knn", f"{section}.size_rules", "left out", why)]
 
 
-def model_at_size(name: str, estimator, n: int, task: str) -> tuple[object, Decision | None]:
-    """The zoo's model adapted to n training rows (parameters only, so tune searches the same names)."""
+def model_at_size(name: str, estimator, n: int, task: str, rarest: int | None = None) -> tuple[object, Decision | None]:
+    """The zoo's model adapted to n training rows (parameters only, so tune searches the same names); `rarest`:
+    the rarest class's training rows (None: regression)."""
     if name == "svm" and task == "classification" and n >= SVM_EXACT_MAX:
         params = {k: v for k, v in estimator.get_params(deep=False).items() if k in ("C", "gamma", "random_state")}
         return ApproxRBFSVM(**params), Decision("svm",
@@ -129,7 +135,28 @@ def model_at_size(name: str, estimator, n: int, task: str) -> tuple[object, Deci
                                    "tune.spaces.hist_gradient_boosting.early_stopping", "on",
             f"{_rows(n)} > {HGB_EARLY_STOP:,}: its fits on more than {HGB_EARLY_STOP:,} rows hold out 10% and stop "
                                    "when that stops improving (scikit-learn's early_stopping='auto')")
+    if name in ("hist_gradient_boosting", "xgboost") and n < BOOSTER_SMALL:
+        return small_booster(name, estimator, n, rarest)
     return estimator, None
+
+
+def small_booster(name: str, estimator, n: int, rarest: int | None) -> tuple[object, Decision]:
+    """A booster on a few hundred or thousand rows: smaller steps (and, for xgboost, shallower trees), so that it
+    does not fit the noise in a few dozen trees; hist_gradient_boosting also stops early on 10% of each fit's own
+    training rows, where that 10% can hold every class."""
+    why = f"{_rows(n)} < {BOOSTER_SMALL:,}: the library's defaults suit large data; "
+    if name == "xgboost":
+        return estimator.set_params(learning_rate=SMALL_LEARNING_RATE, max_depth=3), Decision(
+            "xgboost", "compare.size_rules", f"learning_rate {SMALL_LEARNING_RATE}, max_depth 3",
+            why + "smaller steps and shallower trees overfit less (tune.spaces.xgboost still searches both)")
+    stops = rarest is None or rarest >= EARLY_STOP_CLASS_ROWS
+    estimator = estimator.set_params(learning_rate=SMALL_LEARNING_RATE, max_iter=HGB_SMALL_ITER, early_stopping=stops)
+    held = ("stopping when 10% of each fit's training rows stop improving" if stops else
+            f"no early stopping: its rarest class has {rarest} training rows (< {EARLY_STOP_CLASS_ROWS}), too few "
+            "to hold some out")
+    return estimator, Decision("hist_gradient_boosting", "compare.size_rules",
+                               f"learning_rate {SMALL_LEARNING_RATE}, max_iter {HGB_SMALL_ITER}"
+                               + (", early stopping" if stops else ""), why + f"smaller steps, {held}")
 
 
 def stacking_at_cost(stacking, members: int, models: int, *, key: str) -> Decision:
@@ -173,18 +200,27 @@ def racing_rule(racing: float, folds: int, repeats: int, *, key: str) -> Decisio
 
 
 def sized_estimator(name: str, seed: int, key: str, task: str, n: int, size_rules: bool,
-                    members: list[str] | None = None) -> tuple[object, list]:
+                    members: list[str] | dict[str, int] | None = None,
+                    rarest: int | None = None) -> tuple[object, list]:
     """The zoo's model by name, adapted to n training rows unless compare.size_rules is off; with the decision
-    that changed it, if any. voting and stacking combine `members` (compare's top models), each sized alike."""
+    that changed it, if any. voting and stacking combine `members` (compare's top models), ensemble_selection its
+    {member: weight}, each member sized alike."""
     if name in COMBINED:
-        sized = [sized_estimator(member, seed, key, task, n, size_rules) for member in members or []]
-        combined = make_estimator(name, seed, key, task, [(m, e) for m, (e, _) in zip(members or [], sized)])
+        names = list(members or [])
+        sized = [sized_estimator(member, seed, key, task, n, size_rules, rarest=rarest) for member in names]
+        weights = [members[m] for m in names] if isinstance(members, dict) else None
+        combined = make_estimator(name, seed, key, task, [(m, e) for m, (e, _) in zip(names, sized)], weights)
         return combined, [d for _, decisions in sized for d in decisions]
     estimator = make_estimator(name, seed, key, task)
     if not size_rules:
         return estimator, []
-    estimator, decision = model_at_size(name, estimator, n, task)
+    estimator, decision = model_at_size(name, estimator, n, task, rarest)
     return estimator, [decision] if decision else []
+
+
+def rarest_rows(y: np.ndarray, classifies: bool) -> int | None:
+    """The rarest class's rows (None for regression): how much of it a booster's held-out share can take."""
+    return int(np.unique(y, return_counts=True)[1].min()) if classifies else None
 
 
 def curve_rows(n: int, rows, *, key: str) -> Decision:

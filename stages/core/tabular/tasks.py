@@ -68,8 +68,8 @@ class Task:
 TASKS = {
     "classification": Task(
         "classification",
-        models=("logistic_regression", "knn", "decision_tree", "random_forest", "svm", "hist_gradient_boosting",
-                "xgboost", "bagging", "adaboost"),
+        models=("logistic_regression", "knn", "decision_tree", "random_forest", "extra_trees", "svm",
+                "hist_gradient_boosting", "xgboost", "bagging", "adaboost"),
         metrics=("accuracy", "balanced_accuracy", "f1", "roc_auc"),
         scoring="accuracy",
         selection_method="chi2",
@@ -77,7 +77,8 @@ TASKS = {
     ),
     "regression": Task(
         "regression",
-        models=("linear_regression", "ridge", "lasso", "elastic_net", "knn", "decision_tree", "random_forest", "svr",
+        models=("linear_regression", "ridge", "lasso", "elastic_net", "knn", "decision_tree", "random_forest",
+                "extra_trees", "svr",
                 "hist_gradient_boosting", "xgboost", "bagging", "adaboost"),
         metrics=("r2", "rmse", "mae"),
         scoring="r2",

@@ -60,6 +60,20 @@ def distribution(spec, key: str):
     return stats.loguniform(low, high) if log else stats.uniform(low, high - low)
 
 
+def combined_members(model: str, winner: dict, *, section: str) -> list[str] | dict[str, int] | None:
+    """What compare_models chose for a combined model (winner.json): voting's and stacking's top members, ensemble
+    selection's {member: weight}; None for a model of the zoo. A combined model compare_models did not build is a
+    one-line error."""
+    if model not in COMBINED:
+        return None
+    members = winner.get("ensemble") if model == "ensemble_selection" else winner.get("members")
+    if not members:
+        key = "compare.ensemble_selection" if model == "ensemble_selection" else "compare.ensemble_top"
+        raise PipelineError(f"{section}.model = {model}, but compare_models built no {model} ({key} is 0, or too "
+                            f"few models took part); set {key} and rerun compare_models, or choose another model")
+    return members
+
+
 def search_space(spaces: dict, model: str, estimator, search: str, task: str, *,
                  section: str) -> tuple[dict, list[str]]:
     """The model's space as Pipeline parameters, checked against the model's real parameters; and the names

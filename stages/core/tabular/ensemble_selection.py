@@ -1,0 +1,89 @@
+"""Ensemble selection (Caruana et al., 2004), the way AutoGluon and auto-sklearn combine their models: start from
+nothing and, for a fixed number of rounds, add the model (with replacement) whose fold predictions most improve the
+average's score. A model picked 3 times of 6 weighs 3/6: the weights are small integers, so the saved model is
+scikit-learn's own VotingClassifier (soft) or VotingRegressor with `weights`.
+
+Scored without leakage: the weights that score a fold are chosen on the other folds of the same repeat, never on
+that fold's rows, so its CV score is an honest estimate like any single model's (on random labels it stays at
+chance). The saved model's weights are chosen on every fold of every repeat."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.metrics import check_scoring
+
+from stages.core.tabular.folds import Fitted, Fold, soft_vote
+
+ROUNDS = 25  # compare.ensemble_selection's default: AutoGluon's weighted ensemble takes 25 rounds too
+
+
+def _vectorised(metric: str, inverse):
+    """The sort_by metrics with a closed form, scored for every candidate average at once: (C, rows[, classes])
+    -> C scores, higher is better (error metrics negated, as scikit-learn's scorers)."""
+    undo = inverse if inverse is not None else (lambda v: v)
+    forms = {
+        "accuracy": lambda a, y: (np.argmax(a, axis=-1) == y).mean(axis=-1),
+        "r2": lambda a, y: 1 - ((y - undo(a)) ** 2).sum(axis=-1) / ((y - y.mean()) ** 2).sum(),
+        "rmse": lambda a, y: -np.sqrt(((y - undo(a)) ** 2).mean(axis=-1)),
+        "mae": lambda a, y: -np.abs(y - undo(a)).mean(axis=-1),
+    }
+    return forms.get(metric)
+
+
+def objective(metric: str, scorer, n_classes: int, inverse=None):
+    """score(candidate averages (C, rows[, classes]), y) -> C scores, higher is better: the comparison's sort_by on
+    each weighted average, as soft_vote computes it for a VotingClassifier or VotingRegressor (accuracy, r2, rmse
+    and mae in closed form, the others through their scorer)."""
+    fast = _vectorised(metric, inverse)
+    if fast is not None:
+        return fast
+    empty = np.empty((0, 0))
+
+    def score(averages: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.array([scorer(soft_vote([a], n_classes, inverse), empty, y) for a in averages])
+    return score
+
+
+def greedy_weights(outputs: list[np.ndarray], y: np.ndarray, score, rounds: int) -> np.ndarray:
+    """Integer weights over `outputs` (each model's predictions on the same rows, best model first): `rounds` greedy
+    steps, each adding the model whose inclusion scores best; a tie goes to the earlier (better-ranked) model."""
+    stacked = np.asarray(outputs, dtype=float)
+    counts, total = np.zeros(len(outputs), dtype=int), np.zeros_like(stacked[0])
+    for step in range(1, rounds + 1):
+        best = int(np.argmax(score((total + stacked) / step, y)))  # the first of equals
+        counts[best] += 1
+        total = total + stacked[best]
+    return counts
+
+
+def weights_on(candidates: list[str], kept: dict, folds: list[Fold], y: np.ndarray, score,
+               rounds: int) -> dict[str, int]:
+    """Weights chosen on these folds' kept predictions (the rows of all of them together), members only."""
+    outputs = [np.concatenate([kept[(name, f.repeat, f.fold)] for f in folds]) for name in candidates]
+    counts = greedy_weights(outputs, np.concatenate([y[f.test] for f in folds]), score, rounds)
+    return {name: int(c) for name, c in zip(candidates, counts) if c}
+
+
+def selection_scores(candidates: list[str], kept: dict, folds: list[Fold], y: np.ndarray, metrics: dict, score,
+                     rounds: int, n_classes: int, inverse=None,
+                     name: str = "ensemble_selection") -> tuple[dict, dict]:
+    """(the ensemble's Fitted per (name, repeat, fold), the weights that scored each fold). Each fold is scored
+    with weights chosen on the other folds of its repeat: as a VotingClassifier/VotingRegressor with those weights,
+    refitted on the fold's training rows, would score (np.average over the members in candidate order)."""
+    out, chosen = {}, {}
+    for fold in folds:
+        others = [f for f in folds if f.repeat == fold.repeat and f.fold != fold.fold]
+        weights = weights_on(candidates, kept, others, y, score, rounds)
+        members = [m for m in candidates if m in weights]
+        vote = soft_vote([kept[(m, fold.repeat, fold.fold)] for m in members], n_classes, inverse,
+                         [weights[m] for m in members])
+        scores = check_scoring(vote, scoring=metrics)(vote, np.empty((len(fold.test), 0)), y[fold.test])
+        out[(name, fold.repeat, fold.fold)] = Fitted(scores, 0.0, 0.0, None)
+        chosen[(fold.repeat, fold.fold)] = weights
+    return out, chosen
+
+
+def described(weights: dict[str, int]) -> str:
+    """'ensemble of 3: hist_gradient_boosting ×3, logistic_regression ×2, knn ×1' (heaviest first)."""
+    ordered = sorted(weights.items(), key=lambda item: -item[1])
+    return f"ensemble of {len(weights)}: " + ", ".join(f"{name} ×{w}" for name, w in ordered)
