@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import textwrap
 
+from stages.core.ensembles import ensemble_words
+
 WIDTH = 100
 NAME = 17  # the stage column: nets_from_scratch
 SIGNIFICANT = 0.05  # the corrected t-test's p-value under which a difference counts
@@ -70,6 +72,8 @@ def _comparison(c: dict) -> str:
     ranks = c.get(f"cv_{metric}", {})
     winner = next((name for name, score in ranks.items() if score == c["winner"][metric]), "the winner")
     text = f"{winner} best of {len(ranks)} models: CV {metric} {c['winner'][metric]:.4f}"
+    if winner == "ensemble_selection" and c.get("ensemble_selection"):
+        text += f" ({ensemble_words(c['ensemble_selection'])})"
     if vs := c.get("winner_vs_runner_up"):
         text += (f", {vs['difference']:+.4f} over the runner-up ({_significance(vs['p_value'])}, "
                  f"p = {vs['p_value']:.2f})")

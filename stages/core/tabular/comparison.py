@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from stages.core.ensembles import ensemble_words
 from stages.core.errors import PipelineError
 from stages.core.tabular import ensemble_selection
 from stages.core.tabular.folds import Fold, fit_folds, folds_of, score_rows, shared_steps, vote_scores
@@ -199,7 +200,7 @@ def score_models(pipelines: dict, X, y, folds: list[Fold], metrics: dict, sort_b
                                                           n_classes, inverse)[0]
             weights = ensemble_selection.weights_on(candidates, kept, folds, y, score, rounds)
             progress(f"ensemble selection over {len(candidates)} models, {rounds} rounds on {sort_by}, each fold "
-                     f"scored with weights chosen on the other folds: {ensemble_selection.described(weights)}"
+                     f"scored with weights chosen on the other folds: {ensemble_words(weights)}"
                      + (f" ({', '.join(left)}: no probabilities, not candidates)" if left else ""))
     scores = score_rows(fitted)
     order = {name: j for j, name in enumerate([*models, *COMBINED])}
@@ -303,6 +304,7 @@ def ranking(compared: Compared, plan: ComparisonPlan, decisions: list[Decision],
     table = summarize(compared.scores, plan.metrics, plan.sort_by, compared.stopped)
     result = comparison_result(compared.scores, table, plan.sort_by, plan.folds) | {"size_rules": record(decisions)}
     result |= {"stopped": compared.stopped} if compared.stopped else {}
+    result |= {"ensemble_selection": compared.weights} if compared.weights else {}  # its members and weights
     better = " (lower is better)" if plan.sort_by in LOWER_IS_BETTER else ""
     raced = f"; models clearly behind after {plan.folds} folds stopped there" if compared.stopped else ""
     return table, result, f"{plan.repeats}x{plan.folds}-fold CV on the training split ({rows} rows){better}{raced}"

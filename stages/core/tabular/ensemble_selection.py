@@ -81,9 +81,3 @@ def selection_scores(candidates: list[str], kept: dict, folds: list[Fold], y: np
         out[(name, fold.repeat, fold.fold)] = Fitted(scores, 0.0, 0.0, None)
         chosen[(fold.repeat, fold.fold)] = weights
     return out, chosen
-
-
-def described(weights: dict[str, int]) -> str:
-    """'ensemble of 3: hist_gradient_boosting ×3, logistic_regression ×2, knn ×1' (heaviest first)."""
-    ordered = sorted(weights.items(), key=lambda item: -item[1])
-    return f"ensemble of {len(weights)}: " + ", ".join(f"{name} ×{w}" for name, w in ordered)
