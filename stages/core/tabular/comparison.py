@@ -199,7 +199,8 @@ def score_models(pipelines: dict, X, y, folds: list[Fold], metrics: dict, sort_b
             fitted |= ensemble_selection.selection_scores(candidates, kept, folds, y, metrics, score, rounds,
                                                           n_classes, inverse)[0]
             weights = ensemble_selection.weights_on(candidates, kept, folds, y, score, rounds)
-            progress(f"ensemble selection over {len(candidates)} models, {rounds} rounds on {sort_by}, each fold "
+            progress(f"ensemble selection over {len(candidates)} models, {rounds} rounds on "
+                     f"{'log loss' if n_classes else sort_by}, each fold "
                      f"scored with weights chosen on the other folds: {ensemble_words(weights)}"
                      + (f" ({', '.join(left)}: no probabilities, not candidates)" if left else ""))
     scores = score_rows(fitted)
