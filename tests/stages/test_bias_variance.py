@@ -19,7 +19,7 @@ from stages.core.report.headlines import headlines
 from stages.core.tabular.bias_variance import Curve, complexity, curves, diagnose
 from stages.core.tabular.comparison import comparison_result, lesson, summarize, top_members, verdict
 from stages.core.tabular.inspection import coefficient_table, importance_table, original_column
-from stages.core.tabular.models import NamedClassifier, make_estimator
+from stages.core.tabular.models import COMBINED, NamedClassifier, make_estimator
 from stages.core.tabular.selection import Method, SelectFeatures
 from stages.core.tabular.sizing import importance_rows, sized_estimator, stacking_at_cost
 from stages.core.tabular.threshold import check_threshold, missed_target, rates
@@ -141,10 +141,11 @@ def test_compare_adds_voting_and_stacking_of_the_top_models_and_tune_keeps_them(
     run_stages(selected, compare_models, tune, compare__models=["logistic_regression", "knn", "decision_tree",
                                                                  "bagging"], compare__stacking=True)
     scores, winner = read_table(paths.FOLD_SCORES), read_json(paths.WINNER)
-    assert set(scores["model"]) == {"logistic_regression", "knn", "decision_tree", "bagging", "voting", "stacking"}
+    assert set(scores["model"]) == {"logistic_regression", "knn", "decision_tree", "bagging", "voting", "stacking",
+                                    "ensemble_selection"}
     assert (scores.groupby("model").size() == 3).all()  # the same folds for every model
     table = summarize(scores.assign(fit_time=0.0), ["accuracy"], "accuracy")
-    singles = [m for m in table["model"] if m not in ("voting", "stacking")]
+    singles = [m for m in table["model"] if m not in COMBINED]
     assert winner["members"] == singles[:3]
     judged = read_json(paths.COMPARE_METRICS)
     assert {"combined", "alone", "difference", "p_value"} <= set(judged["combined_vs_alone"])
@@ -155,6 +156,11 @@ def test_compare_adds_voting_and_stacking_of_the_top_models_and_tune_keeps_them(
         run_stages(selected, tune, tune__model=name)
         assert f"tune.spaces.{name} is not set: {name} keeps its members" in capsys.readouterr().out
         assert type(read_object(paths.MODEL).pipeline_.named_steps["model"]).__name__.startswith(name.title())
+    run_stages(selected, tune, tune__model="ensemble_selection")  # a VotingClassifier with compare's weights
+    saved = read_object(paths.MODEL).pipeline_.named_steps["model"]
+    assert dict(zip([n for n, _ in saved.estimators], saved.weights)) == winner["ensemble"]
+    assert sum(winner["ensemble"].values()) == 25 and set(winner["ensemble"]) <= set(singles)
+    assert "tune.spaces.ensemble_selection is not set: ensemble_selection keeps its members" in capsys.readouterr().out
     set_params(selected, compare__models=["knn", "voting"])
     assert "voting and stacking combine" in run_fails(compare_models, capsys)
 

@@ -10,7 +10,7 @@ from sklearn.model_selection import RepeatedStratifiedKFold
 
 from stages import compare_models, ingest, paths, preprocess, select_features
 from stages.core.tabular.comparison import corrected_ttest, fold_scores, summarize
-from stages.core.tabular.models import build_pipeline, make_estimator
+from stages.core.tabular.models import COMBINED, build_pipeline, make_estimator
 from stages.core.tabular.selection import Method, SelectFeatures, selector_from
 from stages.io import read_json, read_object, read_table, read_training_split
 from tests.conftest import ScalerSpy, project_of, run_fails, run_stages
@@ -31,13 +31,16 @@ def test_stage_ranks_models_on_the_same_folds(selected):
     scores = read_table(paths.FOLD_SCORES)
     table = read_table(paths.COMPARISON)
     metrics = read_json(paths.COMPARE_METRICS)
-    assert len(scores) == (3 + 2) * 3 * 2  # (models + voting and stacking of the top 3) x folds x repeats
+    # (models + voting, stacking and ensemble selection) x folds x repeats
+    assert len(scores) == (3 + 3) * 3 * 2
     assert set(scores.columns) == {"model", "repeat", "fold", "accuracy", "roc_auc", "score"}
     assert scores["score"].equals(scores["roc_auc"])  # the plotted column: compare.sort_by
-    assert table["roc_auc_mean"].is_monotonic_decreasing and table["rank"].tolist() == [1, 2, 3, 4, 5]
+    assert table["roc_auc_mean"].is_monotonic_decreasing and table["rank"].tolist() == [1, 2, 3, 4, 5, 6]
     winner = read_json(paths.WINNER)
-    singles = [m for m in table["model"] if m not in ("voting", "stacking")]
-    assert winner == {"model": table["model"][0], "sort_by": "roc_auc", "members": singles}
+    singles = [m for m in table["model"] if m not in COMBINED]
+    assert winner == {"model": table["model"][0], "sort_by": "roc_auc", "members": singles,
+                      "ensemble": metrics["ensemble_selection"]}
+    assert set(winner["ensemble"]) <= set(singles) and sum(winner["ensemble"].values()) == 25
     assert metrics["winner"]["roc_auc"] == pytest.approx(scores.groupby("model")["roc_auc"].mean().max())
     assert 0 <= metrics["winner_vs_runner_up"]["p_value"] <= 1
     assert "fit_time" not in paths.COMPARISON_MD.read_text()  # wall-clock times would dirty git on every run
@@ -97,7 +100,8 @@ def test_compare_on_pure_noise_stays_near_chance(workdir):
                data__test_size=0.2, features__k=10, compare__folds=5, compare__repeats=2, compare__n_jobs=2,
                compare__stacking=True, compare__racing=0)
     means = read_json(paths.COMPARE_METRICS)["cv_accuracy"]
-    assert len(means) == 3 + 2  # voting and stacking too: fitted inside the folds, they stay at chance as well
+    # voting, stacking and ensemble selection too: fitted or weighted inside the folds, they stay at chance as well
+    assert len(means) == 3 + 3
     assert all(abs(m - 0.5) < 0.1 for m in means.values()), means
 
 

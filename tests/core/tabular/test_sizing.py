@@ -186,8 +186,8 @@ def test_stages_print_and_record_the_rules_and_params_override_them(mid_sized, c
     assert "compare.repeats = 1: 5,600 training rows >= 5,000: fold scores vary little" in out.out
     rules = read_json(paths.COMPARE_METRICS)["size_rules"]
     folds = read_table(paths.FOLD_SCORES)
-    # 3 FAST models and voting (stacking: 6 fits per member and fold, left out)
-    assert (rules["folds"], rules["repeats"]) == (10, 1) and len(folds) == 4 * 10
+    # 3 FAST models, voting and ensemble selection (stacking: 6 fits per member and fold, left out)
+    assert (rules["folds"], rules["repeats"]) == (10, 1) and len(folds) == 5 * 10
     assert "tune: tune.search = grid: 5,600 training rows < 10,000" in out.out
     assert read_json(paths.TUNE_METRICS)["size_rules"]["search"] == "grid"
     assert "compare_models: " in out.err and " left]" in out.err  # the progress bar, on stderr
@@ -196,7 +196,7 @@ def test_stages_print_and_record_the_rules_and_params_override_them(mid_sized, c
 
     run_stages(mid_sized, compare_models, compare__folds=4, compare__repeats=2, compare__racing=0)
     rules = read_json(paths.COMPARE_METRICS)["size_rules"]
-    assert (rules["folds"], rules["repeats"]) == (4, 2) and len(read_table(paths.FOLD_SCORES)) == 4 * 4 * 2
+    assert (rules["folds"], rules["repeats"]) == (4, 2) and len(read_table(paths.FOLD_SCORES)) == 5 * 4 * 2
     assert "compare_models: compare.folds = 4, compare.repeats = 2: set in params.yaml" in capsys.readouterr().out
 
 
