@@ -32,8 +32,7 @@ def main() -> None:
                                                              paths.SELECTED)
     task = TASKS[labels["task"]]
     winner = read_json(paths.WINNER) if tune.model in ("best", *COMBINED) else {}  # voting, stacking: its members
-    model = winner["model"] if tune.model == "best" else tune.model
-    members = tuning.combined_members(model, winner, section="tune")
+    model, members = tuning.chosen_model(tune.model, winner, section="tune")
     positive, scoring = positive_code(labels["classes"], labels.get("positive")), auto(tune.scoring, task.scoring)
     estimator, sized = sized_estimator(model, params.seed, "tune.model", task.name, len(y), params.compare.size_rules,
                                        members, rarest_rows(y, task.classifies))

@@ -171,4 +171,3 @@ def metric_numbers(tree: dict, prefix: str = "") -> dict[str, float]:
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             flat[prefix + key] = value
     return flat
-

@@ -195,7 +195,7 @@ def score_models(pipelines: dict, X, y, folds: list[Fold], metrics: dict, sort_b
         candidates = [m for m in order if m not in stopped and all((m, f.repeat, f.fold) in kept for f in folds)]
         left = [m for m in order if m not in stopped and m not in candidates and m not in COMBINED]
         if len(candidates) >= 2:
-            score = ensemble_selection.objective(sort_by, metrics[sort_by], n_classes, inverse)
+            score = ensemble_selection.objective(sort_by, n_classes, inverse)
             fitted |= ensemble_selection.selection_scores(candidates, kept, folds, y, metrics, score, rounds,
                                                           n_classes, inverse)[0]
             weights = ensemble_selection.weights_on(candidates, kept, folds, y, score, rounds)

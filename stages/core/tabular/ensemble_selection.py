@@ -10,42 +10,26 @@ chance). The saved model's weights are chosen on every fold of every repeat."""
 from __future__ import annotations
 
 import numpy as np
-from sklearn.metrics import check_scoring
 
-from stages.core.tabular.folds import Fitted, Fold, soft_vote
-
-ROUNDS = 25  # compare.ensemble_selection's default: AutoGluon's weighted ensemble takes 25 rounds too
+from stages.core.tabular.folds import Fold, scored_vote
 
 
-def _vectorised(metric: str, inverse):
-    """The regression metrics with a closed form, scored for every candidate average at once: (C, rows) -> C scores,
-    higher is better (error metrics negated, as scikit-learn's scorers)."""
+def objective(metric: str, n_classes: int, inverse=None):
+    """score(candidate averages (C, rows[, classes]), y) -> C scores, higher is better, every candidate at once, on
+    each weighted average as soft_vote computes it for a VotingClassifier or VotingRegressor.
+
+    Regression: the comparison's sort_by (r2, rmse or mae, error metrics negated as scikit-learn's scorers). Classes:
+    the log loss of the averaged probabilities, whatever sort_by is: accuracy moves in steps of one row, so on a few
+    hundred rows greedy steps on it chase noise (on pima, passengers and liver its ensemble scored 0.6-1.9 points
+    below the log-loss one in CV); the ensemble is then scored on sort_by like every model."""
+    if n_classes:
+        return lambda averages, y: likelihood(averages, y.astype(int))
     undo = inverse if inverse is not None else (lambda v: v)
-    forms = {
+    return {
         "r2": lambda a, y: 1 - ((y - undo(a)) ** 2).sum(axis=-1) / ((y - y.mean()) ** 2).sum(),
         "rmse": lambda a, y: -np.sqrt(((y - undo(a)) ** 2).mean(axis=-1)),
         "mae": lambda a, y: -np.abs(y - undo(a)).mean(axis=-1),
-    }
-    return forms.get(metric)
-
-
-def objective(metric: str, scorer, n_classes: int, inverse=None):
-    """score(candidate averages (C, rows[, classes]), y) -> C scores, higher is better, on each weighted average as
-    soft_vote computes it for a VotingClassifier or VotingRegressor. Regression: the comparison's sort_by (r2, rmse
-    and mae in closed form, others through their scorer). Classes: the log loss of the averaged probabilities,
-    whatever sort_by is: accuracy moves in steps of one row, so on a few hundred rows greedy steps on it chase
-    noise (on pima, passengers and liver its ensemble scored 0.6-1.9 points below the log-loss one in CV); the
-    ensemble is then scored on sort_by like every model."""
-    if n_classes:
-        return lambda averages, y: likelihood(averages, y.astype(int))
-    fast = _vectorised(metric, inverse)
-    if fast is not None:
-        return fast
-    empty = np.empty((0, 0))
-
-    def score(averages: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return np.array([scorer(soft_vote([a], 0, inverse), empty, y) for a in averages])
-    return score
+    }[metric]
 
 
 def likelihood(averages: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -75,19 +59,16 @@ def weights_on(candidates: list[str], kept: dict, folds: list[Fold], y: np.ndarr
 
 
 def selection_scores(candidates: list[str], kept: dict, folds: list[Fold], y: np.ndarray, metrics: dict, score,
-                     rounds: int, n_classes: int, inverse=None,
-                     name: str = "ensemble_selection") -> tuple[dict, dict]:
-    """(the ensemble's Fitted per (name, repeat, fold), the weights that scored each fold). Each fold is scored
-    with weights chosen on the other folds of its repeat: as a VotingClassifier/VotingRegressor with those weights,
-    refitted on the fold's training rows, would score (np.average over the members in candidate order)."""
+                     rounds: int, n_classes: int, inverse=None) -> tuple[dict, dict]:
+    """(the ensemble's Fitted per ("ensemble_selection", repeat, fold), the weights that scored each fold). Each fold
+    is scored with weights chosen on the other folds of its repeat: as a VotingClassifier/VotingRegressor with those
+    weights, refitted on the fold's training rows, would score (np.average over the members in candidate order)."""
     out, chosen = {}, {}
     for fold in folds:
         others = [f for f in folds if f.repeat == fold.repeat and f.fold != fold.fold]
         weights = weights_on(candidates, kept, others, y, score, rounds)
         members = [m for m in candidates if m in weights]
-        vote = soft_vote([kept[(m, fold.repeat, fold.fold)] for m in members], n_classes, inverse,
-                         [weights[m] for m in members])
-        scores = check_scoring(vote, scoring=metrics)(vote, np.empty((len(fold.test), 0)), y[fold.test])
-        out[(name, fold.repeat, fold.fold)] = Fitted(scores, 0.0, 0.0, None)
+        out[("ensemble_selection", fold.repeat, fold.fold)] = scored_vote(members, kept, fold, y, metrics, n_classes,
+                                                                         inverse, [weights[m] for m in members])
         chosen[(fold.repeat, fold.fold)] = weights
     return out, chosen

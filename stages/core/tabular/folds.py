@@ -156,13 +156,16 @@ def soft_vote(predictions: list[np.ndarray], n_classes: int, inverse=None, weigh
     return AveragedPredictions(inverse(averaged) if inverse is not None else averaged)
 
 
+def scored_vote(members: list[str], kept: dict[tuple[str, int, int], np.ndarray], fold: Fold, y, metrics: dict,
+                n_classes: int, inverse=None, weights: list[int] | None = None) -> Fitted:
+    """The (weighted) soft vote of `members` on one fold, from their kept predictions, scored on its held-out rows."""
+    vote = soft_vote([kept[(m, fold.repeat, fold.fold)] for m in members], n_classes, inverse, weights)
+    scores = check_scoring(vote, scoring=metrics)(vote, np.empty((len(fold.test), 0)), y[fold.test])
+    return Fitted(scores, 0.0, 0.0, None)
+
+
 def vote_scores(members: list[str], kept: dict[tuple[str, int, int], np.ndarray], folds: list[Fold], y,
                 metrics: dict, n_classes: int, inverse=None) -> dict[tuple[str, int, int], Fitted]:
     """Soft voting of `members` on every fold that all of them were scored on, from their kept predictions."""
-    out = {}
-    for fold in folds:
-        if all((m, fold.repeat, fold.fold) in kept for m in members):
-            vote = soft_vote([kept[(m, fold.repeat, fold.fold)] for m in members], n_classes, inverse)
-            scores = check_scoring(vote, scoring=metrics)(vote, np.empty((len(fold.test), 0)), y[fold.test])
-            out[("voting", fold.repeat, fold.fold)] = Fitted(scores, 0.0, 0.0, None)
-    return out
+    return {("voting", fold.repeat, fold.fold): scored_vote(members, kept, fold, y, metrics, n_classes, inverse)
+            for fold in folds if all((m, fold.repeat, fold.fold) in kept for m in members)}

@@ -175,7 +175,6 @@ def combined(name: str, members: list[tuple[str, object]], seed: int, task: str,
     the members' out-of-fold scores, 5 inner folds) of the members. A classifier without predict_proba (an SVM) is
     Platt-scaled inside, so soft voting can average it."""
     if name != "stacking":
-        weights = weights if name == "ensemble_selection" else None
         if task == "regression":
             return VotingRegressor(members, weights=weights)
         return VotingClassifier([(n, voting_member(m)) for n, m in members], voting="soft", weights=weights)

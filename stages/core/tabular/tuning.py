@@ -60,18 +60,19 @@ def distribution(spec, key: str):
     return stats.loguniform(low, high) if log else stats.uniform(low, high - low)
 
 
-def combined_members(model: str, winner: dict, *, section: str) -> list[str] | dict[str, int] | None:
-    """What compare_models chose for a combined model (winner.json): voting's and stacking's top members, ensemble
-    selection's {member: weight}; None for a model of the zoo. A combined model compare_models did not build is a
-    one-line error."""
+def chosen_model(asked: str, winner: dict, *, section: str) -> tuple[str, list[str] | dict[str, int] | None]:
+    """(the model `<section>.model` names, compare_models' winner for `best`; what compare_models chose for it if it
+    is combined, from winner.json: voting's and stacking's top members, ensemble selection's {member: weight}, None
+    for a model of the zoo). A combined model compare_models did not build is a one-line error."""
+    model = winner["model"] if asked == "best" else asked
     if model not in COMBINED:
-        return None
+        return model, None
     members = winner.get("ensemble") if model == "ensemble_selection" else winner.get("members")
     if not members:
         key = "compare.ensemble_selection" if model == "ensemble_selection" else "compare.ensemble_top"
         raise PipelineError(f"{section}.model = {model}, but compare_models built no {model} ({key} is 0, or too "
                             f"few models took part); set {key} and rerun compare_models, or choose another model")
-    return members
+    return model, members
 
 
 def search_space(spaces: dict, model: str, estimator, search: str, task: str, *,

@@ -9,7 +9,7 @@ from sklearn.model_selection import RepeatedKFold, RepeatedStratifiedKFold
 
 from stages.core.tabular.comparison import score_models, scorers
 from stages.core.tabular.ensemble_selection import greedy_weights, objective, selection_scores, weights_on
-from stages.core.tabular.folds import fit_folds, folds_of, score_rows, shared_steps
+from stages.core.tabular.folds import fit_folds, folds_of, score_rows, shared_steps, soft_vote
 from stages.core.tabular.models import build_pipeline, make_estimator, with_target_transform
 from tests.core.tabular.test_folds import pipelines, table
 
@@ -18,13 +18,13 @@ def test_greedy_selection_adds_with_replacement_what_helps_and_ties_go_to_the_be
     y = np.array([0, 0, 1, 1])
     good = np.array([[0.95, 0.05], [0.9, 0.1], [0.1, 0.9], [0.6, 0.4]])  # sure where right, wrong on the last row
     fixer = np.array([[0.4, 0.6], [0.8, 0.2], [0.2, 0.8], [0.05, 0.95]])  # wrong on the first row only
-    score = objective("accuracy", None, 2)  # classes: the log loss of the average, whatever sort_by is
+    score = objective("accuracy", 2)  # classes: the log loss of the average, whatever sort_by is
     assert score(np.array([good, fixer]), y).tolist() == pytest.approx([np.log([0.95, 0.9, 0.9, 0.4]).mean(),
                                                                         np.log([0.4, 0.8, 0.8, 0.95]).mean()])
     assert greedy_weights([good, fixer], y, score, 1).tolist() == [1, 0]  # the likelier one first
     assert greedy_weights([good, fixer], y, score, 2).tolist() == [1, 1]  # together: better than either twice
     assert greedy_weights([good, good], y, score, 3).tolist() == [3, 0]  # a tie goes to the better-ranked
-    r2 = objective("r2", None, 0)
+    r2 = objective("r2", 0)
     target = np.array([1.0, 2.0, 3.0, 4.0])
     assert greedy_weights([target + 1, target - 1, target * 0], target, r2, 2).tolist() == [1, 1, 0]
 
@@ -34,9 +34,9 @@ def test_closed_form_objectives_equal_the_scorers():
     y = rng.normal(10, 2, 50)
     averages = y + rng.normal(0, 1, (3, 50))
     for metric in ("r2", "rmse", "mae"):
-        fast = objective(metric, None, 0)(averages, y)
-        slow = objective("slow", scorers([metric], 0)[metric], 0)(averages, y)
-        np.testing.assert_allclose(fast, slow, rtol=1e-12)
+        scorer = scorers([metric], 0)[metric]
+        slow = [scorer(soft_vote([a], 0), np.empty((0, 0)), y) for a in averages]
+        np.testing.assert_allclose(objective(metric, 0)(averages, y), slow, rtol=1e-12)
 
 
 def refitted(weights_by_fold: dict, members_of, X, y, cv, metrics, build) -> list[float]:
@@ -61,7 +61,7 @@ def test_fold_scores_equal_a_refitted_weighted_voting_classifier_with_each_folds
     folds = folds_of(cv, X, y)
     metrics = scorers(["accuracy", "roc_auc"], 2, 1)
     kept = {key: f.predictions for key, f in fit_folds(steps, models, X, y, folds, metrics, 1, keep=True).items()}
-    fitted, chosen = selection_scores(names, kept, folds, y, metrics, objective("accuracy", None, 2), 10, 2)
+    fitted, chosen = selection_scores(names, kept, folds, y, metrics, objective("accuracy", 2), 10, 2)
     assert len({tuple(sorted(w.items())) for w in chosen.values()}) > 1  # the weights differ fold to fold
     preprocess, select = steps.steps[0][1], steps.steps[1][1]
 
@@ -85,7 +85,7 @@ def test_fold_scores_equal_a_refitted_weighted_voting_regressor_on_a_log_target(
     folds = folds_of(cv, X, y)
     metrics = scorers(["r2", "mae"], 0)
     kept = {key: f.predictions for key, f in fit_folds(steps, models, X, y, folds, metrics, 1, keep=True).items()}
-    fitted, chosen = selection_scores(names, kept, folds, y, metrics, objective("r2", None, 0, np.exp), 8, 0, np.exp)
+    fitted, chosen = selection_scores(names, kept, folds, y, metrics, objective("r2", 0, np.exp), 8, 0, np.exp)
     preprocess, select = steps.steps[0][1], steps.steps[1][1]
 
     def voting(members, weights):
@@ -118,7 +118,7 @@ def test_on_random_labels_the_selected_ensemble_scores_at_chance_where_in_fold_w
     steps, models = shared_steps(pipelines(X, names))
     folds = folds_of(cv, X, y)
     kept = {key: f.predictions for key, f in fit_folds(steps, models, X, y, folds, metrics, 1, keep=True).items()}
-    score = objective("accuracy", None, 2)
+    score = objective("accuracy", 2)
     _, chosen = selection_scores(names, kept, folds, y, metrics, score, 25, 2)
 
     def fold_likelihood(f, weights):

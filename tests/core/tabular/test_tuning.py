@@ -8,7 +8,7 @@ from sklearn.preprocessing import StandardScaler
 
 from stages.core.errors import PipelineError
 from stages.core.tabular.models import final_model
-from stages.core.tabular.tuning import run_search, search_candidates, tuning_metrics, tuning_record
+from stages.core.tabular.tuning import chosen_model, run_search, search_candidates, tuning_metrics, tuning_record
 from tests.conftest import toy_rows
 
 
@@ -42,3 +42,13 @@ def test_the_search_keeps_the_tuned_model_only_when_it_beats_the_untuned_one():
     assert metrics["improvement"] == pytest.approx(searched.best - searched.untuned) and metrics["n_candidates"] == 2
     saved = final_model(pipeline, ["neg", "pos"], X, y, classifies=True)
     assert set(saved.predict(X)) <= {"neg", "pos"}
+
+
+def test_chosen_model_reads_the_winner_and_a_combined_models_members_or_says_which_key_builds_it():
+    winner = {"model": "ensemble_selection", "members": ["svm", "knn"], "ensemble": {"knn": 3, "svm": 1}}
+    assert chosen_model("best", winner, section="tune") == ("ensemble_selection", {"knn": 3, "svm": 1})
+    assert chosen_model("voting", winner, section="tune") == ("voting", ["svm", "knn"])
+    assert chosen_model("knn", {}, section="tune") == ("knn", None)
+    with pytest.raises(PipelineError, match=r"^tune.model = ensemble_selection, but compare_models built no "
+                                            r"ensemble_selection \(compare.ensemble_selection is 0"):
+        chosen_model("ensemble_selection", {"model": "knn", "members": [], "ensemble": {}}, section="tune")
