@@ -197,9 +197,9 @@ def test_k_not_a_positive_count_or_a_rule(prepared, capsys, k):
 
 @pytest.mark.parametrize(("key", "value", "allowed"), [
     ("method", "lasso", "choose one of auto, chi2, f_test, mutual_info, rfe, sfs or none"),
-    ("estimator", "xgb", "choose one of auto, logistic_regression, knn, decision_tree, random_forest, svm, "
-                  "rbf_svm, linear_svm, hist_gradient_boosting, xgboost, bagging, adaboost, linear_regression, ridge, "
-                  "lasso, elastic_net or svr"),
+    ("estimator", "xgb", "choose one of auto, logistic_regression, knn, decision_tree, random_forest, extra_trees, "
+                  "svm, rbf_svm, linear_svm, hist_gradient_boosting, xgboost, bagging, adaboost, linear_regression, "
+                  "ridge, lasso, elastic_net or svr"),
 ])
 def test_unknown_method_or_estimator_lists_the_choices(prepared, capsys, key, value, allowed):
     set_params(prepared, **{f"features__{key}": value})
@@ -211,7 +211,8 @@ def test_rfe_with_an_estimator_that_cannot_rank(prepared, capsys):
     set_params(prepared, features__method="rfe", features__estimator="knn")
     msg = run_fails(select_features, capsys)
     assert "features.estimator = 'knn' has neither coef_ nor feature_importances_" in msg
-    assert "use one of logistic_regression, decision_tree, random_forest, linear_svm, xgboost, adaboost, or" in msg
+    assert ("use one of logistic_regression, decision_tree, random_forest, extra_trees, linear_svm, xgboost, adaboost, "
+            "or") in msg
     assert not paths.SELECTED.exists() and not paths.SELECTION_METRICS.exists()
 
 

@@ -199,16 +199,16 @@ def score_models(pipelines: dict, X, y, folds: list[Fold], metrics: dict, sort_b
             fitted |= ensemble_selection.selection_scores(candidates, kept, folds, y, metrics, score, rounds,
                                                           n_classes, inverse)[0]
             weights = ensemble_selection.weights_on(candidates, kept, folds, y, score, rounds)
-            progress(f"ensemble selection over {len(candidates)} models, {rounds} rounds on "
-                     f"{'log loss' if n_classes else sort_by}, each fold "
-                     f"scored with weights chosen on the other folds: {ensemble_words(weights)}"
+            progress(f"ensemble selection ({len(candidates)} models, {rounds} rounds on "
+                     f"{'log loss' if n_classes else sort_by}): {ensemble_words(weights)}"
                      + (f" ({', '.join(left)}: no probabilities, not candidates)" if left else ""))
     scores = score_rows(fitted)
     order = {name: j for j, name in enumerate([*models, *COMBINED])}
     scores = scores.sort_values(["model", "repeat", "fold"], key=lambda c: c.map(order) if c.name == "model" else c,
                                 kind="stable").reset_index(drop=True)
     seconds = scores.groupby("model", sort=False)["fit_time"].sum()  # the scores are in the stage's table
-    progress("seconds of fitting: " + ", ".join(f"{name} {s:.1f}" for name, s in seconds.items()))
+    progress("seconds of fitting: " + ", ".join(f"{name} {s:.1f}" for name, s in seconds.items()
+                                                 if s or name not in COMBINED))  # voting's fits cost nothing
     return Compared(scores, stopped, members, weights)
 
 

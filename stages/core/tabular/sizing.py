@@ -143,20 +143,16 @@ def model_at_size(name: str, estimator, n: int, task: str, rarest: int | None = 
 def small_booster(name: str, estimator, n: int, rarest: int | None) -> tuple[object, Decision]:
     """A booster on a few hundred or thousand rows: smaller steps (and, for xgboost, shallower trees), so that it
     does not fit the noise in a few dozen trees; hist_gradient_boosting also stops early on 10% of each fit's own
-    training rows, where that 10% can hold every class."""
-    why = f"{_rows(n)} < {BOOSTER_SMALL:,}: the library's defaults suit large data; "
+    training rows, where that 10% can hold every class. Both share one reason, so a stage prints them as one line."""
+    why = f"{_rows(n)} < {BOOSTER_SMALL:,}: defaults suit large data"
     if name == "xgboost":
         return estimator.set_params(learning_rate=SMALL_LEARNING_RATE, max_depth=3), Decision(
-            "xgboost", "compare.size_rules", f"learning_rate {SMALL_LEARNING_RATE}, max_depth 3",
-            why + "smaller steps and shallower trees overfit less (tune.spaces.xgboost still searches both)")
+            "xgboost", "compare.size_rules", f"xgboost learning_rate {SMALL_LEARNING_RATE}, max_depth 3", why)
     stops = rarest is None or rarest >= EARLY_STOP_CLASS_ROWS
+    held = "early stopping" if stops else f"no early stopping (rarest class: {rarest} rows < {EARLY_STOP_CLASS_ROWS})"
     estimator = estimator.set_params(learning_rate=SMALL_LEARNING_RATE, max_iter=HGB_SMALL_ITER, early_stopping=stops)
-    held = ("stopping when 10% of each fit's training rows stop improving" if stops else
-            f"no early stopping: its rarest class has {rarest} training rows (< {EARLY_STOP_CLASS_ROWS}), too few "
-            "to hold some out")
-    return estimator, Decision("hist_gradient_boosting", "compare.size_rules",
-                               f"learning_rate {SMALL_LEARNING_RATE}, max_iter {HGB_SMALL_ITER}"
-                               + (", early stopping" if stops else ""), why + f"smaller steps, {held}")
+    value = f"hist_gradient_boosting learning_rate {SMALL_LEARNING_RATE}, max_iter {HGB_SMALL_ITER}, {held}"
+    return estimator, Decision("hist_gradient_boosting", "compare.size_rules", value, why)
 
 
 def stacking_at_cost(stacking, members: int, models: int, *, key: str) -> Decision:

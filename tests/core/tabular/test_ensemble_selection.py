@@ -139,9 +139,8 @@ def test_the_comparison_ranks_it_names_its_weights_and_the_boxplot_data_has_it()
     compared = score_models(pipelines(X), X, y, folds_of(cv, X, y), scorers(["accuracy"], 2, 1), "accuracy", 2,
                             racing=0, ensemble_top=0, ensembles=lambda top: {}, n_jobs=1, progress=lines.append,
                             rounds=10, section="compare")
-    said = next(line for line in lines if line.startswith("ensemble selection over"))
-    assert said.startswith("ensemble selection over 3 models, 10 rounds on log loss, each fold scored with weights "
-                           "chosen on the other folds: ensemble of ")
+    said = next(line for line in lines if line.startswith("ensemble selection"))
+    assert said.startswith("ensemble selection (3 models, 10 rounds on log loss): ensemble of ")
     assert said.endswith("(svm: no probabilities, not candidates)")  # no voting here to Platt-scale it
     counts = compared.scores.groupby("model").size()
     assert counts["ensemble_selection"] == 8 and isinstance(compared.scores, pd.DataFrame)
