@@ -10,7 +10,7 @@ defaults are made for large data, and a few hundred rows want smaller steps.
 | --- | --- | --- |
 | compare.folds x repeats | 10 x 3 (30 scores) | 5,000 rows: 10 x 1; 20,000 rows: 5 x 2 (10 scores each) |
 | svm in compare and tune | exact RBF SVC | 10,000 rows: RBF kernel approximated (Nystroem) + linear SVM |
-| random_forest, bagging | every tree on a bootstrap of all rows | 50,000 rows: each tree on 50,000 of them |
+| random_forest, bagging, extra_trees | every tree on (a bootstrap of) all rows | 50,000 rows: each on 50,000 of them |
 | stacking (compare.ensemble_top) | voting and stacking | 20,000 rows: voting only (stacking fits each member 6 times) |
 | knn in compare.models: auto | listed | 50,000 rows: left out (each prediction scans every training row) |
 | select_features' curve | every row, up to 60 sizes | 10,000 rows: a stratified 10,000-row sample, 20 log sizes |
@@ -125,6 +125,11 @@ def model_at_size(name: str, estimator, n: int, task: str, rarest: int | None = 
                                                                        "compare.size_rules", FOREST_ROWS,
             f"{_rows(n)} > {FOREST_ROWS:,}: each tree draws {FOREST_ROWS:,} rows instead of all (searchable as "
                                                                        "max_samples)")
+    if name == "extra_trees" and n > FOREST_ROWS:  # its trees take every row unless they bootstrap
+        why = (f"{_rows(n)} > {FOREST_ROWS:,}: each extremely randomised tree draws {FOREST_ROWS:,} rows instead of "
+               "taking all (bootstrap, max_samples)")
+        return (estimator.set_params(bootstrap=True, max_samples=FOREST_ROWS),
+                Decision("extra_trees", "compare.size_rules", FOREST_ROWS, why))
     if name == "bagging" and n > FOREST_ROWS:
         return estimator.set_params(max_samples=FOREST_ROWS), Decision("bagging",
                                                                        "compare.size_rules", FOREST_ROWS,

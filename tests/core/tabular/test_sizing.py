@@ -72,6 +72,10 @@ def test_forest_trees_draw_a_bounded_sample_on_large_tables():
                                             "classification")
     assert isinstance(forest, RandomForestClassifier) and forest.max_samples == sizing.FOREST_ROWS
     assert decision.value == sizing.FOREST_ROWS
+    extra, none = sizing.model_at_size("extra_trees", make_estimator("extra_trees", 0), 50_000, "regression")
+    assert (extra.bootstrap, extra.max_samples, none) == (False, None, None)  # every tree on every row
+    extra, decision = sizing.model_at_size("extra_trees", make_estimator("extra_trees", 0), 400_000, "classification")
+    assert (extra.bootstrap, extra.max_samples, decision.value) == (True, sizing.FOREST_ROWS, sizing.FOREST_ROWS)
 
 
 def test_approximate_svm_learns_a_curved_boundary_like_the_exact_one():
