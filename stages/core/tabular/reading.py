@@ -96,6 +96,13 @@ def detect_delimiter(sample: str) -> str:
         sep = csv.Sniffer().sniff("\n".join(lines), delimiters=DELIMITERS).delimiter
     except csv.Error:
         return WHITESPACE if by_space else ","
+    # the Sniffer prefers ',' whenever most lines hold one: a headerless ';' file with a decimal comma in one
+    # column is read as 2 fields. A delimiter that splits every line into the same number of fields, more than
+    # the sniffed one gives, is the file's
+    steady = {d: n for d in DELIMITERS if len(fields := {len(r) for r in csv.reader(whole, delimiter=d)}) == 1
+              and (n := fields.pop()) >= 2}
+    if steady and max(steady.values()) > steady.get(sep, 0):
+        sep = max(steady, key=steady.get)
     counts = {len(row) for row in csv.reader(whole, delimiter=sep)}
     # e.g. auto-mpg.data: runs of spaces, and one tab before the quoted name
     return WHITESPACE if by_space and len(counts) > 1 and sep in "\t " else sep
