@@ -1,6 +1,7 @@
 """Progress with time left, by tqdm: one updating line in a terminal; in a log or CI (no terminal) a plain line
-at most every LOG_SECONDS, each with tqdm's estimate of the time left, so a long stage never prints hundreds, and
-nothing for work done within LOG_SECONDS (the stage's own line says what it did).
+after LOG_SECONDS, then at twice the previous interval up to LOG_MAX_SECONDS, each with tqdm's estimate of the time
+left: a stage prints about as many lines on a slow machine as on a fast one, a long one never hundreds, and work done
+within LOG_SECONDS nothing (the stage's own line says what it did).
 
 Writes to stderr: stdout keeps the stages' one-line results.
 """
@@ -13,7 +14,8 @@ import sys
 from joblib import parallel
 from tqdm.auto import tqdm
 
-LOG_SECONDS = 10.0  # without a terminal: at most one line this often
+LOG_SECONDS = 10.0  # without a terminal: the first line after this long, the next after twice as long, ...
+LOG_MAX_SECONDS = 120.0  # ... and then one line this often
 FORMAT = "{desc}: {n_fmt}/{total_fmt} {unit} [{elapsed} elapsed, {remaining} left]"
 
 
@@ -32,13 +34,22 @@ class _Lines:
         self.stream.flush()
 
 
+class _LogBar(tqdm):
+    """tqdm for a log: each line printed doubles the interval to the next one (up to LOG_MAX_SECONDS)."""
+
+    def display(self, *args, **kwargs):
+        shown = super().display(*args, **kwargs)
+        self.mininterval = min(max(self.mininterval, LOG_SECONDS) * 2, max(LOG_MAX_SECONDS, LOG_SECONDS))
+        return shown
+
+
 def bar(total: int, desc: str, unit: str = "fits", stream=None) -> tqdm:
     """A progress bar for `total` steps of the stage `desc`."""
     stream = stream or sys.stderr
     if stream.isatty():
         return tqdm(total=total, desc=desc, unit=unit, file=stream, bar_format=FORMAT.replace("]", "] {bar:20}"),
                     leave=False, dynamic_ncols=True)
-    return tqdm(total=total, desc=desc, unit=unit, file=_Lines(stream), bar_format=FORMAT, mininterval=LOG_SECONDS,
+    return _LogBar(total=total, desc=desc, unit=unit, file=_Lines(stream), bar_format=FORMAT, mininterval=LOG_SECONDS,
                 delay=LOG_SECONDS,
                 maxinterval=float("inf"), ascii=True, leave=True)
 

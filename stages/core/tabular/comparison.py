@@ -167,8 +167,7 @@ def score_models(pipelines: dict, X, y, folds: list[Fold], metrics: dict, sort_b
         progress(f"racing: {len(stopped)} of {len(models)} models stop after the first {len(first)} folds, "
                  f"clearly behind ({section}.racing = {racing}): {', '.join(stopped)}")
         if bar is not None:
-            bar.total -= len(stopped) * len(rest)
-            bar.refresh()
+            bar.total -= len(stopped) * len(rest)  # shown by the next line (a line of its own would repeat the count)
     fitted |= fit_folds(steps, contenders, X, y, rest, metrics, n_jobs, keep, on_fold)
     order = summarize(score_rows(fitted), list(metrics), sort_by, stopped)["model"].tolist()
     members = top_members([m for m in order if m not in stopped], ensemble_top) if keep else []  # contenders
@@ -184,7 +183,6 @@ def score_models(pipelines: dict, X, y, folds: list[Fold], metrics: dict, sort_b
         if extra:
             if bar is not None:
                 bar.total += len(extra) * len(shared)
-                bar.refresh()
             fitted_extra = fit_folds(steps, extra, X, y, shared, metrics, n_jobs, True, on_fold)
             kept |= {(key[0].removesuffix(" calibrated"), *key[1:]): f.predictions for key, f in fitted_extra.items()
                      if key[0].endswith(" calibrated")}

@@ -150,16 +150,22 @@ def test_progress_without_a_terminal_is_a_few_lines_each_with_time_left(monkeypa
             fits.update()
     assert log.getvalue() == ""  # a loop done within LOG_SECONDS: the stage's own line says what it did
 
-    monkeypatch.setattr(progress, "LOG_SECONDS", 0.05)
-    log = io.StringIO()
-    with progress.bar(20, "tune", stream=log) as fits:
-        for _ in range(20):
-            time.sleep(0.02)
-            fits.update()
-    lines = log.getvalue().splitlines()
-    assert 3 <= len(lines) <= 15, lines  # about one line per 0.05 s of 0.4 s, never one per step
-    assert all("left]" in line for line in lines) and lines[-1].startswith("tune: 20/20 fits")
-    assert "\r" not in log.getvalue()
+    def lines_over_one_second(most_seconds):
+        monkeypatch.setattr(progress, "LOG_SECONDS", 0.05)
+        monkeypatch.setattr(progress, "LOG_MAX_SECONDS", most_seconds)
+        log = io.StringIO()
+        with progress.bar(50, "tune", stream=log) as fits:
+            for _ in range(50):
+                time.sleep(0.02)
+                fits.update()
+        assert "\r" not in log.getvalue()
+        return log.getvalue().splitlines()
+
+    # after 0.05 s, 0.1 s, 0.2 s, 0.4 s, and the last: a slow machine adds a line, not twice the lines
+    lines = lines_over_one_second(most_seconds=10)
+    assert 3 <= len(lines) <= 7, lines  # one per 0.05 s would be 20
+    assert all("left]" in line for line in lines) and lines[-1].startswith("tune: 50/50 fits")
+    assert len(lines_over_one_second(most_seconds=0.1)) >= 8  # the interval stops growing at LOG_MAX_SECONDS
 
 
 def test_joblib_progress_counts_the_fits_of_a_parallel_run(monkeypatch):
