@@ -20,7 +20,7 @@ from stages.core.errors import PipelineError, listed
 from stages.core.tabular import datasets
 from stages.core.tabular.plots import profile_figure
 from stages.core.tabular.reading import read_like_ingest
-from stages.io import tracked_input, write_bytes, write_data, write_json
+from stages.io import tracked_input, write_bytes, write_data, write_json, write_text
 from stages.params import load_params
 from stages.runner import run_stage
 
@@ -39,8 +39,22 @@ def read_user_csv(path: Path, data) -> tuple[pd.DataFrame, list[str], str]:
                             columns=data.columns, decimal=data.decimal, na_values=data.na_values, section="data")
 
 
+def table_page(table: pd.DataFrame, kinds: dict, data, source: str, seed: int) -> tuple[str, list[str]]:
+    """reports/ingest/table.html and the lines to print: skrub's TableReport under ingest's header, or a page
+    that says it was turned off (DVC still finds the declared output)."""
+    if not data.table_report:
+        return ("<!doctype html><meta charset=\"utf-8\"><title>table report</title><p>The table report is off "
+                "(<code>data.table_report: false</code> in params.yaml).</p>\n"), []
+    from stages.core.tabular.table_report import report_page, report_rows
+
+    sample, why = report_rows(len(table), data.report_rows)
+    said = [f"ingest: data.report_rows = {sample}: {why}"] if sample is not None else []
+    return report_page(table, kinds, data.target, source, sample, seed), said
+
+
 def main() -> None:
-    data = load_params().data
+    params = load_params()
+    data = params.data
     notes: list[str] = []
     decimal = "."
     if data.csv:
@@ -68,14 +82,19 @@ def main() -> None:
     figure = profile_figure(report.get("class_balance"), report["missing"], f"{source}: {report['rows']} rows",
                             target=y)
 
+    page, said = table_page(table, kinds, data, source, params.seed)
+    report["table_report"] = str(paths.TABLE_REPORT) if data.table_report else None  # the summary names it
+
     write_data(paths.DATASET, table)
     write_json(paths.PROFILE, report)
     write_json(paths.COLUMNS, {str(c): k.record() for c, k in kinds.items()})
     write_bytes(paths.PROFILE_PNG, figure)
-    for note in notes:
-        print(f"note: ingest: {note}")
+    write_text(paths.TABLE_REPORT, page)
+    for line in [f"note: ingest: {note}" for note in notes] + said:
+        print(line)
     print(f"ingest: task {task or 'none'} ({why})")
-    print(f"ingest: {len(table)} rows x {table.shape[1]} columns from {source} -> {paths.DATASET}, {paths.PROFILE_PNG}")
+    print(f"ingest: {len(table)} rows x {table.shape[1]} columns from {source} -> {paths.DATASET}, "
+          f"{paths.PROFILE_PNG}, {paths.TABLE_REPORT}")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from stages import paths
 from stages.core.escaping import fenced
-from stages.core.report.captions import SECTIONS, sections
+from stages.core.report.captions import LINKS, SECTIONS, sections
 from stages.core.report.headlines import headlines, screen
 from stages.core.report.page import page
 from stages.io import read_json, read_table, write_text
@@ -25,16 +25,18 @@ METRICS = {"preprocess": paths.PREPROCESS_METRICS, "select_features": paths.SELE
 def main() -> None:
     profile = read_json(paths.PROFILE)
     metrics = {stage: read_json(path) for stage, path in METRICS.items() if path.is_file()}
-    by_stage = headlines(metrics, profile["task"])
+    by_stage = headlines({"ingest": profile} | metrics, profile["task"])
     classes = list(profile.get("class_balance", {}))  # as the table writes them
     lines = screen(by_stage, profile["source"], profile["target"], profile["task"], classes)
     write_text(paths.SUMMARY, "\n".join(fenced(lines)) + "\n")  # the terminal's screen; rendered, never as HTML
     figures = {name: str(getattr(paths, name).relative_to(HERE)) for _, _, captions in SECTIONS for name in captions
                if getattr(paths, name).is_file()}
+    links = {name: str(getattr(paths, name).relative_to(HERE)) for pages in LINKS.values() for name in pages
+             if getattr(paths, name).is_file()}
     comparison = read_table(paths.COMPARISON) if paths.COMPARISON.is_file() else None
     best = read_json(paths.BEST_PARAMS) if paths.BEST_PARAMS.is_file() else None
     write_text(paths.RUN_PAGE, page(f"Run summary: {profile['source']}", lines,
-                                    sections(by_stage, figures, comparison, best)))
+                                    sections(by_stage, figures, comparison, best, links)))
     print(f"summary: {len(metrics)} stages -> {paths.SUMMARY}, {paths.RUN_PAGE}")
 
 

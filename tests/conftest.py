@@ -25,6 +25,9 @@ def workdir(tmp_path, monkeypatch):
     for raw in ("tables", "images"):
         (tmp_path / "data" / "raw" / raw).mkdir(parents=True)
     monkeypatch.chdir(tmp_path)
+    # skrub's table report costs about 0.5 s per ingest, hundreds of times here: its own tests (test_ingest,
+    # test_faults' hostile table, the end-to-end run) turn it back on
+    set_params(tmp_path, data__table_report=False)
     return tmp_path
 
 

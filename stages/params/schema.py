@@ -107,6 +107,9 @@ class DataParams(Section):
     duplicates: Literal["drop", "keep"]  # exact duplicate rows of a CSV: drop (with a note), or keep them
     rare_classes: Literal["fewer_folds", "error"]  # a class rarer than the folds: fewer folds (printed) | stop
     test_size: Share
+    table_report: bool  # reports/ingest/table.html: skrub's TableReport of the ingested table; false: a stub page
+    report_rows: Literal["auto"] | Annotated[int, Field(ge=100)] | None  # auto: every row up to 100,000, else a
+    # seeded sample of 100,000 | a count | null (every row)
 
 
 class PreprocessParams(Section):

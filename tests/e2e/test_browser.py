@@ -142,8 +142,62 @@ def test_the_run_page_opens_from_disk_with_every_figure_loaded(project):
         captions = driver.find_elements("css selector", "figcaption")
         assert len(captions) == len(images) and all(c.text.strip().endswith(".") for c in captions)
         assert "test accuracy" in driver.find_element("css selector", "pre").text  # the summary heads the page
+        linked = driver.find_element("css selector", "#ingest ~ p a[href='ingest/table.html']")  # The data's report
+        assert linked.text == "ingest/table.html"
         assert "http" not in page.read_text().replace("http-equiv", "")  # nothing fetched from a network
         if shots:
             driver.save_screenshot(f"{shots}/run-page.png")
+    finally:
+        driver.quit()
+
+
+def test_the_table_report_opens_offline_with_every_column_of_the_table(project):
+    """reports/ingest/table.html, skrub's TableReport under ingest's kinds: every breast_cancer column is on the
+    page as Chromium renders it from disk, and it fetches nothing."""
+    root, _ = project
+    page = root / "reports/ingest/table.html"
+    columns = pd.read_csv(root / "data/interim/dataset.csv", nrows=1).columns
+    shots = os.environ.get("SCREENSHOTS") and Path(os.environ["SCREENSHOTS"]).resolve()  # docs/your-data.md's
+    driver = browser(1300, 780)
+    try:
+        driver.get(page.as_uri())
+        text = driver.find_element("css selector", "body").text
+        assert "sklearn:breast_cancer: the table as ingest typed it" in text
+        report = driver.find_element("css selector", "skrub-table-report").shadow_root  # skrub's, in its own DOM
+        report.find_element("css selector", "button[data-test='summaries-tab']").click()  # the distributions
+        cards = report.find_element("css selector", "#report").text
+        assert [c for c in columns if c not in cards] == []
+        if shots:
+            driver.save_screenshot(f"{shots}/table-report.png")
+        driver.execute_script("document.querySelectorAll('section.ingest details').forEach(d => d.open = true)")
+        shown = driver.find_element("css selector", "section.ingest").text
+        assert [c for c in columns if c not in shown] == []  # each under its kind
+        resources = driver.execute_script("return performance.getEntriesByType('resource').map(r => r.name)")
+        assert [r for r in resources if not r.startswith(("file:", "data:", "blob:"))] == []
+    finally:
+        driver.quit()
+
+
+def test_hostile_labels_stay_text_in_the_table_report_as_a_browser_runs_it(tmp_path):
+    """A column named like an HTML image and a class that is a script tag: Chromium shows them as text and runs
+    nothing (no alert), in ingest's header and in skrub's report alike."""
+    from selenium.common.exceptions import NoAlertPresentException
+
+    from stages.core.tabular.columns import Typed
+    from stages.core.tabular.table_report import report_page
+
+    hostile, script = "<img src=x onerror=alert(1)>", "<script>alert(2)</script>"
+    table = pd.DataFrame({hostile: ["a", "b", "a", "c"] * 10, "x": range(40), "y": [script, "=1+1"] * 20})
+    kinds = {hostile: Typed("category", note=script), "x": Typed("number"), "y": Typed("category")}
+    (tmp_path / "table.html").write_text(report_page(table, kinds, "y", script, None, 0))
+    driver = browser()
+    try:
+        driver.get((tmp_path / "table.html").as_uri())
+        time.sleep(1)
+        with pytest.raises(NoAlertPresentException):
+            print(driver.switch_to.alert.text)  # an alert would mean the page ran user text
+        text = driver.find_element("css selector", "body").text
+        assert f"{script}: the table as ingest typed it" in text and hostile in text
+        assert driver.find_elements("css selector", "img[src='x']") == []
     finally:
         driver.quit()

@@ -208,6 +208,12 @@ def test_labels_and_column_names_are_escaped_in_the_summary_page_and_report(host
     assert older.count("````") == 2  # a fence longer than any run of backticks inside
 
 
+def test_labels_and_column_names_are_escaped_in_the_table_report(hostile):
+    page = (hostile / paths.TABLE_REPORT).read_text()  # ingest's header and skrub's report, both
+    assert SCRIPT not in page and COLUMN not in page and "<img src=x" not in page
+    assert "<code>&lt;img src=x onerror=alert(1)&gt;</code>" in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
 def test_labels_and_column_names_are_escaped_on_the_web_page_and_neutralised_in_csvs(hostile, tmp_path):
     client = create_app(hostile).test_client()
     for url in ("/", "/models/tabular"):

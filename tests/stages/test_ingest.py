@@ -348,3 +348,56 @@ def test_drop_works_on_builtin_data(workdir):
 def test_single_class_message_prints_plain_numbers(workdir, patients_csv, capsys):
     patients().assign(outcome=2).to_csv(patients_csv, index=False)
     assert "has a single value (2) in every row" in run_fails(ingest, capsys)
+
+
+# --- the table report: skrub's TableReport of the table as ingest typed it ------------------------------------
+
+
+def test_the_table_report_shows_every_column_of_a_builtin_table_with_its_kind_and_the_same_bytes_twice(workdir):
+    set_params(workdir, data__table_report=True)
+    run_ok(ingest)
+    page = paths.TABLE_REPORT.read_text()
+    assert page.startswith("<!DOCTYPE html>") and "sklearn:breast_cancer: the table as ingest typed it" in page
+    assert "569 rows &times; 31 columns, target <code>target</code>" in page and "seeded sample" not in page
+    for column in pd.read_csv(paths.DATASET).columns:
+        assert f"<code>{column}</code>" in page  # ingest's kinds, above skrub's report
+    assert "number: 30 columns" in page and "target: 1 column" in page and "ingest: number (30)" in page
+    assert json.loads(paths.PROFILE.read_text())["table_report"] == str(paths.TABLE_REPORT)
+    first = paths.TABLE_REPORT.read_bytes()
+    run_ok(ingest)
+    assert paths.TABLE_REPORT.read_bytes() == first  # skrub's random ids and the SVGs' dates are pinned
+
+
+def test_the_table_report_of_a_csv_lists_the_kinds_ingest_decided_and_the_columns_it_dropped(workdir, patients_csv,
+                                                                                              capsys):
+    set_params(workdir, data__table_report=True)
+    patients().assign(patient_id=[f"P{i:04d}" for i in range(80)]).to_csv(patients_csv, index=False)
+    run_ok(ingest)
+    page = paths.TABLE_REPORT.read_text()
+    assert "data/raw/tables/patients.csv: the table as ingest typed it" in page
+    assert "number: 2 columns" in page and "category: 2 columns" in page  # age, bmi; smoker, region
+    assert "dropped by ingest: 1 column" in page and "<code>patient_id</code> (identifier, " in page
+    assert "reports/ingest/table.html" in capsys.readouterr().out  # the stage's line names it
+
+
+def test_the_table_report_is_drawn_from_a_seeded_sample_above_its_rows_and_says_so(workdir, patients_csv, capsys):
+    from stages.core.tabular.table_report import report_rows
+
+    assert report_rows(100_000, "auto") == (None, "100,000 rows <= 100,000")
+    sample, why = report_rows(1_000_000, "auto")
+    assert sample == 100_000 and why.startswith("1,000,000 rows > 100,000: the report is drawn from a seeded sample")
+    assert report_rows(1_000_000, None) == (None, "set in params.yaml")
+
+    patients(400, seed=3).to_csv(patients_csv, index=False)
+    set_params(workdir, data__table_report=True, data__report_rows=150)
+    run_ok(ingest)
+    assert "ingest: data.report_rows = 150: set in params.yaml" in capsys.readouterr().out
+    page = paths.TABLE_REPORT.read_text()
+    assert "drawn from a seeded sample of 150 of the 400 rows" in page
+    assert len(pd.read_csv(paths.DATASET)) == 400  # the table keeps every row
+
+
+def test_the_table_report_can_be_turned_off_and_dvc_still_finds_its_page(workdir, capsys):
+    run_ok(ingest)  # the tests' params: off
+    assert "data.table_report: false" in paths.TABLE_REPORT.read_text()
+    assert json.loads(paths.PROFILE.read_text())["table_report"] is None

@@ -51,11 +51,17 @@ SECTIONS = [
 ]
 
 
+# pages a stage writes beside its figures, linked from its section with what they show
+LINKS = {"ingest": {"TABLE_REPORT": "Every column's distribution, missing cells and most frequent values, and the "
+                                    "associations between columns, under each column's kind as ingest decided it "
+                                    "(skrub's TableReport; opens offline)."}}
+
+
 def sections(lines: dict[str, str], figures: dict[str, str], comparison: pd.DataFrame | None,
-             best: dict | None) -> list[Section]:
-    """A section per stage that has a headline, a figure or a table; `figures`: the figures the run made (the
-    other task's are left out), by constant name, as links relative to the page; `comparison`: compare's ranked
-    table, `best`: tune's best params, when they exist."""
+             best: dict | None, links: dict[str, str] | None = None) -> list[Section]:
+    """A section per stage that has a headline, a figure, a table or a page; `figures` and `links`: the figures
+    and pages the run made (the other task's are left out), by constant name, as links relative to the page;
+    `comparison`: compare's ranked table, `best`: tune's best params, when they exist."""
     tables = {"compare_models": [], "tune": []}
     if comparison is not None:
         columns = [c for c in comparison.columns if c in ("model", "rank", "scores") or c.endswith(("_mean", "_std"))]
@@ -65,7 +71,8 @@ def sections(lines: dict[str, str], figures: dict[str, str], comparison: pd.Data
     out = []
     for stage, title, captions in SECTIONS:
         shown = [Figure(figures[name], caption) for name, caption in captions.items() if name in figures]
+        pages = [Figure(links[name], text) for name, text in LINKS.get(stage, {}).items() if name in (links or {})]
         table = tables.get(stage, [])
-        if shown or table or lines.get(stage):
-            out.append(Section(stage, title, lines.get(stage, ""), shown, table))
+        if shown or table or lines.get(stage) or pages:
+            out.append(Section(stage, title, lines.get(stage, ""), shown, table, pages))
     return out

@@ -22,6 +22,7 @@ def headlines(metrics: dict[str, dict], task: str) -> dict[str, str]:
     regression = task == "regression"
     twins = metrics.get("preprocess", {}).get("test_rows_in_training", 0)  # copies across the split: optimistic
     lines = {
+        "ingest": _table,
         "preprocess": _split, "select_features": _selection, "compare_models": _comparison, "tune": _tuning,
         "bias_variance": _bias_variance, "lessons": _ensemble_lesson,
         "evaluate": lambda e: _evaluation(e, regression, twins),
@@ -54,6 +55,11 @@ def _significance(p: float | None) -> str:
     if p is None:
         return ""
     return "significant" if p < SIGNIFICANT else "not significant"
+
+
+def _table(p: dict) -> str:
+    seen = f"; each column seen: {p['table_report']}" if p.get("table_report") else ""
+    return f"{p['rows']:,} rows x {p['columns']} columns{seen}"
 
 
 def _split(p: dict) -> str:

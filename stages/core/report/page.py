@@ -31,6 +31,7 @@ class Section:
     text: str  # the stage's headline, from its metrics
     figures: list[Figure] = field(default_factory=list)
     table: list[dict] = field(default_factory=list)  # rows of the same keys, shown as they are
+    pages: list[Figure] = field(default_factory=list)  # pages of its own (a report), linked with what they show
 
 
 def page(title: str, lines: list[str], sections: list[Section]) -> str:
@@ -39,6 +40,7 @@ def page(title: str, lines: list[str], sections: list[Section]) -> str:
     body = [f"<h1>{escape(title)}</h1>", f"<nav>{nav}</nav>", f"<pre>{escape(chr(10).join(lines))}</pre>"]
     for s in sections:
         body += [f'<h2 id="{escape(s.anchor)}">{escape(s.title)}</h2>', f"<p>{escape(s.text)}</p>"]
+        body += [f'<p><a href="{escape(p.src)}">{escape(p.src)}</a>: {escape(p.caption)}</p>' for p in s.pages]
         if s.table:
             body.append(_table(s.table))
         if s.figures:
