@@ -49,7 +49,7 @@ def report_rows(n: int, rows) -> tuple[int | None, str]:
 def report_page(table: pd.DataFrame, kinds: dict[str, object], target: str | None, source: str, sample: int | None,
                 seed: int) -> str:
     """The standalone HTML page: ingest's header (kinds, sample) above skrub's TableReport of `table`.
-    `kinds`: column -> its Kind (`.kind`, `.note`) as ingest decided it, dropped columns included."""
+    `kinds`: column -> its `columns.Typed` (`.kind`, `.note`) as ingest decided it, dropped columns included."""
     from skrub import TableReport
 
     shown = table if sample is None else table.sample(sample, random_state=seed).sort_index()
