@@ -20,6 +20,7 @@ from stages.core.errors import PipelineError, listed
 from stages.core.tabular import datasets
 from stages.core.tabular.plots import profile_figure
 from stages.core.tabular.reading import read_like_ingest
+from stages.core.tabular.table_report import table_page
 from stages.io import tracked_input, write_bytes, write_data, write_json, write_text
 from stages.params import load_params
 from stages.runner import run_stage
@@ -37,19 +38,6 @@ def read_user_csv(path: Path, data) -> tuple[pd.DataFrame, list[str], str]:
         raise PipelineError(f"{where}: file not found; {hint}")
     return read_like_ingest(path.read_bytes(), path.name, where, sep=data.sep, header=data.header,
                             columns=data.columns, decimal=data.decimal, na_values=data.na_values, section="data")
-
-
-def table_page(table: pd.DataFrame, kinds: dict, data, source: str, seed: int) -> tuple[str, list[str]]:
-    """reports/ingest/table.html and the lines to print: skrub's TableReport under ingest's header, or a page
-    that says it was turned off (DVC still finds the declared output)."""
-    if not data.table_report:
-        return ("<!doctype html><meta charset=\"utf-8\"><title>table report</title><p>The table report is off "
-                "(<code>data.table_report: false</code> in params.yaml).</p>\n"), []
-    from stages.core.tabular.table_report import report_page, report_rows
-
-    sample, why = report_rows(len(table), data.report_rows)
-    said = [f"ingest: data.report_rows = {sample}: {why}"] if sample is not None else []
-    return report_page(table, kinds, data.target, source, sample, seed), said
 
 
 def main() -> None:

@@ -29,14 +29,12 @@ def main() -> None:
     classes = list(profile.get("class_balance", {}))  # as the table writes them
     lines = screen(by_stage, profile["source"], profile["target"], profile["task"], classes)
     write_text(paths.SUMMARY, "\n".join(fenced(lines)) + "\n")  # the terminal's screen; rendered, never as HTML
-    figures = {name: str(getattr(paths, name).relative_to(HERE)) for _, _, captions in SECTIONS for name in captions
-               if getattr(paths, name).is_file()}
-    links = {name: str(getattr(paths, name).relative_to(HERE)) for pages in LINKS.values() for name in pages
-             if getattr(paths, name).is_file()}
+    shown = [name for _, _, captions in SECTIONS for name in captions] + [n for pages in LINKS.values() for n in pages]
+    made = {name: str(getattr(paths, name).relative_to(HERE)) for name in shown if getattr(paths, name).is_file()}
     comparison = read_table(paths.COMPARISON) if paths.COMPARISON.is_file() else None
     best = read_json(paths.BEST_PARAMS) if paths.BEST_PARAMS.is_file() else None
     write_text(paths.RUN_PAGE, page(f"Run summary: {profile['source']}", lines,
-                                    sections(by_stage, figures, comparison, best, links)))
+                                    sections(by_stage, made, comparison, best)))
     print(f"summary: {len(metrics)} stages -> {paths.SUMMARY}, {paths.RUN_PAGE}")
 
 

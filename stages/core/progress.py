@@ -39,7 +39,7 @@ class _LogBar(tqdm):
 
     def display(self, *args, **kwargs):
         shown = super().display(*args, **kwargs)
-        self.mininterval = min(max(self.mininterval, LOG_SECONDS) * 2, max(LOG_MAX_SECONDS, LOG_SECONDS))
+        self.mininterval = min(self.mininterval * 2, LOG_MAX_SECONDS)
         return shown
 
 
@@ -50,8 +50,7 @@ def bar(total: int, desc: str, unit: str = "fits", stream=None) -> tqdm:
         return tqdm(total=total, desc=desc, unit=unit, file=stream, bar_format=FORMAT.replace("]", "] {bar:20}"),
                     leave=False, dynamic_ncols=True)
     return _LogBar(total=total, desc=desc, unit=unit, file=_Lines(stream), bar_format=FORMAT, mininterval=LOG_SECONDS,
-                delay=LOG_SECONDS,
-                maxinterval=float("inf"), ascii=True, leave=True)
+                   delay=LOG_SECONDS, maxinterval=float("inf"), ascii=True, leave=True)
 
 
 @contextlib.contextmanager

@@ -405,10 +405,10 @@ def test_the_table_report_can_be_turned_off_and_dvc_still_finds_its_page(workdir
 
 def test_a_wide_table_report_leaves_out_plots_and_associations_and_says_why():
     from stages.core.tabular.columns import Typed
-    from stages.core.tabular.table_report import PLOT_COLUMNS, report_page
+    from stages.core.tabular.table_report import DRAWN_COLUMNS, report_page
 
-    wide = pd.DataFrame(np.random.default_rng(0).normal(size=(30, PLOT_COLUMNS + 1))).add_prefix("m")
+    wide = pd.DataFrame(np.random.default_rng(0).normal(size=(30, DRAWN_COLUMNS + 1))).add_prefix("m")
     page = report_page(wide, {c: Typed("number") for c in wide.columns}, None, "wide.csv", None, seed=0)
-    assert f"Distributions and associations are left out: {PLOT_COLUMNS + 1} columns > {PLOT_COLUMNS}" in page
+    assert f"Distributions and associations are left out: {DRAWN_COLUMNS + 1} columns > {DRAWN_COLUMNS}" in page
     assert "data-test-plots-skipped" in page and "data-test-associations-skipped" in page  # skrub's own marks
-    assert f"number: {PLOT_COLUMNS + 1} columns" in page
+    assert f"number: {DRAWN_COLUMNS + 1} columns" in page

@@ -57,11 +57,11 @@ LINKS = {"ingest": {"TABLE_REPORT": "Every column's distribution, missing cells 
                                     "(skrub's TableReport; opens offline)."}}
 
 
-def sections(lines: dict[str, str], figures: dict[str, str], comparison: pd.DataFrame | None,
-             best: dict | None, links: dict[str, str] | None = None) -> list[Section]:
-    """A section per stage that has a headline, a figure, a table or a page; `figures` and `links`: the figures
-    and pages the run made (the other task's are left out), by constant name, as links relative to the page;
-    `comparison`: compare's ranked table, `best`: tune's best params, when they exist."""
+def sections(lines: dict[str, str], made: dict[str, str], comparison: pd.DataFrame | None,
+             best: dict | None) -> list[Section]:
+    """A section per stage that has a headline, a figure, a table or a page; `made`: the figures and pages the run
+    made (the other task's are left out), by constant name, as links relative to the page; `comparison`: compare's
+    ranked table, `best`: tune's best params, when they exist."""
     tables = {"compare_models": [], "tune": []}
     if comparison is not None:
         columns = [c for c in comparison.columns if c in ("model", "rank", "scores") or c.endswith(("_mean", "_std"))]
@@ -70,8 +70,8 @@ def sections(lines: dict[str, str], figures: dict[str, str], comparison: pd.Data
         tables["tune"] = [{"setting": k, "value": str(v)} for k, v in best.items()]
     out = []
     for stage, title, captions in SECTIONS:
-        shown = [Figure(figures[name], caption) for name, caption in captions.items() if name in figures]
-        pages = [Figure(links[name], text) for name, text in LINKS.get(stage, {}).items() if name in (links or {})]
+        shown = [Figure(made[name], caption) for name, caption in captions.items() if name in made]
+        pages = [Figure(made[name], text) for name, text in LINKS.get(stage, {}).items() if name in made]
         table = tables.get(stage, [])
         if shown or table or lines.get(stage) or pages:
             out.append(Section(stage, title, lines.get(stage, ""), shown, table, pages))

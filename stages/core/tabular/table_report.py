@@ -6,7 +6,7 @@ Ingest's own reading sits above skrub's report: each column's kind (stages/core/
 note, and one entry per kind in the report's column filter. Above REPORT_ROWS rows the report is drawn from a seeded
 sample, and the page says so; its cost then stays near constant (about 2 s for 15 columns on 100,000 rows), while
 ingest's grows with the rows. Plots cost 55 to 80 ms a column (150 columns: 10 s, a 4.5 MB page) and associations
-the square of the columns, so above PLOT_COLUMNS and ASSOCIATION_COLUMNS the page leaves them out and says why.
+the square of the columns, so above DRAWN_COLUMNS the page leaves both out and says why.
 
 The same table gives the same bytes: skrub draws a random id per page and per plot, and matplotlib stamps each
 SVG with the time; both are pinned while the page is drawn.
@@ -20,17 +20,27 @@ import itertools
 import os
 import types
 from html import escape
-from unittest import mock
 
 import pandas as pd
 
 REPORT_ROWS = 100_000
-PLOT_COLUMNS = 100  # up to about 7 s of plots
-ASSOCIATION_COLUMNS = 100  # 4,950 pairs
+DRAWN_COLUMNS = 100  # distributions (up to about 7 s of plots) and associations (4,950 pairs) up to this many
+OFF = ("<!doctype html><meta charset=\"utf-8\"><title>table report</title><p>The table report is off "
+       "(<code>data.table_report: false</code> in params.yaml).</p>\n")
 
 STYLE = ("<style>.ingest{font:15px/1.5 system-ui,sans-serif;max-width:1100px;margin:1rem auto;padding:0 1rem}"
          ".ingest h1{font-size:1.4rem;margin:.4rem 0}.ingest p{margin:.3rem 0}.ingest details{margin:.1rem 0}"
          ".ingest summary{cursor:pointer}</style>")
+
+
+def table_page(table: pd.DataFrame, kinds: dict, data, source: str, seed: int) -> tuple[str, list[str]]:
+    """reports/ingest/table.html and the lines ingest prints: the report by `data` (params.yaml's section), or a
+    page that says it is off (DVC still finds the declared output)."""
+    if not data.table_report:
+        return OFF, []
+    sample, why = report_rows(len(table), data.report_rows)
+    said = [f"ingest: data.report_rows = {sample}: {why}"] if sample is not None else []
+    return report_page(table, kinds, data.target, source, sample, seed), said
 
 
 def report_rows(n: int, rows) -> tuple[int | None, str]:
@@ -59,9 +69,9 @@ def report_page(table: pd.DataFrame, kinds: dict[str, object], target: str | Non
         by_kind.setdefault("target" if column == target else kind.kind, []).append(column)
     filters = {f"ingest: {kind} ({len(columns)})": columns for kind, columns in by_kind.items()}
     n_columns = table.shape[1]
-    report = TableReport(shown, column_filters=filters, verbose=0,
-                         plot_distributions=n_columns <= PLOT_COLUMNS,
-                         compute_associations=n_columns <= ASSOCIATION_COLUMNS)
+    drawn = n_columns <= DRAWN_COLUMNS
+    report = TableReport(shown, column_filters=filters, verbose=0, plot_distributions=drawn,
+                         compute_associations=drawn)
     with _pinned():
         html = report.html()
     header = _header(table, kinds, target, source, sample, by_kind)
@@ -77,10 +87,9 @@ def _header(table: pd.DataFrame, kinds: dict, target: str | None, source: str, s
                f" The report below is drawn from a seeded sample of {sample:,} of the {n_rows:,} rows "
                "(<code>data.report_rows</code>): its counts are the sample's, its shares and distributions the "
                "table's to a fraction of a percent.")
-    left_out = [what for what, limit in (("distributions", PLOT_COLUMNS), ("associations", ASSOCIATION_COLUMNS))
-                if n_columns > limit]
-    skipped = (f" {' and '.join(left_out).capitalize()} are left out: {n_columns:,} columns > {PLOT_COLUMNS} (plots "
-               "cost 55 to 80 ms a column, associations the square of the columns)." if left_out else "")
+    skipped = ("" if n_columns <= DRAWN_COLUMNS else
+               f" Distributions and associations are left out: {n_columns:,} columns > {DRAWN_COLUMNS} (plots cost "
+               "55 to 80 ms a column, associations the square of the columns).")
     dropped = [c for c in kinds if c not in table.columns]
     by_name = {str(c): kind for c, kind in kinds.items()}  # by_kind names columns as text
     lines = [f"<h1>{escape(source)}: the table as ingest typed it</h1>",
@@ -88,26 +97,28 @@ def _header(table: pd.DataFrame, kinds: dict, target: str | None, source: str, s
              + (f", target <code>{escape(str(target))}</code>" if target else "") + f".{sampled}{skipped}</p>",
              "<p>Each column's kind, as ingest decided it (preprocess encodes by it; <code>data.kinds</code> "
              "overrides it). The report's column filter lists the same kinds.</p>"]
-    for kind, columns in by_kind.items():
-        named = ", ".join(f"<code>{escape(c)}</code>" + _note(by_name[c]) for c in columns)
-        lines.append(f"<details><summary>{escape(kind)}: {len(columns)} column{'s' * (len(columns) != 1)}"
-                     f"</summary><p>{named}</p></details>")
+    lines += [_listed(kind, [_named(c, by_name[c]) for c in columns]) for kind, columns in by_kind.items()]
     if dropped:
-        named = ", ".join(f"<code>{escape(str(c))}</code> ({escape(kinds[c].kind)}" + _note(kinds[c], ", ") + ")"
-                          for c in dropped)
-        lines.append(f"<details><summary>dropped by ingest: {len(dropped)} column{'s' * (len(dropped) != 1)}"
-                     f"</summary><p>{named}</p></details>")
+        lines.append(_listed("dropped by ingest", [_named(str(c), kinds[c], kind_too=True) for c in dropped]))
     return '<section class="ingest">' + "".join(lines) + "</section>"
 
 
-def _note(kind, before: str = " ") -> str:
-    note = getattr(kind, "note", None)
-    return "" if not note else (f"{before}{escape(note)}" if before == ", " else f" ({escape(note)})")
+def _named(column: str, typed, kind_too: bool = False) -> str:
+    """A column as the header lists it: its name, then (its kind, ingest's note) where there is something to say."""
+    said = [typed.kind] * kind_too + [typed.note] * bool(typed.note)
+    return f"<code>{escape(column)}</code>" + (f" ({escape(', '.join(said))})" if said else "")
+
+
+def _listed(label: str, named: list[str]) -> str:
+    return (f"<details><summary>{escape(label)}: {len(named)} column{'s' * (len(named) != 1)}</summary>"
+            f"<p>{', '.join(named)}</p></details>")
 
 
 @contextlib.contextmanager
 def _pinned():
     """skrub's random page and plot ids from a counter, matplotlib's SVG date and ids fixed: the same bytes."""
+    from unittest import mock  # here, with skrub: ingest without a report starts without them
+
     import matplotlib
     import skrub._reporting._html as report_html
     import skrub._utils as skrub_utils
