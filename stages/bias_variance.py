@@ -18,7 +18,7 @@ from stages.runner import run_stage
 
 
 def main() -> None:
-    params = load_params()
+    params = load_params(sections=("seed", "data", "compare", "tune", "bias_variance"))
     curve_params, tune = params.bias_variance, params.tune
     labels, X, y = read_training_split(paths.LABELS, paths.TRAIN)
     task = TASKS[labels["task"]]

@@ -21,7 +21,7 @@ from stages.runner import run_stage
 
 
 def main() -> None:
-    params = load_params()
+    params = load_params(sections=("seed", "data", "preprocess", "cluster"))
     target, cluster, seed, preprocess = params.data.target, params.cluster, params.seed, params.preprocess
     table = read_table(paths.DATASET)
     if target is not None:

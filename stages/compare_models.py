@@ -17,7 +17,7 @@ from stages.core.tabular import comparison
 from stages.core.tabular.folds import folds_of
 from stages.core.tabular.plots import comparison_boxplot
 from stages.core.tabular.selection import selector_from
-from stages.core.tabular.sizing import ensemble_rules, lines, rarest_rows, search_sample
+from stages.core.tabular.sizing import ensemble_rules, lines, race_look, rarest_rows, search_sample
 from stages.core.tabular.tasks import TASKS
 from stages.io import read_model_inputs, write_bytes, write_json, write_table, write_text
 from stages.params import compute_on, load_params
@@ -25,7 +25,7 @@ from stages.runner import run_stage
 
 
 def main() -> None:
-    params = load_params()
+    params = load_params(sections=("seed", "data", "compare", "compute"))
     compare = params.compare
     labels, X, y, preprocessor, selected = read_model_inputs(paths.LABELS, paths.TRAIN, paths.PREPROCESSOR,
                                                              paths.SELECTED)
@@ -57,7 +57,8 @@ def main() -> None:
         fits.write(f"compare_models: fitting on {where}")
         compared = comparison.score_models(
             pipelines, X, y, folds, comparison.scorers(plan.metrics, n_classes, positive), plan.sort_by, n_classes,
-            racing.value, members, stacked, compare.n_jobs, progress=lambda line: fits.write(f"compare_models: {line}"),
+            (racing.value, race_look(plan.folds)), members, stacked, compare.n_jobs,
+            progress=lambda line: fits.write(f"compare_models: {line}"),
             bar=fits, inverse=np.exp if labels["target_transform"] != "none" else None,
             rounds=compare.ensemble_selection, section="compare")
     scores, (table, result, title) = compared.scores, comparison.ranking(compared, plan, decisions, len(y))

@@ -26,7 +26,7 @@ OUTPUTS = {"confusion": paths.CONFUSION, "roc": paths.ROC, "precision_recall": p
 
 
 def main() -> None:
-    params = load_params()
+    params = load_params(sections=("seed", "evaluate"))
     labels = read_json(paths.LABELS)
     model = read_object(paths.MODEL)  # raw rows in, class names (or values) out
     target = labels["target"]

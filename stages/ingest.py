@@ -41,7 +41,7 @@ def read_user_csv(path: Path, data) -> tuple[pd.DataFrame, list[str], str]:
 
 
 def main() -> None:
-    params = load_params()
+    params = load_params(sections=("seed", "data"))
     data = params.data
     notes: list[str] = []
     decimal = "."

@@ -46,7 +46,7 @@ def say(line: str, warning: bool = False) -> None:
 
 
 def main() -> None:
-    params = load_params()
+    params = load_params(sections=("seed", "images"))
     images = params.images
     root = source_folder(images.source)
     manifest, loose = folders.list_images(root, images.layout, section="images")

@@ -36,7 +36,7 @@ def iris_split(test_size: float, seed: int):
 
 
 def main() -> None:
-    params = load_params()
+    params = load_params(sections=("seed", "scratch"))
     scratch, seed = params.scratch, params.seed
     x_train, x_test, y_train, y_test, species = iris_split(scratch.test_size, seed)
     t_train = one_hot(y_train, len(species))

@@ -18,7 +18,7 @@ from stages.runner import run_stage
 
 
 def main() -> None:
-    params = load_params()
+    params = load_params(sections=("seed", "data", "preprocess"))
     target, preprocess = params.data.target, params.preprocess
     table = read_table(paths.DATASET)
     preprocessing.check_target(target, table.columns, str(paths.DATASET), key="data.target")

@@ -17,7 +17,7 @@ from stages.core.evaluation import positive_code
 from stages.core.progress import bar
 from stages.core.tabular import selection
 from stages.core.tabular.plots import selection_curve_figure
-from stages.core.tabular.sizing import curve_folds, curve_rows, record, sample_rows
+from stages.core.tabular.sizing import curve_folds, curve_folds_auto, curve_rows, record, sample_rows
 from stages.core.tabular.tasks import TASKS
 from stages.io import read_object, read_training_split, write_bytes, write_json, write_table
 from stages.params import compute_on, load_params
@@ -25,7 +25,7 @@ from stages.runner import run_stage
 
 
 def main() -> None:
-    params = load_params()
+    params = load_params(sections=("seed", "data", "features", "compute"))
     features = params.features
     labels, X, y = read_training_split(paths.LABELS, paths.TRAIN)
     task = TASKS[labels["task"]]
@@ -34,12 +34,11 @@ def main() -> None:
     method_name, estimator_name, estimator, scoring, sfs_scoring = selection.chosen_method(
         task, features.method, features.estimator, features.scoring, features.sfs.scoring, features.k, encoded, y,
         params.seed, section="features")
-    cv, sfs_cv, lowered = curve_folds(features.cv, features.sfs.cv, method_name == "sfs", y, labels["classes"],
-                                      params.data.rare_classes,
-                                      section="features")
-
     rows = curve_rows(len(y), features.curve_rows, key="features.curve_rows")
     sampled = rows.value != "all"  # a stratified sample of large tables
+    folds = curve_folds_auto(features.cv, len(y), sampled, key="features.cv")
+    cv, sfs_cv, lowered = curve_folds(folds.value, features.sfs.cv, method_name == "sfs", y, labels["classes"],
+                                      params.data.rare_classes, section="features")
     sfs = features.sfs
     method = selection.Method(
         method_name, estimator, rfe_step=features.rfe.step, sfs_forward=sfs.direction == "forward",
@@ -47,7 +46,7 @@ def main() -> None:
         positive=positive_code(labels["classes"], labels.get("positive")), task=task.name,
         log_sizes=sampled and features.curve_rows == "auto")
     on = sample_rows(y, rows.value, params.seed, task.classifies) if sampled else slice(None)
-    for line in [rows.line(), *[d.line() for d in lowered],
+    for line in [rows.line(), *[d.line() for d in [folds] * sampled + lowered],
                  f"{method_name} with {estimator_name}, {cv}-fold {scoring} curve over {n} features"]:
         print(f"select_features: {line}", flush=True)
     with fits_on(**compute_on(params.compute), needed=method_name == "sfs") as where:  # only SFS fits in parallel
@@ -60,7 +59,7 @@ def main() -> None:
                 positive=method.positive)
         k = n if method_name == "none" else selection.choose_k(curve, features.k)
         path, table = selection.selection_path(method, encoded, y, {k})
-    rules = [rows] * sampled + lowered
+    rules = [rows, folds] * sampled + lowered
     metrics = selection.selection_metrics(curve, all_scores, k, n) | ({"size_rules": record(rules)} if rules else {})
     figure = selection_curve_figure(curve, k, metrics["cv_score_all"], scoring, f"{method_name} + {estimator_name}: "
                                     f"{cv}-fold CV, selection refitted in each fold")

@@ -23,7 +23,7 @@ from stages.runner import run_stage
 
 
 def main() -> None:
-    params = load_params()
+    params = load_params(sections=("seed", "images", "cnn"))
     cnn = params.cnn
     labels = read_json(paths.IMAGE_LABELS)
     classes = labels["classes"]

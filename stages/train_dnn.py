@@ -23,7 +23,7 @@ from stages.runner import run_stage
 
 
 def main() -> None:
-    params = load_params()
+    params = load_params(sections=("seed", "dnn"))
     dnn = params.dnn
     labels, X, y = read_training_split(paths.LABELS, paths.TRAIN)
     task, classes = labels["task"], labels["classes"]

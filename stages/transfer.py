@@ -29,7 +29,7 @@ def warn(line: str) -> None:
 
 
 def main() -> None:
-    params = load_params()
+    params = load_params(sections=("seed", "images", "transfer"))
     transfer = params.transfer
     labels = read_json(paths.IMAGE_LABELS)
     train_x, train_y = read_image_split(paths.IMAGES_TRAIN)

@@ -17,7 +17,15 @@ from stages.core.tabular import tuning
 from stages.core.tabular.models import COMBINED, build_pipeline, final_model, tunable, with_target_transform
 from stages.core.tabular.scoring import scorer_for
 from stages.core.tabular.selection import selector_from
-from stages.core.tabular.sizing import class_folds, rarest_rows, record, search_sample, sized_estimator, tune_search
+from stages.core.tabular.sizing import (
+    class_folds,
+    first_look,
+    rarest_rows,
+    record,
+    search_sample,
+    sized_estimator,
+    tune_search,
+)
 from stages.core.tabular.tasks import TASKS, auto
 from stages.core.tabular.threshold import cut_note, cut_record
 from stages.io import read_json, read_model_inputs, write_json, write_object, write_table
@@ -26,7 +34,7 @@ from stages.runner import run_stage
 
 
 def main() -> None:
-    params = load_params()
+    params = load_params(sections=("seed", "data", "compare", "tune", "compute"))
     tune = params.tune
     labels, X, y, preprocessor, selected = read_model_inputs(paths.LABELS, paths.TRAIN, paths.PREPROCESSOR,
                                                              paths.SELECTED)
@@ -46,6 +54,8 @@ def main() -> None:
         tune.spaces, model, estimator, kind, task.name, tune.k, selected, len(preprocessor.get_feature_names_out()),
         tune.n_iter, tune.max_candidates, section="tune")
     tuning.check_search(scoring, tune.threshold, y, len(labels["classes"]), task.name, section="tune")
+    look = first_look(kind, tune.stop_early, candidates, key="tune.stop_early")
+    decisions.append(look)
     for line in [*[d.line() for d in decisions], *notes,
                  f"{kind} search over {candidates} candidates for {model}, {cv}-fold {scoring}"]:
         print(f"tune: {line}", flush=True)
@@ -59,7 +69,9 @@ def main() -> None:
             with joblib_progress(bar(tuning.search_fits(kind, candidates, len(searched_y), cv, rescored), "tune")):
                 searched = tuning.run_search(kind, pipeline, space, task.folds(cv, params.seed),
                                              scorer_for(scoring, positive), tune.n_iter, tune.n_jobs, params.seed,
-                                             searched_X, searched_y)
+                                             searched_X, searched_y, 0 if look.value == "all" else look.value)
+            if searched.stopped:
+                print(f"tune: stopped early: {searched.stopped}", flush=True)
             elapsed = time.perf_counter() - start
         # refit on every training row; the test split stays unread until evaluate
         saved = final_model(searched.tuned if searched.tuned_wins else pipeline, labels["classes"], X, y,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from stages.core.images.transfer_plan import TransferSettings  # loaded by the schema anyway (BACKBONES)
 from stages.params.schema import CnnParams, ComputeParams, TransferParams
 
 
@@ -25,8 +24,10 @@ def cnn_settings(cnn: CnnParams):
                        learning_rate=cnn.learning_rate, momentum=cnn.momentum, section="cnn")
 
 
-def transfer_settings(t: TransferParams) -> TransferSettings:
+def transfer_settings(t: TransferParams):
     """`transfer` as the plain values stages.core.images.transfer_plan.plan_transfer checks."""
+    from stages.core.images.transfer_plan import TransferSettings  # transfer's alone (it imports the metrics)
+
     return TransferSettings(backbone=t.backbone, weights=t.weights, source_classes=t.pipeline.source_classes,
                             samples_per_class=t.pipeline.target_samples_per_class, requested_size=t.input_size,
                             blocks=len(t.pipeline.filters), threshold=t.threshold, class_weight=t.class_weight,

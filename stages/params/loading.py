@@ -3,17 +3,18 @@ in one line."""
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import ValidationError, create_model
 
 from stages import paths
 from stages.core.errors import PipelineError
 from stages.params.errors import describe, one_line
-from stages.params.schema import Params
+from stages.params.schema import Params, Section
 
 
 class Yaml12Loader(yaml.SafeLoader):
@@ -29,21 +30,32 @@ Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:tr
                                    list("tTfF"))
 
 
-def load_params(path: Path = paths.PARAMS) -> Params:
+def load_params(path: Path = paths.PARAMS, sections: tuple[str, ...] | None = None) -> Params:
+    """params.yaml validated: every section (check_params, whose stage runs on any change to the file), or the
+    `sections` a stage reads (their validators alone are built; the others wait for check_params)."""
     try:
         raw = yaml.load(Path(path).read_text(), Loader=Yaml12Loader)  # noqa: S506 (a SafeLoader)
     except FileNotFoundError:
         raise PipelineError(f"{path} not found; run from the project root") from None
     except yaml.YAMLError as exc:
         raise PipelineError(f"{path} is not valid YAML: {one_line(exc)}") from None
-    return validate_params(raw or {}, source=str(path))
+    return validate_params(raw or {}, source=str(path), sections=sections)
 
 
-def validate_params(raw: Any, source: str = "params.yaml") -> Params:
+@functools.cache
+def _sections_of(sections: tuple[str, ...]) -> type[Section]:
+    """A Params with only these sections, each with its own field and validator."""
+    return create_model("Params", __base__=Section, **{name: (Params.model_fields[name].annotation,
+                                                              Params.model_fields[name]) for name in sections})
+
+
+def validate_params(raw: Any, source: str = "params.yaml", sections: tuple[str, ...] | None = None) -> Params:
     if not isinstance(raw, dict):
         raise PipelineError(f"{source} must be a mapping of sections, not {type(raw).__name__}")
     try:
-        return Params.model_validate(raw)
+        if sections is None:
+            return Params.model_validate(raw)
+        return _sections_of(tuple(sections)).model_validate({k: raw[k] for k in sections if k in raw})
     except ValidationError as exc:
         problems = [describe(err) for err in exc.errors()]
         raise PipelineError(f"{source}: " + "; ".join(problems)) from None

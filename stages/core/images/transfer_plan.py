@@ -10,16 +10,9 @@ import numpy as np
 
 from stages.core.errors import PipelineError
 from stages.core.evaluation import positive_class, positive_code
+from stages.core.images.names import APPLICATIONS, BACKBONES  # noqa: F401 (BACKBONES: the tests' import)
 from stages.core.training.imbalance import check_threshold, class_weights
 
-# name -> (keras.applications constructor, module holding its preprocess_input)
-APPLICATIONS = {
-    "vgg16": ("VGG16", "vgg16"),
-    "mobilenet_v2": ("MobileNetV2", "mobilenet_v2"),
-    "efficientnet_b0": ("EfficientNetB0", "efficientnet"),
-    "resnet50": ("ResNet50", "resnet50"),
-}
-BACKBONES = ("pipeline", *APPLICATIONS)  # pipeline: a small CNN pre-trained here (offline)
 MIN_SIZE = 32  # keras.applications refuse smaller inputs once their top is dropped
 
 

@@ -20,15 +20,16 @@ from sklearn.metrics import (
 )
 
 from stages.core.errors import PipelineError, plain
+from stages.core.tabular.names import CLUSTER_METHODS
 
 SILHOUETTE_SAMPLE = 10_000  # silhouette is O(rows²): above this, scored on a seeded sample of rows
 AGGLOMERATIVE_MAX_ROWS = 20_000  # ward keeps rows²/2 distances: 20,000 rows take 1.6 GB
 
-METHODS = ("kmeans", "minibatch_kmeans", "agglomerative", "gaussian_mixture")  # make_clusterer builds them
+METHODS = CLUSTER_METHODS  # make_clusterer builds them
 
 
 def make_clusterer(method: str, k: int, n_init: int, seed: int):
-    # imported here: params.py imports this module for METHODS, and sklearn.cluster costs every stage's start-up
+    # imported here: sklearn.cluster costs the start-up of every stage that imports this module
     from sklearn.cluster import AgglomerativeClustering, KMeans, MiniBatchKMeans
     from sklearn.mixture import GaussianMixture
 

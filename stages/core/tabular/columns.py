@@ -35,8 +35,8 @@ import numpy as np
 import pandas as pd
 
 from stages.core.errors import PipelineError
+from stages.core.tabular.names import KINDS  # noqa: F401 (the kinds type_columns gives)
 
-KINDS = ("number", "category", "text", "date", "identifier", "constant", "empty")
 CARDINALITY = 40  # more distinct text values than this: `text` (skrub's TableVectorizer uses the same threshold)
 IDENTIFIER_SHARE = 0.99  # text with this share of distinct values (and every integer one) names rows
 MIN_ROWS = 20  # below this, distinct values are as likely a small table's categories

@@ -22,7 +22,16 @@ from stages.core.tabular.models import (
     with_target_transform,
 )
 from stages.core.tabular.scoring import scorer_for
-from stages.core.tabular.sizing import Decision, auto_models, class_folds, compare_folds, record, sized_estimator
+from stages.core.tabular.sizing import (
+    CALIBRATED_MEMBERS_MAX,
+    Decision,
+    auto_models,
+    calibrated_members,
+    class_folds,
+    compare_folds,
+    record,
+    sized_estimator,
+)
 from stages.core.tabular.tasks import CLASSIFICATION_METRICS, LOWER_IS_BETTER, REGRESSION_METRICS, Task, auto
 
 
@@ -128,18 +137,19 @@ def fold_scores(pipelines: dict, X: pd.DataFrame, y, metrics: dict, cv, n_jobs: 
 @dataclass
 class Compared:
     scores: pd.DataFrame  # one row per model and fold, as fold_scores
-    stopped: dict[str, str]  # model -> why it stopped after the first repeat (racing)
+    stopped: dict[str, str]  # model -> why it stopped before the last fold (racing)
     members: list[str]  # the top models that voting (and stacking) combine
     weights: dict[str, int]  # ensemble selection's members and weights, chosen on every fold (empty: none)
 
 
-def score_models(pipelines: dict, X, y, folds: list[Fold], metrics: dict, sort_by: str, n_classes: int, racing: float,
-                 ensemble_top: int, ensembles, n_jobs: int, progress=lambda _: None, bar=None,
-                 inverse=None, rounds: int = 0, *, section: str) -> Compared:
+def score_models(pipelines: dict, X, y, folds: list[Fold], metrics: dict, sort_by: str, n_classes: int,
+                 racing: tuple[float, int], ensemble_top: int, ensembles, n_jobs: int, progress=lambda _: None,
+                 bar=None, inverse=None, rounds: int = 0, *, section: str) -> Compared:
     """The comparison's passes over the same folds:
-    1. every model on the first repeat's folds, each fold's preprocessing and selection fitted once for all;
-    2. racing: a model behind the leader at p < `racing` (corrected t-test) stops there; the others get the
-       remaining repeats (`racing` 0: every model gets every repeat);
+    1. every model on the folds, each fold's preprocessing and selection fitted once for all;
+    2. racing, `racing` = (p, look): after the first `look` folds, and after each repeat, a model behind the leader
+       at p < p (corrected t-test on the folds so far) stops there; the others go on (p 0: every model gets every
+       fold);
     3. soft voting of the top `ensemble_top` contenders from their kept fold predictions (no refit; members without
        probabilities are Platt-scaled per fold, as VotingClassifier does), and whatever `ensembles(members)` adds
        (stacking's estimator), fitted on the same folds;
@@ -148,7 +158,7 @@ def score_models(pipelines: dict, X, y, folds: list[Fold], metrics: dict, sort_b
     `bar` advances per model fit; `progress` gets the lines worth printing; `inverse` undoes the target transform;
     `section`: the params section the lines name (its models and racing)."""
     steps, models = shared_steps(pipelines)
-    first, rest = [f for f in folds if f.repeat == 1], [f for f in folds if f.repeat > 1]
+    per_repeat = max(f.fold for f in folds)
     keep = (ensemble_top >= 2 or rounds > 0) and len(models) >= 2
     times: dict[str, float] = {}
 
@@ -160,18 +170,30 @@ def score_models(pipelines: dict, X, y, folds: list[Fold], metrics: dict, sort_b
             for line in dominant(times, len(folds), f"{section}.models"):
                 progress(line)
 
-    fitted = fit_folds(steps, models, X, y, first, metrics, n_jobs, keep, on_fold)
-    stopped = race(score_rows(fitted), sort_by, len(first), racing) if rest and racing > 0 else {}
-    contenders = {name: model for name, model in models.items() if name not in stopped}
-    if stopped:
-        progress(f"racing: {len(stopped)} of {len(models)} models stop after the first {len(first)} folds, "
-                 f"clearly behind ({section}.racing = {racing}): {', '.join(stopped)}")
-        if bar is not None:
-            bar.total -= len(stopped) * len(rest)  # shown by the next line (a line of its own would repeat the count)
-    fitted |= fit_folds(steps, contenders, X, y, rest, metrics, n_jobs, keep, on_fold)
+    (racing, look), fitted, stopped = racing, {}, {}
+    batches = race_batches(folds, look) if racing > 0 else [folds]
+    for i, batch in enumerate(batches):
+        running = {name: model for name, model in models.items() if name not in stopped}
+        fitted |= fit_folds(steps, running, X, y, batch, metrics, n_jobs, keep, on_fold)
+        if i == len(batches) - 1 or len(running) < 2:
+            continue
+        now = race(score_rows({key: f for key, f in fitted.items() if key[0] in running}), sort_by, per_repeat,
+                   racing)
+        if now:
+            done, left = (sum(len(b) for b in part) for part in (batches[:i + 1], batches[i + 1:]))
+            progress(f"racing: {len(now)} of {len(running)} models stop after {done} folds, clearly behind "
+                     f"({section}.racing = {racing}): {', '.join(now)}")
+            if bar is not None:
+                bar.total -= len(now) * left  # shown by the next line (a line of its own would repeat the count)
+        stopped |= now
     order = summarize(score_rows(fitted), list(metrics), sort_by, stopped)["model"].tolist()
-    members = top_members([m for m in order if m not in stopped], ensemble_top) if keep else []  # contenders
     kept = {key: f.predictions for key, f in fitted.items() if f.predictions is not None}
+    unscaled = [] if calibrated_members(len(y)) else [m for m in order if (m, 1, 1) not in kept]
+    members = top_members([m for m in order if m not in stopped and m not in unscaled], ensemble_top) if keep else []
+    if members and set(unscaled) - set(stopped):
+        progress(f"voting's members: models with probabilities ({', '.join(m for m in unscaled if m not in stopped)} "
+                 f"left out: {len(y):,} rows >= {CALIBRATED_MEMBERS_MAX:,}, where Platt-scaling refits a model "
+                 "5 more times per fold)")
     if members:
         calibrated = {name: voting_member(models[name]) for name in members if (name, 1, 1) not in kept}
         extra = {**ensembles(members), **{f"{name} calibrated": m for name, m in calibrated.items()}}
@@ -210,12 +232,22 @@ def score_models(pipelines: dict, X, y, folds: list[Fold], metrics: dict, sort_b
     return Compared(scores, stopped, members, weights)
 
 
+def race_batches(folds: list[Fold], look: int) -> list[list[Fold]]:
+    """The folds in the batches racing looks after: the first `look` folds, the rest of the first repeat, then each
+    further repeat."""
+    batches: dict[tuple[int, bool], list[Fold]] = {}
+    for f in folds:
+        batches.setdefault((f.repeat, f.repeat == 1 and f.fold > look), []).append(f)
+    return list(batches.values())
+
+
 def race(scores: pd.DataFrame, sort_by: str, folds: int, p: float) -> dict[str, str]:
-    """Racing: after the first repeat's `folds` folds, the models behind the leader at p < `p` (the corrected
-    repeated k-fold t-test over those folds, a conservative rule) stop, each with its reason."""
-    first = scores[scores["repeat"] == 1]
-    by_model = {name: group.sort_values("fold")[sort_by].to_numpy() for name, group in first.groupby("model",
-                                                                                                     sort=False)}
+    """Racing: on the folds every model in `scores` has been scored on so far, the models behind the leader at
+    p < `p` (the corrected repeated k-fold t-test for `folds`-fold splits, a conservative rule) stop, each with its
+    reason."""
+    by_model = {name: group.sort_values(["repeat", "fold"])[sort_by].to_numpy()
+                for name, group in scores.groupby("model", sort=False)}
+    scored = min(len(s) for s in by_model.values())
     means = {name: s.mean() for name, s in by_model.items()}
     lower = sort_by in LOWER_IS_BETTER
     leader = (min if lower else max)(means, key=means.get)
@@ -223,7 +255,7 @@ def race(scores: pd.DataFrame, sort_by: str, folds: int, p: float) -> dict[str, 
     for name, s in by_model.items():
         behind = means[name] > means[leader] if lower else means[name] < means[leader]
         if name != leader and behind and (p_value := corrected_ttest(by_model[leader], s, folds)) < p:
-            stopped[name] = f"stopped after {folds} folds: behind {leader}, p = {p_value:.4f}"
+            stopped[name] = f"stopped after {scored} folds: behind {leader}, p = {p_value:.4f}"
     return stopped
 
 

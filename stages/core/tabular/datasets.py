@@ -6,27 +6,27 @@ from collections import Counter
 
 import numpy as np
 import pandas as pd
-from sklearn import datasets
 
 from stages.core.errors import PipelineError, plain
 from stages.core.tabular.columns import type_columns
 from stages.core.tabular.labels import as_labels, target_rows
 
-_LOADERS = {
-    "breast_cancer": datasets.load_breast_cancer,
-    "iris": datasets.load_iris,
-    "wine": datasets.load_wine,
-    "digits": datasets.load_digits,  # 8x8 images flattened to 64 pixel columns
-    "diabetes": datasets.load_diabetes,  # regression: disease progression a year later, 10 scaled features
+_LOADERS = {  # sklearn.datasets' loaders, imported when a built-in table is read (a CSV's path does without them)
+    "breast_cancer": "load_breast_cancer",
+    "iris": "load_iris",
+    "wine": "load_wine",
+    "digits": "load_digits",  # 8x8 images flattened to 64 pixel columns
+    "diabetes": "load_diabetes",  # regression: disease progression a year later, 10 scaled features
 }
 
-BUILTIN_DATASETS = tuple(_LOADERS)  # what data.dataset may name
 
 
 def load_builtin(name: str, target: str | None, *, section: str) -> pd.DataFrame:
     """One of scikit-learn's bundled datasets (offline) as a table; a class column holds the class names
     (e.g. 'malignant'), not codes, so reports read like the domain; a regression target, its values."""
-    bunch = _LOADERS[name](as_frame=True)
+    from sklearn import datasets
+
+    bunch = getattr(datasets, _LOADERS[name])(as_frame=True)
     frame = bunch.frame.drop(columns="target")
     if target is None:  # the table without its labels: clustering only
         return frame

@@ -20,7 +20,7 @@ from stages.core.evaluation import (
 )
 from stages.core.tabular import inspection, plots
 from stages.core.tabular.labels import class_array
-from stages.core.tabular.sizing import importance_rows, sample_rows
+from stages.core.tabular.sizing import IMPORTANCE_REPEATS, importance_rows, importance_shuffles, sample_rows
 from stages.core.tabular.threshold import DEFAULT, describe, missed_target, rates
 from stages.core.training.imbalance import decide
 
@@ -81,12 +81,15 @@ def regression(labels: dict, model, X: pd.DataFrame, y, train_y) -> tuple[dict, 
     return metrics, outputs, line
 
 
-def learned(model, X: pd.DataFrame, y, classes: list | None, sample: int | str, repeats: int, tree_depth: int,
+def learned(model, X: pd.DataFrame, y, classes: list | None, sample: int | str, repeats, tree_depth: int,
             seed: int, *, key: str) -> tuple[dict, dict, str]:
     """Permutation importance of each raw column on (a sample of) the test rows (`sample`, set at `key`: a count
-    or auto); a tree winner drawn, a linear one's coefficients per original column."""
+    or auto), `repeats` shuffles per column (auto: by those rows); a tree winner drawn, a linear one's
+    coefficients per original column."""
     rows = importance_rows(len(y), sample, key=key)
     keep = np.arange(len(y)) if rows.value == "all" else sample_rows(y, rows.value, seed, classes is not None)
+    shuffles = importance_shuffles(len(keep), repeats, key=f"{key.rsplit('.', 1)[0]}.importance_repeats")
+    repeats = shuffles.value
     truth = class_array(classes)[y[keep]] if classes is not None else y[keep]  # the labels predict answers
     table = inspection.importance_table(model, X.iloc[keep], truth, repeats, seed)
     score = "accuracy" if classes is not None else "R²"
@@ -101,7 +104,8 @@ def learned(model, X: pd.DataFrame, y, classes: list | None, sample: int | str, 
             coefficients, "on the scaled, encoded features")}
     top = table.iloc[0]
     metrics = {"top": top["feature"], "top_drop": float(top["importance"]), "top_std": float(top["std"]),
-               "rows": rows.value}
+               "rows": rows.value, "repeats": repeats}
     line = (f"top column by permutation importance: {top['feature']} (test {score} drops {top['importance']:.4f} "
-            f"± {top['std']:.4f} when shuffled)" + ("" if rows.value == "all" else f"; {rows.line()}"))
+            f"± {top['std']:.4f} when shuffled)" + "".join(f"; {d.line()}" for d in (rows, shuffles)
+                                                           if d.value not in ("all", IMPORTANCE_REPEATS[0][1])))
     return metrics, outputs, line

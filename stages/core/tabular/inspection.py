@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.inspection import permutation_importance
 
 from stages.core.tabular.models import inner
 
@@ -14,6 +13,8 @@ from stages.core.tabular.models import inner
 def importance_table(model, X: pd.DataFrame, y, repeats: int, seed: int) -> pd.DataFrame:
     """Permutation importance of each raw column on these rows: mean and std of the drop in the model's own
     score (accuracy, or R²) over `repeats` seeded shuffles; largest first, ties by name so the order is fixed."""
+    from sklearn.inspection import permutation_importance  # imported when used: it pulls in sklearn.ensemble
+
     found = permutation_importance(model, X, y, n_repeats=repeats, random_state=seed, n_jobs=1)
     table = pd.DataFrame({"feature": X.columns.astype(str), "importance": found.importances_mean,
                           "std": found.importances_std})

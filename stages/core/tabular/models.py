@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from stages.core.errors import PipelineError
 from stages.core.tabular import threshold
 from stages.core.tabular.labels import class_array
+from stages.core.tabular.names import COMBINED, MODEL_NAMES, ZOO_NAMES  # noqa: F401 (the zoo's names)
 from stages.core.training.imbalance import decide  # the networks' cut, the same rule
 
 
@@ -91,10 +92,6 @@ REGRESSORS: dict[str, Callable[[int], RegressorMixin]] = {
                                                random_state=seed),
 }
 ZOOS = {"classification": CLASSIFIERS, "regression": REGRESSORS}
-# built by compare_models from its own models (compare.ensemble_top, compare.ensemble_selection), not from the zoo alone
-COMBINED = ("voting", "stacking", "ensemble_selection")
-ZOO_NAMES = tuple(dict.fromkeys([*CLASSIFIERS, *REGRESSORS]))  # the models that stand alone
-MODEL_NAMES = (*ZOO_NAMES, *COMBINED)  # what tune.model may name
 # ensembles, for the t-test of the best ensemble against the best single model
 ENSEMBLES = ("random_forest", "extra_trees", "hist_gradient_boosting", "xgboost", "bagging", "adaboost", *COMBINED)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.tree import plot_tree
 
 from stages.core.plots import confusion_figure, fit_title, plt, png
 
@@ -146,6 +145,8 @@ def tree_figure(features: list[str], fitted, classes: list | None, depth: int) -
     if not hasattr(fitted, "tree_"):
         return None
     fig, ax = plt.subplots(figsize=(min(4 * 2 ** depth, 40), 2.5 * (depth + 1)), layout="constrained")
+    from sklearn.tree import plot_tree  # evaluate's alone: sklearn.tree costs every stage 0.1 s
+
     plot_tree(fitted, max_depth=depth, feature_names=features, filled=True, impurity=False, rounded=True,
               fontsize=8, class_names=[str(c) for c in classes] if classes else None, ax=ax)
     ax.set_title(f"The fitted tree, first {depth} levels of {fitted.get_depth()}")

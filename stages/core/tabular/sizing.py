@@ -3,14 +3,20 @@
 A course table has a few hundred rows; a user's own table has tens of thousands to millions. Each rule below
 turns the row count into one setting, with the reason a stage prints and records. Every rule applies only
 where params.yaml leaves the setting at `auto` (or, for the model zoo, at the model's plain name), so a
-number in params.yaml always wins. Below SMALL rows only the boosters' rule changes anything: the libraries'
-defaults are made for large data, and a few hundred rows want smaller steps.
+number in params.yaml always wins. Below 10,000 rows only the boosters' rule changes a model: the libraries'
+defaults are made for large data, and a few hundred rows want smaller steps. The budget rules (racing, tune's first
+look, the curve's folds, importance's shuffles) spend fits where they can still change an answer.
 
 | rule | below | from |
 | --- | --- | --- |
-| compare.folds x repeats | 10 x 3 (30 scores) | 5,000 rows: 10 x 1; 20,000 rows: 5 x 2 (10 scores each) |
+| compare.folds x repeats | 10 x 1 (the course's 10-fold CV) | the same |
+| compare.racing | after 4 folds, a model behind the leader at p < 0.05 stops | the same |
+| tune.stop_early (grid, random) | a third of the candidates first; the rest only if one beats the noise | halving |
+| features.cv: auto (the curve's folds) | 5 | 10,000 rows (the curve's sample): 3 |
+| evaluate.importance_repeats: auto | 10 shuffles per column | 1,000 test rows: 5; 10,000: 3 |
 | svm in compare and tune | exact RBF SVC | 10,000 rows: RBF kernel approximated (Nystroem) + linear SVM |
 | random_forest, bagging, extra_trees | every tree on (a bootstrap of) all rows | 50,000 rows: each on 50,000 of them |
+| voting's members (compare.ensemble_top) | the top models | 10,000 rows: the top models with probabilities |
 | stacking (compare.ensemble_top) | voting and stacking | 20,000 rows: voting only (stacking fits each member 6 times) |
 | knn in compare.models: auto | listed | 50,000 rows: left out (each prediction scans every training row) |
 | select_features' curve | every row, up to 60 sizes | 10,000 rows: a stratified 10,000-row sample, 20 log sizes |
@@ -28,6 +34,7 @@ stops instead). A class with fewer than 2 training rows cannot be cross-validate
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,13 +43,18 @@ from stages.core.errors import PipelineError, plain
 from stages.core.tabular.models import COMBINED, ApproxRBFSVM, make_estimator
 
 SMALL = 5_000  # below this, every rule keeps today's setting
-COMPARE_FOLDS = ((SMALL, 10, 3), (20_000, 10, 1), (None, 5, 2))  # (rows below, folds, repeats)
+COMPARE_FOLDS, COMPARE_REPEATS = 10, 1  # compare.folds and .repeats at auto, at every size
 SVM_EXACT_MAX = 10_000  # an exact RBF SVC costs the square of the rows, and more
 FOREST_ROWS = 50_000  # rows each tree of a forest draws, above that many
 KNN_AUTO_MAX = 50_000
 CURVE_ROWS = 10_000  # rows select_features' curve is fitted on
 CURVE_POINTS_LARGE = 20  # subset sizes it scores above CURVE_ROWS (60 below: selection.CURVE_POINTS)
 HALVING_FROM = 10_000  # tune.search: auto switches from grid to halving here
+FIRST_LOOK_SHARE, FIRST_LOOK_MIN = 3, 6  # tune's first look: a third of the candidates, from 6 candidates on
+CURVE_FOLDS, CURVE_FOLDS_SAMPLED = 5, 3  # features.cv: auto, on every row and on the curve's sample
+IMPORTANCE_REPEATS = ((1_000, 10), (10_000, 5), (None, 3))  # (test rows below, shuffles per column)
+CALIBRATED_MEMBERS_MAX = SVM_EXACT_MAX  # voting's members need no probabilities below this many rows
+RACE_LOOK = 4  # racing's first look, after this many folds (benchmarks/racing.py measured the choice)
 STACKING_INNER = 5  # stacking's inner folds: each member is fitted on these and once more, per outer fold
 STACKING_SHARE = 0.25  # compare.stacking: auto stacks while its fits are at most this share of the single models'
 HGB_EARLY_STOP = 10_000  # scikit-learn's early_stopping='auto' threshold, stated
@@ -86,18 +98,14 @@ def _rows(n: int) -> str:
 
 
 def compare_folds(n: int, folds, repeats, *, section: str) -> tuple[Decision, Decision]:
-    """Repeated k-fold for the comparison. A few hundred rows give noisy fold scores: 3 x 10 of them make the
-    boxplot and the corrected t-test worth reading. Tens of thousands of rows give fold scores that differ in the
-    third decimal, and 10 paired scores keep the corrected t-test meaningful at a third of the fits or less."""
-    auto_folds, auto_repeats = next((f, r) for below, f, r in COMPARE_FOLDS if below is None or n < below)
-    if n < SMALL:
-        why = f"{_rows(n)} < {SMALL:,}: {auto_folds * auto_repeats} scores per model for the boxplot and the t-test"
-    else:
-        why = (f"{_rows(n)} >= {SMALL:,}: fold scores vary little at this size; {auto_folds * auto_repeats} paired "
-               "scores keep the corrected t-test meaningful")
-    return (Decision("folds", f"{section}.folds", auto_folds if folds == "auto" else folds,
+    """The course's 10-fold CV, once, at every size: 10 paired scores per model are what the boxplot, the corrected
+    t-test and racing read. Racing, not repeats, spends the budget where a model can still win; a second and third
+    repeat only narrow a close call between the leaders, at twice and three times the fits."""
+    why = (f"{_rows(n)}: the course's {COMPARE_FOLDS}-fold CV, once ({COMPARE_FOLDS} paired scores per model); "
+           f"{section}.repeats: 3 narrows a close call at 3x the fits")
+    return (Decision("folds", f"{section}.folds", COMPARE_FOLDS if folds == "auto" else folds,
                      why if folds == "auto" else "set in params.yaml"),
-            Decision("repeats", f"{section}.repeats", auto_repeats if repeats == "auto" else repeats,
+            Decision("repeats", f"{section}.repeats", COMPARE_REPEATS if repeats == "auto" else repeats,
                      why if repeats == "auto" else "set in params.yaml"))
 
 
@@ -188,16 +196,32 @@ def ensemble_rules(stacking, racing: float, ensemble_top: int, models: int, fold
     return members, racing_rule(racing, folds, repeats, key=f"{section}.racing"), stacked
 
 
+def calibrated_members(n: int) -> bool:
+    """Soft voting averages probabilities: a member without them (svm) is Platt-scaled in each fold, as
+    VotingClassifier does, which refits it on 5 inner folds. Below CALIBRATED_MEMBERS_MAX training rows that costs
+    little; above, voting takes the top models that give probabilities (at 100,000 rows the scaled svm took more
+    than half of the comparison)."""
+    return n < CALIBRATED_MEMBERS_MAX
+
+
+def race_look(folds: int) -> int:
+    """The fold after which racing first looks: RACE_LOOK, or the end of the first repeat where the folds are fewer."""
+    return RACE_LOOK if folds > RACE_LOOK else folds
+
+
 def racing_rule(racing: float, folds: int, repeats: int, *, key: str) -> Decision:
-    """compare.racing: after the first repeat's folds, a model behind the leader at p < racing stops; the others get
-    the remaining repeats. Nothing to race with one repeat, or with racing 0."""
-    if repeats == 1 or not racing:
-        why = "one repeat: every model gets every fold" if repeats == 1 else "set in params.yaml: every model gets " \
-            "every repeat"
-        return Decision("racing", key, 0 if not racing else racing, why)
+    """compare.racing: after the first RACE_LOOK folds, and after each repeat, a model behind the leader at
+    p < racing (the corrected t-test on the folds so far) stops; the others get every fold. Nothing to race with
+    racing 0, or with one repeat of RACE_LOOK folds or fewer."""
+    look = race_look(folds)
+    if not racing or (look == folds and repeats == 1):
+        why = "set in params.yaml: every model gets every fold" if not racing else \
+            f"{folds} folds x 1 repeat: too few scores to stop a model early"
+        return Decision("racing", key, racing or 0, why)
+    after = f"after the first {look} of the {folds} folds" + (", and after each repeat," if repeats > 1 else ",")
     return Decision("racing", key, racing,
-                    f"after the first {folds} folds, a model behind the leader at p < {racing} (corrected t-test) "
-                    f"stops there; the others get all {repeats} repeats (0: every model gets every repeat)")
+                    f"{after} a model behind the leader at p < {racing} (corrected t-test on its scores so far) stops "
+                    f"there; the leaders get every fold ({key}: 0 to fit every model on every fold)")
 
 
 def sized_estimator(name: str, seed: int, key: str, task: str, n: int, size_rules: bool,
@@ -258,6 +282,46 @@ def curve_sizes(n_features: int, points: int, log_spaced: bool) -> np.ndarray:
     else:
         grid = np.geomspace(1, n_features, min(n_features, CURVE_POINTS_LARGE))
     return np.unique(grid.round().astype(int))
+
+
+def first_look(search: str, stop_early: bool, candidates: int, *, key: str) -> Decision:
+    """tune's grid and random search score the untuned model and the first third of their candidates (in a seeded
+    order) first, and the rest only if one of those beats the untuned model by more than its fold scores'
+    standard error: tuning that cannot be told from the noise does not pay for the other two thirds. Halving
+    already spends few fits per candidate."""
+    if search not in ("grid", "random"):
+        return Decision("first_look", key, "all", f"{search} search: every candidate at its own budget")
+    if not stop_early:
+        return Decision("first_look", key, "all", "set in params.yaml: every candidate")
+    look = math.ceil(candidates / FIRST_LOOK_SHARE)
+    if candidates < FIRST_LOOK_MIN:
+        return Decision("first_look", key, "all", f"{candidates} candidates < {FIRST_LOOK_MIN}: all of them")
+    return Decision("first_look", key, look,
+                    f"the untuned model and {look} of the {candidates} candidates first, the other "
+                    f"{candidates - look} only if one of those beats it by more than the fold noise ({key}: false "
+                    "to try all)")
+
+
+def curve_folds_auto(cv, n: int, sampled: bool, *, key: str) -> Decision:
+    """features.cv: auto: 5 folds where the curve reads every training row; 3 where it reads a sample of a larger
+    table (curve_rows): 3,333 validation rows per fold read a curve's shape as well as 5 folds, at 40% fewer fits."""
+    if cv != "auto":
+        return Decision("cv", key, cv, "set in params.yaml")
+    if not sampled:
+        return Decision("cv", key, CURVE_FOLDS, f"{_rows(n)}, every one in the curve")
+    return Decision("cv", key, CURVE_FOLDS_SAMPLED,
+                    f"{_rows(n)}, the curve on a sample: {CURVE_FOLDS_SAMPLED} folds of a third of it each")
+
+
+def importance_shuffles(n: int, repeats, *, key: str) -> Decision:
+    """evaluate.importance_repeats: auto: the shuffles per column of permutation importance, by the test rows it
+    reads (each shuffle predicts all of them): a few hundred rows need 10 for a readable spread, thousands
+    move the mean by less than the bars show."""
+    if repeats != "auto":
+        return Decision("importance_repeats", key, repeats, "set in params.yaml")
+    value = next(r for below, r in IMPORTANCE_REPEATS if below is None or n < below)
+    return Decision("importance_repeats", key, value,
+                    f"{n:,} test rows: {value} shuffles per column (10 below 1,000 rows, 5 below 10,000, then 3)")
 
 
 def tune_search(n: int, search: str, *, key: str) -> Decision:

@@ -13,17 +13,8 @@ from dataclasses import dataclass
 from sklearn.model_selection import KFold, RepeatedKFold, RepeatedStratifiedKFold, StratifiedKFold
 
 from stages.core.errors import PipelineError
+from stages.core.tabular.names import CLASSIFICATION_METRICS, REGRESSION_METRICS
 
-# metric names in params.yaml -> scikit-learn scorer names: (binary, multiclass) for classification
-CLASSIFICATION_METRICS = {
-    "accuracy": ("accuracy", "accuracy"),
-    "balanced_accuracy": ("balanced_accuracy", "balanced_accuracy"),
-    "f1": ("f1", "f1_macro"),
-    "precision": ("precision", "precision_macro"),
-    "recall": ("recall", "recall_macro"),
-    "roc_auc": ("roc_auc", "roc_auc_ovr"),
-}
-REGRESSION_METRICS = {"r2": "r2", "rmse": "neg_root_mean_squared_error", "mae": "neg_mean_absolute_error"}
 LOWER_IS_BETTER = {"rmse", "mae"}  # scikit-learn scores them negated; tables and plots show them positive
 
 

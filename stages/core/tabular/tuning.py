@@ -17,6 +17,8 @@ from sklearn.model_selection import (
     GridSearchCV,
     HalvingGridSearchCV,
     HalvingRandomSearchCV,
+    ParameterGrid,
+    ParameterSampler,
     RandomizedSearchCV,
     cross_val_score,
 )
@@ -253,27 +255,85 @@ def search_candidates(spaces: dict, model: str, estimator, search: str, task: st
 
 @dataclass
 class Searched:
-    search: object  # the fitted *SearchCV (refit=False): cv_results_, best_params_
+    search: object  # the fitted *SearchCV (refit=False), or an early-stopping search's Looks: cv_results_, best_params_
     tuned: object  # the pipeline with the best parameters, unfitted
     untuned: float  # CV score of the pipeline as the zoo builds it, on the same folds
     best: float  # the tuned candidate's CV score, comparable with `untuned`
+    stopped: str = ""  # why the search stopped after its first look ("": it searched every candidate)
 
     @property
     def tuned_wins(self) -> bool:
         return self.best > self.untuned
 
 
-def run_search(search_kind: str, pipeline, space: dict, cv, scoring, n_iter: int, n_jobs: int, seed: int,
-               X, y) -> Searched:
-    """The search, then the untuned pipeline scored on the same folds: tuning is kept only if it beats it."""
-    def cv_score(candidate) -> float:
-        return float(cross_val_score(candidate, X, y, cv=cv, scoring=scoring, n_jobs=n_jobs).mean())
+@dataclass
+class Looks:
+    """An early-stopping search's candidates so far, with the attributes of a fitted *SearchCV that are read."""
 
+    cv_results_: dict
+    best_params_: dict
+
+
+def candidate_list(search: str, space: dict, n_iter: int, seed: int) -> list[dict]:
+    """The candidates grid or random search tries, as RandomizedSearchCV draws them; a grid in a seeded order, so
+    that a first look sees every part of it."""
+    if search == "random":
+        return list(ParameterSampler(space, n_candidates(space, search, n_iter), random_state=seed))
+    grid = list(ParameterGrid(space))
+    return [grid[i] for i in np.random.default_rng(seed).permutation(len(grid))]
+
+
+def merged(first, second) -> Looks:
+    """Two looks' results as one search's: candidates in order, ranks over both, GridSearchCV's best (the first of
+    the highest mean score)."""
+    frame = pd.concat([pd.DataFrame(first.cv_results_), pd.DataFrame(second.cv_results_)], ignore_index=True)
+    frame["rank_test_score"] = frame["mean_test_score"].rank(method="min", ascending=False).astype(int)
+    results = {c: frame[c].to_numpy() for c in frame.columns} | {"params": list(frame["params"])}
+    return Looks(results, results["params"][int(np.argmin(results["rank_test_score"]))])
+
+
+def paired_gain(tuned: np.ndarray, untuned: np.ndarray) -> tuple[float, float]:
+    """(the tuned candidate's mean gain over the untuned model on the same folds, the standard error of that
+    gain): a gain below one standard error cannot be told from the folds' noise."""
+    diff = np.asarray(tuned) - np.asarray(untuned)
+    return float(diff.mean()), float(diff.std(ddof=1) / np.sqrt(len(diff)))
+
+
+def run_search(search_kind: str, pipeline, space: dict, cv, scoring, n_iter: int, n_jobs: int, seed: int,
+               X, y, first_look: int = 0) -> Searched:
+    """The search and the untuned pipeline on the same folds: tuning is kept only if it beats it. With
+    `first_look` (grid and random), the untuned model is scored first and the first `first_look` candidates
+    next; when the best of them beats it by less than the standard error of that gain over the folds, tuning
+    cannot be told from noise and the search stops there."""
+    def cv_scores(candidate) -> np.ndarray:
+        return cross_val_score(candidate, X, y, cv=cv, scoring=scoring, n_jobs=n_jobs)
+
+    def searched(candidates: list[dict]):
+        return GridSearchCV(pipeline, [{k: [v] for k, v in c.items()} for c in candidates], cv=cv, scoring=scoring,
+                            n_jobs=n_jobs, refit=False, return_train_score=False).fit(X, y)
+
+    if first_look and search_kind in ("grid", "random"):
+        untuned_folds = cv_scores(pipeline)
+        untuned = float(untuned_folds.mean())
+        candidates = candidate_list(search_kind, space, n_iter, seed)
+        search = searched(candidates[:first_look])
+        best_folds = np.array([search.cv_results_[f"split{i}_test_score"][search.best_index_]
+                               for i in range(len(untuned_folds))])
+        gain, noise = paired_gain(best_folds, untuned_folds)
+        stopped = ""
+        if gain < noise and first_look < len(candidates):
+            stopped = (f"the first {first_look} of {len(candidates)} candidates gained {gain:+.4f} at best, under the "
+                       f"fold noise {noise:.4f} (the standard error of its paired gain over {len(untuned_folds)} "
+                       f"folds): the other {len(candidates) - first_look} were not tried")
+        elif first_look < len(candidates):
+            search = merged(search, searched(candidates[first_look:]))
+        best = float(np.max(search.cv_results_["mean_test_score"]))
+        return Searched(search, clone(pipeline).set_params(**search.best_params_), untuned, best, stopped)
     search = make_search(search_kind, pipeline, space, cv, scoring, n_iter, n_jobs, seed)
     search.fit(X, y)
     tuned = clone(pipeline).set_params(**search.best_params_)
-    untuned = cv_score(pipeline)
-    return Searched(search, tuned, untuned, best_cv_score(search_kind, search, lambda: cv_score(tuned)))
+    untuned = float(cv_scores(pipeline).mean())
+    return Searched(search, tuned, untuned, best_cv_score(search_kind, search, lambda: float(cv_scores(tuned).mean())))
 
 
 def tuning_record(model: str, search_kind: str, searched: Searched, prefix: str, features: list[str]) -> dict:
@@ -287,4 +347,5 @@ def tuning_record(model: str, search_kind: str, searched: Searched, prefix: str,
 def tuning_metrics(searched: Searched, size_rules: dict) -> dict:
     return {"best_cv_score": searched.best, "untuned_cv_score": searched.untuned,
             "improvement": searched.best - searched.untuned, "tuned_model_kept": searched.tuned_wins,
-            "n_candidates": len(searched.search.cv_results_["params"]), "size_rules": size_rules}
+            "n_candidates": len(searched.search.cv_results_["params"]), "stopped_early": bool(searched.stopped),
+            "size_rules": size_rules}

@@ -106,7 +106,7 @@ def test_on_random_labels_the_selected_ensemble_scores_at_chance_where_in_fold_w
     names = ["logistic_regression", "knn", "decision_tree", "random_forest", "adaboost"]
     cv = RepeatedStratifiedKFold(n_splits=5, n_repeats=2, random_state=0)
     metrics = scorers(["accuracy"], 2, 1)
-    compared = score_models(pipelines(X, names), X, y, folds_of(cv, X, y), metrics, "accuracy", 2, racing=0,
+    compared = score_models(pipelines(X, names), X, y, folds_of(cv, X, y), metrics, "accuracy", 2, racing=(0, 4),
                             ensemble_top=0, ensembles=lambda top: {}, n_jobs=1, rounds=25, section="compare")
     honest = compared.scores.loc[compared.scores["model"] == "ensemble_selection", "accuracy"]
     chance = max(np.mean(y), 1 - np.mean(y))
@@ -137,7 +137,7 @@ def test_the_comparison_ranks_it_names_its_weights_and_the_boxplot_data_has_it()
     cv = RepeatedStratifiedKFold(n_splits=4, n_repeats=2, random_state=0)
     lines = []
     compared = score_models(pipelines(X), X, y, folds_of(cv, X, y), scorers(["accuracy"], 2, 1), "accuracy", 2,
-                            racing=0, ensemble_top=0, ensembles=lambda top: {}, n_jobs=1, progress=lines.append,
+                            racing=(0, 4), ensemble_top=0, ensembles=lambda top: {}, n_jobs=1, progress=lines.append,
                             rounds=10, section="compare")
     said = next(line for line in lines if line.startswith("ensemble selection"))
     assert said.startswith("ensemble selection (3 models, 10 rounds on log loss): ensemble of ")

@@ -1,14 +1,24 @@
 """Fold work done once (stages/core/tabular/folds.py) and racing: the same scores as one Pipeline per model, soft
 voting from fold predictions equal to a refitted VotingClassifier / VotingRegressor, and the racing rule."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.model_selection import RepeatedKFold, RepeatedStratifiedKFold, cross_validate
 
 from stages import compare_models, ingest, paths, preprocess, select_features
-from stages.core.tabular.comparison import corrected_ttest, fold_scores, race, score_models, scorers, summarize
-from stages.core.tabular.folds import fit_folds, folds_of, score_rows, shared_steps, vote_scores
+from stages.core.tabular.comparison import (
+    corrected_ttest,
+    fold_scores,
+    race,
+    race_batches,
+    score_models,
+    scorers,
+    summarize,
+)
+from stages.core.tabular.folds import Fold, fit_folds, folds_of, score_rows, shared_steps, vote_scores
 from stages.core.tabular.models import build_pipeline, make_estimator, with_target_transform
 from stages.core.tabular.preprocessing import build_preprocessor, feature_types
 from stages.core.tabular.selection import Method, SelectFeatures
@@ -53,7 +63,7 @@ def test_soft_voting_from_fold_predictions_equals_a_refitted_voting_classifier()
     cv = RepeatedStratifiedKFold(n_splits=4, n_repeats=1, random_state=3)
     singles = pipelines(X, ["svm", "logistic_regression", "knn"])  # svm has no probabilities: Platt-scaled, as voting
     metrics = scorers(["accuracy", "roc_auc", "balanced_accuracy"], 2, 1)
-    compared = score_models(singles, X, y, folds_of(cv, X, y), metrics, "accuracy", 2, racing=0, ensemble_top=3,
+    compared = score_models(singles, X, y, folds_of(cv, X, y), metrics, "accuracy", 2, racing=(0, 4), ensemble_top=3,
                             ensembles=lambda top: {}, n_jobs=1, section="compare")
     assert sorted(compared.members) == sorted(singles)
     steps = singles["svm"].steps
@@ -103,6 +113,23 @@ def test_racing_stops_only_the_models_clearly_behind_the_leader():
     assert list(race(errors, "rmse", 10, 0.01)) == ["far"]  # lower is better: the same model is behind
 
 
+def test_racing_looks_after_4_folds_then_after_each_repeat():
+    folds = [Fold(r, f, np.arange(1), np.arange(1)) for r in (1, 2, 3) for f in range(1, 11)]
+    batches = race_batches(folds, 4)
+    assert [[(f.repeat, f.fold) for f in b][0] for b in batches] == [(1, 1), (1, 5), (2, 1), (3, 1)]
+    assert [len(b) for b in batches] == [4, 6, 10, 10]
+    assert [len(b) for b in race_batches(folds[:10], 10)] == [10]  # no look inside a repeat of 10 folds or fewer
+
+
+def test_racing_on_4_folds_stops_a_model_far_behind_and_keeps_a_close_one():
+    rng = np.random.default_rng(1)
+    leader = 0.85 + rng.normal(0, 0.02, 4)
+    scores = first_repeat({"leader": leader, "close": leader - 0.01 + rng.normal(0, 0.02, 4),
+                           "far": leader - 0.2 + rng.normal(0, 0.005, 4)})
+    stopped = race(scores, "accuracy", 10, 0.05)
+    assert list(stopped) == ["far"] and stopped["far"].startswith("stopped after 4 folds: behind leader, p = ")
+
+
 def test_stopped_models_rank_after_the_contenders_with_their_count_and_reason():
     scores = pd.concat([first_repeat({"a": [0.8] * 10, "b": [0.9] * 10}),
                         first_repeat({"a": [0.81] * 10}).assign(repeat=2)])
@@ -126,19 +153,21 @@ def test_the_stage_races_by_default_and_compare_racing_0_gives_every_model_every
     run_stages(selected, compare_models, compare__models=models, compare__folds=5, compare__repeats=3,
                compare__racing=0.2)
     out = capsys.readouterr().out
-    assert "compare.racing = 0.2: after the first 5 folds, a model behind the leader at p < 0.2" in out
+    assert "compare.racing = 0.2: after the first 4 of the 5 folds, and after each repeat, a model behind the leader " \
+           "at p < 0.2" in out
     assert "compare.stacking = left out: stacking refits its 3 members 6 times per fold, 18 fits" in out
-    assert "voting from their fold predictions" in out
     stopped = read_json(paths.COMPARE_METRICS)["stopped"]
+    assert ("voting from their fold predictions" in out) == (len(models) - len(stopped) >= 2)  # voting: 2 or more
     counts = read_table(paths.FOLD_SCORES).groupby("model").size()
-    assert stopped and all(counts[m] == 5 for m in stopped)
+    assert stopped and all(counts[m] == int(stopped[m].split()[2]) and counts[m] in (4, 5, 10) for m in stopped)
     assert all(counts[m] == 15 for m in counts.index if m not in stopped)
-    assert f"racing: {len(stopped)} of 3 models stop after the first 5 folds" in out
+    assert re.search(r"racing: \d of [23] models stop after (4|5|10) folds, clearly behind \(compare.racing = 0.2\)",
+                     out)
     ranked = read_table(paths.COMPARISON)
     assert ranked["model"].tolist()[-len(stopped):] == [m for m in ranked["model"] if m in stopped]
 
     run_stages(selected, compare_models, compare__models=models, compare__folds=5, compare__repeats=3,
                compare__racing=0)
-    assert "compare.racing = 0: set in params.yaml: every model gets every repeat" in capsys.readouterr().out
+    assert "compare.racing = 0: set in params.yaml: every model gets every fold" in capsys.readouterr().out
     assert read_table(paths.FOLD_SCORES).groupby("model").size().eq(15).all()
     assert "stopped" not in read_json(paths.COMPARE_METRICS)

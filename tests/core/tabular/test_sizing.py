@@ -34,12 +34,53 @@ from tests.conftest import patients, run_stages, set_params
 MODELS = ("logistic_regression", "knn", "decision_tree", "random_forest", "svm", "hist_gradient_boosting")
 
 
-@pytest.mark.parametrize("rows, folds, repeats", [(455, 10, 3), (4_999, 10, 3), (5_000, 10, 1), (19_999, 10, 1),
-                                                   (26_000, 5, 2), (1_000_000, 5, 2)])
-def test_compare_folds_follow_the_rows(rows, folds, repeats):
+@pytest.mark.parametrize("rows", [102, 4_999, 26_000, 1_000_000])
+def test_compare_folds_are_the_courses_10_x_1_at_every_size(rows):
     chosen = sizing.compare_folds(rows, "auto", "auto", section="compare")
-    assert (chosen[0].value, chosen[1].value) == (folds, repeats)
+    assert (chosen[0].value, chosen[1].value) == (10, 1)
     assert f"{rows:,} training rows" in chosen[0].line() and chosen[0].line().startswith("compare.folds = ")
+    assert "compare.repeats: 3 narrows a close call" in chosen[1].reason
+
+
+@pytest.mark.parametrize("folds, repeats, look, said", [
+    (10, 1, 4, "after the first 4 of the 10 folds, a model behind the leader at p < 0.05"),
+    (10, 3, 4, "after the first 4 of the 10 folds, and after each repeat, a model"),
+    (3, 2, 3, "after the first 3 of the 3 folds, and after each repeat,"),
+    (4, 1, 4, "4 folds x 1 repeat: too few scores to stop a model early")])
+def test_racing_looks_after_4_folds_and_each_repeat(folds, repeats, look, said):
+    assert sizing.race_look(folds) == look
+    rule = sizing.racing_rule(0.05, folds, repeats, key="compare.racing")
+    assert rule.value == 0.05 and said in rule.line()
+    assert sizing.racing_rule(0, folds, repeats, key="compare.racing").reason == ("set in params.yaml: every model "
+                                                                                 "gets every fold")
+
+
+def test_tune_looks_at_a_third_of_the_candidates_first_unless_told_otherwise():
+    look = sizing.first_look("grid", True, 72, key="tune.stop_early")
+    assert look.value == 24
+    assert "the untuned model and 24 of the 72 candidates first, the other 48 only if" in look.line()
+    assert sizing.first_look("random", True, 20, key="tune.stop_early").value == 7
+    assert sizing.first_look("grid", True, 5, key="tune.stop_early").value == "all"  # too few to stop early
+    assert sizing.first_look("grid", False, 72, key="tune.stop_early").reason == "set in params.yaml: every candidate"
+    assert sizing.first_look("halving", True, 72, key="tune.stop_early").value == "all"
+
+
+@pytest.mark.parametrize("rows, shuffles", [(114, 10), (999, 10), (1_000, 5), (9_999, 5), (10_000, 3)])
+def test_importance_shuffles_follow_the_test_rows(rows, shuffles):
+    decision = sizing.importance_shuffles(rows, "auto", key="evaluate.importance_repeats")
+    assert decision.value == shuffles and f"{rows:,} test rows: {shuffles} shuffles per column" in decision.line()
+    assert sizing.importance_shuffles(rows, 7, key="evaluate.importance_repeats").value == 7
+
+
+def test_the_curve_takes_3_folds_on_its_sample_and_5_on_every_row():
+    assert sizing.curve_folds_auto("auto", 8_000, False, key="features.cv").value == 5
+    sampled = sizing.curve_folds_auto("auto", 80_000, True, key="features.cv")
+    assert sampled.value == 3 and "the curve on a sample: 3 folds" in sampled.line()
+    assert sizing.curve_folds_auto(7, 80_000, True, key="features.cv").value == 7
+
+
+def test_voting_scales_members_without_probabilities_only_below_10000_rows():
+    assert sizing.calibrated_members(9_999) and not sizing.calibrated_members(10_000)
 
 
 def test_compare_folds_in_params_win():
@@ -179,7 +220,7 @@ def test_joblib_progress_counts_the_fits_of_a_parallel_run(monkeypatch):
 
 @pytest.fixture
 def mid_sized(workdir):
-    """7,000 rows (5,600 training): past SMALL, so compare's folds change; the rest stays as on small tables."""
+    """7,000 rows (5,600 training): the size rules below 10,000 rows, as on small tables."""
     patients(7_000, seed=1).to_csv(workdir / "data/raw/tables/patients.csv", index=False)
     set_params(workdir, data__csv="data/raw/tables/patients.csv", data__target="outcome",
                tune__model="decision_tree", tune__k=None, data__duplicates="keep",
@@ -193,11 +234,11 @@ def test_stages_print_and_record_the_rules_and_params_override_them(mid_sized, c
     capsys.readouterr()
     run_stages(mid_sized, compare_models, tune, compare__folds="auto", compare__repeats="auto")
     out = capsys.readouterr()
-    assert "compare.repeats = 1: 5,600 training rows >= 5,000: fold scores vary little" in out.out
+    assert "compare.folds = 10, compare.repeats = 1: 5,600 training rows: the course's 10-fold CV, once" in out.out
     rules = read_json(paths.COMPARE_METRICS)["size_rules"]
     folds = read_table(paths.FOLD_SCORES)
     # 3 FAST models, voting and ensemble selection (stacking: 6 fits per member and fold, left out)
-    assert (rules["folds"], rules["repeats"]) == (10, 1) and len(folds) == 5 * 10
+    assert (rules["folds"], rules["repeats"]) == (10, 1) and folds.groupby("model").size().isin([4, 10]).all()
     assert "tune: tune.search = grid: 5,600 training rows < 10,000" in out.out
     assert read_json(paths.TUNE_METRICS)["size_rules"]["search"] == "grid"
     assert "compare_models: " in out.err and " left]" in out.err  # the progress bar, on stderr

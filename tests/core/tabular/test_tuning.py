@@ -52,3 +52,31 @@ def test_chosen_model_reads_the_winner_and_a_combined_models_members_or_says_whi
     with pytest.raises(PipelineError, match=r"^tune.model = ensemble_selection, but compare_models built no "
                                             r"ensemble_selection \(compare.ensemble_selection is 0"):
         chosen_model("ensemble_selection", {"model": "knn", "members": [], "ensemble": {}}, section="tune")
+
+
+def test_a_search_stops_after_its_first_look_when_tuning_is_within_the_noise():
+    """The untuned model and the first third first: candidates that all do about as well stop the search there (the
+    line says by how much); a space where some candidate wins clearly is searched to the end, with the same best
+    as the whole grid."""
+    from sklearn.datasets import make_classification
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.pipeline import Pipeline
+
+    X, y = make_classification(300, 6, n_informative=4, random_state=0)
+    pipeline = Pipeline([("scale", StandardScaler()), ("model", LogisticRegression())])
+    cv = StratifiedKFold(5, shuffle=True, random_state=0)
+    flat = {"model__C": [0.9, 1.0, 1.1, 1.2, 1.3, 1.4], "model__fit_intercept": [True, False]}  # all alike
+    stopped = run_search("grid", pipeline, flat, cv, "accuracy", 10, 1, 0, X, y, first_look=4)
+    assert len(stopped.search.cv_results_["params"]) == 4
+    assert stopped.stopped.startswith("the first 4 of 12 candidates gained ") and "the other 8 were not tried" in \
+        stopped.stopped and "under the fold noise" in stopped.stopped
+    assert tuning_metrics(stopped, {})["stopped_early"] is True
+
+    steep = {"model__C": [1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1.0], "model__fit_intercept": [True, False]}
+    pipeline.set_params(model__C=1e-5)  # an untuned model far from the best: tuning pays
+    whole = run_search("grid", pipeline, steep, cv, "accuracy", 10, 1, 0, X, y)
+    looked = run_search("grid", pipeline, steep, cv, "accuracy", 10, 1, 0, X, y, first_look=4)
+    assert looked.stopped == "" and len(looked.search.cv_results_["params"]) == 12
+    assert looked.best == pytest.approx(whole.best) and looked.untuned == pytest.approx(whole.untuned)
+    assert sorted(looked.search.cv_results_["rank_test_score"]) == sorted(whole.search.cv_results_["rank_test_score"])
+    assert looked.tuned_wins
