@@ -69,7 +69,7 @@ def main() -> None:
             with joblib_progress(bar(tuning.search_fits(kind, candidates, len(searched_y), cv, rescored), "tune")):
                 searched = tuning.run_search(kind, pipeline, space, task.folds(cv, params.seed),
                                              scorer_for(scoring, positive), tune.n_iter, tune.n_jobs, params.seed,
-                                             searched_X, searched_y, 0 if look.value == "all" else look.value)
+                                             searched_X, searched_y, tuning.looked_at(look.value))
             if searched.stopped:
                 print(f"tune: stopped early: {searched.stopped}", flush=True)
             elapsed = time.perf_counter() - start

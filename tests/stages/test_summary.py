@@ -29,6 +29,9 @@ def test_each_stage_headline_sits_beside_what_it_must_beat():
     assert lines["compare_models"] == ("svm best of 2 models: CV accuracy 0.9800, +0.0300 over the runner-up "
                                        "(significant, p = 0.01)")
     assert lines["evaluate"].startswith("test accuracy 0.9700 vs 0.6300 for the majority class; ROC AUC 0.9900")
+    raced = COMPARED | {"size_rules": {"folds": 10, "repeats": 1}, "stopped": {"knn": "stopped after 4 folds: ..."}}
+    assert headlines({"compare_models": raced}, "classification")["compare_models"].startswith(
+        "svm best of 2 models (1x10-fold CV; knn raced out): CV accuracy 0.9800")  # what was measured
     assert lines["train_cnn"] == "test accuracy 0.9900 vs 0.1000 for the majority class, 40 epochs"
     transfer = {"transfer_accuracy": 0.96, "baseline_accuracy": 0.2, "train_images": 100}
     assert headlines({"transfer": transfer}, "classification")["transfer"] == (

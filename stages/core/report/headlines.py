@@ -71,13 +71,22 @@ def _selection(s: dict) -> str:
             f"vs {s['cv_score_all']:.4f} with all")
 
 
+def _measured(c: dict) -> str:
+    """What the comparison measured: its folds and repeats, and the models racing stopped early."""
+    rules, stopped = c.get("size_rules", {}), c.get("stopped", {})
+    if "folds" not in rules:
+        return ""
+    raced = f"; {', '.join(stopped)} raced out" if stopped else ""
+    return f" ({rules['repeats']}x{rules['folds']}-fold CV{raced})"
+
+
 def _comparison(c: dict) -> str:
     if "winner" not in c:
         return ""
     metric = next(key for key in c["winner"] if not key.endswith("_std"))  # compare.sort_by
     ranks = c.get(f"cv_{metric}", {})
     winner = next((name for name, score in ranks.items() if score == c["winner"][metric]), "the winner")
-    text = f"{winner} best of {len(ranks)} models: CV {metric} {c['winner'][metric]:.4f}"
+    text = f"{winner} best of {len(ranks)} models{_measured(c)}: CV {metric} {c['winner'][metric]:.4f}"
     if winner == "ensemble_selection" and c.get("ensemble_selection"):
         text += f" ({ensemble_words(c['ensemble_selection'])})"
     if vs := c.get("winner_vs_runner_up"):

@@ -151,7 +151,8 @@ def score_models(pipelines: dict, X, y, folds: list[Fold], metrics: dict, sort_b
        at p < p (corrected t-test on the folds so far) stops there; the others go on (p 0: every model gets every
        fold);
     3. soft voting of the top `ensemble_top` contenders from their kept fold predictions (no refit; members without
-       probabilities are Platt-scaled per fold, as VotingClassifier does), and whatever `ensembles(members)` adds
+       probabilities are Platt-scaled per fold, as VotingClassifier does, below sizing.CALIBRATED_MEMBERS_MAX rows,
+       and left out above), and whatever `ensembles(members)` adds
        (stacking's estimator), fitted on the same folds;
     4. ensemble selection (`rounds` > 0) over every contender's kept fold predictions (ensemble_selection.py),
        each fold scored with weights chosen on the other folds of its repeat.

@@ -296,7 +296,7 @@ def first_look(search: str, stop_early: bool, candidates: int, *, key: str) -> D
     look = math.ceil(candidates / FIRST_LOOK_SHARE)
     if candidates < FIRST_LOOK_MIN:
         return Decision("first_look", key, "all", f"{candidates} candidates < {FIRST_LOOK_MIN}: all of them")
-    return Decision("first_look", key, look,
+    return Decision("first_look", key, f"{look} of {candidates} first",
                     f"the untuned model and {look} of the {candidates} candidates first, the other "
                     f"{candidates - look} only if one of those beats it by more than the fold noise ({key}: false "
                     "to try all)")

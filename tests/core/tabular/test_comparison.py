@@ -19,7 +19,7 @@ def test_comparison_plan_resolves_auto_and_names_its_section_in_errors():
     task = TASKS["classification"]
     plan = plan_comparison(task, 300, "auto", "auto", "auto", "auto", "auto", True, section="compare")
     assert plan.models == list(task.models) and plan.metrics[0] == "accuracy" and plan.sort_by == "accuracy"
-    assert (plan.folds, plan.repeats) == (10, 3) and [d.rule for d in plan.decisions] == ["folds", "repeats"]
+    assert (plan.folds, plan.repeats) == (10, 1) and [d.rule for d in plan.decisions] == ["folds", "repeats"]
     large = plan_comparison(task, 60_000, "auto", ["f1"], "f1", 5, 1, True, section="compare")
     assert "knn" not in large.models and large.metrics == ["accuracy", "f1"] and (large.folds, large.repeats) == (5, 1)
     assert "knn" in plan_comparison(task, 60_000, "auto", "auto", "auto", 5, 1, False, section="compare").models

@@ -17,7 +17,7 @@ from sklearn.svm import SVC
 from stages import compare_models, ingest, paths, preprocess, select_features, tune
 from stages.core import progress
 from stages.core.errors import PipelineError
-from stages.core.tabular import sizing
+from stages.core.tabular import sizing, tuning
 from stages.core.tabular.comparison import dominant
 from stages.core.tabular.models import (
     ApproxRBFSVM,
@@ -57,9 +57,9 @@ def test_racing_looks_after_4_folds_and_each_repeat(folds, repeats, look, said):
 
 def test_tune_looks_at_a_third_of_the_candidates_first_unless_told_otherwise():
     look = sizing.first_look("grid", True, 72, key="tune.stop_early")
-    assert look.value == 24
+    assert look.value == "24 of 72 first" and tuning.looked_at(look.value) == 24
     assert "the untuned model and 24 of the 72 candidates first, the other 48 only if" in look.line()
-    assert sizing.first_look("random", True, 20, key="tune.stop_early").value == 7
+    assert sizing.first_look("random", True, 20, key="tune.stop_early").value == "7 of 20 first"
     assert sizing.first_look("grid", True, 5, key="tune.stop_early").value == "all"  # too few to stop early
     assert sizing.first_look("grid", False, 72, key="tune.stop_early").reason == "set in params.yaml: every candidate"
     assert sizing.first_look("halving", True, 72, key="tune.stop_early").value == "all"
