@@ -6,7 +6,7 @@ scoring of the training split only, the whole Pipeline refitted in every fold; a
 from __future__ import annotations
 
 from stages import paths
-from stages.core.evaluation import positive_code
+from stages.core.classes import positive_code
 from stages.core.progress import bar, joblib_progress
 from stages.core.tabular import bias_variance, plots
 from stages.core.tabular.scoring import scorer_for

@@ -10,15 +10,6 @@ from functools import partial
 import numpy as np
 
 from stages import paths
-from stages.core.compute import fits_on
-from stages.core.evaluation import positive_code
-from stages.core.progress import bar
-from stages.core.tabular import comparison
-from stages.core.tabular.folds import folds_of
-from stages.core.tabular.plots import comparison_boxplot
-from stages.core.tabular.selection import selector_from
-from stages.core.tabular.sizing import ensemble_rules, lines, race_look, rarest_rows, search_sample
-from stages.core.tabular.tasks import TASKS
 from stages.io import read_model_inputs, write_bytes, write_json, write_table, write_text
 from stages.params import compute_on, load_params
 from stages.runner import run_stage
@@ -29,6 +20,16 @@ def main() -> None:
     compare = params.compare
     labels, X, y, preprocessor, selected = read_model_inputs(paths.LABELS, paths.TRAIN, paths.PREPROCESSOR,
                                                              paths.SELECTED)
+    # the work's modules, after the first read: a missing input is said at pandas' start-up (benchmarks/startup.py)
+    from stages.core.classes import positive_code
+    from stages.core.compute import fits_on
+    from stages.core.progress import bar
+    from stages.core.tabular import comparison
+    from stages.core.tabular.folds import folds_of
+    from stages.core.tabular.plots import comparison_boxplot
+    from stages.core.tabular.selection import selector_from
+    from stages.core.tabular.sizing import ensemble_rules, lines, race_look, rarest_rows, search_sample
+    from stages.core.tabular.tasks import TASKS
     task, n_classes = TASKS[labels["task"]], len(labels["classes"])
     positive = positive_code(labels["classes"], labels.get("positive"))
     X, y, rows = search_sample(X, y, compare.rows, params.seed, task.classifies, key="compare.rows")

@@ -11,7 +11,6 @@ Regression: R², RMSE, MAE (and MAPE), a predicted-vs-actual and a residual plot
 from __future__ import annotations
 
 from stages import paths
-from stages.core.tabular import held_out
 from stages.io import atomic_dir, read_json, read_object, read_table, write_files, write_json
 from stages.params import load_params
 from stages.runner import run_stage
@@ -31,6 +30,8 @@ def main() -> None:
     model = read_object(paths.MODEL)  # raw rows in, class names (or values) out
     target = labels["target"]
     test = read_table(paths.TEST)
+    # the work's modules, after the first read: a missing input is said at pandas' start-up (benchmarks/startup.py)
+    from stages.core.tabular import held_out
     X, y = test.drop(columns=target), test[target].to_numpy()
     train_y = read_table(paths.TRAIN)[target].to_numpy()  # for the baseline only: its majority class or mean
     classifies = labels["task"] == "classification"

@@ -18,9 +18,7 @@ import pandas as pd
 from stages import paths
 from stages.core.errors import PipelineError, listed
 from stages.core.tabular import datasets
-from stages.core.tabular.plots import profile_figure
 from stages.core.tabular.reading import read_like_ingest
-from stages.core.tabular.table_report import table_page
 from stages.io import tracked_input, write_bytes, write_data, write_json, write_text
 from stages.params import load_params
 from stages.runner import run_stage
@@ -67,6 +65,9 @@ def main() -> None:
     notes += datasets.numbers_as_text(table.drop(columns=data.target) if data.target else table, section="data")
     report = datasets.profile(table, data.target, source, dropped_rows=unlabelled, notes=notes, task=task,
                               why=why, kinds={str(c): k.kind for c, k in kinds.items()})
+    from stages.core.tabular.plots import profile_figure  # matplotlib: after the table is read and typed
+    from stages.core.tabular.table_report import table_page
+
     figure = profile_figure(report.get("class_balance"), report["missing"], f"{source}: {report['rows']} rows",
                             target=y)
 

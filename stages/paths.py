@@ -10,8 +10,10 @@ from pathlib import Path
 
 import yaml
 
+# libyaml's parser where PyYAML has it (every stage's start-up reads this file): the same mapping of strings
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 globals().update({name: Path(path) for name, path in
-                  yaml.safe_load((Path(__file__).parent / "paths.yaml").read_text()).items()})
+                  yaml.load((Path(__file__).parent / "paths.yaml").read_text(), Loader=_Loader).items()})  # noqa: S506
 
 # what train_cnn and transfer each write beside their model, by role (stages.core.images.results)
 CNN_OUTPUTS = {role: globals()[f"CNN_{role.upper()}"]

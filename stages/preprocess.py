@@ -9,9 +9,6 @@ preprocessor inside each fold, which is only leak-free if they start from raw ro
 from __future__ import annotations
 
 from stages import paths
-from stages.core.evaluation import positive_class
-from stages.core.tabular import preprocessing
-from stages.core.tabular.datasets import class_balance, detect_task, target_summary
 from stages.io import read_json, read_table, write_data, write_json, write_object
 from stages.params import load_params
 from stages.runner import run_stage
@@ -21,6 +18,10 @@ def main() -> None:
     params = load_params(sections=("seed", "data", "preprocess"))
     target, preprocess = params.data.target, params.preprocess
     table = read_table(paths.DATASET)
+    # the work's modules, after the first read: a missing input is said at pandas' start-up (benchmarks/startup.py)
+    from stages.core.classes import positive_class
+    from stages.core.tabular import preprocessing
+    from stages.core.tabular.datasets import class_balance, detect_task, target_summary
     preprocessing.check_target(target, table.columns, str(paths.DATASET), key="data.target")
     task, _ = detect_task(table[target], params.data.task, target, str(paths.DATASET), section="data")  # as ingest did
     preprocessing.check_target_transform(preprocess.target_transform, table[target], task, target,

@@ -9,16 +9,7 @@ of their own folds. The columns kept by a fit on the whole training split are re
 
 from __future__ import annotations
 
-from sklearn.base import clone
-
 from stages import paths
-from stages.core.compute import fits_on
-from stages.core.evaluation import positive_code
-from stages.core.progress import bar
-from stages.core.tabular import selection
-from stages.core.tabular.plots import selection_curve_figure
-from stages.core.tabular.sizing import curve_folds, curve_folds_auto, curve_rows, record, sample_rows
-from stages.core.tabular.tasks import TASKS
 from stages.io import read_object, read_training_split, write_bytes, write_json, write_table
 from stages.params import compute_on, load_params
 from stages.runner import run_stage
@@ -28,6 +19,16 @@ def main() -> None:
     params = load_params(sections=("seed", "data", "features", "compute"))
     features = params.features
     labels, X, y = read_training_split(paths.LABELS, paths.TRAIN)
+    # the work's modules, after the first read: a missing input is said at pandas' start-up (benchmarks/startup.py)
+    from sklearn.base import clone
+
+    from stages.core.classes import positive_code
+    from stages.core.compute import fits_on
+    from stages.core.progress import bar
+    from stages.core.tabular import selection
+    from stages.core.tabular.plots import selection_curve_figure
+    from stages.core.tabular.sizing import curve_folds, curve_folds_auto, curve_rows, record, sample_rows
+    from stages.core.tabular.tasks import TASKS
     task = TASKS[labels["task"]]
     fitted = read_object(paths.PREPROCESSOR)  # fitted on these rows by preprocess
     encoded, n = fitted.transform(X), len(fitted.get_feature_names_out())

@@ -13,7 +13,7 @@ import numpy as np
 
 from stages import paths
 from stages.arrays import read_image_split
-from stages.core.evaluation import positive_class, positive_code
+from stages.core.classes import positive_class, positive_code
 from stages.core.images import sizing
 from stages.core.training.imbalance import check_threshold, class_weights, majority_accuracy, score_line, weighing
 from stages.io import read_json, write_files

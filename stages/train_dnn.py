@@ -14,7 +14,7 @@ import time
 import numpy as np
 
 from stages import paths
-from stages.core.evaluation import positive_code
+from stages.core.classes import positive_code
 from stages.core.tabular import dense_plan
 from stages.io import atomic_dir, read_json, read_object, read_table, read_training_split, write_bytes, write_json
 from stages.keras_io import live_log

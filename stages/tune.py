@@ -10,24 +10,6 @@ import tempfile
 import time
 
 from stages import paths
-from stages.core.compute import fits_on
-from stages.core.evaluation import positive_code
-from stages.core.progress import bar, joblib_progress
-from stages.core.tabular import tuning
-from stages.core.tabular.models import COMBINED, build_pipeline, final_model, tunable, with_target_transform
-from stages.core.tabular.scoring import scorer_for
-from stages.core.tabular.selection import selector_from
-from stages.core.tabular.sizing import (
-    class_folds,
-    first_look,
-    rarest_rows,
-    record,
-    search_sample,
-    sized_estimator,
-    tune_search,
-)
-from stages.core.tabular.tasks import TASKS, auto
-from stages.core.tabular.threshold import cut_note, cut_record
 from stages.io import read_json, read_model_inputs, write_json, write_object, write_table
 from stages.params import compute_on, load_params
 from stages.runner import run_stage
@@ -38,6 +20,25 @@ def main() -> None:
     tune = params.tune
     labels, X, y, preprocessor, selected = read_model_inputs(paths.LABELS, paths.TRAIN, paths.PREPROCESSOR,
                                                              paths.SELECTED)
+    # the work's modules, after the first read: a missing input is said at pandas' start-up (benchmarks/startup.py)
+    from stages.core.classes import positive_code
+    from stages.core.compute import fits_on
+    from stages.core.progress import bar, joblib_progress
+    from stages.core.tabular import tuning
+    from stages.core.tabular.models import COMBINED, build_pipeline, final_model, tunable, with_target_transform
+    from stages.core.tabular.scoring import scorer_for
+    from stages.core.tabular.selection import selector_from
+    from stages.core.tabular.sizing import (
+        class_folds,
+        first_look,
+        rarest_rows,
+        record,
+        search_sample,
+        sized_estimator,
+        tune_search,
+    )
+    from stages.core.tabular.tasks import TASKS, auto
+    from stages.core.tabular.threshold import cut_note, cut_record
     task = TASKS[labels["task"]]
     winner = read_json(paths.WINNER) if tune.model in ("best", *COMBINED) else {}  # voting, stacking: its members
     model, members = tuning.chosen_model(tune.model, winner, section="tune")

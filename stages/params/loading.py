@@ -17,7 +17,7 @@ from stages.params.errors import describe, one_line
 from stages.params.schema import Params, Section
 
 
-class Yaml12Loader(yaml.SafeLoader):
+class Yaml12Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser where PyYAML has it
     """YAML 1.2's booleans, true and false only, as DVC reads them: `dvc exp run -S data.positive_class=yes`
     writes `yes` back unquoted, and YAML 1.1's rules would read it (and no, on, off) as a boolean."""
 

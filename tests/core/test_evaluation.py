@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stages.core.evaluation import classifier_metrics, metric_numbers, positive_class, positive_code
+from stages.core.classes import positive_class, positive_code
+from stages.core.evaluation import classifier_metrics, metric_numbers
 from stages.io import write_files
 
 

@@ -11,8 +11,8 @@ from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import make_pipeline
 
 from stages import ingest, paths, preprocess
+from stages.core.classes import positive_class
 from stages.core.errors import PipelineError
-from stages.core.evaluation import positive_class
 from stages.core.tabular.preprocessing import build_preprocessor, feature_types, split
 from stages.io import read_object
 from tests.conftest import patients, run_fails, run_ok, set_params

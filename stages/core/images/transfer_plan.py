@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from stages.core.classes import positive_class, positive_code
 from stages.core.errors import PipelineError
-from stages.core.evaluation import positive_class, positive_code
 from stages.core.images.names import APPLICATIONS, BACKBONES  # noqa: F401 (BACKBONES: the tests' import)
 from stages.core.training.imbalance import check_threshold, class_weights
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from stages.core.classes import positive_code
 from stages.core.evaluation import (
     class_scores,
     classifier_metrics,
     curves,
     majority_baseline,
     mean_baseline,
-    positive_code,
     regression_metrics,
 )
 from stages.core.tabular import inspection, plots

@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from stages.core.classes import same_class
 from stages.core.errors import PipelineError, listed, plain
-from stages.core.evaluation import same_class
 from stages.core.tabular.columns import as_numbers
 
 TARGET_MISSING = {"-", "--", "?", "n/a", "na", "nan", "null", "none", "missing", "#n/a"}  # case-folded

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from stages.core.classes import positive_class, positive_code
 from stages.core.errors import PipelineError
-from stages.core.evaluation import positive_class, positive_code
 from stages.core.tabular.columns import type_column
 from stages.core.tabular.datasets import drop_duplicates, tidy_csv
 from stages.core.tabular.labels import as_labels, class_array, target_rows

@@ -6,8 +6,8 @@ import pytest
 from PIL import Image
 
 from stages import ingest_images, paths, train_cnn
+from stages.core.classes import positive_class, positive_code
 from stages.core.errors import PipelineError
-from stages.core.evaluation import positive_class, positive_code
 from stages.core.training.imbalance import check_threshold, choose_threshold, class_weights, decide, network_scores
 from stages.io import read_json, read_table
 from tests.conftest import run_fails, run_ok, set_params
