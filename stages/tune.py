@@ -29,12 +29,14 @@ def main() -> None:
     from stages.core.tabular.scoring import scorer_for
     from stages.core.tabular.selection import selector_from
     from stages.core.tabular.sizing import (
+        TUNE_FOLDS,
         class_folds,
         first_look,
         rarest_rows,
         record,
         search_sample,
         sized_estimator,
+        tune_folds,
         tune_search,
     )
     from stages.core.tabular.tasks import TASKS, auto
@@ -47,9 +49,10 @@ def main() -> None:
                                        members, rarest_rows(y, task.classifies))
     searched_X, searched_y, rows = search_sample(X, y, params.compare.rows, params.seed, task.classifies,
                                                  key="compare.rows")
-    folds = class_folds(tune.cv, "tune.cv", y, labels["classes"], params.data.rare_classes)
+    asked = tune_folds(len(y), tune.cv, key="tune.cv")
+    folds = class_folds(asked.value, "tune.cv", y, labels["classes"], params.data.rare_classes, why=asked.reason)
     decisions = [tune_search(len(y), tune.search, key="tune.search"), *([rows] if rows.value != "all" else []), *sized,
-                 *([folds] if folds.value != tune.cv else [])]
+                 *([folds] if folds.value != TUNE_FOLDS else [])]
     cv, kind, estimator = folds.value, decisions[0].value, with_target_transform(estimator, labels["target_transform"])
     space, candidates, notes = tuning.search_candidates(
         tune.spaces, model, estimator, kind, task.name, tune.k, selected, len(preprocessor.get_feature_names_out()),
@@ -72,7 +75,7 @@ def main() -> None:
                                              scorer_for(scoring, positive), tune.n_iter, tune.n_jobs, params.seed,
                                              searched_X, searched_y, tuning.looked_at(look.value))
             if searched.stopped:
-                print(f"tune: stopped early: {searched.stopped}", flush=True)
+                print(f"tune: stopped {searched.stopped}", flush=True)
             elapsed = time.perf_counter() - start
         # refit on every training row; the test split stays unread until evaluate
         saved = final_model(searched.tuned if searched.tuned_wins else pipeline, labels["classes"], X, y,

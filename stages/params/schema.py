@@ -190,7 +190,7 @@ class Distribution(Section):
 class TuneParams(Section):
     model: Literal[("best", *MODEL_NAMES)]  # best: compare_models' winner
     search: Literal["auto", "grid", "random", "halving"]  # auto: grid, or halving on large tables
-    cv: Annotated[int, Field(ge=2)]
+    cv: Literal["auto"] | Annotated[int, Field(ge=2)]  # auto: 5, or 3 from 10,000 training rows
     n_iter: Annotated[int, Field(ge=1)]  # candidates drawn by random (and random halving) search
     scoring: str
     n_jobs: NJobs

@@ -167,3 +167,24 @@ def test_k_auto_searches_around_the_curves_choice_and_says_why():
     assert auto_k(chi2 | {"k": 12, "k_best": 12}, key="tune.k")[0] is None  # nothing else to try
     ks, line = auto_k({"method": {"name": "sfs"}, "k": 3, "k_best": 7, "k_all": 12}, key="tune.k")
     assert ks is None and "list values in tune.k" in line  # SFS per candidate would cost a search of its own
+
+
+def test_the_stage_stops_a_search_within_the_noise_and_says_so_and_the_override_tries_all(compared, capsys):
+    """18 near-identical candidates: the untuned model and 6 of them, then the stop, in the log and the metrics;
+    tune.stop_early: false tries all 18."""
+    space = {"C": [0.98, 0.99, 1.0, 1.01, 1.02, 1.03], "tol": [1e-4, 1e-3, 1e-2]}  # the untuned model's neighbours
+    capsys.readouterr()
+    run_stages(compared, tune, tune__model="logistic_regression", tune__k=None,
+               tune__spaces__logistic_regression=space)
+    out = capsys.readouterr().out
+    assert "tune: tune.stop_early = 6 of 18 first: the rest only if one beats the untuned model by more than the " \
+           "fold noise" in out
+    metrics = read_json(paths.TUNE_METRICS)
+    assert metrics["stopped_early"] and metrics["tuned_model_kept"] == (metrics["best_cv_score"] >
+                                                                 metrics["untuned_cv_score"])
+    assert "tune: stopped after 6 of 18 candidates: the best gained " in out and metrics["n_candidates"] == 6
+    assert metrics["size_rules"]["first_look"] == "6 of 18 first"
+    run_stages(compared, tune, tune__model="logistic_regression", tune__k=None,
+               tune__spaces__logistic_regression=space, tune__stop_early=False)
+    assert "tune.stop_early = all: set in params.yaml: every candidate" in capsys.readouterr().out
+    assert read_json(paths.TUNE_METRICS)["n_candidates"] == 18 and not read_json(paths.TUNE_METRICS)["stopped_early"]

@@ -326,10 +326,9 @@ def run_search(search_kind: str, pipeline, space: dict, cv, scoring, n_iter: int
                                for i in range(len(untuned_folds))])
         gain, noise = paired_gain(best_folds, untuned_folds)
         stopped = ""
-        if gain < noise and first_look < len(candidates):
-            stopped = (f"the first {first_look} of {len(candidates)} candidates gained {gain:+.4f} at best, under the "
-                       f"fold noise {noise:.4f} (the standard error of its paired gain over {len(untuned_folds)} "
-                       f"folds): the other {len(candidates) - first_look} were not tried")
+        if gain <= noise and first_look < len(candidates):  # no gain at all is no gain either
+            stopped = (f"after {first_look} of {len(candidates)} candidates: the best gained {gain:+.4f}, within the "
+                       f"fold noise ({noise:.4f})")
         elif first_look < len(candidates):
             search = merged(search, searched(candidates[first_look:]))
         best = float(np.max(search.cv_results_["mean_test_score"]))

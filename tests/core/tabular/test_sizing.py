@@ -58,7 +58,8 @@ def test_racing_looks_after_4_folds_and_each_repeat(folds, repeats, look, said):
 def test_tune_looks_at_a_third_of_the_candidates_first_unless_told_otherwise():
     look = sizing.first_look("grid", True, 72, key="tune.stop_early")
     assert look.value == "24 of 72 first" and tuning.looked_at(look.value) == 24
-    assert "the untuned model and 24 of the 72 candidates first, the other 48 only if" in look.line()
+    assert look.line() == ("tune.stop_early = 24 of 72 first: the rest only if one beats the untuned model by more "
+                           "than the fold noise")
     assert sizing.first_look("random", True, 20, key="tune.stop_early").value == "7 of 20 first"
     assert sizing.first_look("grid", True, 5, key="tune.stop_early").value == "all"  # too few to stop early
     assert sizing.first_look("grid", False, 72, key="tune.stop_early").reason == "set in params.yaml: every candidate"
@@ -278,3 +279,10 @@ def test_sized_estimator_applies_the_size_rules_only_when_asked():
     assert decisions == [] and forest.max_samples is None
     with pytest.raises(PipelineError, match="tune.model"):
         sized_estimator("no_such_model", 0, "tune.model", "classification", 100, True)
+
+
+@pytest.mark.parametrize("rows, folds", [(455, 5), (9_999, 5), (10_000, 3), (100_000, 3)])
+def test_tune_scores_candidates_on_3_folds_from_10000_rows(rows, folds):
+    decision = sizing.tune_folds(rows, "auto", key="tune.cv")
+    assert decision.value == folds and decision.line().startswith(f"tune.cv = {folds}: {rows:,} training rows")
+    assert sizing.tune_folds(rows, 7, key="tune.cv").value == 7
