@@ -38,15 +38,19 @@ def replay(scores: pd.DataFrame, sort_by: str, lower: bool, look: int, p: float,
     folds = [Fold(r, f, None, None) for r in range(1, repeats + 1) for f in range(1, k + 1)]
     batches = race_batches(folds, look) if p > 0 else [folds]
     running, seen, fits, stopped = set(scores["model"]), set(), 0, set()
+    folds_of_row = pd.Series(list(zip(scores["repeat"], scores["fold"])))
+
+    def scored_so_far() -> pd.DataFrame:
+        return scores[scores["model"].isin(running) & folds_of_row.isin(seen)]
+
     for i, batch in enumerate(batches):
         seen |= {(f.repeat, f.fold) for f in batch}
         fits += len(running) * len(batch)
         if i == len(batches) - 1:
             break
-        part = scores[scores["model"].isin(running) & pd.Series(list(zip(scores["repeat"], scores["fold"]))).isin(seen)]
-        now = set(race(part, sort_by, k, p))
+        now = set(race(scored_so_far(), sort_by, k, p))
         running, stopped = running - now, stopped | now
-    part = scores[scores["model"].isin(running) & pd.Series(list(zip(scores["repeat"], scores["fold"]))).isin(seen)]
+    part = scored_so_far()
     means = part.groupby("model")[sort_by].mean()
     return (means.idxmin() if lower else means.idxmax()), fits, stopped
 

@@ -10,7 +10,7 @@ from stages.core.classes import positive_code
 from stages.core.progress import bar, joblib_progress
 from stages.core.tabular import bias_variance, plots
 from stages.core.tabular.scoring import scorer_for
-from stages.core.tabular.sizing import TUNE_FOLDS, class_folds, record, search_sample, tune_folds
+from stages.core.tabular.sizing import TUNE_FOLDS, record, search_sample, tune_cv
 from stages.core.tabular.tasks import TASKS, auto
 from stages.io import read_json, read_object, read_training_split, write_bytes, write_json, write_table
 from stages.params import load_params
@@ -30,8 +30,7 @@ def main() -> None:
         name, pipeline, curve_params.param, curve_params.values, saved.pipeline_.named_steps["select"].n_features_in_,
         section="bias_variance")
     scoring, current = auto(tune.scoring, task.scoring), bias_variance.current_value(pipeline, path)
-    asked = tune_folds(len(y), tune.cv, key="tune.cv")
-    folds = class_folds(asked.value, "tune.cv", y, labels["classes"], params.data.rare_classes, why=asked.reason)
+    folds = tune_cv(tune.cv, y, labels["classes"], params.data.rare_classes, key="tune.cv")
     cv = folds.value
     if cv != TUNE_FOLDS:
         print(f"bias_variance: {folds.line()}", flush=True)

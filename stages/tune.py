@@ -24,41 +24,30 @@ def main() -> None:
     from stages.core.classes import positive_code
     from stages.core.compute import fits_on
     from stages.core.progress import bar, joblib_progress
-    from stages.core.tabular import tuning
+    from stages.core.tabular import sizing, tuning
     from stages.core.tabular.models import COMBINED, build_pipeline, final_model, tunable, with_target_transform
     from stages.core.tabular.scoring import scorer_for
     from stages.core.tabular.selection import selector_from
-    from stages.core.tabular.sizing import (
-        TUNE_FOLDS,
-        class_folds,
-        first_look,
-        rarest_rows,
-        record,
-        search_sample,
-        sized_estimator,
-        tune_folds,
-        tune_search,
-    )
     from stages.core.tabular.tasks import TASKS, auto
     from stages.core.tabular.threshold import cut_note, cut_record
     task = TASKS[labels["task"]]
     winner = read_json(paths.WINNER) if tune.model in ("best", *COMBINED) else {}  # voting, stacking: its members
     model, members = tuning.chosen_model(tune.model, winner, section="tune")
     positive, scoring = positive_code(labels["classes"], labels.get("positive")), auto(tune.scoring, task.scoring)
-    estimator, sized = sized_estimator(model, params.seed, "tune.model", task.name, len(y), params.compare.size_rules,
-                                       members, rarest_rows(y, task.classifies))
-    searched_X, searched_y, rows = search_sample(X, y, params.compare.rows, params.seed, task.classifies,
-                                                 key="compare.rows")
-    asked = tune_folds(len(y), tune.cv, key="tune.cv")
-    folds = class_folds(asked.value, "tune.cv", y, labels["classes"], params.data.rare_classes, why=asked.reason)
-    decisions = [tune_search(len(y), tune.search, key="tune.search"), *([rows] if rows.value != "all" else []), *sized,
-                 *([folds] if folds.value != TUNE_FOLDS else [])]
+    rarest = sizing.rarest_rows(y, task.classifies)
+    estimator, sized = sizing.sized_estimator(model, params.seed, "tune.model", task.name, len(y),
+                                              params.compare.size_rules, members, rarest)
+    searched_X, searched_y, rows = sizing.search_sample(X, y, params.compare.rows, params.seed, task.classifies,
+                                                        key="compare.rows")
+    folds = sizing.tune_cv(tune.cv, y, labels["classes"], params.data.rare_classes, key="tune.cv")
+    decisions = [sizing.tune_search(len(y), tune.search, key="tune.search"), *([rows] if rows.value != "all" else []),
+                 *sized, *([folds] if folds.value != sizing.TUNE_FOLDS else [])]
     cv, kind, estimator = folds.value, decisions[0].value, with_target_transform(estimator, labels["target_transform"])
     space, candidates, notes = tuning.search_candidates(
         tune.spaces, model, estimator, kind, task.name, tune.k, selected, len(preprocessor.get_feature_names_out()),
         tune.n_iter, tune.max_candidates, section="tune")
     tuning.check_search(scoring, tune.threshold, y, len(labels["classes"]), task.name, section="tune")
-    look = first_look(kind, tune.stop_early, candidates, key="tune.stop_early")
+    looked, look = sizing.first_look(kind, tune.stop_early, candidates, key="tune.stop_early")
     decisions.append(look)
     for line in [*[d.line() for d in decisions], *notes,
                  f"{kind} search over {candidates} candidates for {model}, {cv}-fold {scoring}"]:
@@ -73,7 +62,7 @@ def main() -> None:
             with joblib_progress(bar(tuning.search_fits(kind, candidates, len(searched_y), cv, rescored), "tune")):
                 searched = tuning.run_search(kind, pipeline, space, task.folds(cv, params.seed),
                                              scorer_for(scoring, positive), tune.n_iter, tune.n_jobs, params.seed,
-                                             searched_X, searched_y, tuning.looked_at(look.value))
+                                             searched_X, searched_y, looked)
             if searched.stopped:
                 print(f"tune: stopped {searched.stopped}", flush=True)
             elapsed = time.perf_counter() - start
@@ -86,7 +75,7 @@ def main() -> None:
                                                        saved.pipeline_.named_steps["select"].features_))
     write_table(paths.CV_RESULTS, tuning.results_table(searched.search.cv_results_, tunable(estimator)[0]))
     write_json(paths.TUNE_METRICS,
-               tuning.tuning_metrics(searched, record(decisions)) | cut_record(saved, tune.threshold))
+               tuning.tuning_metrics(searched, sizing.record(decisions)) | cut_record(saved, tune.threshold))
     print(f"tune: {model}, {len(searched.search.cv_results_['params'])} fits of {cv} folds in {elapsed:.1f} s; "
           f"tuned {searched.best:.4f} vs untuned {searched.untuned:.4f} ({searched.best - searched.untuned:+.5f}): "
           f"kept the {'tuned' if searched.tuned_wins else 'untuned'} model{cut_note(saved, tune.threshold)} -> "

@@ -43,7 +43,6 @@ import numpy as np
 from stages.core.errors import PipelineError, plain
 from stages.core.tabular.models import COMBINED, ApproxRBFSVM, make_estimator
 
-SMALL = 5_000  # below this, every rule keeps today's setting
 COMPARE_FOLDS, COMPARE_REPEATS = 10, 1  # compare.folds and .repeats at auto, at every size
 SVM_EXACT_MAX = 10_000  # an exact RBF SVC costs the square of the rows, and more
 FOREST_ROWS = 50_000  # rows each tree of a forest draws, above that many
@@ -286,20 +285,20 @@ def curve_sizes(n_features: int, points: int, log_spaced: bool) -> np.ndarray:
     return np.unique(grid.round().astype(int))
 
 
-def first_look(search: str, stop_early: bool, candidates: int, *, key: str) -> Decision:
-    """tune's grid and random search score the untuned model and the first third of their candidates (in a seeded
-    order) first, and the rest only if one of those beats the untuned model by more than its fold scores'
-    standard error: tuning that cannot be told from the noise does not pay for the other two thirds. Halving
-    already spends few fits per candidate."""
+def first_look(search: str, stop_early: bool, candidates: int, *, key: str) -> tuple[int, Decision]:
+    """(how many candidates tune's first look scores, 0 for all of them; the rule). Grid and random search score the
+    untuned model and the first third of their candidates (in a seeded order) first, and the rest only if one of
+    those beats the untuned model by more than its fold scores' standard error: tuning that cannot be told from the
+    noise does not pay for the other two thirds. Halving already spends few fits per candidate."""
     if search not in ("grid", "random"):
-        return Decision("first_look", key, "all", f"{search} search: every candidate at its own budget")
+        return 0, Decision("first_look", key, "all", f"{search} search: every candidate at its own budget")
     if not stop_early:
-        return Decision("first_look", key, "all", "set in params.yaml: every candidate")
-    look = math.ceil(candidates / FIRST_LOOK_SHARE)
+        return 0, Decision("first_look", key, "all", "set in params.yaml: every candidate")
     if candidates < FIRST_LOOK_MIN:
-        return Decision("first_look", key, "all", f"{candidates} candidates < {FIRST_LOOK_MIN}: all of them")
-    return Decision("first_look", key, f"{look} of {candidates} first",
-                    "the rest only if one beats the untuned model by more than the fold noise")
+        return 0, Decision("first_look", key, "all", f"{candidates} candidates < {FIRST_LOOK_MIN}: all of them")
+    look = math.ceil(candidates / FIRST_LOOK_SHARE)
+    return look, Decision("first_look", key, f"{look} of {candidates} first",
+                          "the rest only if one beats the untuned model by more than the fold noise")
 
 
 def curve_folds_auto(cv, n: int, sampled: bool, *, key: str) -> Decision:
@@ -334,6 +333,13 @@ def tune_folds(n: int, cv, *, key: str) -> Decision:
         return Decision("cv", key, TUNE_FOLDS, f"{_rows(n)} < {HALVING_FROM:,}")
     return Decision("cv", key, TUNE_FOLDS_LARGE, f"{_rows(n)} >= {HALVING_FROM:,}: {TUNE_FOLDS_LARGE} folds of a third "
                     "each score a candidate as well as 5, at 40% fewer fits")
+
+
+def tune_cv(cv, y: np.ndarray, classes: list, rare: str, *, key: str) -> Decision:
+    """The folds tune, the threshold and bias_variance use: tune_folds at these rows, lowered to the rarest class's
+    training rows where it has fewer (class_folds)."""
+    asked = tune_folds(len(y), cv, key=key)
+    return class_folds(asked.value, key, y, classes, rare, why=asked.reason)
 
 
 def tune_search(n: int, search: str, *, key: str) -> Decision:

@@ -292,11 +292,6 @@ def merged(first, second) -> Looks:
     return Looks(results, results["params"][int(np.argmin(results["rank_test_score"]))])
 
 
-def looked_at(first_look: str) -> int:
-    """sizing.first_look's value as run_search's `first_look`: "8 of 24 first" -> 8, "all" -> 0 (no first look)."""
-    return 0 if first_look == "all" else int(first_look.split()[0])
-
-
 def paired_gain(tuned: np.ndarray, untuned: np.ndarray) -> tuple[float, float]:
     """(the tuned candidate's mean gain over the untuned model on the same folds, the standard error of that
     gain): a gain below one standard error cannot be told from the folds' noise."""

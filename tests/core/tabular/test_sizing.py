@@ -17,7 +17,7 @@ from sklearn.svm import SVC
 from stages import compare_models, ingest, paths, preprocess, select_features, tune
 from stages.core import progress
 from stages.core.errors import PipelineError
-from stages.core.tabular import sizing, tuning
+from stages.core.tabular import sizing
 from stages.core.tabular.comparison import dominant
 from stages.core.tabular.models import (
     ApproxRBFSVM,
@@ -56,14 +56,18 @@ def test_racing_looks_after_4_folds_and_each_repeat(folds, repeats, look, said):
 
 
 def test_tune_looks_at_a_third_of_the_candidates_first_unless_told_otherwise():
-    look = sizing.first_look("grid", True, 72, key="tune.stop_early")
-    assert look.value == "24 of 72 first" and tuning.looked_at(look.value) == 24
+    looked, look = sizing.first_look("grid", True, 72, key="tune.stop_early")
+    assert look.value == "24 of 72 first" and looked == 24
     assert look.line() == ("tune.stop_early = 24 of 72 first: the rest only if one beats the untuned model by more "
                            "than the fold noise")
-    assert sizing.first_look("random", True, 20, key="tune.stop_early").value == "7 of 20 first"
-    assert sizing.first_look("grid", True, 5, key="tune.stop_early").value == "all"  # too few to stop early
-    assert sizing.first_look("grid", False, 72, key="tune.stop_early").reason == "set in params.yaml: every candidate"
-    assert sizing.first_look("halving", True, 72, key="tune.stop_early").value == "all"
+    assert sizing.first_look("random", True, 20, key="tune.stop_early")[1].value == "7 of 20 first"
+    assert sizing.first_look("grid", True, 5, key="tune.stop_early")[1].value == "all"  # too few to stop early
+    assert sizing.first_look("grid", False, 72, key="tune.stop_early")[1].reason == ("set in params.yaml: every "
+                                                                                   "candidate")
+    assert sizing.first_look("halving", True, 72, key="tune.stop_early")[1].value == "all"
+    assert all(sizing.first_look(*case, key="tune.stop_early")[0] == 0 for case in [("grid", True, 5),
+                                                                                      ("grid", False, 72),
+                                                                                      ("halving", True, 72)])
 
 
 @pytest.mark.parametrize("rows, shuffles", [(114, 10), (999, 10), (1_000, 5), (9_999, 5), (10_000, 3)])
