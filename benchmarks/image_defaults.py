@@ -80,11 +80,11 @@ def throughput(folder: Path) -> None:
     configure(42, "off")
     import keras
 
-    from stages.arrays import read_image_split
+    from stages.common.arrays import read_image_split
+    from stages.common.keras_io import live_log
     from stages.core.images import sizing
     from stages.core.images.networks import ImageBatches, course_network, fit
     from stages.core.training.live import LiveLogger
-    from stages.keras_io import live_log
     from stages.params import cnn_settings, load_params
 
     cnn = cnn_settings(load_params().cnn)

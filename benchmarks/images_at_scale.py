@@ -100,7 +100,7 @@ def training_speed(folder: Path) -> tuple[float, float, int]:
     TRAIN_IMAGES images, alternating one-epoch fits after a warm-up, best of ROUNDS each."""
     os.chdir(folder)
     sys.path.insert(0, str(REPO))
-    from stages.arrays import read_image_split
+    from stages.common.arrays import read_image_split
     from stages.core.training.runtime import configure
     from stages.params import cnn_settings, load_params
 

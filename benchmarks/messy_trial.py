@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from stages.io import read_table
+from stages.common.io import read_table
 
 REPO = Path(__file__).resolve().parents[1]
 RNG = np.random.default_rng(0)

@@ -17,11 +17,11 @@ import time
 
 import numpy as np
 
-from stages import paths
-from stages.arrays import read_image_split
+from stages.common import paths
+from stages.common.arrays import read_image_split
+from stages.common.io import read_json
 from stages.core.images.transfer_plan import few_shot, input_size, only, source_and_target
 from stages.core.training.runtime import configure
-from stages.io import read_json
 from stages.params import load_params
 
 SIZES = (5, 10, 20)

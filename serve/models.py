@@ -22,14 +22,14 @@ import yaml
 
 from serve.cards import MAJORITY, image_predicts, score_words, table_predicts
 from serve.tables import BadInput, check_rows
-from stages import paths
+from stages.common import paths
+from stages.common.io import read_json, saved
 from stages.core.classes import positive_code
 from stages.core.errors import PipelineError
 from stages.core.evaluation import metric_numbers
 from stages.core.images.pixels import Unreadable, read_image
 from stages.core.tabular.models import inner
 from stages.core.training.imbalance import decide
-from stages.io import read_json, saved
 
 
 @dataclass(frozen=True)

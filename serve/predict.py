@@ -20,11 +20,11 @@ import pandas as pd
 
 from serve.models import KINDS, ImageModel, Missing, TableModel, load
 from serve.tables import BadInput, read_rows
+from stages.common.io import write_table
 from stages.core.errors import PipelineError
 from stages.core.escaping import spreadsheet_safe
 from stages.core.images.folders import IMAGE_SUFFIXES, files_in
 from stages.core.images.pixels import read_images
-from stages.io import write_table
 from stages.params import load_params
 
 

@@ -5,16 +5,16 @@ scoring of the training split only, the whole Pipeline refitted in every fold; a
 
 from __future__ import annotations
 
-from stages import paths
+from stages.common import paths
+from stages.common.io import read_json, read_object, read_training_split, write_bytes, write_json, write_table
+from stages.common.runner import run_stage
 from stages.core.classes import positive_code
 from stages.core.progress import bar, joblib_progress
 from stages.core.tabular import bias_variance, plots
 from stages.core.tabular.scoring import scorer_for
 from stages.core.tabular.sizing import TUNE_FOLDS, record, search_sample, tune_cv
 from stages.core.tabular.tasks import TASKS, auto
-from stages.io import read_json, read_object, read_training_split, write_bytes, write_json, write_table
 from stages.params import load_params
-from stages.runner import run_stage
 
 
 def main() -> None:

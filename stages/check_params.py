@@ -7,9 +7,9 @@ that another stage reads has changed. It writes nothing and takes a fraction of 
 
 from __future__ import annotations
 
-from stages import paths
+from stages.common import paths
+from stages.common.runner import run_stage
 from stages.params import load_params
-from stages.runner import run_stage
 
 
 def main() -> None:

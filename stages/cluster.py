@@ -9,15 +9,15 @@ the best silhouette.
 
 from __future__ import annotations
 
-from stages import paths
+from stages.common import paths
+from stages.common.io import read_json, read_table, write_bytes, write_json, write_table
+from stages.common.runner import run_stage
 from stages.core.progress import bar
 from stages.core.tabular import clustering
 from stages.core.tabular.cluster_plots import curves_figure, scatter_figure
 from stages.core.tabular.datasets import detect_task
 from stages.core.tabular.preprocessing import build_preprocessor, check_target, feature_types
-from stages.io import read_json, read_table, write_bytes, write_json, write_table
 from stages.params import load_params
-from stages.runner import run_stage
 
 
 def main() -> None:

@@ -9,10 +9,10 @@ from functools import partial
 
 import numpy as np
 
-from stages import paths
-from stages.io import read_model_inputs, write_bytes, write_json, write_table, write_text
+from stages.common import paths
+from stages.common.io import read_model_inputs, write_bytes, write_json, write_table, write_text
+from stages.common.runner import run_stage
 from stages.params import compute_on, load_params
-from stages.runner import run_stage
 
 
 def main() -> None:

@@ -10,10 +10,10 @@ Regression: R², RMSE, MAE (and MAPE), a predicted-vs-actual and a residual plot
 
 from __future__ import annotations
 
-from stages import paths
-from stages.io import atomic_dir, read_json, read_object, read_table, write_files, write_json
+from stages.common import paths
+from stages.common.io import atomic_dir, read_json, read_object, read_table, write_files, write_json
+from stages.common.runner import run_stage
 from stages.params import load_params
-from stages.runner import run_stage
 
 # held_out's outputs by name: tables and per-class values under details/, figures under figures/
 OUTPUTS = {"confusion": paths.CONFUSION, "roc": paths.ROC, "precision_recall": paths.PRECISION_RECALL,

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from stages import paths
+from stages.common import paths
+from stages.common.io import tracked_input, write_bytes, write_data, write_json, write_text
+from stages.common.runner import run_stage
 from stages.core.errors import PipelineError, listed
 from stages.core.tabular import datasets
 from stages.core.tabular.reading import read_like_ingest
-from stages.io import tracked_input, write_bytes, write_data, write_json, write_text
 from stages.params import load_params
-from stages.runner import run_stage
 
 
 def read_user_csv(path: Path, data) -> tuple[pd.DataFrame, list[str], str]:

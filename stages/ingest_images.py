@@ -12,17 +12,17 @@ from pathlib import Path
 
 from skimage import io as skio
 
-from stages import paths
-from stages.arrays import rows_writer, write_array
+from stages.common import paths
+from stages.common.arrays import rows_writer, write_array
+from stages.common.io import atomic_dir, tracked_input, write_bytes, write_data, write_json
+from stages.common.runner import run_stage
 from stages.core.errors import listed
 from stages.core.images import decoding, folders
 from stages.core.images.pixels import check_classes_open, stored_format
 from stages.core.images.plots import image_samples_figure
 from stages.core.images.sizing import gpu_present
 from stages.core.progress import bar
-from stages.io import atomic_dir, tracked_input, write_bytes, write_data, write_json
 from stages.params import load_params
-from stages.runner import run_stage
 
 SPLITS = {"train": paths.IMAGES_TRAIN, "val": paths.IMAGES_VAL, "test": paths.IMAGES_TEST}
 

@@ -14,14 +14,14 @@ from sklearn.datasets import load_iris
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from stages import paths
+from stages.common import paths
+from stages.common.io import write_bytes, write_json, write_table
+from stages.common.runner import run_stage
 from stages.core.lessons import lessons
 from stages.core.lessons.numpy_nets import one_hot
 from stages.core.lessons.plots import decision_figure, loss_curves_figure, vanishing_figure
 from stages.core.plots import confusion_figure
-from stages.io import write_bytes, write_json, write_table
 from stages.params import load_params
-from stages.runner import run_stage
 
 VANISHING_WIDTH = 32
 

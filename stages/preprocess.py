@@ -8,10 +8,10 @@ preprocessor inside each fold, which is only leak-free if they start from raw ro
 
 from __future__ import annotations
 
-from stages import paths
-from stages.io import read_json, read_table, write_data, write_json, write_object
+from stages.common import paths
+from stages.common.io import read_json, read_table, write_data, write_json, write_object
+from stages.common.runner import run_stage
 from stages.params import load_params
-from stages.runner import run_stage
 
 
 def main() -> None:

@@ -9,10 +9,10 @@ of their own folds. The columns kept by a fit on the whole training split are re
 
 from __future__ import annotations
 
-from stages import paths
-from stages.io import read_object, read_training_split, write_bytes, write_json, write_table
+from stages.common import paths
+from stages.common.io import read_object, read_training_split, write_bytes, write_json, write_table
+from stages.common.runner import run_stage
 from stages.params import compute_on, load_params
-from stages.runner import run_stage
 
 
 def main() -> None:

@@ -4,13 +4,13 @@ the other stages' metrics and figures, so it never changes a result."""
 
 from __future__ import annotations
 
-from stages import paths
+from stages.common import paths
+from stages.common.io import read_json, read_table, write_text
+from stages.common.runner import run_stage
 from stages.core.escaping import fenced
 from stages.core.report.captions import LINKS, SECTIONS, sections
 from stages.core.report.headlines import headlines, screen
 from stages.core.report.page import page
-from stages.io import read_json, read_table, write_text
-from stages.runner import run_stage
 
 HERE = paths.RUN_PAGE.parent  # figures are linked relative to the page
 

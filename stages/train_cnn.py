@@ -11,15 +11,15 @@ import time
 
 import numpy as np
 
-from stages import paths
-from stages.arrays import read_image_split
+from stages.common import paths
+from stages.common.arrays import read_image_split
+from stages.common.io import read_json, write_files
+from stages.common.keras_io import live_log, write_keras
+from stages.common.runner import run_stage
 from stages.core.classes import positive_class, positive_code
 from stages.core.images import sizing
 from stages.core.training.imbalance import check_threshold, class_weights, majority_accuracy, score_line, weighing
-from stages.io import read_json, write_files
-from stages.keras_io import live_log, write_keras
 from stages.params import cnn_settings, load_params
-from stages.runner import run_stage
 
 
 def main() -> None:

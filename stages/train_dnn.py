@@ -13,13 +13,21 @@ import time
 
 import numpy as np
 
-from stages import paths
+from stages.common import paths
+from stages.common.io import (
+    atomic_dir,
+    read_json,
+    read_object,
+    read_table,
+    read_training_split,
+    write_bytes,
+    write_json,
+)
+from stages.common.keras_io import live_log
+from stages.common.runner import run_stage
 from stages.core.classes import positive_code
 from stages.core.tabular import dense_plan
-from stages.io import atomic_dir, read_json, read_object, read_table, read_training_split, write_bytes, write_json
-from stages.keras_io import live_log
 from stages.params import load_params
-from stages.runner import run_stage
 
 
 def main() -> None:

@@ -9,15 +9,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from stages import paths
-from stages.arrays import read_image_split
+from stages.common import paths
+from stages.common.arrays import read_image_split
+from stages.common.io import read_json, tracked_input, write_files
+from stages.common.keras_io import live_log, write_keras
+from stages.common.runner import run_stage
 from stages.core.errors import PipelineError
 from stages.core.images.transfer_plan import plan_transfer
 from stages.core.training.imbalance import score_line
-from stages.io import read_json, tracked_input, write_files
-from stages.keras_io import live_log, write_keras
 from stages.params import load_params, transfer_recipe, transfer_settings
-from stages.runner import run_stage
 
 
 def say(line: str) -> None:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import tempfile
 import time
 
-from stages import paths
-from stages.io import read_json, read_model_inputs, write_json, write_object, write_table
+from stages.common import paths
+from stages.common.io import read_json, read_model_inputs, write_json, write_object, write_table
+from stages.common.runner import run_stage
 from stages.params import compute_on, load_params
-from stages.runner import run_stage
 
 
 def main() -> None:

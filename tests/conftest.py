@@ -13,7 +13,7 @@ from skimage import io as skio
 from sklearn.preprocessing import StandardScaler
 
 from stages import ingest_images
-from stages.runner import run_stage
+from stages.common.runner import run_stage
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project, for stages.io
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project, for stages.common.io
 from stages.core.evaluation import metric_numbers as numbers  # noqa: E402
 
 KERAS_STAGES = {"train_cnn": "reports/train_cnn/metrics.json", "transfer": "reports/transfer/metrics.json"}

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError, create_model
 
-from stages import paths
+from stages.common import paths
 from stages.core.errors import PipelineError
 from stages.params.errors import describe, one_line
 from stages.params.schema import Params, Section

@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from stages.common.io import write_files
 from stages.core.classes import positive_class, positive_code
 from stages.core.evaluation import classifier_metrics, metric_numbers
-from stages.io import write_files
 
 
 def test_one_positive_code_for_tables_and_images():

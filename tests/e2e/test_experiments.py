@@ -7,7 +7,7 @@ import time
 import pandas as pd
 import pytest
 
-from stages.io import read_object
+from stages.common.io import read_object
 
 
 def test_queued_sweep_runs_random_and_halving_search_in_parallel(project):

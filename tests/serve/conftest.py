@@ -7,9 +7,10 @@ import pytest
 from PIL import Image
 
 from serve.app import create_app
-from stages import evaluate, ingest, paths, preprocess, select_features, tune
-from stages.io import write_json
-from stages.keras_io import write_keras
+from stages import evaluate, ingest, preprocess, select_features, tune
+from stages.common import paths
+from stages.common.io import write_json
+from stages.common.keras_io import write_keras
 from tests.conftest import REPO, patients, run_stages, set_params
 
 CLASSES = ["cat", "dog", "zebra"]

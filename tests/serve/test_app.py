@@ -17,8 +17,8 @@ import pytest
 from PIL import Image
 
 from serve.app import create_app
-from stages import paths
-from stages.io import read_json
+from stages.common import paths
+from stages.common.io import read_json
 from tests.conftest import REPO, patients
 from tests.serve.conftest import CLASSES, png
 

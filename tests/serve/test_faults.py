@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from serve.app import create_app
-from stages import paths
+from stages.common import paths
 from tests.conftest import REPO, patients
 
 

@@ -13,7 +13,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
-from stages import compare_models, evaluate, ingest, paths, preprocess, select_features, tune
+from stages import compare_models, evaluate, ingest, preprocess, select_features, tune
+from stages.common import paths
+from stages.common.io import read_json, read_object, read_table
 from stages.core.errors import PipelineError
 from stages.core.report.headlines import headlines
 from stages.core.tabular.bias_variance import Curve, complexity, curves, diagnose
@@ -23,7 +25,6 @@ from stages.core.tabular.models import COMBINED, NamedClassifier, make_estimator
 from stages.core.tabular.selection import Method, SelectFeatures
 from stages.core.tabular.sizing import importance_rows, sized_estimator, stacking_at_cost
 from stages.core.tabular.threshold import check_threshold, missed_target, rates
-from stages.io import read_json, read_object, read_table
 from stages.params import validate_params
 from tests.conftest import REPO, project_of, run_fails, run_stages, set_params
 

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from sklearn.datasets import make_blobs
 
-from stages import cluster, ingest, paths, preprocess
+from stages import cluster, ingest, preprocess
+from stages.common import paths
 from stages.core.errors import PipelineError
 from stages.core.tabular.clustering import by_size, centres, check_plan, cluster_rows, stability
 from stages.core.tabular.preprocessing import build_preprocessor, feature_types

@@ -8,11 +8,12 @@ from sklearn.base import clone
 from sklearn.metrics import recall_score
 from sklearn.model_selection import RepeatedStratifiedKFold
 
-from stages import compare_models, ingest, paths, preprocess, select_features
+from stages import compare_models, ingest, preprocess, select_features
+from stages.common import paths
+from stages.common.io import read_json, read_object, read_table, read_training_split
 from stages.core.tabular.comparison import corrected_ttest, fold_scores, summarize
 from stages.core.tabular.models import COMBINED, build_pipeline, make_estimator
 from stages.core.tabular.selection import Method, SelectFeatures, selector_from
-from stages.io import read_json, read_object, read_table, read_training_split
 from tests.conftest import ScalerSpy, project_of, run_fails, run_stages
 
 UPSTREAM = (ingest, preprocess, select_features)

@@ -73,8 +73,8 @@ def run_recorded(stage, monkeypatch, workdir):
     params_read, files_read = set(), set()
     if hasattr(module, "load_params"):  # evaluate reads no params: labels.json says which class is positive
         monkeypatch.setattr(module, "load_params", lambda **kw: Recorder(load_params(**kw), params_read))
-    for owner in (module, io, folders):  # the stage's own names, what stages.io helpers read on its behalf, and the
-        # folder listing ingest_images calls through its module
+    for owner in (module, io, folders):  # the stage's own names, what stages.common.io helpers read on its behalf,
+        # and the folder listing ingest_images calls through its module
         for name in ("read_table", "read_object", "read_json", "read_user_csv", "read_image_split", "list_images"):
             if hasattr(owner, name):
                 real = getattr(owner, name)

@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stages import compare_models, evaluate, ingest, paths, preprocess, select_features, tune
+from stages import compare_models, evaluate, ingest, preprocess, select_features, tune
+from stages.common import paths
+from stages.common.io import read_json, read_table
 from stages.core.evaluation import held_out_metrics, majority_baseline
-from stages.io import read_json, read_table
 from tests.conftest import REPO, project_of, run_fails, run_stages
 
 PIPELINE = (ingest, preprocess, select_features, compare_models, tune)

@@ -16,10 +16,11 @@ from PIL import Image
 
 from benchmarks.fault_trial import declaring
 from serve.app import create_app
-from stages import evaluate, ingest, ingest_images, paths, preprocess, select_features, summary, train_cnn, tune
-from stages.arrays import read_image_split, write_array
-from stages.io import atomic_path, read_json, read_object, write_json
-from stages.runner import run_stage
+from stages import evaluate, ingest, ingest_images, preprocess, select_features, summary, train_cnn, tune
+from stages.common import paths
+from stages.common.arrays import read_image_split, write_array
+from stages.common.io import atomic_path, read_json, read_object, write_json
+from stages.common.runner import run_stage
 from tests.conftest import REPO, patients, run_fails, run_ok, run_stages, set_params
 from tools.report import escaped, summary_section
 

@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stages import ingest, paths
+from stages import ingest
+from stages.common import paths
+from stages.common.io import read_table
 from stages.core.errors import PipelineError
 from stages.core.tabular.datasets import check_table, load_builtin, profile
-from stages.io import read_table
 from tests.conftest import patients, run_fails, run_ok, set_params
 
 

@@ -7,10 +7,11 @@ import pandas as pd
 import pytest
 from skimage import io as skio
 
-from stages import ingest_images, paths, train_cnn
-from stages.arrays import read_image_split
+from stages import ingest_images, train_cnn
+from stages.common import paths
+from stages.common.arrays import read_image_split
+from stages.common.io import read_json, read_table
 from stages.core.images.folders import detect_layout
-from stages.io import read_json, read_table
 from tests.conftest import run_fails, run_ok, set_params
 
 FAST_CNN = {"cnn__epochs": 2, "cnn__batch_size": 16, "cnn__conv__filters": [8], "cnn__conv__dense_units": 16,

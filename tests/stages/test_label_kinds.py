@@ -14,8 +14,9 @@ import pandas as pd
 import pytest
 
 from serve.app import create_app
-from stages import bias_variance, compare_models, evaluate, ingest, paths, preprocess, select_features, summary, tune
-from stages.io import read_json, read_object, read_table
+from stages import bias_variance, compare_models, evaluate, ingest, preprocess, select_features, summary, tune
+from stages.common import paths
+from stages.common.io import read_json, read_object, read_table
 from tests.conftest import REPO, run_stages
 
 N = 160

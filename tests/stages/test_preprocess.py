@@ -10,11 +10,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import make_pipeline
 
-from stages import ingest, paths, preprocess
+from stages import ingest, preprocess
+from stages.common import paths
+from stages.common.io import read_object
 from stages.core.classes import positive_class
 from stages.core.errors import PipelineError
 from stages.core.tabular.preprocessing import build_preprocessor, feature_types, split
-from stages.io import read_object
 from tests.conftest import patients, run_fails, run_ok, set_params
 
 

@@ -16,7 +16,9 @@ from sklearn.impute import SimpleImputer
 from sklearn.model_selection import RepeatedKFold, cross_validate
 from sklearn.pipeline import Pipeline
 
-from stages import compare_models, evaluate, ingest, paths, preprocess, select_features, tune
+from stages import compare_models, evaluate, ingest, preprocess, select_features, tune
+from stages.common import paths
+from stages.common.io import read_json, read_object, read_table
 from stages.core.errors import PipelineError
 from stages.core.tabular.comparison import fold_scores
 from stages.core.tabular.datasets import detect_task
@@ -24,7 +26,6 @@ from stages.core.tabular.models import build_pipeline, make_estimator
 from stages.core.tabular.selection import Method, SelectFeatures
 from stages.core.tabular.sizing import class_folds
 from stages.core.tabular.tasks import TASKS
-from stages.io import read_json, read_object, read_table
 from tests.conftest import REPO, ScalerSpy, run_fails, run_ok, run_stages, set_params
 
 TABULAR = (ingest, preprocess, select_features, compare_models, tune, evaluate)

@@ -9,9 +9,10 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 
-from stages import ingest, paths, preprocess, select_features
+from stages import ingest, preprocess, select_features
+from stages.common import paths
+from stages.common.io import read_json, read_table
 from stages.core.tabular.selection import Method, SelectFeatures, chi2_minmax, choose_k, score_curve, selection_path
-from stages.io import read_json, read_table
 from tests.conftest import ScalerSpy, project_of, run_fails, run_ok, set_params
 
 

@@ -10,11 +10,11 @@ import pytest
 from PIL import Image
 
 from stages import summary
+from stages.common.runner import Wrapped, run_stage
 from stages.core.errors import PipelineError
 from stages.core.images.pixels import sample_look, source_look
 from stages.core.report.headlines import WIDTH, headlines, screen
 from stages.core.training.imbalance import majority_accuracy
-from stages.runner import Wrapped, run_stage
 from tests.conftest import REPO, run_ok
 
 COMPARED = {"winner": {"accuracy": 0.98, "accuracy_std": 0.02}, "cv_accuracy": {"svm": 0.98, "knn": 0.95},

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stages import compare_models, evaluate, ingest, paths, preprocess, select_features, train_dnn, tune
+from stages import compare_models, evaluate, ingest, preprocess, select_features, train_dnn, tune
+from stages.common import paths
 from stages.core.errors import PipelineError
 from stages.core.tabular.dense_plan import TargetScale, validation_rows
 from tests.conftest import FAST, REPO, patients, run_fails, run_ok, run_stages, set_params

@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 from skimage import io as skio
 
-from stages import ingest_images, paths, transfer
-from stages.arrays import read_image_split
+from stages import ingest_images, transfer
+from stages.common import paths
+from stages.common.arrays import read_image_split
+from stages.common.io import read_json
 from stages.core.images.transfer_plan import BACKBONES, only
-from stages.io import read_json
 from tests.conftest import REPO, bars, run_fails, run_ok, set_params
 
 

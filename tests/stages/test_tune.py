@@ -8,9 +8,10 @@ import pytest
 from scipy import stats
 from sklearn.base import BaseEstimator
 
-from stages import compare_models, ingest, paths, preprocess, select_features, tune
+from stages import compare_models, ingest, preprocess, select_features, tune
+from stages.common import paths
+from stages.common.io import read_json, read_object, read_table
 from stages.core.tabular.tuning import LogUniformInt, distribution
-from stages.io import read_json, read_object, read_table
 from stages.params.schema import Distribution
 from tests.conftest import patients, project_of, run_fails, run_stages
 

@@ -38,9 +38,9 @@ def augmentation(flip: str, rotation: float, zoom: float, contrast: float, seed:
 
 
 class ImageBatches(keras.utils.PyDataset):
-    """(pixels, labels) batches read from disk as training asks for them (stages.arrays.ImageRows), so memory holds
-    a batch, not the data set. `rows` picks (and orders) the images used, `labels` are theirs; with a `seed`
-    the order is reshuffled every epoch, reproducibly. `class_weight` (one per class) adds each image's weight
+    """(pixels, labels) batches read from disk as training asks for them (stages.common.arrays.ImageRows), so
+    memory holds a batch, not the data set. `rows` picks (and orders) the images used, `labels` are theirs; with a
+    `seed` the order is reshuffled every epoch, reproducibly. `class_weight` (one per class) adds each image's weight
     to its batch, which Keras multiplies into the loss: given to the validation batches as well, early stopping
     watches the loss that training minimises (fit's own class_weight weighs the training batches only).
     Plain Keras: any backend."""

@@ -1,5 +1,5 @@
 """The run page's sections in order: each stage's title and what each of its figures shows, a sentence each. A
-figure is named by its constant in stages/paths.yaml, the one place that knows where files are."""
+figure is named by its constant in stages/common/paths.yaml, the one place that knows where files are."""
 
 from __future__ import annotations
 

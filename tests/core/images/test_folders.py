@@ -8,11 +8,12 @@ import pytest
 import yaml
 from PIL import Image
 
-from stages import ingest_images, paths, train_cnn
-from stages.arrays import read_image_split
+from stages import ingest_images, train_cnn
+from stages.common import paths
+from stages.common.arrays import read_image_split
+from stages.common.io import read_json, read_table
 from stages.core.errors import PipelineError
 from stages.core.images.folders import class_order, folder_problems, given_split, list_images
-from stages.io import read_json, read_table
 from stages.params import load_params
 from tests.conftest import REPO, run_fails, run_ok, set_params
 

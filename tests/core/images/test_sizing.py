@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 
 from benchmarks.photo_folder import GROUP_PATTERN, write_photo_folder
-from stages import ingest_images, paths, train_cnn
+from stages import ingest_images, train_cnn
+from stages.common import paths
+from stages.common.io import read_json, read_table
 from stages.core.images import sizing
 from stages.core.images.folders import given_split, grouped_names, groups_of, split_manifest
-from stages.io import read_json, read_table
 from tests.conftest import run_fails, run_ok, set_params
 
 DIGITS = sizing.Look(short_side=8, coloured=0, sampled=20, n_images=1797, gpu=False)

@@ -6,7 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from stages import nets_from_scratch, paths
+from stages import nets_from_scratch
+from stages.common import paths
 from stages.core.lessons.lessons import GATES, INPUTS, logic_gates
 from stages.core.lessons.numpy_nets import (
     SGD,

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from stages import paths
+from stages.common import paths
 from stages.core.report.captions import SECTIONS, sections
 
 

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from stages import ingest, paths, preprocess
+from stages import ingest, preprocess
+from stages.common import paths
 from stages.core.tabular.columns import NumberFormat, as_numbers, dates_as_trained, type_column, type_columns
 from stages.core.tabular.reading import read_like_ingest
 from stages.params import load_params
@@ -136,7 +137,7 @@ def test_dates_with_and_without_repeats_are_expanded_not_one_hot(workdir, capsys
     assert table["visit"].iloc[1] == pd.Timestamp(np.resize(days, n)[1]).strftime("%Y-%m-%d")  # ISO, day first
     run_ok(preprocess)
     assert json.loads(paths.LABELS.read_text())["date"] == ["visit"]
-    from stages.io import read_object
+    from stages.common.io import read_object
 
     names = list(read_object(paths.PREPROCESSOR).get_feature_names_out())
     assert {"visit_year", "visit_month", "visit_day", "visit_weekday"} <= set(names)

@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 from sklearn.model_selection import RepeatedKFold, RepeatedStratifiedKFold, cross_validate
 
-from stages import compare_models, ingest, paths, preprocess, select_features
+from stages import compare_models, ingest, preprocess, select_features
+from stages.common import paths
+from stages.common.io import read_json, read_table
 from stages.core.tabular.comparison import (
     corrected_ttest,
     fold_scores,
@@ -22,7 +24,6 @@ from stages.core.tabular.folds import Fold, fit_folds, folds_of, score_rows, sha
 from stages.core.tabular.models import build_pipeline, make_estimator, with_target_transform
 from stages.core.tabular.preprocessing import build_preprocessor, feature_types
 from stages.core.tabular.selection import Method, SelectFeatures
-from stages.io import read_json, read_table
 from tests.conftest import patients, run_stages
 
 MODELS = ("logistic_regression", "knn", "svm", "random_forest")

@@ -14,7 +14,9 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from stages import compare_models, ingest, paths, preprocess, select_features, tune
+from stages import compare_models, ingest, preprocess, select_features, tune
+from stages.common import paths
+from stages.common.io import read_json, read_object, read_table
 from stages.core import progress
 from stages.core.errors import PipelineError
 from stages.core.tabular import sizing
@@ -28,7 +30,6 @@ from stages.core.tabular.models import (
 )
 from stages.core.tabular.selection import SelectFeatures
 from stages.core.tabular.sizing import sized_estimator
-from stages.io import read_json, read_object, read_table
 from tests.conftest import patients, run_stages, set_params
 
 MODELS = ("logistic_regression", "knn", "decision_tree", "random_forest", "svm", "hist_gradient_boosting")

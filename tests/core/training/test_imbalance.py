@@ -5,11 +5,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from stages import ingest_images, paths, train_cnn
+from stages import ingest_images, train_cnn
+from stages.common import paths
+from stages.common.io import read_json, read_table
 from stages.core.classes import positive_class, positive_code
 from stages.core.errors import PipelineError
 from stages.core.training.imbalance import check_threshold, choose_threshold, class_weights, decide, network_scores
-from stages.io import read_json, read_table
 from tests.conftest import run_fails, run_ok, set_params
 
 TINY_CNN = {"cnn__conv__filters": [8], "cnn__conv__dense_units": 16, "cnn__epochs": 15, "cnn__batch_size": 16,

@@ -10,8 +10,8 @@ from typing import Iterator
 
 import numpy as np
 
+from stages.common.io import atomic_path, remake, saved
 from stages.core.errors import PipelineError
-from stages.io import atomic_path, remake, saved
 
 
 def _npy_header(shape: tuple, dtype) -> dict:

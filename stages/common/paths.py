@@ -1,4 +1,4 @@
-"""Where every stage reads and writes: stages/paths.yaml, the one source of truth that dvc.yaml mirrors, as
+"""Where every stage reads and writes: stages/common/paths.yaml, the one source of truth that dvc.yaml mirrors, as
 constants (paths.TRAIN, paths.MODEL, ...). A table of paths is data, kept as data: the names, the paths and what
 each holds are in the YAML file, one per line.
 

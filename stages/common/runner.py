@@ -4,7 +4,7 @@ reads in a terminal. It wraps in a terminal, or at PIPELINE_WIDTH characters whe
 sets it, for its logs); elsewhere (tests, pipes) lines stay whole. The error line is never wrapped: it stays
 one line, for grep and for CI logs.
 
-Ctrl-C is one line too (exit 130): every output is written to a temp file and renamed (stages/io.py), and the
+Ctrl-C is one line too (exit 130): every output is written to a temp file and renamed (stages/common/io.py), and the
 temp file is removed on the way out, so the outputs are as they were. An output folder the stage cannot write
 (no permission, a read-only or full disk) is one line naming it, exit 2."""
 
@@ -91,7 +91,7 @@ def _stop(line: str, err, code: int) -> None:
 
 def unwritable(exc: OSError) -> str | None:
     """The one line for a file or folder the stage may not use (no permission, a read-only or full disk), else
-    None. An output is written to a temp file beside it first (stages/io.py), so the line names that folder."""
+    None. An output is written to a temp file beside it first (stages/common/io.py), so the line names that folder."""
     if exc.errno not in UNWRITABLE:
         return None
     where = Path(exc.filename or ".")

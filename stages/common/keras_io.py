@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from stages.io import atomic_path
+from stages.common.io import atomic_path
 
 
 def live_log(metrics_file: Path):
