@@ -16,7 +16,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 from benchmarks.common import SEED, training_split
 from stages.core.tabular.models import build_pipeline, make_estimator
 from stages.core.tabular.selection import SelectFeatures
-from stages.core.tabular.tuning import make_search
+from stages.core.tabular.tuning import Search, make_search
 
 GRID = {  # 3 x 3 x 2 x 3 = 54 candidates
     "model__n_estimators": [50, 100, 200],
@@ -39,7 +39,7 @@ def compare_searches(dataset: str) -> None:
     rows = {}
     for search in ("grid", "random", "halving"):
         start = time.perf_counter()
-        found = make_search(search, pipeline, GRID, cv, "accuracy", N_ITER, 2, SEED).fit(X, y)
+        found = make_search(Search(search, GRID, cv, "accuracy", N_ITER, 2, SEED), pipeline).fit(X, y)
         elapsed = time.perf_counter() - start
         best = cross_val_score(clone(pipeline).set_params(**found.best_params_), X, y, cv=cv, n_jobs=2).mean()
         rows[search] = (elapsed, best, len(found.cv_results_["params"]))

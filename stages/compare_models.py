@@ -5,10 +5,6 @@ winner, and whether it really beats the runner-up. The models and metrics defaul
 
 from __future__ import annotations
 
-from functools import partial
-
-import numpy as np
-
 from stages.common import paths
 from stages.common.io import read_model_inputs, write_bytes, write_json, write_table, write_text
 from stages.common.runner import run_stage
@@ -21,26 +17,20 @@ def main() -> None:
     labels, X, y, preprocessor, selected = read_model_inputs(paths.LABELS, paths.TRAIN, paths.PREPROCESSOR,
                                                              paths.SELECTED)
     # the work's modules, after the first read: a missing input is said at pandas' start-up (benchmarks/startup.py)
-    from stages.core.classes import positive_code
     from stages.core.compute import fits_on
     from stages.core.progress import bar
     from stages.core.tabular import comparison
     from stages.core.tabular.folds import folds_of
     from stages.core.tabular.plots import comparison_boxplot
+    from stages.core.tabular.problem import problem_of
     from stages.core.tabular.selection import selector_from
-    from stages.core.tabular.sizing import ensemble_rules, lines, race_look, rarest_rows, search_sample
-    from stages.core.tabular.tasks import TASKS
-    task, n_classes = TASKS[labels["task"]], len(labels["classes"])
-    positive = positive_code(labels["classes"], labels.get("positive"))
-    X, y, rows = search_sample(X, y, compare.rows, params.seed, task.classifies, key="compare.rows")
-    plan = comparison.plan_comparison(task, len(y), compare.models, compare.metrics, compare.sort_by, compare.folds,
-                                      compare.repeats, compare.size_rules, section="compare")
+    from stages.core.tabular.sizing import ensemble_rules, lines, race_look, search_sample
+    X, y, rows = search_sample(X, y, compare.rows, params.seed, labels["task"] == "classification", key="compare.rows")
+    problem = problem_of(labels, y, params.seed, compare.size_rules)  # the rows compared: a sample's, on large tables
+    plan = comparison.plan_comparison(problem, compare, section="compare")
     plan = comparison.lowered_to_classes(plan, y, labels["classes"], params.data.rare_classes, section="compare")
-    selector = selector_from(selected, params.seed, positive, task.name)
-    rarest = rarest_rows(y, task.classifies)
-    pipelines, sized = comparison.comparison_pipelines(plan, preprocessor, selector, params.seed, task.name, len(y),
-                                                       n_classes, labels["target_transform"], compare.size_rules,
-                                                       rarest, section="compare")
+    selector = selector_from(selected, params.seed, problem.positive, problem.task.name)
+    pipelines, sized = comparison.comparison_pipelines(plan, preprocessor, selector, problem, section="compare")
     members, racing, stacking = ensemble_rules(compare.stacking, compare.racing, compare.ensemble_top,
                                                len(pipelines), plan.folds, plan.repeats, section="compare")
     decisions = [*([rows] if rows.value != "all" else []), *plan.decisions, *sized, racing, *filter(None, [stacking])]
@@ -49,19 +39,14 @@ def main() -> None:
     print(f"compare_models: {len(pipelines)} models, {plan.repeats}x{plan.folds}-fold CV on {len(y)} rows, "
           f"{selected['method']['name']} selection of {selected['k']} features fitted once per fold, on its training "
           "rows", flush=True)
-    folds = folds_of(task.repeated_folds(plan.folds, plan.repeats, params.seed), X, y)
-    stacked = partial(comparison.stacking_of, seed=params.seed, task=task.name, n=len(y), section="compare",
-                      target_transform=labels["target_transform"], size_rules=compare.size_rules, rarest=rarest) \
-        if stacking and stacking.value == "on" else lambda top: {}
+    folds = folds_of(problem.task.repeated_folds(plan.folds, plan.repeats, params.seed), X, y)
+    passes = comparison.Passes(plan.metrics, plan.sort_by, racing.value, race_look(plan.folds), members,
+                               bool(stacking) and stacking.value == "on", compare.ensemble_selection, compare.n_jobs)
 
     with fits_on(**compute_on(params.compute)) as where, bar(len(pipelines) * len(folds), "compare_models") as fits:
         fits.write(f"compare_models: fitting on {where}")
-        compared = comparison.score_models(
-            pipelines, X, y, folds, comparison.scorers(plan.metrics, n_classes, positive), plan.sort_by, n_classes,
-            (racing.value, race_look(plan.folds)), members, stacked, compare.n_jobs,
-            progress=lambda line: fits.write(f"compare_models: {line}"),
-            bar=fits, inverse=np.exp if labels["target_transform"] != "none" else None,
-            rounds=compare.ensemble_selection, section="compare")
+        compared = comparison.score_models(pipelines, X, y, folds, passes, problem, comparison.Progress(
+            lambda line: fits.write(f"compare_models: {line}"), fits))
     scores, (table, result, title) = compared.scores, comparison.ranking(compared, plan, decisions, len(y))
     order = table["model"].tolist()
 

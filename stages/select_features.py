@@ -33,8 +33,7 @@ def main() -> None:
     fitted = read_object(paths.PREPROCESSOR)  # fitted on these rows by preprocess
     encoded, n = fitted.transform(X), len(fitted.get_feature_names_out())
     method_name, estimator_name, estimator, scoring, sfs_scoring = selection.chosen_method(
-        task, features.method, features.estimator, features.scoring, features.sfs.scoring, features.k, encoded, y,
-        params.seed, section="features")
+        task, features, encoded, y, params.seed, section="features")
     rows = curve_rows(len(y), features.curve_rows, key="features.curve_rows")
     sampled = rows.value != "all"  # a stratified sample of large tables
     folds = curve_folds_auto(features.cv, len(y), sampled, key="features.cv")
@@ -54,10 +53,9 @@ def main() -> None:
         if method_name == "sfs":
             print(f"select_features: SFS fitting on {where}", flush=True)
         with bar(cv, "select_features", unit="folds") as progress:
-            curve, all_scores = selection.score_curve(
-                method, clone(fitted), X.iloc[on].reset_index(drop=True), y[on], cv, scoring, params.seed,
-                {features.k} if isinstance(features.k, int) else set(), progress=progress.update,
-                positive=method.positive)
+            scored = selection.CurveScoring(cv, scoring, frozenset([features.k] if isinstance(features.k, int) else []))
+            curve, all_scores = selection.score_curve(method, clone(fitted), X.iloc[on].reset_index(drop=True), y[on],
+                                                      scored, progress=progress.update)
         k = n if method_name == "none" else selection.choose_k(curve, features.k)
         path, table = selection.selection_path(method, encoded, y, {k})
     rules = [rows, folds] * sampled + lowered

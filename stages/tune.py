@@ -21,31 +21,29 @@ def main() -> None:
     labels, X, y, preprocessor, selected = read_model_inputs(paths.LABELS, paths.TRAIN, paths.PREPROCESSOR,
                                                              paths.SELECTED)
     # the work's modules, after the first read: a missing input is said at pandas' start-up (benchmarks/startup.py)
-    from stages.core.classes import positive_code
     from stages.core.compute import fits_on
     from stages.core.progress import bar, joblib_progress
     from stages.core.tabular import sizing, tuning
     from stages.core.tabular.models import COMBINED, build_pipeline, final_model, tunable, with_target_transform
+    from stages.core.tabular.problem import problem_of
     from stages.core.tabular.scoring import scorer_for
     from stages.core.tabular.selection import selector_from
-    from stages.core.tabular.tasks import TASKS, auto
+    from stages.core.tabular.tasks import auto
     from stages.core.tabular.threshold import cut_note, cut_record
-    task = TASKS[labels["task"]]
+    problem = problem_of(labels, y, params.seed, params.compare.size_rules)
+    task, positive = problem.task, problem.positive
     winner = read_json(paths.WINNER) if tune.model in ("best", *COMBINED) else {}  # voting, stacking: its members
     model, members = tuning.chosen_model(tune.model, winner, section="tune")
-    positive, scoring = positive_code(labels["classes"], labels.get("positive")), auto(tune.scoring, task.scoring)
-    rarest = sizing.rarest_rows(y, task.classifies)
-    estimator, sized = sizing.sized_estimator(model, params.seed, "tune.model", task.name, len(y),
-                                              params.compare.size_rules, members, rarest)
+    scoring = auto(tune.scoring, task.scoring)
+    estimator, sized = sizing.sized_estimator(model, problem, "tune.model", members)
     searched_X, searched_y, rows = sizing.search_sample(X, y, params.compare.rows, params.seed, task.classifies,
                                                         key="compare.rows")
     folds = sizing.tune_cv(tune.cv, y, labels["classes"], params.data.rare_classes, key="tune.cv")
     decisions = [sizing.tune_search(len(y), tune.search, key="tune.search"), *([rows] if rows.value != "all" else []),
                  *sized, *([folds] if folds.value != sizing.TUNE_FOLDS else [])]
     cv, kind, estimator = folds.value, decisions[0].value, with_target_transform(estimator, labels["target_transform"])
-    space, candidates, notes = tuning.search_candidates(
-        tune.spaces, model, estimator, kind, task.name, tune.k, selected, len(preprocessor.get_feature_names_out()),
-        tune.n_iter, tune.max_candidates, section="tune")
+    space, candidates, notes = tuning.search_candidates(tune, model, estimator, kind, task.name, selected,
+                                                        section="tune")
     tuning.check_search(scoring, tune.threshold, y, len(labels["classes"]), task.name, section="tune")
     looked, look = sizing.first_look(kind, tune.stop_early, candidates, key="tune.stop_early")
     decisions.append(look)
@@ -60,9 +58,9 @@ def main() -> None:
             start = time.perf_counter()
             rescored = 2 if kind == "halving" else 1  # the untuned model, and halving's winner on every row
             with joblib_progress(bar(tuning.search_fits(kind, candidates, len(searched_y), cv, rescored), "tune")):
-                searched = tuning.run_search(kind, pipeline, space, task.folds(cv, params.seed),
-                                             scorer_for(scoring, positive), tune.n_iter, tune.n_jobs, params.seed,
-                                             searched_X, searched_y, looked)
+                search = tuning.Search(kind, space, task.folds(cv, params.seed), scorer_for(scoring, positive),
+                                       tune.n_iter, tune.n_jobs, params.seed, looked)
+                searched = tuning.run_search(search, pipeline, searched_X, searched_y)
             if searched.stopped:
                 print(f"tune: stopped {searched.stopped}", flush=True)
             elapsed = time.perf_counter() - start

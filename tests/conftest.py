@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,8 @@ from sklearn.preprocessing import StandardScaler
 
 from stages import ingest_images
 from stages.common.runner import run_stage
+from stages.core.tabular.problem import Problem
+from stages.core.tabular.tasks import TASKS
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -157,3 +160,10 @@ def toy_rows(n: int = 60, seed: int = 0):
     rng = np.random.default_rng(seed)
     X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
     return X, (X["a"] + 0.3 * rng.normal(size=n) > 0).astype(int).to_numpy()
+
+
+def a_problem(task: str = "classification", rows: int = 100, **changes) -> Problem:
+    """A table's problem for core tests: classes no/yes with yes positive (none for regression), seed 0, size rules
+    on; `changes` replace any field."""
+    classes = ("no", "yes") if task == "classification" else ()
+    return replace(Problem(TASKS[task], classes, 1 if classes else None, rows, None, 0), **changes)

@@ -26,7 +26,7 @@ from stages.core.tabular.selection import Method, SelectFeatures
 from stages.core.tabular.sizing import importance_rows, sized_estimator, stacking_at_cost
 from stages.core.tabular.threshold import check_threshold, missed_target, rates
 from stages.params import validate_params
-from tests.conftest import REPO, project_of, run_fails, run_stages, set_params
+from tests.conftest import REPO, a_problem, project_of, run_fails, run_stages, set_params
 
 FOLDS = StratifiedKFold(5, shuffle=True, random_state=0)
 
@@ -271,9 +271,9 @@ def test_stacking_joins_only_while_its_fits_are_a_quarter_of_the_comparison_and_
     assert stacking_at_cost(True, 3, 9, key=STACKING).value == "on"
     assert stacking_at_cost(False, 2, 100, key=STACKING).value == "left out"
     assert stacking_at_cost(True, 3, 9, key=STACKING).reason == "set in params.yaml"
-    bagging, [rule] = sized_estimator("bagging", 0, "compare.models", "classification", 60_000, True)
+    bagging, [rule] = sized_estimator("bagging", a_problem(rows=60_000), "compare.models")
     assert bagging.max_samples == 50_000 and rule.rule == "bagging"
-    assert sized_estimator("bagging", 0, "compare.models", "classification", 50_000, True)[0].max_samples is None
+    assert sized_estimator("bagging", a_problem(rows=50_000), "compare.models")[0].max_samples is None
 
 
 def test_permutation_importance_reads_a_sample_of_large_test_splits_and_says_so():

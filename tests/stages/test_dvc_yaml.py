@@ -20,9 +20,7 @@ from stages import (
     evaluate,
     ingest,
     ingest_images,
-    io,
     nets_from_scratch,
-    paths,
     preprocess,
     select_features,
     summary,
@@ -31,6 +29,7 @@ from stages import (
     transfer,
     tune,
 )
+from stages.common import io, paths
 from stages.core.images import folders
 from stages.params import load_params
 from tests.conftest import REPO, patients, run_ok, set_params

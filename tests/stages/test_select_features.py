@@ -12,7 +12,15 @@ from sklearn.preprocessing import StandardScaler
 from stages import ingest, preprocess, select_features
 from stages.common import paths
 from stages.common.io import read_json, read_table
-from stages.core.tabular.selection import Method, SelectFeatures, chi2_minmax, choose_k, score_curve, selection_path
+from stages.core.tabular.selection import (
+    CurveScoring,
+    Method,
+    SelectFeatures,
+    chi2_minmax,
+    choose_k,
+    score_curve,
+    selection_path,
+)
 from tests.conftest import ScalerSpy, project_of, run_fails, run_ok, set_params
 
 
@@ -109,8 +117,7 @@ def test_curve_on_pure_noise_stays_near_chance_while_select_then_cv_is_fooled():
     naive = cross_val_score(LogisticRegression(), X.loc[:, leaked], y, cv=folds).mean()
 
     scaler = StandardScaler().set_output(transform="pandas")
-    curve, _ = score_curve(Method("chi2", LogisticRegression()), scaler, X, y, folds=5, scoring="accuracy",
-                           seed=0, sizes={10})
+    curve, _ = score_curve(Method("chi2", LogisticRegression()), scaler, X, y, CurveScoring(5, "accuracy", {10}))
     honest = curve.set_index("n_features").loc[10, "cv_score"]
     assert len(curve) <= 61  # wide data: a grid of sizes (plus the requested one), not all 2000
     assert naive > 0.8
@@ -124,7 +131,7 @@ def test_curve_on_pure_noise_stays_near_chance_while_select_then_cv_is_fooled():
 def test_curve_on_pure_noise_stays_near_chance_for_rfe_and_sfs(method, columns):
     X, y = pure_noise(60, columns)
     scaler = StandardScaler().set_output(transform="pandas")
-    curve, all_scores = score_curve(method, scaler, X, y, folds=5, scoring="accuracy", seed=0, sizes={3})
+    curve, all_scores = score_curve(method, scaler, X, y, CurveScoring(5, "accuracy", {3}))
     assert abs(curve.set_index("n_features").loc[3, "cv_score"] - 0.5) < 0.15
     assert curve["cv_score"].max() < 0.65  # no subset size looks better than chance
 
@@ -132,8 +139,8 @@ def test_curve_on_pure_noise_stays_near_chance_for_rfe_and_sfs(method, columns):
 def test_curve_fits_the_preprocessing_on_each_folds_training_rows_only():
     X, y = signal_and_noise()
     ScalerSpy.fits.clear()
-    score_curve(Method("chi2", LogisticRegression()), ScalerSpy().set_output(transform="pandas"), X, y, folds=5,
-                scoring="accuracy", seed=3)
+    score_curve(Method("chi2", LogisticRegression(), seed=3), ScalerSpy().set_output(transform="pandas"), X, y,
+                CurveScoring(5, "accuracy"))
     expected = [sorted(train) for train, _ in StratifiedKFold(5, shuffle=True, random_state=3).split(X, y)]
     assert ScalerSpy.fits == expected
     assert all(len(rows) == len(X) * 4 // 5 for rows in ScalerSpy.fits)  # never all rows

@@ -3,7 +3,8 @@ ranked summary, and whether the winner really beats the runner-up."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,7 @@ from scipy import stats
 from stages.core.ensembles import ensemble_words
 from stages.core.errors import PipelineError
 from stages.core.tabular import ensemble_selection
-from stages.core.tabular.folds import Fold, fit_folds, folds_of, score_rows, shared_steps, vote_scores
+from stages.core.tabular.folds import Bench, Fold, fit_folds, folds_of, score_rows, shared_steps, vote_scores
 from stages.core.tabular.models import (
     COMBINED,
     ENSEMBLES,
@@ -21,6 +22,7 @@ from stages.core.tabular.models import (
     voting_member,
     with_target_transform,
 )
+from stages.core.tabular.problem import Problem
 from stages.core.tabular.scoring import scorer_for
 from stages.core.tabular.sizing import (
     CALIBRATED_MEMBERS_MAX,
@@ -32,7 +34,7 @@ from stages.core.tabular.sizing import (
     record,
     sized_estimator,
 )
-from stages.core.tabular.tasks import CLASSIFICATION_METRICS, LOWER_IS_BETTER, REGRESSION_METRICS, Task, auto
+from stages.core.tabular.tasks import CLASSIFICATION_METRICS, LOWER_IS_BETTER, REGRESSION_METRICS, auto
 
 
 @dataclass(frozen=True)
@@ -45,21 +47,21 @@ class ComparisonPlan:
     decisions: list[Decision]  # the size rules that set folds, repeats and the model list
 
 
-def plan_comparison(task: Task, n: int, models, metrics, sort_by, folds, repeats, size_rules: bool, *,
-                    section: str) -> ComparisonPlan:
-    """The comparison's params (`<section>.*`, `auto` resolved to the task's defaults and n rows' size rules),
-    checked."""
+def plan_comparison(problem: Problem, compare, *, section: str) -> ComparisonPlan:
+    """The comparison's params (`compare`: the validated `<section>` of params.yaml: models, metrics, sort_by, folds,
+    repeats), `auto` resolved to the task's defaults and the problem's size rules, checked."""
+    task, models, n = problem.task, compare.models, problem.rows
     if isinstance(models, list) and set(models) & set(COMBINED):
         raise PipelineError(f"{section}.models lists {sorted(set(models) & set(COMBINED))}: voting and stacking "
                             f"combine the comparison's top models; set {section}.ensemble_top (0: none) instead")
-    decisions = list(compare_folds(n, folds, repeats, section=section))
+    decisions = list(compare_folds(n, compare.folds, compare.repeats, section=section))
     folds, repeats = (d.value for d in decisions)
-    if models == "auto" and size_rules:
+    if models == "auto" and problem.size_rules:
         models, dropped = auto_models(task.models, n, section=section)
         decisions += dropped
     else:
         models = auto(models, task.models)
-    asked, sort_by = list(auto(metrics, task.metrics)), auto(sort_by, task.metrics[0])
+    asked, sort_by = list(auto(compare.metrics, task.metrics)), auto(compare.sort_by, task.metrics[0])
     task.check_metrics(asked, f"{section}.metrics")
     task.check_metrics([sort_by], f"{section}.sort_by")
     return ComparisonPlan(list(dict.fromkeys(models)), list(dict.fromkeys([task.metrics[0], sort_by, *asked])),
@@ -72,20 +74,19 @@ def lowered_to_classes(plan: ComparisonPlan, y, classes: list, rare: str, *, sec
     return replace(plan, folds=folds.value, decisions=[folds, *plan.decisions[1:]])
 
 
-def comparison_pipelines(plan: ComparisonPlan, preprocessor, selector, seed: int, task: str, n: int, n_classes: int,
-                         target_transform: str, size_rules: bool, rarest: int | None = None, *,
+def comparison_pipelines(plan: ComparisonPlan, preprocessor, selector, problem: Problem, *,
                          section: str) -> tuple[dict, list[Decision]]:
-    """One Pipeline (preprocessing -> selection -> model) per compared model, sized for n rows (`rarest`: the
+    """One Pipeline (preprocessing -> selection -> model) per compared model, sized for the problem's rows (and its
     rarest class's), and the size rules that changed a model. score_models fits their shared preprocessing and
     selection once per fold."""
     pipelines, decisions = {}, []
     for name in plan.models:
-        estimator, sized = sized_estimator(name, seed, f"{section}.models", task, n, size_rules, rarest=rarest)
+        estimator, sized = sized_estimator(name, problem, f"{section}.models")
         decisions += sized
-        estimator = with_target_transform(probabilities_if_needed(name, estimator, plan.metrics, n_classes),
-                                          target_transform)
+        estimator = with_target_transform(probabilities_if_needed(name, estimator, plan.metrics, problem.n_classes),
+                                          problem.target_transform)
         pipelines[name] = build_pipeline(preprocessor, selector, estimator)
-        check_can_score(name, pipelines[name], plan.metrics, n_classes, section=section)
+        check_can_score(name, pipelines[name], plan.metrics, problem.n_classes, section=section)
     return pipelines, decisions
 
 
@@ -95,12 +96,11 @@ def top_members(order: list[str], top: int) -> list[str]:
     return members if len(members) >= 2 else []
 
 
-def stacking_of(members: list[str], seed: int, task: str, n: int, target_transform: str, size_rules: bool,
-                rarest: int | None = None, *, section: str) -> dict:
+def stacking_of(members: list[str], problem: Problem, *, section: str) -> dict:
     """{"stacking": the stacking of `members`, sized and target-transformed like the single models}: scored on the
     same folds, after the same fitted preprocessing and selection, it enters the same table, boxplot and t-test."""
-    estimator, _ = sized_estimator("stacking", seed, f"{section}.ensemble_top", task, n, size_rules, members, rarest)
-    return {"stacking": with_target_transform(estimator, target_transform)}
+    estimator, _ = sized_estimator("stacking", problem, f"{section}.ensemble_top", members)
+    return {"stacking": with_target_transform(estimator, problem.target_transform)}
 
 
 def scorers(metrics: list[str], n_classes: int, positive: int | None = None) -> dict:
@@ -131,7 +131,48 @@ def fold_scores(pipelines: dict, X: pd.DataFrame, y, metrics: dict, cv, n_jobs: 
     """One row per model and fold (every metric, error metrics positive, and the fit time), every model on the
     same splits of `cv` (a repeated k-fold splitter), each fold's preprocessing and selection fitted once."""
     steps, models = shared_steps(pipelines)
-    return score_rows(fit_folds(steps, models, X, y, folds_of(cv, X, y), metrics, n_jobs, keep=False))
+    return score_rows(fit_folds(Bench(steps, models, X, y, folds_of(cv, X, y), metrics, n_jobs), keep=False))
+
+
+@dataclass(frozen=True)
+class Passes:
+    """How the comparison runs its passes over the folds, decided before the first fit (sizing.ensemble_rules)."""
+
+    metrics: list[str]  # the plan's: what every fold is scored on
+    sort_by: str
+    racing: float  # p: a model behind the leader at p < this stops (0: every model gets every fold)
+    look: int  # racing's first look, after this many folds (then after each repeat)
+    top: int  # voting (and stacking) of this many top models; below 2: neither
+    stacking: bool = False
+    rounds: int = 0  # ensemble selection's greedy rounds; 0: none
+    n_jobs: int = 1  # folds in parallel
+    section: str = "compare"  # the params section its lines name
+
+
+class Progress:
+    """Where the comparison reports, kept out of its arithmetic: the lines worth printing (`say`) and the bar that
+    counts model fits (`bar`: a tqdm bar, or None)."""
+
+    def __init__(self, say: Callable[[str], None] = lambda _: None, bar=None):
+        self.say, self.bar, self.first_fold = say, bar, {}
+
+    def fits(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def expect(self, n: int) -> None:
+        """n more fits to come (fewer where negative), shown by the bar's next line (a line of its own would repeat
+        the count)."""
+        if self.bar is not None:
+            self.bar.total += n
+
+    def fold_done(self, fitted: dict, n_folds: int, key: str) -> None:
+        """A fold finished: its fits counted; the first fold's times name a model that will dominate, now."""
+        self.fits(len(fitted))
+        if not self.first_fold and len(fitted) > 1:
+            self.first_fold.update({name: f.fit_time + f.score_time for name, f in fitted.items()})
+            for line in dominant(self.first_fold, n_folds, key):
+                self.say(line)
 
 
 @dataclass
@@ -142,95 +183,118 @@ class Compared:
     weights: dict[str, int]  # ensemble selection's members and weights, chosen on every fold (empty: none)
 
 
-def score_models(pipelines: dict, X, y, folds: list[Fold], metrics: dict, sort_by: str, n_classes: int,
-                 racing: tuple[float, int], ensemble_top: int, ensembles, n_jobs: int, progress=lambda _: None,
-                 bar=None, inverse=None, rounds: int = 0, *, section: str) -> Compared:
-    """The comparison's passes over the same folds:
-    1. every model on the folds, each fold's preprocessing and selection fitted once for all;
-    2. racing, `racing` = (p, look): after the first `look` folds, and after each repeat, a model behind the leader
-       at p < p (corrected t-test on the folds so far) stops there; the others go on (p 0: every model gets every
-       fold);
-    3. soft voting of the top `ensemble_top` contenders from their kept fold predictions (no refit; members without
-       probabilities are Platt-scaled per fold, as VotingClassifier does, below sizing.CALIBRATED_MEMBERS_MAX rows,
-       and left out above), and whatever `ensembles(members)` adds
-       (stacking's estimator), fitted on the same folds;
-    4. ensemble selection (`rounds` > 0) over every contender's kept fold predictions (ensemble_selection.py),
-       each fold scored with weights chosen on the other folds of its repeat.
-    `bar` advances per model fit; `progress` gets the lines worth printing; `inverse` undoes the target transform;
-    `section`: the params section the lines name (its models and racing)."""
+@dataclass
+class Scored:
+    """What the passes have found so far."""
+
+    fitted: dict  # (model, repeat, fold) -> Fitted
+    stopped: dict[str, str]  # racing's
+    kept: dict  # (model, repeat, fold) -> its fold predictions, which the ensembles combine
+    order: list[str]  # the models ranked after racing
+    members: list[str] = field(default_factory=list)
+    weights: dict[str, int] = field(default_factory=dict)
+
+
+def score_models(pipelines: dict, X, y, folds: list[Fold], passes: Passes, problem: Problem,
+                 progress: Progress | None = None) -> Compared:
+    """The comparison's passes over the same folds, each fold's preprocessing and selection fitted once for all:
+    1. every model, raced (race_models); 2. soft voting and stacking of the top models (vote_top); 3. ensemble
+    selection over every contender (select_ensemble). Returns the fold scores, ordered as the models were given."""
+    progress = progress or Progress()
     steps, models = shared_steps(pipelines)
-    per_repeat = max(f.fold for f in folds)
-    keep = (ensemble_top >= 2 or rounds > 0) and len(models) >= 2
-    times: dict[str, float] = {}
+    key = f"{passes.section}.models"
+    bench = Bench(steps, models, X, y, folds, scorers(passes.metrics, problem.n_classes, problem.positive),
+                  passes.n_jobs, lambda fold, fitted: progress.fold_done(fitted, len(folds), key))
+    keep = (passes.top >= 2 or passes.rounds > 0) and len(models) >= 2
+    scored = race_models(bench, passes, keep, progress)
+    if keep:
+        vote_top(scored, bench, passes, problem, progress)
+    if keep and passes.rounds > 0:
+        select_ensemble(scored, bench, passes, problem, progress)
+    scores = ordered_scores(scored.fitted, [*models, *COMBINED])
+    seconds = scores.groupby("model", sort=False)["fit_time"].sum()  # the scores are in the stage's table
+    progress.say("seconds of fitting: " + ", ".join(f"{name} {s:.1f}" for name, s in seconds.items()
+                                                     if s or name not in COMBINED))  # voting's fits cost nothing
+    return Compared(scores, scored.stopped, scored.members, scored.weights)
 
-    def on_fold(fold: Fold, fitted: dict) -> None:
-        if bar is not None:
-            bar.update(len(fitted))
-        if not times and len(fitted) > 1:  # the first fold's times: a model that will dominate is named now
-            times.update({name: f.fit_time + f.score_time for name, f in fitted.items()})
-            for line in dominant(times, len(folds), f"{section}.models"):
-                progress(line)
 
-    (racing, look), fitted, stopped = racing, {}, {}
-    batches = race_batches(folds, look) if racing > 0 else [folds]
+def race_models(bench: Bench, passes: Passes, keep: bool, progress: Progress) -> Scored:
+    """Every model on the folds, batch by batch (race_batches); after each batch but the last, the models behind
+    the leader at p < passes.racing (corrected t-test on the folds so far) stop there; the others go on."""
+    per_repeat = max(f.fold for f in bench.folds)
+    batches = race_batches(bench.folds, passes.look) if passes.racing > 0 else [bench.folds]
+    fitted, stopped = {}, {}
     for i, batch in enumerate(batches):
-        running = {name: model for name, model in models.items() if name not in stopped}
-        fitted |= fit_folds(steps, running, X, y, batch, metrics, n_jobs, keep, on_fold)
+        running = {name: model for name, model in bench.models.items() if name not in stopped}
+        fitted |= fit_folds(bench, keep, running, batch)
         if i == len(batches) - 1 or len(running) < 2:
             continue
-        now = race(score_rows({key: f for key, f in fitted.items() if key[0] in running}), sort_by, per_repeat,
-                   racing)
+        now = race(score_rows({key: f for key, f in fitted.items() if key[0] in running}), passes.sort_by,
+                   per_repeat, passes.racing)
         if now:
             done, left = (sum(len(b) for b in part) for part in (batches[:i + 1], batches[i + 1:]))
-            progress(f"racing: {len(now)} of {len(running)} models stop after {done} folds, clearly behind "
-                     f"({section}.racing = {racing}): {', '.join(now)}")
-            if bar is not None:
-                bar.total -= len(now) * left  # shown by the next line (a line of its own would repeat the count)
+            progress.say(f"racing: {len(now)} of {len(running)} models stop after {done} folds, clearly behind "
+                         f"({passes.section}.racing = {passes.racing}): {', '.join(now)}")
+            progress.expect(-len(now) * left)
         stopped |= now
-    order = summarize(score_rows(fitted), list(metrics), sort_by, stopped)["model"].tolist()
-    kept = {key: f.predictions for key, f in fitted.items() if f.predictions is not None}
-    unscaled = [] if calibrated_members(len(y)) else [m for m in order if (m, 1, 1) not in kept]
-    members = top_members([m for m in order if m not in stopped and m not in unscaled], ensemble_top) if keep else []
+    order = summarize(score_rows(fitted), passes.metrics, passes.sort_by, stopped)["model"].tolist()
+    return Scored(fitted, stopped, {key: f.predictions for key, f in fitted.items() if f.predictions is not None},
+                  order)
+
+
+def vote_top(scored: Scored, bench: Bench, passes: Passes, problem: Problem, progress: Progress) -> None:
+    """Soft voting of the top `passes.top` models racing kept, from their kept fold predictions (no refit; members
+    without probabilities are Platt-scaled per fold, as VotingClassifier does, below
+    sizing.CALIBRATED_MEMBERS_MAX rows, and left out above), and stacking of the same members on the same folds."""
+    order, stopped, kept, rows = scored.order, scored.stopped, scored.kept, len(bench.y)
+    unscaled = [] if calibrated_members(rows) else [m for m in order if (m, 1, 1) not in kept]
+    members = top_members([m for m in order if m not in stopped and m not in unscaled], passes.top)
     if members and set(unscaled) - set(stopped):
-        progress(f"voting's members: models with probabilities ({', '.join(m for m in unscaled if m not in stopped)} "
-                 f"left out: {len(y):,} rows >= {CALIBRATED_MEMBERS_MAX:,}, where Platt-scaling refits a model "
-                 "5 more times per fold)")
-    if members:
-        calibrated = {name: voting_member(models[name]) for name in members if (name, 1, 1) not in kept}
-        extra = {**ensembles(members), **{f"{name} calibrated": m for name, m in calibrated.items()}}
-        shared = [f for f in folds if all((m, f.repeat, f.fold) in fitted for m in members)]
-        progress(f"{' and '.join(['voting', *[e for e in extra if e in COMBINED]])} of the top {len(members)}: "
+        out = ", ".join(m for m in unscaled if m not in stopped)
+        progress.say(f"voting's members: models with probabilities ({out} left out: {rows:,} rows >= "
+                     f"{CALIBRATED_MEMBERS_MAX:,}, where Platt-scaling refits a model 5 more times per fold)")
+    if not members:
+        return
+    calibrated = {name: voting_member(bench.models[name]) for name in members if (name, 1, 1) not in kept}
+    extra = {**(stacking_of(members, problem, section=passes.section) if passes.stacking else {}),
+             **{f"{name} calibrated": m for name, m in calibrated.items()}}
+    shared = [f for f in bench.folds if all((m, f.repeat, f.fold) in scored.fitted for m in members)]
+    progress.say(f"{' and '.join(['voting', *[e for e in extra if e in COMBINED]])} of the top {len(members)}: "
                  f"{', '.join(members)}" + (f"; voting from their fold predictions, {', '.join(calibrated)} "
                                             "Platt-scaled in each fold" if calibrated else
                                             "; voting from their fold predictions, no refit"))
-        if extra:
-            if bar is not None:
-                bar.total += len(extra) * len(shared)
-            fitted_extra = fit_folds(steps, extra, X, y, shared, metrics, n_jobs, True, on_fold)
-            kept |= {(key[0].removesuffix(" calibrated"), *key[1:]): f.predictions for key, f in fitted_extra.items()
-                     if key[0].endswith(" calibrated")}
-            fitted |= {key: f for key, f in fitted_extra.items() if key[0] in COMBINED}
-        fitted |= vote_scores(members, kept, shared, y, metrics, n_classes, inverse)
-    weights = {}
-    if keep and rounds > 0:
-        candidates = [m for m in order if m not in stopped and all((m, f.repeat, f.fold) in kept for f in folds)]
-        left = [m for m in order if m not in stopped and m not in candidates and m not in COMBINED]
-        if len(candidates) >= 2:
-            score = ensemble_selection.objective(sort_by, n_classes, inverse)
-            fitted |= ensemble_selection.selection_scores(candidates, kept, folds, y, metrics, score, rounds,
-                                                          n_classes, inverse)[0]
-            weights = ensemble_selection.weights_on(candidates, kept, folds, y, score, rounds)
-            progress(f"ensemble selection ({len(candidates)} models, {rounds} rounds on "
-                     f"{'log loss' if n_classes else sort_by}): {ensemble_words(weights)}"
-                     + (f" ({', '.join(left)}: no probabilities, not candidates)" if left else ""))
-    scores = score_rows(fitted)
-    order = {name: j for j, name in enumerate([*models, *COMBINED])}
-    scores = scores.sort_values(["model", "repeat", "fold"], key=lambda c: c.map(order) if c.name == "model" else c,
-                                kind="stable").reset_index(drop=True)
-    seconds = scores.groupby("model", sort=False)["fit_time"].sum()  # the scores are in the stage's table
-    progress("seconds of fitting: " + ", ".join(f"{name} {s:.1f}" for name, s in seconds.items()
-                                                 if s or name not in COMBINED))  # voting's fits cost nothing
-    return Compared(scores, stopped, members, weights)
+    if extra:
+        progress.expect(len(extra) * len(shared))
+        fitted_extra = fit_folds(bench, True, extra, shared)
+        kept |= {(key[0].removesuffix(" calibrated"), *key[1:]): f.predictions for key, f in fitted_extra.items()
+                 if key[0].endswith(" calibrated")}
+        scored.fitted |= {key: f for key, f in fitted_extra.items() if key[0] in COMBINED}
+    scored.fitted |= vote_scores(members, kept, shared, bench, problem)
+    scored.members = members
+
+
+def select_ensemble(scored: Scored, bench: Bench, passes: Passes, problem: Problem, progress: Progress) -> None:
+    """Ensemble selection (`passes.rounds` greedy rounds) over every contender's kept fold predictions
+    (ensemble_selection.py), each fold scored with weights chosen on the other folds of its repeat."""
+    order, stopped, kept, folds = scored.order, scored.stopped, scored.kept, bench.folds
+    candidates = [m for m in order if m not in stopped and all((m, f.repeat, f.fold) in kept for f in folds)]
+    left = [m for m in order if m not in stopped and m not in candidates and m not in COMBINED]
+    if len(candidates) < 2:
+        return
+    score = ensemble_selection.objective(passes.sort_by, problem.n_classes, problem.inverse)
+    scored.fitted |= ensemble_selection.selection_scores(candidates, kept, bench, score, passes.rounds, problem)[0]
+    scored.weights = ensemble_selection.weights_on(candidates, kept, folds, bench.y, score, passes.rounds)
+    progress.say(f"ensemble selection ({len(candidates)} models, {passes.rounds} rounds on "
+                 f"{'log loss' if problem.n_classes else passes.sort_by}): {ensemble_words(scored.weights)}"
+                 + (f" ({', '.join(left)}: no probabilities, not candidates)" if left else ""))
+
+
+def ordered_scores(fitted: dict, names: list[str]) -> pd.DataFrame:
+    """The fold scores, the models in `names`' order, each by repeat and fold."""
+    order = {name: j for j, name in enumerate(names)}
+    return score_rows(fitted).sort_values(["model", "repeat", "fold"],
+                                          key=lambda c: c.map(order) if c.name == "model" else c,
+                                          kind="stable").reset_index(drop=True)
 
 
 def race_batches(folds: list[Fold], look: int) -> list[list[Fold]]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from stages.core.tabular.folds import Fold, scored_vote
+from stages.core.tabular.folds import Bench, Fold, scored_vote
+from stages.core.tabular.problem import Problem
 
 
 def objective(metric: str, n_classes: int, inverse=None):
@@ -58,17 +59,18 @@ def weights_on(candidates: list[str], kept: dict, folds: list[Fold], y: np.ndarr
     return {name: int(c) for name, c in zip(candidates, counts) if c}
 
 
-def selection_scores(candidates: list[str], kept: dict, folds: list[Fold], y: np.ndarray, metrics: dict, score,
-                     rounds: int, n_classes: int, inverse=None) -> tuple[dict, dict]:
-    """(the ensemble's Fitted per ("ensemble_selection", repeat, fold), the weights that scored each fold). Each fold
-    is scored with weights chosen on the other folds of its repeat: as a VotingClassifier/VotingRegressor with those
-    weights, refitted on the fold's training rows, would score (np.average over the members in candidate order)."""
+def selection_scores(candidates: list[str], kept: dict, bench: Bench, score, rounds: int,
+                     problem: Problem) -> tuple[dict, dict]:
+    """(the ensemble's Fitted per ("ensemble_selection", repeat, fold), the weights that scored each fold), on the
+    bench's folds. Each fold is scored with weights chosen on the other folds of its repeat: as a
+    VotingClassifier/VotingRegressor with those weights, refitted on the fold's training rows, would score
+    (np.average over the members in candidate order)."""
     out, chosen = {}, {}
-    for fold in folds:
-        others = [f for f in folds if f.repeat == fold.repeat and f.fold != fold.fold]
-        weights = weights_on(candidates, kept, others, y, score, rounds)
+    for fold in bench.folds:
+        others = [f for f in bench.folds if f.repeat == fold.repeat and f.fold != fold.fold]
+        weights = weights_on(candidates, kept, others, bench.y, score, rounds)
         members = [m for m in candidates if m in weights]
-        out[("ensemble_selection", fold.repeat, fold.fold)] = scored_vote(members, kept, fold, y, metrics, n_classes,
-                                                                         inverse, [weights[m] for m in members])
+        out[("ensemble_selection", fold.repeat, fold.fold)] = scored_vote(members, kept, fold, bench, problem,
+                                                                         [weights[m] for m in members])
         chosen[(fold.repeat, fold.fold)] = weights
     return out, chosen

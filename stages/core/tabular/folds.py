@@ -8,6 +8,7 @@ them, exactly as a refitted VotingClassifier or VotingRegressor would score."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import joblib
@@ -19,6 +20,7 @@ from sklearn.compose import TransformedTargetRegressor
 from sklearn.metrics import check_scoring
 from sklearn.pipeline import Pipeline
 
+from stages.core.tabular.problem import Problem
 from stages.core.tabular.tasks import LOWER_IS_BETTER
 
 
@@ -34,6 +36,22 @@ def folds_of(cv, X, y) -> list[Fold]:
     """The splits of a repeated k-fold splitter, numbered as the tables write them."""
     k = cv.get_n_splits() // cv.n_repeats
     return [Fold(i // k + 1, i % k + 1, train, test) for i, (train, test) in enumerate(cv.split(X, y))]
+
+
+@dataclass(frozen=True)
+class Bench:
+    """What a comparison fits and scores its models with: the preprocessing and selection they share (fitted once
+    per fold), the models, the rows and their folds, the scorers, the processes the folds are spread over, and what
+    to call as each fold finishes (in fold order: progress, the first fold's times)."""
+
+    steps: Pipeline
+    models: dict  # name -> its unfitted model
+    X: pd.DataFrame
+    y: np.ndarray
+    folds: list[Fold]
+    metrics: dict  # name -> scorer
+    n_jobs: int = 1
+    on_fold: Callable = lambda fold, fitted: None
 
 
 def shared_steps(pipelines: dict) -> tuple[Pipeline, dict]:
@@ -87,15 +105,16 @@ def fit_fold(steps: Pipeline, models: dict, X: pd.DataFrame, y: np.ndarray, fold
     return out, steps_time
 
 
-def fit_folds(steps: Pipeline, models: dict, X, y, folds: list[Fold], metrics: dict, n_jobs: int, keep: bool,
-              on_fold=lambda fold, fitted: None) -> dict[tuple[str, int, int], Fitted]:
-    """(model, repeat, fold) -> Fitted for every model on every fold, the folds spread over `n_jobs` processes.
-    `on_fold(fold, fitted)` is called as each fold finishes, in fold order (progress, the first fold's times)."""
-    results = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(fit_fold)(steps, models, X, y, fold, metrics, keep) for fold in folds)
+def fit_folds(bench: Bench, keep: bool, models: dict | None = None,
+              folds: list[Fold] | None = None) -> dict[tuple[str, int, int], Fitted]:
+    """(model, repeat, fold) -> Fitted for the bench's models on its folds (or those given), the folds spread over
+    its processes; `keep`: keep each fold's predictions for the ensembles."""
+    models, folds = bench.models if models is None else models, bench.folds if folds is None else folds
+    results = Parallel(n_jobs=bench.n_jobs, return_as="generator")(
+        delayed(fit_fold)(bench.steps, models, bench.X, bench.y, fold, bench.metrics, keep) for fold in folds)
     out = {}
     for fold, (fitted, _) in zip(folds, results, strict=True):
-        on_fold(fold, fitted)
+        bench.on_fold(fold, fitted)
         out |= {(name, fold.repeat, fold.fold): f for name, f in fitted.items()}
     return out
 
@@ -156,16 +175,17 @@ def soft_vote(predictions: list[np.ndarray], n_classes: int, inverse=None, weigh
     return AveragedPredictions(inverse(averaged) if inverse is not None else averaged)
 
 
-def scored_vote(members: list[str], kept: dict[tuple[str, int, int], np.ndarray], fold: Fold, y, metrics: dict,
-                n_classes: int, inverse=None, weights: list[int] | None = None) -> Fitted:
+def scored_vote(members: list[str], kept: dict[tuple[str, int, int], np.ndarray], fold: Fold, bench: Bench,
+                problem: Problem, weights: list[int] | None = None) -> Fitted:
     """The (weighted) soft vote of `members` on one fold, from their kept predictions, scored on its held-out rows."""
-    vote = soft_vote([kept[(m, fold.repeat, fold.fold)] for m in members], n_classes, inverse, weights)
-    scores = check_scoring(vote, scoring=metrics)(vote, np.empty((len(fold.test), 0)), y[fold.test])
+    vote = soft_vote([kept[(m, fold.repeat, fold.fold)] for m in members], problem.n_classes, problem.inverse,
+                     weights)
+    scores = check_scoring(vote, scoring=bench.metrics)(vote, np.empty((len(fold.test), 0)), bench.y[fold.test])
     return Fitted(scores, 0.0, 0.0, None)
 
 
-def vote_scores(members: list[str], kept: dict[tuple[str, int, int], np.ndarray], folds: list[Fold], y,
-                metrics: dict, n_classes: int, inverse=None) -> dict[tuple[str, int, int], Fitted]:
+def vote_scores(members: list[str], kept: dict[tuple[str, int, int], np.ndarray], folds: list[Fold], bench: Bench,
+                problem: Problem) -> dict[tuple[str, int, int], Fitted]:
     """Soft voting of `members` on every fold that all of them were scored on, from their kept predictions."""
-    return {("voting", fold.repeat, fold.fold): scored_vote(members, kept, fold, y, metrics, n_classes, inverse)
+    return {("voting", fold.repeat, fold.fold): scored_vote(members, kept, fold, bench, problem)
             for fold in folds if all((m, fold.repeat, fold.fold) in kept for m in members)}

@@ -120,19 +120,28 @@ def selection_path(method: Method, X: pd.DataFrame, y, sizes: set[int] = frozens
     return {k: sorted(s, key=lambda n: (rank[n], names.index(n))) for k, s in subsets.items()}, table
 
 
-def score_curve(
-    method: Method, preprocessor, X: pd.DataFrame, y, folds: int, scoring: str, seed: int,
-    sizes: set[int] = frozenset(), progress: Callable[[], None] = lambda: None, positive: int | None = None,
-) -> tuple[pd.DataFrame, np.ndarray]:
+@dataclass(frozen=True)
+class CurveScoring:
+    """How the curve is scored: its folds (the task's seeded k-fold, seeded by the method's seed), the score, and
+    subset sizes it must include besides its grid (features.k)."""
+
+    folds: int
+    scoring: str
+    sizes: frozenset = frozenset()
+
+
+def score_curve(method: Method, preprocessor, X: pd.DataFrame, y, scored: CurveScoring,
+                progress: Callable[[], None] = lambda: None) -> tuple[pd.DataFrame, np.ndarray]:
     """Mean, std and standard error of the CV score per subset size, selection refitted inside each
     fold; and the fold scores with all features.
 
     X holds raw rows; `preprocessor` is the unfitted definition, cloned into every fold.
     """
-    scorer = scorer_for(scoring, positive)
+    sizes = set(scored.sizes)
+    scorer = scorer_for(scored.scoring, method.positive)
     per_fold: list[dict[int, float]] = []
     all_features = []  # one-hot columns can differ between folds, so "all" is each fold's largest subset
-    splits = TASKS[method.task].folds(folds, seed).split(X, y)
+    splits = TASKS[method.task].folds(scored.folds, method.seed).split(X, y)
     for train, held_out in splits:
         prep = clone(preprocessor)  # fit_transform: a target encoding cross-fits the rows it learns from
         X_train = prep.fit_transform(X.iloc[train], y[train])
@@ -248,23 +257,24 @@ def selector_from(selected: dict, seed: int, positive: int | None, task: str = "
     return SelectFeatures(method, selected["k"])
 
 
-def chosen_method(task: Task, method: str, estimator: str, scoring: str, sfs_scoring: str, k, encoded: pd.DataFrame,
-                  y, seed: int, *, section: str) -> tuple[str, str, object, str, str]:
-    """`<section>.method`, `.estimator`, `.scoring` and `.sfs.scoring` with `auto` read as the task's, the
-    estimator made, all of it checked before any curve is fitted: (method, estimator name, estimator, scoring,
-    SFS scoring)."""
-    method, estimator_name = auto(method, task.selection_method), auto(estimator, task.selection_estimator)
-    scoring, sfs_scoring = auto(scoring, task.scoring), auto(sfs_scoring, task.scoring)
+def chosen_method(task: Task, features, encoded: pd.DataFrame, y, seed: int, *,
+                  section: str) -> tuple[str, str, object, str, str]:
+    """`features` (the validated `<section>` of params.yaml): `.method`, `.estimator`, `.scoring` and `.sfs.scoring`
+    with `auto` read as the task's, the estimator made, all of it checked with `.k` before any curve is fitted:
+    (method, estimator name, estimator, scoring, SFS scoring)."""
+    method, estimator_name = auto(features.method, task.selection_method), auto(features.estimator,
+                                                                                 task.selection_estimator)
+    scoring, sfs_scoring = auto(features.scoring, task.scoring), auto(features.sfs.scoring, task.scoring)
     made = make_estimator(estimator_name, seed, f"{section}.estimator", task.name)
-    check_selection(method, estimator_name, made, k, encoded, y, task.name, seed, section=section)
+    check_selection(method, estimator_name, features.k, encoded, y, task.name, section=section)
     check_scoring(scoring, y, f"{section}.scoring", task.name)
     if method == "sfs":  # SFS splits each curve fold's training part again
         check_scoring(sfs_scoring, y, f"{section}.sfs.scoring", task.name)
     return method, estimator_name, made, scoring, sfs_scoring
 
 
-def check_selection(method: str, estimator_name: str, estimator, k, encoded: pd.DataFrame, y, task: str,
-                    seed: int, *, section: str) -> None:
+def check_selection(method: str, estimator_name: str, k, encoded: pd.DataFrame, y, task: str, *,
+                    section: str) -> None:
     """`<section>.method`, `.k` and `.estimator` together, before any curve is fitted."""
     n = encoded.shape[1]
     if method == "chi2" and task != "classification":
@@ -273,9 +283,8 @@ def check_selection(method: str, estimator_name: str, estimator, k, encoded: pd.
     if isinstance(k, int) and k > n and method != "none":
         raise PipelineError(f"{section}.k = {k} but the training data has {n} features after encoding; "
                             f"choose 1..{n}, best or parsimonious")
-    if method == "rfe" and not can_rank(estimator, encoded, y):
-        usable = [name for name in ZOOS[task]
-                  if can_rank(make_estimator(name, seed, task=task), encoded, y)]
+    if method == "rfe" and not can_rank(make_estimator(estimator_name, 0, task=task), encoded, y):
+        usable = [name for name in ZOOS[task] if can_rank(make_estimator(name, 0, task=task), encoded, y)]
         raise PipelineError(
             f"{section}.estimator = {estimator_name!r} has neither coef_ nor feature_importances_, which RFE ranks "
             f"features by; use one of {', '.join(usable)}, or {section}.method: sfs (works with any estimator)"

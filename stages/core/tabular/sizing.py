@@ -42,6 +42,7 @@ import numpy as np
 
 from stages.core.errors import PipelineError, plain
 from stages.core.tabular.models import COMBINED, ApproxRBFSVM, make_estimator
+from stages.core.tabular.problem import Problem
 
 COMPARE_FOLDS, COMPARE_REPEATS = 10, 1  # compare.folds and .repeats at auto, at every size
 SVM_EXACT_MAX = 10_000  # an exact RBF SVC costs the square of the rows, and more
@@ -225,28 +226,23 @@ def racing_rule(racing: float, folds: int, repeats: int, *, key: str) -> Decisio
                     "gets every fold")
 
 
-def sized_estimator(name: str, seed: int, key: str, task: str, n: int, size_rules: bool,
-                    members: list[str] | dict[str, int] | None = None,
-                    rarest: int | None = None) -> tuple[object, list]:
-    """The zoo's model by name, adapted to n training rows unless compare.size_rules is off; with the decision
-    that changed it, if any. voting and stacking combine `members` (compare's top models), ensemble_selection its
-    {member: weight}, each member sized alike."""
+def sized_estimator(name: str, problem: Problem, key: str,
+                    members: list[str] | dict[str, int] | None = None) -> tuple[object, list]:
+    """The zoo's model by name, adapted to the problem's training rows unless compare.size_rules is off; with the
+    decision that changed it, if any. voting and stacking combine `members` (compare's top models),
+    ensemble_selection its {member: weight}, each member sized alike."""
+    task, seed = problem.task.name, problem.seed
     if name in COMBINED:
         names = list(members or [])
-        sized = [sized_estimator(member, seed, key, task, n, size_rules, rarest=rarest) for member in names]
+        sized = [sized_estimator(member, problem, key) for member in names]
         weights = [members[m] for m in names] if isinstance(members, dict) else None
         combined = make_estimator(name, seed, key, task, [(m, e) for m, (e, _) in zip(names, sized)], weights)
         return combined, [d for _, decisions in sized for d in decisions]
     estimator = make_estimator(name, seed, key, task)
-    if not size_rules:
+    if not problem.size_rules:
         return estimator, []
-    estimator, decision = model_at_size(name, estimator, n, task, rarest)
+    estimator, decision = model_at_size(name, estimator, problem.rows, task, problem.rarest)
     return estimator, [decision] if decision else []
-
-
-def rarest_rows(y: np.ndarray, classifies: bool) -> int | None:
-    """The rarest class's rows (None for regression): how much of it a booster's held-out share can take."""
-    return int(np.unique(y, return_counts=True)[1].min()) if classifies else None
 
 
 def curve_rows(n: int, rows, *, key: str) -> Decision:

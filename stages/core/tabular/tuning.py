@@ -203,13 +203,30 @@ def best_cv_score(search: str, fitted, rescore: Callable[[], float]) -> float:
     return rescore() if search == "halving" else float(fitted.best_score_)
 
 
-def make_search(search: str, pipeline, space: dict, cv, scoring: str, n_iter: int, n_jobs: int, seed: int):
-    common = {"cv": cv, "scoring": scoring, "n_jobs": n_jobs, "refit": False, "return_train_score": False}
+@dataclass(frozen=True)
+class Search:
+    """A search as planned: its kind, the space, the folds and the scorer, the draws (random, random halving), the
+    processes and the seed, and how many candidates an early-stopping search looks at first (0: all at once)."""
+
+    kind: str  # grid | random | halving
+    space: dict
+    cv: object
+    scoring: object
+    n_iter: int = 10
+    n_jobs: int = 1
+    seed: int = 0
+    first_look: int = 0
+
+
+def make_search(search: Search, pipeline):
+    common = {"cv": search.cv, "scoring": search.scoring, "n_jobs": search.n_jobs, "refit": False,
+              "return_train_score": False}
+    space, n_iter, seed = search.space, search.n_iter, search.seed
     all_lists = all(isinstance(v, list) for v in space.values())
-    if search == "grid":
+    if search.kind == "grid":
         return GridSearchCV(pipeline, space, **common)
-    if search == "random":  # never more draws than a grid of lists holds
-        return RandomizedSearchCV(pipeline, space, n_iter=n_candidates(space, search, n_iter), random_state=seed,
+    if search.kind == "random":  # never more draws than a grid of lists holds
+        return RandomizedSearchCV(pipeline, space, n_iter=n_candidates(space, "random", n_iter), random_state=seed,
                                   **common)
     if all_lists:
         return HalvingGridSearchCV(pipeline, space, factor=3, random_state=seed, **common)
@@ -231,11 +248,12 @@ def short_name(name: str, prefix: str) -> str:
     return "k" if name == K else name.removeprefix(prefix)
 
 
-def search_candidates(spaces: dict, model: str, estimator, search: str, task: str, k, selected: dict,
-                      n_features: int, n_iter: int, cap: int, *, section: str) -> tuple[dict, int, list[str]]:
-    """The whole search: the model's space from `<section>.spaces`, select__k from `<section>.k` (auto: around
-    select_features' choice), how many candidates that makes (refused above `<section>.max_candidates`), and
-    the lines the stage prints about it."""
+def search_candidates(tune, model: str, estimator, search: str, task: str, selected: dict, *,
+                      section: str) -> tuple[dict, int, list[str]]:
+    """The whole search (`tune`: the validated `<section>` of params.yaml): the model's space from `.spaces`,
+    select__k from `.k` (auto: around select_features' choice, over its k_all encoded columns), how many candidates
+    that makes (refused above `.max_candidates`), and the lines the stage prints about it."""
+    spaces, k = tune.spaces, tune.k
     space, skipped = search_space(spaces, model, estimator, search, task, section=section)
     notes = [f"note: {section}.spaces.{model}: {skipped} apply to the {model} of the other task; not searched"
              ] if skipped else []
@@ -246,10 +264,11 @@ def search_candidates(spaces: dict, model: str, estimator, search: str, task: st
         ks, why = auto_k(selected, key=f"{section}.k")
         notes.append(f"{section}.k = auto: {why}")
     else:
-        ks = k_space(k, selected["method"]["name"], n_features, search, section=section)
+        ks = k_space(k, selected["method"]["name"], selected["k_all"], search, section=section)
     if ks is not None:
         space[K] = ks
-    candidates = capped_candidates(space, search, n_iter, cap, f"{section}.spaces.{model}", f"{section}.max_candidates")
+    candidates = capped_candidates(space, search, tune.n_iter, tune.max_candidates, f"{section}.spaces.{model}",
+                                   f"{section}.max_candidates")
     return space, candidates, notes
 
 
@@ -299,25 +318,26 @@ def paired_gain(tuned: np.ndarray, untuned: np.ndarray) -> tuple[float, float]:
     return float(diff.mean()), float(diff.std(ddof=1) / np.sqrt(len(diff)))
 
 
-def run_search(search_kind: str, pipeline, space: dict, cv, scoring, n_iter: int, n_jobs: int, seed: int,
-               X, y, first_look: int = 0) -> Searched:
-    """The search and the untuned pipeline on the same folds: tuning is kept only if it beats it. With
+def run_search(search: Search, pipeline, X, y) -> Searched:
+    """The search and the untuned pipeline on the same folds: tuning is kept only if it beats it. With a
     `first_look` (grid and random), the untuned model is scored first and the first `first_look` candidates
     next; when the best of them beats it by less than the standard error of that gain over the folds, tuning
     cannot be told from noise and the search stops there."""
     def cv_scores(candidate) -> np.ndarray:
-        return cross_val_score(candidate, X, y, cv=cv, scoring=scoring, n_jobs=n_jobs)
+        return cross_val_score(candidate, X, y, cv=search.cv, scoring=search.scoring, n_jobs=search.n_jobs)
 
     def searched(candidates: list[dict]):
-        return GridSearchCV(pipeline, [{k: [v] for k, v in c.items()} for c in candidates], cv=cv, scoring=scoring,
-                            n_jobs=n_jobs, refit=False, return_train_score=False).fit(X, y)
+        return GridSearchCV(pipeline, [{k: [v] for k, v in c.items()} for c in candidates], cv=search.cv,
+                            scoring=search.scoring, n_jobs=search.n_jobs, refit=False,
+                            return_train_score=False).fit(X, y)
 
-    if first_look and search_kind in ("grid", "random"):
+    first_look = search.first_look
+    if first_look and search.kind in ("grid", "random"):
         untuned_folds = cv_scores(pipeline)
         untuned = float(untuned_folds.mean())
-        candidates = candidate_list(search_kind, space, n_iter, seed)
-        search = searched(candidates[:first_look])
-        best_folds = np.array([search.cv_results_[f"split{i}_test_score"][search.best_index_]
+        candidates = candidate_list(search.kind, search.space, search.n_iter, search.seed)
+        found = searched(candidates[:first_look])
+        best_folds = np.array([found.cv_results_[f"split{i}_test_score"][found.best_index_]
                                for i in range(len(untuned_folds))])
         gain, noise = paired_gain(best_folds, untuned_folds)
         stopped = ""
@@ -325,14 +345,13 @@ def run_search(search_kind: str, pipeline, space: dict, cv, scoring, n_iter: int
             stopped = (f"after {first_look} of {len(candidates)} candidates: the best gained {gain:+.4f}, within the "
                        f"fold noise ({noise:.4f})")
         elif first_look < len(candidates):
-            search = merged(search, searched(candidates[first_look:]))
-        best = float(np.max(search.cv_results_["mean_test_score"]))
-        return Searched(search, clone(pipeline).set_params(**search.best_params_), untuned, best, stopped)
-    search = make_search(search_kind, pipeline, space, cv, scoring, n_iter, n_jobs, seed)
-    search.fit(X, y)
-    tuned = clone(pipeline).set_params(**search.best_params_)
+            found = merged(found, searched(candidates[first_look:]))
+        best = float(np.max(found.cv_results_["mean_test_score"]))
+        return Searched(found, clone(pipeline).set_params(**found.best_params_), untuned, best, stopped)
+    found = make_search(search, pipeline).fit(X, y)
+    tuned = clone(pipeline).set_params(**found.best_params_)
     untuned = float(cv_scores(pipeline).mean())
-    return Searched(search, tuned, untuned, best_cv_score(search_kind, search, lambda: float(cv_scores(tuned).mean())))
+    return Searched(found, tuned, untuned, best_cv_score(search.kind, found, lambda: float(cv_scores(tuned).mean())))
 
 
 def tuning_record(model: str, search_kind: str, searched: Searched, prefix: str, features: list[str]) -> dict:

@@ -2,12 +2,21 @@
 against the runner-up, on hand-made fold scores."""
 
 
+from types import SimpleNamespace
+
 import pandas as pd
 import pytest
 
 from stages.core.errors import PipelineError
 from stages.core.tabular.comparison import comparison_result, plan_comparison, summarize, verdict
 from stages.core.tabular.tasks import TASKS
+from tests.conftest import a_problem
+
+
+def asked(**changes) -> SimpleNamespace:
+    """A compare section as params.yaml gives it: every key auto unless changed."""
+    return SimpleNamespace(**{"models": "auto", "metrics": "auto", "sort_by": "auto", "folds": "auto",
+                              "repeats": "auto"} | changes)
 
 
 def fold_table(a: list[float], b: list[float]) -> pd.DataFrame:
@@ -17,14 +26,16 @@ def fold_table(a: list[float], b: list[float]) -> pd.DataFrame:
 
 def test_comparison_plan_resolves_auto_and_names_its_section_in_errors():
     task = TASKS["classification"]
-    plan = plan_comparison(task, 300, "auto", "auto", "auto", "auto", "auto", True, section="compare")
+    plan = plan_comparison(a_problem(rows=300), asked(), section="compare")
     assert plan.models == list(task.models) and plan.metrics[0] == "accuracy" and plan.sort_by == "accuracy"
     assert (plan.folds, plan.repeats) == (10, 1) and [d.rule for d in plan.decisions] == ["folds", "repeats"]
-    large = plan_comparison(task, 60_000, "auto", ["f1"], "f1", 5, 1, True, section="compare")
+    large = plan_comparison(a_problem(rows=60_000), asked(metrics=["f1"], sort_by="f1", folds=5, repeats=1),
+                            section="compare")
     assert "knn" not in large.models and large.metrics == ["accuracy", "f1"] and (large.folds, large.repeats) == (5, 1)
-    assert "knn" in plan_comparison(task, 60_000, "auto", "auto", "auto", 5, 1, False, section="compare").models
+    assert "knn" in plan_comparison(a_problem(rows=60_000, size_rules=False), asked(folds=5, repeats=1),
+                                    section="compare").models
     with pytest.raises(PipelineError, match=r"^mine.sort_by has \['r2'\], which do not score classification"):
-        plan_comparison(task, 300, "auto", "auto", "r2", "auto", "auto", True, section="mine")
+        plan_comparison(a_problem(rows=300), asked(sort_by="r2"), section="mine")
 
 
 def test_comparison_result_tests_the_winner_against_the_runner_up():

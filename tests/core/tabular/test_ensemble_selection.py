@@ -7,10 +7,11 @@ import pandas as pd
 import pytest
 from sklearn.model_selection import RepeatedKFold, RepeatedStratifiedKFold
 
-from stages.core.tabular.comparison import score_models, scorers
+from stages.core.tabular.comparison import Passes, Progress, score_models, scorers
 from stages.core.tabular.ensemble_selection import greedy_weights, objective, selection_scores, weights_on
-from stages.core.tabular.folds import fit_folds, folds_of, score_rows, shared_steps, soft_vote
+from stages.core.tabular.folds import Bench, fit_folds, folds_of, score_rows, shared_steps, soft_vote
 from stages.core.tabular.models import build_pipeline, make_estimator, with_target_transform
+from tests.conftest import a_problem
 from tests.core.tabular.test_folds import pipelines, table
 
 
@@ -60,8 +61,9 @@ def test_fold_scores_equal_a_refitted_weighted_voting_classifier_with_each_folds
     steps, models = shared_steps(singles)
     folds = folds_of(cv, X, y)
     metrics = scorers(["accuracy", "roc_auc"], 2, 1)
-    kept = {key: f.predictions for key, f in fit_folds(steps, models, X, y, folds, metrics, 1, keep=True).items()}
-    fitted, chosen = selection_scores(names, kept, folds, y, metrics, objective("accuracy", 2), 10, 2)
+    bench = Bench(steps, models, X, y, folds, metrics)
+    kept = {key: f.predictions for key, f in fit_folds(bench, keep=True).items()}
+    fitted, chosen = selection_scores(names, kept, bench, objective("accuracy", 2), 10, a_problem())
     assert len({tuple(sorted(w.items())) for w in chosen.values()}) > 1  # the weights differ fold to fold
     preprocess, select = steps.steps[0][1], steps.steps[1][1]
 
@@ -84,8 +86,10 @@ def test_fold_scores_equal_a_refitted_weighted_voting_regressor_on_a_log_target(
     steps, models = shared_steps(singles)
     folds = folds_of(cv, X, y)
     metrics = scorers(["r2", "mae"], 0)
-    kept = {key: f.predictions for key, f in fit_folds(steps, models, X, y, folds, metrics, 1, keep=True).items()}
-    fitted, chosen = selection_scores(names, kept, folds, y, metrics, objective("r2", 0, np.exp), 8, 0, np.exp)
+    bench = Bench(steps, models, X, y, folds, metrics)
+    kept = {key: f.predictions for key, f in fit_folds(bench, keep=True).items()}
+    fitted, chosen = selection_scores(names, kept, bench, objective("r2", 0, np.exp), 8,
+                                      a_problem("regression", target_transform="log"))
     preprocess, select = steps.steps[0][1], steps.steps[1][1]
 
     def voting(members, weights):
@@ -106,8 +110,8 @@ def test_on_random_labels_the_selected_ensemble_scores_at_chance_where_in_fold_w
     names = ["logistic_regression", "knn", "decision_tree", "random_forest", "adaboost"]
     cv = RepeatedStratifiedKFold(n_splits=5, n_repeats=2, random_state=0)
     metrics = scorers(["accuracy"], 2, 1)
-    compared = score_models(pipelines(X, names), X, y, folds_of(cv, X, y), metrics, "accuracy", 2, racing=(0, 4),
-                            ensemble_top=0, ensembles=lambda top: {}, n_jobs=1, rounds=25, section="compare")
+    compared = score_models(pipelines(X, names), X, y, folds_of(cv, X, y), Passes(list(metrics), "accuracy", 0, 4, 0,
+                                                                                  rounds=25), a_problem())
     honest = compared.scores.loc[compared.scores["model"] == "ensemble_selection", "accuracy"]
     chance = max(np.mean(y), 1 - np.mean(y))
     assert abs(honest.mean() - chance) < 2 * honest.std() / np.sqrt(len(honest)) + 0.02  # within chance
@@ -117,9 +121,10 @@ def test_on_random_labels_the_selected_ensemble_scores_at_chance_where_in_fold_w
     # selection climbs, they look better than the honest weights on the same fold predictions
     steps, models = shared_steps(pipelines(X, names))
     folds = folds_of(cv, X, y)
-    kept = {key: f.predictions for key, f in fit_folds(steps, models, X, y, folds, metrics, 1, keep=True).items()}
+    bench = Bench(steps, models, X, y, folds, metrics)
+    kept = {key: f.predictions for key, f in fit_folds(bench, keep=True).items()}
     score = objective("accuracy", 2)
-    _, chosen = selection_scores(names, kept, folds, y, metrics, score, 25, 2)
+    _, chosen = selection_scores(names, kept, bench, score, 25, a_problem())
 
     def fold_likelihood(f, weights):
         average = sum(w * kept[(m, f.repeat, f.fold)] for m, w in weights.items()) / sum(weights.values())
@@ -136,9 +141,8 @@ def test_the_comparison_ranks_it_names_its_weights_and_the_boxplot_data_has_it()
     X, y = table(200, 4)
     cv = RepeatedStratifiedKFold(n_splits=4, n_repeats=2, random_state=0)
     lines = []
-    compared = score_models(pipelines(X), X, y, folds_of(cv, X, y), scorers(["accuracy"], 2, 1), "accuracy", 2,
-                            racing=(0, 4), ensemble_top=0, ensembles=lambda top: {}, n_jobs=1, progress=lines.append,
-                            rounds=10, section="compare")
+    passes = Passes(["accuracy"], "accuracy", 0, 4, 0, rounds=10)
+    compared = score_models(pipelines(X), X, y, folds_of(cv, X, y), passes, a_problem(), Progress(lines.append))
     said = next(line for line in lines if line.startswith("ensemble selection"))
     assert said.startswith("ensemble selection (3 models, 10 rounds on log loss): ensemble of ")
     assert said.endswith("(svm: no probabilities, not candidates)")  # no voting here to Platt-scale it

@@ -12,6 +12,7 @@ from stages import compare_models, ingest, preprocess, select_features
 from stages.common import paths
 from stages.common.io import read_json, read_table
 from stages.core.tabular.comparison import (
+    Passes,
     corrected_ttest,
     fold_scores,
     race,
@@ -20,11 +21,11 @@ from stages.core.tabular.comparison import (
     scorers,
     summarize,
 )
-from stages.core.tabular.folds import Fold, fit_folds, folds_of, score_rows, shared_steps, vote_scores
+from stages.core.tabular.folds import Bench, Fold, fit_folds, folds_of, score_rows, shared_steps, vote_scores
 from stages.core.tabular.models import build_pipeline, make_estimator, with_target_transform
 from stages.core.tabular.preprocessing import build_preprocessor, feature_types
 from stages.core.tabular.selection import Method, SelectFeatures
-from tests.conftest import patients, run_stages
+from tests.conftest import a_problem, patients, run_stages
 
 MODELS = ("logistic_regression", "knn", "svm", "random_forest")
 
@@ -64,8 +65,8 @@ def test_soft_voting_from_fold_predictions_equals_a_refitted_voting_classifier()
     cv = RepeatedStratifiedKFold(n_splits=4, n_repeats=1, random_state=3)
     singles = pipelines(X, ["svm", "logistic_regression", "knn"])  # svm has no probabilities: Platt-scaled, as voting
     metrics = scorers(["accuracy", "roc_auc", "balanced_accuracy"], 2, 1)
-    compared = score_models(singles, X, y, folds_of(cv, X, y), metrics, "accuracy", 2, racing=(0, 4), ensemble_top=3,
-                            ensembles=lambda top: {}, n_jobs=1, section="compare")
+    compared = score_models(singles, X, y, folds_of(cv, X, y), Passes(list(metrics), "accuracy", 0, 4, top=3),
+                            a_problem())
     assert sorted(compared.members) == sorted(singles)
     steps = singles["svm"].steps
     voting = build_pipeline(steps[0][1], steps[1][1], make_estimator(
@@ -85,8 +86,9 @@ def test_voting_of_regressors_on_a_log_target_averages_in_the_log_space_as_a_ref
     metrics = scorers(["r2", "mae"], 0)
     steps, models = shared_steps(singles)
     folds = folds_of(cv, X, y)
-    kept = {key: f.predictions for key, f in fit_folds(steps, models, X, y, folds, metrics, 1, keep=True).items()}
-    voted = score_rows(vote_scores(members, kept, folds, y, metrics, 0, inverse=np.exp))
+    bench = Bench(steps, models, X, y, folds, metrics)
+    kept = {key: f.predictions for key, f in fit_folds(bench, keep=True).items()}
+    voted = score_rows(vote_scores(members, kept, folds, bench, a_problem("regression", target_transform="log")))
     voting = build_pipeline(steps.steps[0][1], steps.steps[1][1], with_target_transform(make_estimator(
         "voting", 0, task="regression", members=[(m, make_estimator(m, 0, task="regression")) for m in members]),
         "log"))

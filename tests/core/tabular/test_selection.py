@@ -5,7 +5,6 @@ SelectFeatures under scikit-learn's own estimator checks."""
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from stages.core.errors import PipelineError
@@ -16,10 +15,9 @@ from tests.conftest import toy_rows
 def test_selection_checks_name_their_section_and_metrics_read_the_nearest_size():
     X, y = toy_rows()
     with pytest.raises(PipelineError, match=r"^feats.method = 'chi2' tests class counts"):
-        check_selection("chi2", "linear_regression", None, 1, X, y.astype(float), "regression", 0, section="feats")
+        check_selection("chi2", "linear_regression", 1, X, y.astype(float), "regression", section="feats")
     with pytest.raises(PipelineError, match=r"^feats.k = 3 but the training data has 2 features"):
-        check_selection("f_test", "logistic_regression", LogisticRegression(), 3, X, y, "classification", 0,
-                        section="feats")
+        check_selection("f_test", "logistic_regression", 3, X, y, "classification", section="feats")
     curve = pd.DataFrame({"n_features": [1, 2, 4], "cv_score": [0.6, 0.7, 0.8], "cv_std": [0.1, 0.2, 0.3]})
     metrics = selection_metrics(curve, np.array([0.8, 0.9]), k=3, n=4)  # k=3 was not scored: read at 2
     assert (metrics["cv_score_selected"], metrics["cv_score_selected_std"]) == (0.7, 0.2)

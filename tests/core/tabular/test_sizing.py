@@ -30,7 +30,7 @@ from stages.core.tabular.models import (
 )
 from stages.core.tabular.selection import SelectFeatures
 from stages.core.tabular.sizing import sized_estimator
-from tests.conftest import patients, run_stages, set_params
+from tests.conftest import a_problem, patients, run_stages, set_params
 
 MODELS = ("logistic_regression", "knn", "decision_tree", "random_forest", "svm", "hist_gradient_boosting")
 
@@ -278,12 +278,12 @@ def test_compare_and_tune_search_a_sample_and_tune_refits_on_every_row(mid_sized
 
 
 def test_sized_estimator_applies_the_size_rules_only_when_asked():
-    _, decisions = sized_estimator("random_forest", 0, "compare.models", "classification", 60_000, True)
+    _, decisions = sized_estimator("random_forest", a_problem(rows=60_000), "compare.models")
     assert [d.rule for d in decisions] == ["random_forest"]
-    forest, decisions = sized_estimator("random_forest", 0, "compare.models", "classification", 60_000, False)
+    forest, decisions = sized_estimator("random_forest", a_problem(rows=60_000, size_rules=False), "compare.models")
     assert decisions == [] and forest.max_samples is None
     with pytest.raises(PipelineError, match="tune.model"):
-        sized_estimator("no_such_model", 0, "tune.model", "classification", 100, True)
+        sized_estimator("no_such_model", a_problem(), "tune.model")
 
 
 @pytest.mark.parametrize("rows, folds", [(455, 5), (9_999, 5), (10_000, 3), (100_000, 3)])

@@ -3,6 +3,7 @@ it beats the untuned one."""
 
 
 import re
+from types import SimpleNamespace
 
 import pytest
 from sklearn.linear_model import LogisticRegression
@@ -10,21 +11,28 @@ from sklearn.preprocessing import StandardScaler
 
 from stages.core.errors import PipelineError
 from stages.core.tabular.models import final_model
-from stages.core.tabular.tuning import chosen_model, run_search, search_candidates, tuning_metrics, tuning_record
+from stages.core.tabular.tuning import (
+    Search,
+    chosen_model,
+    run_search,
+    search_candidates,
+    tuning_metrics,
+    tuning_record,
+)
 from tests.conftest import toy_rows
 
 
 def test_search_candidates_count_the_space_and_say_how_k_is_searched():
     selected = {"method": {"name": "chi2"}, "k": 2, "k_best": 3, "k_all": 5}
-    space, candidates, notes = search_candidates({"logistic_regression": {"C": [0.1, 1.0]}}, "logistic_regression",
-                                                 LogisticRegression(), "grid", "classification", "auto", selected, 5,
-                                                 10, 50, section="tune")
+    tune = SimpleNamespace(spaces={"logistic_regression": {"C": [0.1, 1.0]}}, k="auto", n_iter=10, max_candidates=50)
+    space, candidates, notes = search_candidates(tune, "logistic_regression", LogisticRegression(), "grid",
+                                                 "classification", selected, section="tune")
     assert space["select__k"] == [2, 3, 5] and candidates == 6
     assert notes == ["tune.k = auto: k searched over [2, 3, 5] (select_features' 2, the curve's best 3, all 5): the "
                      "winner is not held to the curve estimator's choice"]
     with pytest.raises(PipelineError, match="tune.max_candidates = 4"):
-        search_candidates({"logistic_regression": {"C": [0.1, 1.0]}}, "logistic_regression", LogisticRegression(),
-                          "grid", "classification", "auto", selected, 5, 10, 4, section="tune")
+        search_candidates(SimpleNamespace(**vars(tune) | {"max_candidates": 4}), "logistic_regression",
+                          LogisticRegression(), "grid", "classification", selected, section="tune")
 
 
 def test_the_search_keeps_the_tuned_model_only_when_it_beats_the_untuned_one():
@@ -34,7 +42,7 @@ def test_the_search_keeps_the_tuned_model_only_when_it_beats_the_untuned_one():
     X, y = toy_rows()
     pipeline = Pipeline([("scale", StandardScaler()), ("model", LogisticRegression())])
     cv = StratifiedKFold(3, shuffle=True, random_state=0)
-    searched = run_search("grid", pipeline, {"model__C": [1e-4, 1.0]}, cv, "accuracy", 10, 1, 0, X, y)
+    searched = run_search(Search("grid", {"model__C": [1e-4, 1.0]}, cv, "accuracy"), pipeline, X, y)
     assert searched.best == pytest.approx(searched.search.best_score_)
     assert searched.tuned_wins == (searched.best > searched.untuned)
     record = tuning_record("logistic_regression", "grid", searched, "model__", ["a", "b"])
@@ -68,7 +76,7 @@ def test_a_search_stops_after_its_first_look_when_tuning_is_within_the_noise():
     pipeline = Pipeline([("scale", StandardScaler()), ("model", LogisticRegression())])
     cv = StratifiedKFold(5, shuffle=True, random_state=0)
     flat = {"model__C": [0.9, 1.0, 1.1, 1.2, 1.3, 1.4], "model__fit_intercept": [True, False]}  # all alike
-    stopped = run_search("grid", pipeline, flat, cv, "accuracy", 10, 1, 0, X, y, first_look=4)
+    stopped = run_search(Search("grid", flat, cv, "accuracy", first_look=4), pipeline, X, y)
     assert len(stopped.search.cv_results_["params"]) == 4
     assert re.fullmatch(r"after 4 of 12 candidates: the best gained [+-]0\.\d{4}, within the fold noise \(0\.\d{4}\)",
                         stopped.stopped)
@@ -76,8 +84,8 @@ def test_a_search_stops_after_its_first_look_when_tuning_is_within_the_noise():
 
     steep = {"model__C": [1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1.0], "model__fit_intercept": [True, False]}
     pipeline.set_params(model__C=1e-5)  # an untuned model far from the best: tuning pays
-    whole = run_search("grid", pipeline, steep, cv, "accuracy", 10, 1, 0, X, y)
-    looked = run_search("grid", pipeline, steep, cv, "accuracy", 10, 1, 0, X, y, first_look=4)
+    whole = run_search(Search("grid", steep, cv, "accuracy"), pipeline, X, y)
+    looked = run_search(Search("grid", steep, cv, "accuracy", first_look=4), pipeline, X, y)
     assert looked.stopped == "" and len(looked.search.cv_results_["params"]) == 12
     assert looked.best == pytest.approx(whole.best) and looked.untuned == pytest.approx(whole.untuned)
     assert sorted(looked.search.cv_results_["rank_test_score"]) == sorted(whole.search.cv_results_["rank_test_score"])
