@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from types import SimpleNamespace
 
 from sklearn.datasets import make_classification
 
@@ -34,7 +35,8 @@ def stage_way(x, y, xv, yv, epochs: int) -> float:
     with tempfile.TemporaryDirectory() as folder:
         live = Live(folder, dvcyaml=False, save_dvc_exp=False, report=None)
         start = time.perf_counter()
-        fit_dense(model, (x, y), (xv, yv), BATCH, epochs, patience=epochs, callbacks=(LiveLogger(live),), verbose=0)
+        fit_dense(model, (x, y), (xv, yv), SimpleNamespace(batch_size=BATCH, epochs=epochs, patience=epochs),
+                  callbacks=(LiveLogger(live),))
         seconds = time.perf_counter() - start
         live.end()
     return seconds

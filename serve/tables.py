@@ -3,12 +3,14 @@ training schema, so a prediction never rests on a silently misread value."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 
 from stages.core.errors import PipelineError, listed, plain
 from stages.core.tabular.columns import MISSING_MARKS, dates_as_trained, marked_numbers
-from stages.core.tabular.reading import read_like_ingest
+from stages.core.tabular.reading import AS_WRITTEN, read_like_ingest
 
 
 class BadInput(ValueError):
@@ -22,8 +24,8 @@ def read_rows(data: bytes, where: str, na_values: list[str]) -> tuple[pd.DataFra
     numbers; plus notes. Every line keeps its place: a blank one is a row of missing values (one prediction per
     input row, in order)."""
     try:
-        frame, notes, decimal = read_like_ingest(data, where, where, header=True, na_values=na_values, section=None,
-                                                 keep_rows=True)
+        layout = SimpleNamespace(**vars(AS_WRITTEN) | {"header": True, "na_values": na_values})
+        frame, notes, decimal = read_like_ingest(data, where, where, layout, section=None, keep_rows=True)
     except PipelineError as exc:
         raise BadInput(str(exc)) from None
     frame = frame.reset_index(drop=True)  # rows to predict, in order

@@ -40,8 +40,8 @@ def main() -> None:
           f"{values}, {cv}-fold {scoring} on {len(y)} training rows", flush=True)
     scorer = scorer_for(scoring, positive_code(labels["classes"], labels.get("positive")))
     with joblib_progress(bar((curve_params.sizes + len(values)) * cv, "bias_variance")):
-        learning, validation = bias_variance.curves(pipeline, X, y, task.folds(cv, params.seed), scorer, path, values,
-                                                    curve_params.sizes, curve_params.n_jobs, params.seed)
+        learning, validation = bias_variance.curves(pipeline, X, y, task.folds(cv, params.seed), scorer,
+                                                    (path, values), curve_params)
     reading = bias_variance.diagnose(learning, validation, shown, current)
     about = f"{name}, {cv}-fold CV on the training split"
     write_table(paths.LEARNING_CURVE, learning.table("rows"))

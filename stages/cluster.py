@@ -44,7 +44,7 @@ def main() -> None:
                    **found.scores, "smallest_cluster_share": float(size["share"].min())}
         if cluster.bootstrap:
             metrics["stability_ari"], metrics["stability_ari_std"] = clustering.stability(
-                X, found.labels, cluster.method, found.k, cluster.n_init, seed, cluster.bootstrap, step=fits.update)
+                X, found.labels, found.k, cluster, seed, step=fits.update)
     if task == "classification":
         metrics |= clustering.agreement(table[target], found.labels)
 

@@ -37,10 +37,8 @@ def main() -> None:
     classifies = labels["task"] == "classification"
     score = held_out.classification if classifies else held_out.regression
     metrics, outputs, line = score(labels, model, X, y, train_y)
-    settings = params.evaluate
     metrics["importance"], learnt, words = held_out.learned(
-        model, X, y, labels["classes"] if classifies else None, settings.importance_rows, settings.importance_repeats,
-        settings.tree_depth, params.seed, key="evaluate.importance_rows")
+        model, X, y, labels["classes"] if classifies else None, params.evaluate, params.seed, section="evaluate")
     files = {OUTPUTS[name]: content for name, content in (outputs | learnt).items()}
 
     with atomic_dir(paths.EVALUATE_DETAILS) as details, atomic_dir(paths.EVALUATE_FIGURES) as figures:

@@ -34,8 +34,7 @@ def read_user_csv(path: Path, data) -> tuple[pd.DataFrame, list[str], str]:
                        and p.name != ".gitignore") if paths.RAW_TABLES.is_dir() else []
         hint = f"tables there: {listed(found)}" if found else f"no table is in {paths.RAW_TABLES}/ yet"
         raise PipelineError(f"{where}: file not found; {hint}")
-    return read_like_ingest(path.read_bytes(), path.name, where, sep=data.sep, header=data.header,
-                            columns=data.columns, decimal=data.decimal, na_values=data.na_values, section="data")
+    return read_like_ingest(path.read_bytes(), path.name, where, data, section="data")
 
 
 def main() -> None:
@@ -54,17 +53,14 @@ def main() -> None:
         datasets.check_table(frame, data.target, source, section="data")  # the error that names the columns
     duplicates = data.duplicates
     duplicates = duplicates if data.csv and data.target is not None else None  # the bundled tables are curated
-    frame, kinds, said, unlabelled = datasets.labelled_rows(
-        frame, data.target, data.task, data.kinds, source, decimal=decimal, thousands=data.thousands,
-        fixed=data.decimal != "auto", duplicates=duplicates, case_sensitive=data.case_sensitive_classes,
-        merge=data.merge_classes, section="data")
+    frame, kinds, said, unlabelled = datasets.labelled_rows(frame, data, source, decimal, duplicates, section="data")
     notes += said
     table = datasets.check_table(frame, data.target, source, section="data")
     y = table[data.target] if data.target else None
-    task, why = datasets.detect_task(y, data.task, data.target, source, section="data")
+    detected = task, why = datasets.detect_task(y, data.task, data.target, source, section="data")
     notes += datasets.numbers_as_text(table.drop(columns=data.target) if data.target else table, section="data")
-    report = datasets.profile(table, data.target, source, dropped_rows=unlabelled, notes=notes, task=task,
-                              why=why, kinds={str(c): k.kind for c, k in kinds.items()})
+    report = datasets.profile(table, data.target, source, unlabelled, notes, detected,
+                              kinds={str(c): k.kind for c, k in kinds.items()})
     from stages.core.tabular.plots import profile_figure  # matplotlib: after the table is read and typed
     from stages.core.tabular.table_report import table_page
 

@@ -37,8 +37,9 @@ def main() -> None:
     # training rows only; y for the target encoding of many-valued text (class codes, or the quantity)
     preprocessor.fit(features, encoder.transform(train[target]) if encoder is not None else train[target])
     positive = positive_class(params.data.positive_class, train[target], key="data.positive_class") if encoder else None
-    labels = preprocessing.training_labels(features, target, task, preprocess.target_transform, groups, columns,
-                                           encoder.classes_.tolist() if encoder else [], positive)
+    labels = preprocessing.training_labels(features, preprocessing.target_record(
+        task, target, preprocess.target_transform, encoder.classes_.tolist() if encoder else [], positive),
+        groups, columns)
     metrics = {"n_train": len(train), "n_test": len(test), "n_features": features.shape[1],
                "n_features_encoded": len(preprocessor.get_feature_names_out())}
     twins = preprocessing.training_twins(train, test)

@@ -61,7 +61,7 @@ def main() -> None:
           f"{len(classes) or 1} output(s), {network.count_params():,} parameters; {len(fit_rows)} rows to fit, "
           f"{len(val_rows)} to validate; loss {loss}; backend {runtime['backend']}", flush=True)
     live, start = live_log(paths.DNN_LIVE_METRICS), time.perf_counter()
-    history = fit_dense(network, fit, val, dnn.batch_size, dnn.epochs, dnn.patience, callbacks=(LiveLogger(live),))
+    history = fit_dense(network, fit, val, dnn, callbacks=(LiveLogger(live),))
     seconds, best_epoch = time.perf_counter() - start, int(np.argmin(history["val_loss"])) + 1
     live.end()
 

@@ -65,8 +65,8 @@ def main() -> None:
                 print(f"tune: stopped {searched.stopped}", flush=True)
             elapsed = time.perf_counter() - start
         # refit on every training row; the test split stays unread until evaluate
-        saved = final_model(searched.tuned if searched.tuned_wins else pipeline, labels["classes"], X, y,
-                            task.classifies, tune.threshold, positive, task.folds(cv, params.seed))
+        saved = final_model(searched.tuned if searched.tuned_wins else pipeline, problem, X, y, tune.threshold,
+                            task.folds(cv, params.seed))
 
     write_object(paths.MODEL, saved)
     write_json(paths.BEST_PARAMS, tuning.tuning_record(model, kind, searched, tunable(estimator)[0],

@@ -2,6 +2,8 @@
 them, on models built to under- and over-fit), ensembles in the comparison, a decision threshold chosen on
 training folds only, and what the final model learned (permutation importance, the tree, the coefficients)."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -29,13 +31,14 @@ from stages.params import validate_params
 from tests.conftest import REPO, a_problem, project_of, run_fails, run_stages, set_params
 
 FOLDS = StratifiedKFold(5, shuffle=True, random_state=0)
+SETTINGS = SimpleNamespace(sizes=5, n_jobs=1)  # bias_variance's section: 5 sizes, one process
 
 STACKING, IMPORTANCE = "compare.stacking", "evaluate.importance_rows"  # the keys those rules name
 
 
 def tree_curves(X, y, depth):
     model = Pipeline([("model", DecisionTreeClassifier(max_depth=depth, random_state=0))])
-    return curves(model, X, y, FOLDS, "accuracy", "model__max_depth", [1, 2, 4, 8, 16], 5, 1, 0)
+    return curves(model, X, y, FOLDS, "accuracy", ("model__max_depth", [1, 2, 4, 8, 16]), SETTINGS)
 
 
 def test_a_stump_on_two_moons_under_fits():
@@ -60,7 +63,7 @@ def test_an_unpruned_tree_on_noisy_labels_over_fits_and_the_deep_end_is_named():
 def test_a_linear_model_on_linear_data_fits_well():
     X, y = make_classification(600, n_features=5, n_informative=3, n_redundant=0, class_sep=2, random_state=0)
     model = Pipeline([("scale", StandardScaler()), ("model", LogisticRegression())])
-    learning, validation = curves(model, X, y, FOLDS, "accuracy", "model__C", [0.01, 0.1, 1, 10], 5, 1, 0)
+    learning, validation = curves(model, X, y, FOLDS, "accuracy", ("model__C", [0.01, 0.1, 1, 10]), SETTINGS)
     assert diagnose(learning, validation, "C", 1.0)["verdict"] == "good fit"
     assert learning.x[0] >= 30 and learning.x[-1] == 480  # at least SMALLEST rows, up to a fold's training rows
 

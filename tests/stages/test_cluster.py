@@ -2,6 +2,7 @@
 a table without a target, and every bad input the issue lists."""
 
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -135,13 +136,16 @@ def test_clusters_are_numbered_by_size_largest_first():
     assert by_size(np.array([2, 2, 0, 1, 1, 1])).tolist() == [1, 1, 2, 0, 0, 0]
 
 
+KMEANS_5 = SimpleNamespace(method="kmeans", n_init=3, bootstrap=5)  # the cluster section: 5 resamples
+
+
 def test_stability_is_near_one_for_real_groups_and_lower_for_noise():
     X, _ = make_blobs(n_samples=300, centers=3, n_features=4, random_state=1)
     labels = cluster_rows(X, "kmeans", 3, 3, 0, key="cluster.method")
-    assert stability(X, labels, "kmeans", 3, 3, 0, resamples=5)[0] > 0.98
+    assert stability(X, labels, 3, KMEANS_5, 0)[0] > 0.98
     noise = np.random.default_rng(0).uniform(size=(300, 8))
     noisy = cluster_rows(noise, "kmeans", 6, 3, 0, key="cluster.method")
-    assert stability(noise, noisy, "kmeans", 6, 3, 0, resamples=5)[0] < 0.8
+    assert stability(noise, noisy, 6, KMEANS_5, 0)[0] < 0.8
 
 
 def test_a_k_outside_the_range_is_fitted_and_bootstrap_0_skips_the_stability_score(workdir):

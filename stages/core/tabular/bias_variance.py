@@ -113,10 +113,12 @@ def current_value(pipeline, path: str):
 SMALLEST = 30  # rows of the learning curve's first size, at least (fewer can miss a class)
 
 
-def curves(pipeline, X, y, cv, scoring, path: str, values: list, sizes: int, n_jobs: int,
-           seed: int) -> tuple[Curve, Curve]:
-    """scikit-learn's learning_curve over `sizes` training sizes (10%, or SMALLEST rows, to 100% of each fold's
-    training rows, a seeded shuffle of them) and validation_curve over `values` of `path`, on the same folds."""
+def curves(pipeline, X, y, cv, scoring, swept: tuple[str, list], settings) -> tuple[Curve, Curve]:
+    """scikit-learn's learning_curve over `settings.sizes` training sizes (10%, or SMALLEST rows, to 100% of each
+    fold's training rows, shuffled with the folds' seed) and validation_curve over `swept` = (the parameter's
+    pipeline path, its values), on the same folds (`cv`: a seeded splitter). `settings`: the validated
+    bias_variance section of params.yaml (sizes, n_jobs)."""
+    (path, values), sizes, n_jobs, seed = swept, settings.sizes, settings.n_jobs, cv.random_state
     fold_rows = len(y) * (1 - 1 / cv.get_n_splits())
     low = min(1.0, max(0.1, SMALLEST / fold_rows))
     rows, train, val = learning_curve(pipeline, X, y, train_sizes=np.linspace(low, 1.0, sizes), cv=cv,

@@ -85,11 +85,12 @@ def best_silhouette(curve: pd.DataFrame) -> int:
     return int(curve.loc[curve["silhouette"].idxmax(), "k"])
 
 
-def stability(X: np.ndarray, labels: np.ndarray, method: str, k: int, n_init: int, seed: int,
-              resamples: int, step=lambda: None) -> tuple[float, float]:
-    """Mean and std of the adjusted Rand index between the chosen clustering and the same method refitted on
-    bootstrap resamples (each with its own seed), compared on the resampled rows. Near 1: the groups are in
-    the data; near 0: an accident of the seed and the sample."""
+def stability(X: np.ndarray, labels: np.ndarray, k: int, cluster, seed: int, step=lambda: None) -> tuple[float, float]:
+    """Mean and std of the adjusted Rand index between the chosen clustering (k groups) and the same method
+    refitted on bootstrap resamples (each with its own seed), compared on the resampled rows. Near 1: the groups
+    are in the data; near 0: an accident of the seed and the sample. `cluster`: the validated cluster section of
+    params.yaml (method, n_init, bootstrap: the resamples)."""
+    method, n_init, resamples = cluster.method, cluster.n_init, cluster.bootstrap
     rng = np.random.default_rng(seed)
     agreements = []
     for b in range(resamples):

@@ -225,9 +225,10 @@ def class_balance(y: pd.Series) -> dict[str, int]:
 
 
 def profile(frame: pd.DataFrame, target: str | None, source: str, dropped_rows: int, notes: list[str] = (),
-            task: str | None = "classification", why: str = "", kinds: dict[str, str] | None = None) -> dict:
+            detected: tuple[str | None, str] = ("classification", ""), kinds: dict[str, str] | None = None) -> dict:
     """What a user wants to know before modelling: size, types, gaps, and the class balance or the target's
-    spread (neither without a target)."""
+    spread (neither without a target). `detected`: (task, why), as detect_task decides them."""
+    task, why = detected
     features = frame.drop(columns=target) if target else frame
     dtypes = Counter(str(t) for t in features.dtypes)
     report = {
@@ -256,13 +257,15 @@ def target_summary(y: pd.Series) -> dict[str, float]:
     return {k: float(getattr(y, k)()) for k in ("min", "median", "mean", "std", "max")}
 
 
-def labelled_rows(frame: pd.DataFrame, target: str | None, task: str, kinds: dict, source: str, *, decimal: str,
-                  thousands: str | None, fixed: bool, duplicates: str | None, case_sensitive: bool, merge: dict,
+def labelled_rows(frame: pd.DataFrame, data, source: str, decimal: str, duplicates: str | None, *,
                   section: str) -> tuple[pd.DataFrame, dict, list[str], int]:
     """A read table's rows and kinds, in the order that keeps typing honest: the target read (`target_rows`), exact
     copies dropped (`duplicates`: drop | keep; None for a bundled or unlabelled table), every column typed once on
-    the rows that remain, then a class target's labels (`as_labels`). Returns (table, {column: Typed}, notes, rows
-    without a target)."""
+    the rows that remain, then a class target's labels (`as_labels`). `data`: the validated `<section>` of
+    params.yaml (target, task, kinds, thousands, decimal, case_sensitive_classes, merge_classes); `decimal`: the
+    mark the file was read with. Returns (table, {column: Typed}, notes, rows without a target)."""
+    target, task, kinds, thousands = data.target, data.task, data.kinds, data.thousands
+    fixed = data.decimal != "auto"
     notes, unlabelled = [], 0
     if target is not None:
         y, keep, notes = target_rows(frame[target], target, decimal, thousands, fixed)
@@ -274,6 +277,6 @@ def labelled_rows(frame: pd.DataFrame, target: str | None, task: str, kinds: dic
     notes += said
     if target is not None and not frame.empty and detect_task(frame[target], task, target, source,
                                                               section=section)[0] == "classification":
-        y, said = as_labels(frame[target], case_sensitive, merge, section=section)
+        y, said = as_labels(frame[target], data.case_sensitive_classes, data.merge_classes, section=section)
         frame, notes = frame.assign(**{target: y}), notes + said
     return frame, typed, notes, unlabelled

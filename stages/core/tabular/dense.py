@@ -61,11 +61,13 @@ def compile_dense(model: keras.Model, loss: str, optimizer: str, learning_rate: 
     return model
 
 
-def fit_dense(model: keras.Model, train: tuple, val: tuple, batch_size: int, epochs: int, patience: int,
-              callbacks: tuple = (), name: str = "train_dnn") -> dict:
+def fit_dense(model: keras.Model, train: tuple, val: tuple, dnn, callbacks: tuple = (),
+              name: str = "train_dnn") -> dict:
     """model.fit on in-memory arrays, (x, y) or (x, y, sample weights) each, reshuffled every epoch (seeded by
-    runtime.configure); early stopping on validation loss with the best epoch's weights restored."""
-    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
+    runtime.configure); early stopping on validation loss with the best epoch's weights restored. `dnn`: the
+    validated dnn section of params.yaml (batch_size, epochs, patience)."""
+    batch_size, epochs = dnn.batch_size, dnn.epochs
+    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=dnn.patience, restore_best_weights=True)
     progress = EpochProgress(name, stop, sys.stdout)  # stderr's descriptor is captured during the fit, below
     x, y, *weights = train
     with runtime.native_logs_filtered():  # tf.data's graph notice (E0000 ... MapDataset) on the first batch

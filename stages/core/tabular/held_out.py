@@ -81,21 +81,21 @@ def regression(labels: dict, model, X: pd.DataFrame, y, train_y) -> tuple[dict, 
     return metrics, outputs, line
 
 
-def learned(model, X: pd.DataFrame, y, classes: list | None, sample: int | str, repeats, tree_depth: int,
-            seed: int, *, key: str) -> tuple[dict, dict, str]:
-    """Permutation importance of each raw column on (a sample of) the test rows (`sample`, set at `key`: a count
-    or auto), `repeats` shuffles per column (auto: by those rows); a tree winner drawn, a linear one's
-    coefficients per original column."""
-    rows = importance_rows(len(y), sample, key=key)
+def learned(model, X: pd.DataFrame, y, classes: list | None, evaluate, seed: int, *,
+            section: str) -> tuple[dict, dict, str]:
+    """Permutation importance of each raw column on (a sample of) the test rows, and a tree winner drawn, a linear
+    one's coefficients per original column. `evaluate`: the validated `<section>` of params.yaml: importance_rows
+    (a count or auto), importance_repeats (shuffles per column; auto: by those rows), tree_depth."""
+    rows = importance_rows(len(y), evaluate.importance_rows, key=f"{section}.importance_rows")
     keep = np.arange(len(y)) if rows.value == "all" else sample_rows(y, rows.value, seed, classes is not None)
-    shuffles = importance_shuffles(len(keep), repeats, key=f"{key.rsplit('.', 1)[0]}.importance_repeats")
+    shuffles = importance_shuffles(len(keep), evaluate.importance_repeats, key=f"{section}.importance_repeats")
     repeats = shuffles.value
     truth = class_array(classes)[y[keep]] if classes is not None else y[keep]  # the labels predict answers
     table = inspection.importance_table(model, X.iloc[keep], truth, repeats, seed)
     score = "accuracy" if classes is not None else "R²"
     outputs = {"importance": table, "importance_png": plots.importance_figure(
         table, score, f"Permutation importance, {len(keep)} test rows, {repeats} repeats")}
-    tree = plots.tree_figure(*inspection.fitted_parts(model), classes, tree_depth)
+    tree = plots.tree_figure(*inspection.fitted_parts(model), classes, evaluate.tree_depth)
     coefficients = inspection.coefficient_table(model, list(X.columns), classes)
     if tree is not None:
         outputs["tree_png"] = tree

@@ -20,6 +20,7 @@ from stages.core.errors import PipelineError
 from stages.core.tabular import threshold
 from stages.core.tabular.labels import class_array
 from stages.core.tabular.names import COMBINED, MODEL_NAMES, ZOO_NAMES  # noqa: F401 (the zoo's names)
+from stages.core.tabular.problem import Problem
 from stages.core.training.imbalance import decide  # the networks' cut, the same rule
 
 
@@ -310,13 +311,14 @@ def feature_rows(X: pd.DataFrame, features: list[str]) -> pd.DataFrame:
     return X[list(features)]
 
 
-def final_model(pipeline: Pipeline, classes: list, X: pd.DataFrame, y: np.ndarray, classifies: bool,
-                cut=threshold.DEFAULT, positive: int | None = None, cv=None):
+def final_model(pipeline: Pipeline, problem: Problem, X: pd.DataFrame, y: np.ndarray, cut=threshold.DEFAULT,
+                cv=None):
     """The chosen pipeline refitted on every training row (also where a search scored a sample), calibrated
     where serving needs probabilities, wrapped to take raw rows and answer class names (or the target's values).
     `cut`: tune.threshold, chosen on the `cv` folds of these rows when it is a rule."""
     chosen = calibrated_for_serving(pipeline.set_params(memory=None))
-    if classifies:
-        return NamedClassifier(chosen, classes, X.columns.tolist(), cut, positive, cv).fit(
+    if problem.task.classifies:
+        classes = list(problem.classes)
+        return NamedClassifier(chosen, classes, X.columns.tolist(), cut, problem.positive, cv).fit(
             X, [classes[code] for code in y])
     return NamedRegressor(chosen, X.columns.tolist()).fit(X, y)

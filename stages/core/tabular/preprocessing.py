@@ -157,12 +157,15 @@ def check_positive_for_task(positive, task: str, *, key: str) -> None:
         raise PipelineError(f"{key} = {positive!r} applies to classification, but the task is {task}; set it to null")
 
 
-def training_labels(features: pd.DataFrame, target: str, task: str, transform: str, groups: dict, columns: dict,
-                    classes: list, positive: str | None) -> dict:
-    """labels.json: the task, the target and its classes, the positive class, the feature columns by kind, date
-    formats, and the training range of every number (serve flags new values far outside it)."""
-    labels = {"task": task, "target": target, "target_transform": transform, "classes": classes,
-              "positive": positive, "numeric": groups["number"], "categorical": groups["category"]}
+def target_record(task: str, target: str, transform: str, classes: list, positive: str | None) -> dict:
+    """labels.json's head: the task, the target, its transform, its classes and the positive class."""
+    return {"task": task, "target": target, "target_transform": transform, "classes": classes, "positive": positive}
+
+
+def training_labels(features: pd.DataFrame, target: dict, groups: dict, columns: dict) -> dict:
+    """labels.json: the target (target_record), the feature columns by kind, date formats, and the training range
+    of every number (serve flags new values far outside it)."""
+    labels = target | {"numeric": groups["number"], "categorical": groups["category"]}
     labels |= {kind: groups[kind] for kind in ("date", "text") if groups[kind]}
     if groups["date"]:
         labels["formats"] = {c: {key: columns[c][key] for key in ("date_format", "epoch") if key in columns[c]}

@@ -11,6 +11,7 @@ import re
 import warnings
 import zipfile
 from collections import Counter
+from types import SimpleNamespace
 
 import pandas as pd
 
@@ -137,12 +138,19 @@ def looks_like_data(header: list[str], rows: list[list[str]]) -> str | None:
     return None
 
 
-def read_csv(source, where: str, *, sep: str | None = None, header="auto", columns: list[str] | None = None,
-             decimal: str = "auto", na_values: list[str] = (), section: str | None = "data",
+AS_WRITTEN = SimpleNamespace(sep=None, header="auto", columns=None, decimal="auto", na_values=())
+
+
+def read_csv(source, where: str, layout=AS_WRITTEN, *, section: str | None = "data",
              blank_rows: bool = False) -> tuple[pd.DataFrame, list[str], str]:
-    """A CSV (a path, or its text) -> (table, notes, decimal mark). Every way it can be misread is an error
-    naming `where` and the <section> key that fixes it; `section` None (serve's uploads): no params to name.
-    `blank_rows`: an empty line is a row of missing values (rows to predict keep their places), not skipped."""
+    """A CSV (a path, or its text) -> (table, notes, decimal mark). `layout`: how the file is written, read from
+    params.yaml's validated data section (sep, header, columns, decimal, na_values; None and auto: read from the
+    file), or AS_WRITTEN. Every way it can be misread is an error naming `where` and the <section> key that fixes
+    it; `section` None (serve's uploads): no params to name. `blank_rows`: an empty line is a row of missing
+    values (rows to predict keep their places), not skipped."""
+    sep, header, columns = layout.sep, layout.header, layout.columns
+    decimal, na_values = layout.decimal, layout.na_values
+
     def override(key: str) -> str:
         return f" (set {section}.{key} to override)" if section else ""
 
@@ -283,16 +291,14 @@ def _read(source, text, layout: tuple, dtype, where, fix) -> pd.DataFrame:
                                 f"({' '.join(str(exc).split())}){fix}") from None
 
 
-def read_like_ingest(data: bytes, name: str, where: str, *, sep: str | None = None, header="auto",
-                     columns: list[str] | None = None, decimal: str = "auto", na_values: list[str] = (),
-                     section: str | None = "data", keep_rows: bool = False) -> tuple[pd.DataFrame, list[str], str]:
+def read_like_ingest(data: bytes, name: str, where: str, layout=AS_WRITTEN, *, section: str | None = "data",
+                     keep_rows: bool = False) -> tuple[pd.DataFrame, list[str], str]:
     """A table file's bytes as ingest reads the training CSV, and serve reads new rows: unpacked and decoded
-    (file_text), parsed (read_csv) and tidied (tidy_csv) -> (table, notes, decimal mark). `keep_rows` (rows to
-    predict): every line keeps its place, a blank one as a row of missing values."""
+    (file_text), parsed (read_csv, as `layout` says) and tidied (tidy_csv) -> (table, notes, decimal mark).
+    `keep_rows` (rows to predict): every line keeps its place, a blank one as a row of missing values."""
     text, notes = file_text(data, name, where)
     if keep_rows:
         text = text.rstrip("\r\n") + "\n"  # blank lines after the last row are the file's end, not rows
-    frame, more, decimal = read_csv(text, where, sep=sep, header=header, columns=columns, decimal=decimal,
-                                    na_values=na_values, section=section, blank_rows=keep_rows)
+    frame, more, decimal = read_csv(text, where, layout, section=section, blank_rows=keep_rows)
     frame, tidied = tidy_csv(frame, keep_rows)
     return frame, notes + more + tidied, decimal

@@ -19,7 +19,7 @@ from stages.core.tabular.tuning import (
     tuning_metrics,
     tuning_record,
 )
-from tests.conftest import toy_rows
+from tests.conftest import a_problem, toy_rows
 
 
 def test_search_candidates_count_the_space_and_say_how_k_is_searched():
@@ -50,7 +50,7 @@ def test_the_search_keeps_the_tuned_model_only_when_it_beats_the_untuned_one():
                                                                                  "defaults)")
     metrics = tuning_metrics(searched, {"search": "grid"})
     assert metrics["improvement"] == pytest.approx(searched.best - searched.untuned) and metrics["n_candidates"] == 2
-    saved = final_model(pipeline, ["neg", "pos"], X, y, classifies=True)
+    saved = final_model(pipeline, a_problem(classes=("neg", "pos"), positive=None), X, y)
     assert set(saved.predict(X)) <= {"neg", "pos"}
 
 
