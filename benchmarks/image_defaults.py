@@ -83,25 +83,26 @@ def throughput(folder: Path) -> None:
     from stages.common.arrays import read_image_split
     from stages.common.keras_io import live_log
     from stages.core.images import sizing
-    from stages.core.images.networks import ImageBatches, course_network, fit
+    from stages.core.images.networks import ImageBatches, Phase, course_network, fit
     from stages.core.training.live import LiveLogger
-    from stages.params import cnn_settings, load_params
+    from stages.params import load_params
 
-    cnn = cnn_settings(load_params().cnn)
+    cnn = load_params().cnn
     (x, y), (vx, vy) = read_image_split(Path("data/images/train")), read_image_split(Path("data/images/val"))
     size = x.shape[1]
-    rules = sizing.cnn_rules(cnn, "auto", size, len(x), key="images.augment")  # train_cnn's, at the defaults
+    # train_cnn's, at the defaults
+    rules = sizing.cnn_rules(cnn, "auto", size, len(x), key="images.augment", section="cnn")
 
     def model() -> keras.Model:
         keras.utils.set_random_seed(42)
-        return course_network(cnn, x.shape[1:], 2, rules, 42, key="images.image_size")
+        return course_network(cnn, x.shape[1:], 2, rules, 42, key="images.image_size", section="cnn")
 
     in_memory = (x[range(len(x))], vx[range(len(vx))])  # ImageRows -> arrays
 
     def stage_fit(m: keras.Model) -> None:  # patience above the epochs: both run every epoch
         live = LiveLogger(live_log(Path(tempfile.mkdtemp()) / "metrics.json"))
-        fit(m, ImageBatches(x, y, cnn.batch_size, seed=42), ImageBatches(vx, vy, cnn.batch_size), EPOCHS, EPOCHS + 1,
-            callbacks=(live,), name="bench", reduce_lr=rules.reduce_lr.value)
+        fit(m, ImageBatches(x, y, cnn.batch_size, seed=42), ImageBatches(vx, vy, cnn.batch_size),
+            Phase("bench", EPOCHS, EPOCHS + 1, reduce_lr=rules.reduce_lr.value), callbacks=(live,))
 
     ways = {
         "train_cnn's fit": stage_fit,

@@ -102,9 +102,9 @@ def training_speed(folder: Path) -> tuple[float, float, int]:
     sys.path.insert(0, str(REPO))
     from stages.common.arrays import read_image_split
     from stages.core.training.runtime import configure
-    from stages.params import cnn_settings, load_params
+    from stages.params import load_params
 
-    cnn = cnn_settings(load_params().cnn)
+    cnn = load_params().cnn
     configure(42, "off")
     from stages.core.images import sizing
     from stages.core.images.networks import ImageBatches, course_network
@@ -112,11 +112,11 @@ def training_speed(folder: Path) -> tuple[float, float, int]:
     pixels, labels = read_image_split(Path("data/images/train"))
     rows = np.arange(min(TRAIN_IMAGES, len(labels)))
     in_memory, y = pixels[rows], labels[rows]
-    rules = sizing.cnn_rules(cnn, False, pixels.shape[1], len(rows), key="images.augment")  # no augmentation
+    rules = sizing.cnn_rules(cnn, False, pixels.shape[1], len(rows), key="images.augment", section="cnn")  # no augment
 
     def model():
         configure(42, "off")
-        return course_network(cnn, pixels.shape[1:], 2, rules, 42, key="images.image_size")
+        return course_network(cnn, pixels.shape[1:], 2, rules, 42, key="images.image_size", section="cnn")
 
     from_disk, plain = model(), model()
     batches = ImageBatches(pixels, y, cnn.batch_size, rows=rows, seed=42)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -45,12 +46,12 @@ def main() -> None:
     for precision in precisions:
         runtime = configure(42, precision)
         from stages.core.images.backbones import application_backbone, unfreeze_top
-        from stages.core.images.transfer import compile_adam, with_head
+        from stages.core.images.transfer import Head, compile_adam, with_head
 
         for name in args.backbones.split(","):
             base = application_backbone(name, "none", args.size, key="transfer.weights")
-            model = compile_adam(with_head(base, x.shape[1:], 10, name, args.size, "avg", 128, 0.3, frozen=True),
-                                 1e-3)
+            head = Head(x.shape[1:], name, args.size, SimpleNamespace(pooling="avg", dense_units=128, dropout=0.3))
+            model = compile_adam(with_head(base, head, 10, frozen=True), 1e-3)
             frozen = images_per_second(model, x, y)
             unfreeze_top(base, FINE_TUNE_LAYERS)
             fine = images_per_second(compile_adam(model, 1e-4), x, y)

@@ -41,15 +41,14 @@ def main() -> None:
         raise SystemExit(f"{paths.IMAGES_TRAIN} is missing: run `make repro` (or `dvc repro ingest_images`) first")
     runtime = configure(params.seed, t.mixed_precision)
     from stages.core.images import transfer as tl  # after configure(): Keras loads with the seed set
-    from stages.core.images.networks import ImageBatches
+    from stages.core.images.networks import ImageBatches, Phase
 
     classes = read_json(paths.IMAGE_LABELS)["classes"]
     train, val, test = (in_memory(split) for split in (paths.IMAGES_TRAIN, paths.IMAGES_VAL, paths.IMAGES_TEST))
     source, target = source_and_target(classes, "pipeline", t.pipeline.source_classes, section="transfer")
     stored = train[0].shape[1:]
     size = input_size("pipeline", stored[0], t.input_size, len(t.pipeline.filters), key="transfer.input_size")
-    head = dict(shape=stored, backbone="pipeline", size=size, pooling=t.head.pooling,
-                dense_units=t.head.dense_units, dropout=t.head.dropout)
+    head = tl.Head(stored, "pipeline", size, t.head)
 
     def batches(split, codes, seed=None, picked=None) -> ImageBatches:
         rows, y = only(split[1], codes)
@@ -66,7 +65,7 @@ def main() -> None:
     start = time.perf_counter()
     base = backbone()
     tl.pretrain(base, head, len(source), batches(train, source, params.seed), batches(val, source),
-                t.pipeline.epochs, t.learning_rate, t.patience, verbose=0)
+                Phase("pre-training", t.pipeline.epochs, t.patience, t.learning_rate))
     pretrained = base.get_weights()
     pretrain_seconds = time.perf_counter() - start
     val_target, test_target = batches(val, target), batches(test, target)
@@ -80,18 +79,19 @@ def main() -> None:
             start = time.perf_counter()
             copy = backbone()
             copy.set_weights(pretrained)
-            model, history = tl.train_head(copy, head, len(target), batches(train, target, params.seed, picked),
-                                           val_target, t.epochs, t.learning_rate, t.patience, verbose=0)
+            few = tl.Experiment(batches(train, target, params.seed, picked), val_target, None, None, None)
+            model, history = tl.train_head(copy, head, len(target), few,
+                                           Phase("phase 1", t.epochs, t.patience, t.learning_rate))
             if t.fine_tune_layers and t.fine_tune_epochs:
-                tl.fine_tune(model, copy, t.fine_tune_layers, batches(train, target, params.seed, picked), val_target,
-                             t.fine_tune_epochs, t.fine_tune_lr, t.patience, history, verbose=0)
+                tl.fine_tune(model, copy, t.fine_tune_layers, few,
+                             Phase("phase 2", t.fine_tune_epochs, t.patience, t.fine_tune_lr), history)
             transferred = accuracy(model, test_target)
             timings["transfer"] = time.perf_counter() - start
 
             start = time.perf_counter()
-            scratch, _ = tl.train_baseline(backbone(), head, len(target), batches(train, target, params.seed, picked),
-                                         val_target, t.epochs + t.fine_tune_epochs, t.learning_rate, t.patience,
-                                         verbose=0)
+            scratch, _ = tl.train_baseline(backbone(), head, len(target), few,
+                                           Phase("from scratch", t.epochs + t.fine_tune_epochs, t.patience,
+                                                 t.learning_rate))
             timings["scratch"] = time.perf_counter() - start
             rows.append((per_class, transferred, accuracy(scratch, test_target), timings))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from stages.common import paths
 from stages.common.io import read_model_inputs, write_bytes, write_json, write_table, write_text
 from stages.common.runner import run_stage
-from stages.params import compute_on, load_params
+from stages.params import load_params
 
 
 def main() -> None:
@@ -43,7 +43,7 @@ def main() -> None:
     passes = comparison.Passes(plan.metrics, plan.sort_by, racing.value, race_look(plan.folds), members,
                                bool(stacking) and stacking.value == "on", compare.ensemble_selection, compare.n_jobs)
 
-    with fits_on(**compute_on(params.compute)) as where, bar(len(pipelines) * len(folds), "compare_models") as fits:
+    with fits_on(params.compute) as where, bar(len(pipelines) * len(folds), "compare_models") as fits:
         fits.write(f"compare_models: fitting on {where}")
         compared = comparison.score_models(pipelines, X, y, folds, passes, problem, comparison.Progress(
             lambda line: fits.write(f"compare_models: {line}"), fits))

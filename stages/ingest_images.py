@@ -57,10 +57,9 @@ def main() -> None:
     manifest["split"], groups, lines = folders.split_images(manifest, images.group, images.val_size, images.test_size,
                                                             params.seed, section="images")
     classes = folders.class_order(manifest["label"])
-    codes = manifest["label"].map({name: i for i, name in enumerate(classes)}).to_numpy()
-    limits = (images.min_side, int(images.max_megapixels * 1e6))  # the smallest side, the most pixels declared
+    manifest["code"] = manifest["label"].map({name: i for i, name in enumerate(classes)}).to_numpy()
     size, colour, look, source_side = stored_format(manifest["path"].tolist(), images.image_size, images.channels,
-                                                    gpu_present(), limits[1], section="images")
+                                                    gpu_present(), decoding.pixel_limits(images)[1], section="images")
     for line in [*lines, size.line(), colour.line(), *([f"note: {look}"] if look else [])]:
         say(line)
     shape = (size.value, size.value, colour.value)
@@ -70,8 +69,7 @@ def main() -> None:
         out = {part: stack.enter_context(atomic_dir(target)) for part, target in SPLITS.items()}
         appends = {part: stack.enter_context(rows_writer(out[part] / "x.npy", shape)) for part in SPLITS}
         progress = stack.enter_context(bar(len(manifest), "ingest_images", unit="images"))
-        decoded = decoding.decode_splits(manifest, codes, shape, images.resize, images.n_jobs, limits, images.strict,
-                                         root, appends, progress, key="images.strict")
+        decoded = decoding.decode_splits(manifest, shape, images, root, appends, progress, section="images")
         rate = len(manifest) / (time.perf_counter() - start)
         if decoded.unreadable:
             say(f"skipped {len(decoded.unreadable)} unreadable file(s): {listed(decoded.unreadable)}", warning=True)

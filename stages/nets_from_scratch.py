@@ -44,13 +44,9 @@ def main() -> None:
 
     gates = lessons.logic_gates(scratch.learning_rate, scratch.epochs, scratch.momentum, seed)
     delta = lessons.delta_rule(x_train, t_train, scratch.learning_rate, scratch.epochs, scratch.batch_size, seed)
-    norms, deep_losses = lessons.vanishing_gradients(x_train, t_train, scratch.depth, VANISHING_WIDTH,
-                                                     scratch.learning_rate, scratch.epochs, scratch.batch_size, seed)
-    momentum = lessons.momentum_vs_sgd(x_train, t_train, scratch.hidden_units, scratch.learning_rate, scratch.momentum,
-                                       scratch.epochs, scratch.batch_size, seed)
-    iris = lessons.softmax_network(x_train, y_train, x_test, y_test, scratch.hidden_units, scratch.activation,
-                                   scratch.dropout, scratch.learning_rate, scratch.momentum, scratch.epochs,
-                                   scratch.batch_size, seed)
+    norms, deep_losses = lessons.vanishing_gradients(x_train, t_train, scratch, VANISHING_WIDTH, seed)
+    momentum = lessons.momentum_vs_sgd(x_train, t_train, scratch, seed)
+    iris = lessons.softmax_network(x_train, y_train, x_test, y_test, scratch, seed)
 
     last = {name: float(curve.iloc[-1]) for name, curve in delta.drop(columns="epoch").items()}
     metrics = {

@@ -12,7 +12,7 @@ from __future__ import annotations
 from stages.common import paths
 from stages.common.io import read_object, read_training_split, write_bytes, write_json, write_table
 from stages.common.runner import run_stage
-from stages.params import compute_on, load_params
+from stages.params import load_params
 
 
 def main() -> None:
@@ -49,7 +49,7 @@ def main() -> None:
     for line in [rows.line(), *[d.line() for d in [folds] * sampled + lowered],
                  f"{method_name} with {estimator_name}, {cv}-fold {scoring} curve over {n} features"]:
         print(f"select_features: {line}", flush=True)
-    with fits_on(**compute_on(params.compute), needed=method_name == "sfs") as where:  # only SFS fits in parallel
+    with fits_on(params.compute, needed=method_name == "sfs") as where:  # only SFS fits in parallel
         if method_name == "sfs":
             print(f"select_features: SFS fitting on {where}", flush=True)
         with bar(cv, "select_features", unit="folds") as progress:

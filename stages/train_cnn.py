@@ -19,7 +19,7 @@ from stages.common.runner import run_stage
 from stages.core.classes import positive_class, positive_code
 from stages.core.images import sizing
 from stages.core.training.imbalance import check_threshold, class_weights, majority_accuracy, score_line, weighing
-from stages.params import cnn_settings, load_params
+from stages.params import load_params
 
 
 def main() -> None:
@@ -33,8 +33,8 @@ def main() -> None:
                                                      key="images.positive_class"))
     weights = class_weights(train_y, classes, cnn.class_weight, "cnn.class_weight")
 
-    from stages.core.images.networks import ImageBatches, course_network, evaluate_network, fit
-    from stages.core.images.results import image_model_outputs
+    from stages.core.images.networks import ImageBatches, Phase, course_network, evaluate_network, fit
+    from stages.core.images.results import Answers, image_model_outputs
     from stages.core.training.curves import learning_curves_figure
     from stages.core.training.live import LiveLogger
     from stages.core.training.runtime import configure  # first: TensorFlow's settings and quiet start-up, then it loads
@@ -43,10 +43,9 @@ def main() -> None:
     val = ImageBatches(*read_image_split(paths.IMAGES_VAL), cnn.batch_size, class_weight=weights)
     runtime = configure(params.seed, cnn.mixed_precision)  # the seed and dtype policy apply to everything built below
     shape = train.pixels.shape[1:]
-    settings = cnn_settings(cnn)
-    rules = sizing.cnn_rules(settings, params.images.augment, shape[0], len(train.rows), labels.get("source_side"),
-                             key="images.augment")
-    model = course_network(settings, shape, len(classes), rules, params.seed, key="images.image_size")
+    rules = sizing.cnn_rules(cnn, params.images.augment, shape[0], len(train.rows), labels.get("source_side"),
+                             key="images.augment", section="cnn")
+    model = course_network(cnn, shape, len(classes), rules, params.seed, key="images.image_size", section="cnn")
     for line in rules.lines():
         print(f"train_cnn: {line}", flush=True)
     network = f"cnn, {rules.plan.words(shape[0])}" if cnn.model == "cnn" else f"mlp, dense layers {cnn.mlp.units}"
@@ -54,8 +53,8 @@ def main() -> None:
           f"{shape}{weighing(classes, weights)}; backend {runtime['backend']}, {runtime['gpus']} GPU(s), "
           f"mixed precision {'on' if runtime['mixed_precision'] else 'off'}", flush=True)
     live, start = live_log(paths.CNN_LIVE_METRICS), time.perf_counter()
-    history = fit(model, train, val, cnn.epochs, rules.patience.value, callbacks=(LiveLogger(live),),
-                  name="train_cnn", reduce_lr=rules.reduce_lr.value)
+    history = fit(model, train, val, Phase("train_cnn", cnn.epochs, rules.patience.value,
+                                           reduce_lr=rules.reduce_lr.value), callbacks=(LiveLogger(live),))
     seconds, best_epoch = time.perf_counter() - start, int(np.argmin(history["val_loss"])) + 1
     live.end()
 
@@ -65,8 +64,9 @@ def main() -> None:
     metrics = {**scores, "baseline_accuracy": majority_accuracy(train_y, test.labels),
                "chance_accuracy": 1 / len(classes), "epochs_trained": len(history["loss"]), "best_epoch": best_epoch}
     curves_png = learning_curves_figure(history, best_epoch, f"{cnn.model}: training vs validation")
-    outputs = image_model_outputs(labels, classes, positive, scores.get("threshold"), metrics, test.labels, predicted,
-                                  probabilities, curves_png, f"{cnn.model}, test split ({len(test.labels)} images)")
+    answers = Answers(test.labels, predicted, probabilities, scores.get("threshold"))
+    outputs = image_model_outputs(labels, classes, positive, metrics, answers, curves_png,
+                                  f"{cnn.model}, test split ({len(test.labels)} images)")
     write_keras(paths.CNN_MODEL, model)
     write_files({paths.CNN_OUTPUTS[role]: content for role, content in outputs.items()})
     print(f"train_cnn: {len(history['loss'])} epochs in {seconds:.1f} s (best: {best_epoch}); {score_line(metrics)} "

@@ -17,7 +17,7 @@ from stages.common.runner import run_stage
 from stages.core.errors import PipelineError
 from stages.core.images.transfer_plan import plan_transfer
 from stages.core.training.imbalance import score_line
-from stages.params import load_params, transfer_recipe, transfer_settings
+from stages.params import load_params
 
 
 def say(line: str) -> None:
@@ -33,8 +33,8 @@ def main() -> None:
     transfer = params.transfer
     labels = read_json(paths.IMAGE_LABELS)
     train_x, train_y = read_image_split(paths.IMAGES_TRAIN)
-    plan = plan_transfer(labels["classes"], train_y, train_x.shape[1], params.seed, transfer_settings(transfer),
-                         params.images.positive_class, key="images.positive_class")
+    plan = plan_transfer(labels, train_y, params.seed, transfer, params.images.positive_class,
+                         key="images.positive_class", section="transfer")
     if transfer.weights not in ("imagenet", "none"):  # a file: where `dvc add` tracks it, so DVC re-runs on a change
         if not Path(transfer.weights).is_file():
             raise PipelineError(f"transfer.weights = '{transfer.weights}' does not exist; save {transfer.backbone}'s "
@@ -42,7 +42,7 @@ def main() -> None:
         tracked_input(transfer.weights, paths.WEIGHTS_DIR, "transfer.weights")
 
     from stages.core.images import transfer as transfer_learning
-    from stages.core.images.results import image_model_outputs
+    from stages.core.images.results import Answers, image_model_outputs
     from stages.core.training.curves import transfer_curves_figure
     from stages.core.training.runtime import configure, data_parallel  # TensorFlow loads here, after every check
 
@@ -56,14 +56,13 @@ def main() -> None:
             f"mixed precision {'on' if runtime['mixed_precision'] else 'off'}"]:
         say(line)
     with data_parallel(runtime["gpus"]):
-        outcome = transfer_learning.run(transfer_recipe(transfer), plan, data, train_x.shape[-1],
-                                        lambda: live_log(paths.TRANSFER_LIVE_METRICS), say=say, warn=warn,
-                                        section="transfer")
+        reports = transfer_learning.Reports(lambda: live_log(paths.TRANSFER_LIVE_METRICS), say, warn)
+        outcome = transfer_learning.run(transfer, plan, data, train_x.shape[-1], reports, section="transfer")
     metrics = transfer_learning.transfer_metrics({"train_images": len(plan.y), **outcome.metrics})
     final = transfer_learning.final_scores(outcome.metrics)
     title = f"{transfer.backbone} -> {len(plan.target)} classes, {len(plan.y)} training images"
-    outputs = image_model_outputs(labels, plan.names, plan.positive, final.get("threshold"), metrics,
-                                  outcome.test.labels, outcome.predicted, outcome.probabilities,
+    answers = Answers(outcome.test.labels, outcome.predicted, outcome.probabilities, final.get("threshold"))
+    outputs = image_model_outputs(labels, plan.names, plan.positive, metrics, answers,
                                   transfer_curves_figure(outcome.history, outcome.phase1_epochs,
                                                          outcome.baseline_history, title), f"{title}, test split")
     write_keras(paths.TRANSFER_MODEL, outcome.model)

@@ -12,7 +12,7 @@ import time
 from stages.common import paths
 from stages.common.io import read_json, read_model_inputs, write_json, write_object, write_table
 from stages.common.runner import run_stage
-from stages.params import compute_on, load_params
+from stages.params import load_params
 
 
 def main() -> None:
@@ -53,7 +53,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="tune-") as cache:  # candidates share each fold's fitted steps
         pipeline = build_pipeline(preprocessor, selector_from(selected, params.seed, positive, task.name),
                                   estimator, cache)
-        with fits_on(**compute_on(params.compute)) as where:
+        with fits_on(params.compute) as where:
             print(f"tune: fitting on {where}", flush=True)
             start = time.perf_counter()
             rescored = 2 if kind == "halving" else 1  # the untuned model, and halving's winner on every row

@@ -62,5 +62,20 @@ def test_ci_script_lints_with_the_configured_ruff_before_the_suite():
     script = [line for line in (REPO / ".ci/run").read_text().splitlines() if not line.startswith("#")]
     assert script.index("make lint") < script.index("make test")
     config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["ruff"]
-    assert config["line-length"] == 120 and set(config["lint"]["select"]) == {"F", "E", "W", "I", "B"}
+    assert config["line-length"] == 120 and set(config["lint"]["select"]) == {"F", "E", "W", "I", "B", "PLR0913"}
+    assert config["lint"]["pylint"]["max-args"] == 7  # signatures a reader can hold, in stages/ and serve/ too
+
+
+def test_the_parameter_rule_catches_an_eighth_parameter(tmp_path):
+    """The configured ruff flags a function of 8 parameters (keyword-only ones count) and passes one of 7."""
+    import shutil
+    import subprocess
+
+    ruff = shutil.which("ruff") or str(REPO / ".venv/bin/ruff")
+    (tmp_path / "seven.py").write_text("def f(a, b, c, d, e, f, *, g):\n    return a\n")
+    (tmp_path / "eight.py").write_text("def f(a, b, c, d, e, f, g, *, h):\n    return a\n")
+    run = subprocess.run([ruff, "check", "--config", str(REPO / "pyproject.toml"), "--output-format", "concise",
+                          str(tmp_path)], capture_output=True, text=True)
+    assert "eight.py:1:5: PLR0913 Too many arguments in function definition (8 > 7)" in run.stdout
+    assert "seven.py" not in run.stdout
     assert "ruff check ." in (REPO / "Makefile").read_text()

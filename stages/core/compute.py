@@ -25,10 +25,11 @@ INSTALL = "install the extra: make dask (or pip install -r requirements-dask.loc
 
 
 @contextmanager
-def fits_on(backend: str, scheduler: str, workers: int, section: str, needed: bool = True) -> Iterator[str]:
-    """Run the block's joblib work where `<section>.backend` says (on `<section>.scheduler`'s cluster, LocalCluster
-    with `workers` processes); yields a line for the log. `needed=False`: the block fits nothing in parallel this
-    time, so no cluster is started for it."""
+def fits_on(compute, needed: bool = True, *, section: str = "compute") -> Iterator[str]:
+    """Run the block's joblib work where `compute` (the validated `<section>` of params.yaml) says: its backend,
+    on its scheduler's cluster (local: a LocalCluster of `workers` processes); yields a line for the log.
+    `needed=False`: the block fits nothing in parallel this time, so no cluster is started for it."""
+    backend, scheduler, workers = compute.backend, compute.scheduler, compute.workers
     if backend == "local" or not needed:
         yield "joblib processes on this machine (n_jobs)"
         return

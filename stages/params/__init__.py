@@ -1,8 +1,7 @@
-"""params.yaml, validated when a stage starts: the schema (schema.py), reading and validating the file
-(loading.py), one line per problem naming its key (errors.py), and sections as the plain values core
-functions take (adapters.py). A stage needs only what is imported here."""
+"""params.yaml, validated when a stage starts: the schema (schema.py: each setting defined once; core reads the
+validated sections it is handed, never the whole file), reading and validating the file (loading.py), one line per
+problem naming its key (errors.py). A stage needs only what is imported here."""
 
-from stages.params.adapters import cnn_settings, compute_on, transfer_recipe, transfer_settings
 from stages.params.loading import load_params, validate_params
 
-__all__ = ["cnn_settings", "compute_on", "load_params", "transfer_recipe", "transfer_settings", "validate_params"]
+__all__ = ["load_params", "validate_params"]

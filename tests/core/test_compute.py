@@ -18,7 +18,7 @@ from stages import compare_models, ingest, preprocess, select_features, tune
 from stages.core import compute
 from stages.core.compute import fits_on
 from stages.core.errors import PipelineError
-from stages.params import compute_on, validate_params
+from stages.params import validate_params
 from stages.params.schema import ComputeParams
 from tests.conftest import FAST, REPO, patients, run_fails, run_ok, set_params
 
@@ -77,7 +77,7 @@ def test_a_local_dask_cluster_gives_the_local_backends_outputs_byte_for_byte(pro
 def test_fits_run_in_the_workers_whatever_n_jobs_says():
     from distributed import get_client
 
-    with fits_on(**compute_on(LOCAL_CLUSTER)):
+    with fits_on(LOCAL_CLUSTER):
         workers = set(get_client().run(os.getpid).values())
         ran = set(Parallel(n_jobs=1)(delayed(os.getpid)() for _ in range(8)))  # n_jobs=1 would stay here
     assert len(workers) == 2 and ran <= workers and os.getpid() not in ran
@@ -170,7 +170,7 @@ def test_a_scheduler_and_workers_started_apart_give_the_same_outputs_and_one_wit
 def test_without_the_dask_extra_the_error_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "dask.distributed", None)  # what an install without the extra sees
     with pytest.raises(PipelineError) as exc:
-        with fits_on(**compute_on(LOCAL_CLUSTER)):
+        with fits_on(LOCAL_CLUSTER):
             pass
     assert "compute.backend = 'dask' needs Dask's distributed scheduler" in str(exc.value)
     assert "make dask" in str(exc.value) and "compute.backend: local" in str(exc.value)
@@ -181,7 +181,7 @@ def test_local_backend_or_no_parallel_work_starts_no_cluster():
 
     for params, needed in ((ComputeParams(backend="local", scheduler="local", workers=2), True),
                            (LOCAL_CLUSTER, False)):
-        with fits_on(**compute_on(params), needed=needed) as where:
+        with fits_on(params, needed=needed) as where:
             assert where == "joblib processes on this machine (n_jobs)"
             with pytest.raises(ValueError):  # no Dask client anywhere
                 get_client()

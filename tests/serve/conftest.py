@@ -2,6 +2,7 @@
 worker for every serve/ test module."""
 
 import io
+from types import SimpleNamespace
 
 import pytest
 from PIL import Image
@@ -34,8 +35,9 @@ def project(tmp_path_factory):
         from stages.core.images.networks import build_cnn
 
         keras.utils.set_random_seed(0)
-        write_keras(paths.CNN_MODEL, build_cnn((8, 8, 1), 3, [4], 3, 2, 0.0, 8, 0.0, [],
-                                               key="images.image_size", section="cnn"))
+        conv = SimpleNamespace(kernel_size=3, pool_size=2, dropout=0.0, dense_units=8, dense_dropout=0.0)
+        plan = SimpleNamespace(filters=[4], batch_norm=False, pooling="flatten")  # one block, the MNIST head
+        write_keras(paths.CNN_MODEL, build_cnn((8, 8, 1), 3, conv, plan, [], key="images.image_size", section="cnn"))
         write_json(paths.CNN_LABELS, {"classes": CLASSES, "image_size": 8, "channels": 1, "resize": "pad",
                                       "pixels": "uint8, 0-255"})
     return root

@@ -4,6 +4,7 @@ that the pretrained weights are really carried over, and bad input."""
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -77,10 +78,17 @@ def test_saved_model_takes_stored_images_and_reproduces_the_test_accuracy(shapes
     assert accuracy == pytest.approx(read_json(paths.TRANSFER_METRICS)["transfer_accuracy"])
 
 
+def head_of(shape: tuple, size: int, pooling: str):
+    """The pipeline backbone's head: 8 dense units, no dropout."""
+    from stages.core.images.transfer import Head
+
+    return Head(shape, "pipeline", size, SimpleNamespace(pooling=pooling, dense_units=8, dropout=0.0))
+
+
 def test_phase_1_trains_only_the_head_and_phase_2_exactly_the_top_n_non_batchnorm_layers():
     keras, core, bb = keras_ready()
     base = bb.pipeline_backbone(16, 1, [4, 8, 8])
-    model = core.compile_adam(core.with_head(base, (16, 16, 1), 3, "pipeline", 16, "avg", 8, 0.0, frozen=True),
+    model = core.compile_adam(core.with_head(base, head_of((16, 16, 1), 16, "avg"), 3, frozen=True),
                               0.01)
     x = np.random.default_rng(0).uniform(0, 255, size=(24, 16, 16, 1)).astype("float32")  # stored pixels
     y = np.arange(24) % 3
@@ -116,13 +124,13 @@ def test_transferred_backbone_carries_the_pretrained_weights():
     x = rng.uniform(size=(32, 12, 12, 1)).astype("float32")
     base = bb.pipeline_backbone(12, 1, [4, 8])
     fresh = weights_of(base.layers)
-    pretrain = core.compile_adam(core.with_head(base, (12, 12, 1), 4, "pipeline", 12, "avg", 8, 0.0, frozen=False),
+    pretrain = core.compile_adam(core.with_head(base, head_of((12, 12, 1), 12, "avg"), 4, frozen=False),
                                  0.01)
     pretrain.fit(x, np.arange(32) % 4, epochs=2, batch_size=8, verbose=0)
     pretrained = weights_of(base.layers)
     assert not all(np.array_equal(a, b) for a, b in zip(fresh, pretrained, strict=True))
 
-    model = core.with_head(base, (12, 12, 1), 2, "pipeline", 12, "flatten", 8, 0.0, frozen=True)
+    model = core.with_head(base, head_of((12, 12, 1), 12, "flatten"), 2, frozen=True)
     carried = weights_of(model.get_layer("pipeline").layers)
     assert all(np.array_equal(a, b) for a, b in zip(pretrained, carried, strict=True))
     core.compile_adam(model, 0.01).fit(x, np.arange(32) % 2, epochs=1, batch_size=8, verbose=0)
@@ -302,13 +310,15 @@ def test_phase_2_keeps_phase_1_weights_unless_it_improves_validation_loss():
     rng = np.random.default_rng(0)
     x = rng.uniform(0, 255, (16, 12, 12, 1)).astype(np.uint8)
     train = ImageBatches(x, np.arange(16) % 2, 8, seed=0)
-    head = dict(shape=(12, 12, 1), backbone="pipeline", size=12, pooling="avg", dense_units=4, dropout=0.0)
+    head = core.Head((12, 12, 1), "pipeline", 12, SimpleNamespace(pooling="avg", dense_units=4, dropout=0.0))
+    data = core.Experiment(train, train, None, None, None)
+    from stages.core.images.networks import Phase
     for phase1_best, expect_kept in ((0.0, False), (np.inf, True)):  # unbeatable, or beaten by anything
         base = bb.pipeline_backbone(12, 1, [4, 8])
-        model, history = core.train_head(base, head, 2, train, train, 2, 0.05, 3)
+        model, history = core.train_head(base, head, 2, data, Phase("phase 1", 2, 3, 0.05))
         before = [w.copy() for w in model.get_weights()]
         history["val_loss"] = [phase1_best] * len(history["loss"])
-        unfrozen, more, kept = core.fine_tune(model, base, 1, train, train, 2, 0.05, 2, history)
+        unfrozen, more, kept = core.fine_tune(model, base, 1, data, Phase("phase 2", 2, 2, 0.05), history)
         assert unfrozen == ["block2_conv"] and kept == expect_kept and len(more["loss"]) == 2
         same = all(np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True))
         assert same != expect_kept

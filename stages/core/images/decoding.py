@@ -32,12 +32,15 @@ class Decoded:
     samples: dict = field(default_factory=dict)  # class -> its first training images
 
 
-def decode_splits(manifest: pd.DataFrame, codes: np.ndarray, shape: tuple, resize: str, jobs: int,
-                  limits: tuple[int, int | None], strict: bool, root: Path, appends: dict[str, Callable], progress, *,
-                  key: str) -> Decoded:
-    """Each split's files into appends[split]; under `strict` (set at `key`) the first chunk with an unreadable
-    file stops the stage, naming the files by their path inside `root`. `limits`: the smallest side and the most
-    pixels a file may declare (larger ones are never decoded). A class left with no readable image is an error."""
+def decode_splits(manifest: pd.DataFrame, shape: tuple, images, root: Path, appends: dict[str, Callable], progress,
+                  *, section: str) -> Decoded:
+    """Each split's files (the manifest's path, label, class code and split) into appends[split], resized as
+    `images.resize` says on `images.n_jobs` threads; under `images.strict` the first chunk with an unreadable file
+    stops the stage, naming the files by their path inside `root`. Files narrower than `images.min_side` or
+    declaring more than `images.max_megapixels` are never decoded. A class left with no readable image is an
+    error. `images`: the validated `<section>` of params.yaml."""
+    codes, resize, jobs, strict = manifest["code"].to_numpy(), images.resize, images.n_jobs, images.strict
+    limits, key = pixel_limits(images), f"{section}.strict"
     decoded = Decoded(np.zeros(len(manifest), dtype=bool))
     for part, append in appends.items():
         rows = (manifest["split"] == part).to_numpy()
@@ -68,6 +71,11 @@ def decode_splits(manifest: pd.DataFrame, codes: np.ndarray, shape: tuple, resiz
         raise PipelineError(f"class {lost[0]!r} has no readable image: all {int((manifest['label'] == lost[0]).sum())} "
                             f"of its files failed to decode ({listed(decoded.unreadable, 2)}); fix or remove them")
     return decoded
+
+
+def pixel_limits(images) -> tuple[int, int]:
+    """(the smallest side, the most pixels a file may declare), from the images section."""
+    return images.min_side, int(images.max_megapixels * 1e6)
 
 
 def ingest_metrics(manifest: pd.DataFrame, decoded: Decoded, groups: pd.Series | None, loose: list, classes: list,

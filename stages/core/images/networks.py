@@ -3,6 +3,8 @@ softmax) and an MLP, with optional augmentation layers that act only while train
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from sklearn.metrics import log_loss
 
@@ -71,13 +73,15 @@ class ImageBatches(keras.utils.PyDataset):
         self.order = self._shuffled()
 
 
-def build_cnn(shape: tuple, n_classes: int, filters: list[int], kernel_size: int, pool_size: int,
-              dropout: float, dense_units: int, dense_dropout: float, augment: list, *,
-              key: str, section: str, batch_norm: bool = False, pooling: str = "flatten") -> keras.Model:
-    """Per block a 'same' convolution (with batch normalisation before its ReLU when asked), max pooling and
-    dropout; then flatten or global average pooling, dense, dropout, softmax. At the defaults a small image gets
-    the classic MNIST network and a photo the deeper one (stages.core.images.sizing.conv_plan).
-    `key` sets the image size and `<section>.conv.filters` the blocks, both named when the images are too small."""
+def build_cnn(shape: tuple, n_classes: int, conv, plan, augment: list, *, key: str, section: str) -> keras.Model:
+    """Per block of `plan` (sizing.ConvPlan: filters, batch_norm, pooling) a 'same' convolution (with batch
+    normalisation before its ReLU when asked), max pooling and dropout; then flatten or global average pooling,
+    dense, dropout, softmax. `conv`: the validated `<section>.conv` of params.yaml (kernel_size, pool_size,
+    dropout, dense_units, dense_dropout). At the defaults a small image gets the classic MNIST network and a photo
+    the deeper one (stages.core.images.sizing.conv_plan). `key` sets the image size and `<section>.conv.filters`
+    the blocks, both named when the images are too small."""
+    filters, batch_norm, pooling, pool_size = plan.filters, plan.batch_norm, plan.pooling, conv.pool_size
+    kernel_size, dropout = conv.kernel_size, conv.dropout
     if shape[0] < (needed := min_image_size(len(filters), pool_size)):
         raise PipelineError(f"{key} = {shape[0]} is too small for {len(filters)} pooling blocks of {pool_size}; "
                             f"the minimum is {needed}: raise {key} or use fewer {section}.conv.filters")
@@ -94,8 +98,8 @@ def build_cnn(shape: tuple, n_classes: int, filters: list[int], kernel_size: int
             stack.append(layers.Dropout(dropout))
     stack += [
         layers.GlobalAveragePooling2D() if pooling == "avg" else layers.Flatten(),
-        layers.Dense(dense_units, activation="relu", kernel_initializer="he_normal"),
-        layers.Dropout(dense_dropout),
+        layers.Dense(conv.dense_units, activation="relu", kernel_initializer="he_normal"),
+        layers.Dropout(conv.dense_dropout),
         layers.Dense(n_classes, activation="softmax", dtype="float32"),  # float32 even under mixed precision
     ]
     return keras.Sequential(stack, name="cnn")
@@ -110,16 +114,12 @@ def build_mlp(shape: tuple, n_classes: int, units: list[int], dropout: float, au
     return keras.Sequential(stack, name="mlp")
 
 
-def course_network(cnn, shape: tuple, n_classes: int, rules, seed: int, *, key: str) -> keras.Model:
-    """train_cnn's compiled network: the cnn settings (stages.core.images.sizing.CnnSettings; model: cnn or mlp)
-    shaped by `rules` (sizing.CnnRules), with the augmentation layers when rules.augment is on; `key` sets the
-    image size."""
-    augment = augmentation(**cnn.augment, seed=seed) if rules.augment.value else []
-    plan = rules.plan
-    model = (build_cnn(shape, n_classes, plan.filters, cnn.kernel_size, cnn.pool_size, cnn.dropout, cnn.dense_units,
-                       cnn.dense_dropout, augment, key=key, section=cnn.section, batch_norm=plan.batch_norm,
-                       pooling=plan.pooling)
-             if cnn.model == "cnn" else build_mlp(shape, n_classes, cnn.mlp_units, cnn.mlp_dropout, augment))
+def course_network(cnn, shape: tuple, n_classes: int, rules, seed: int, *, key: str, section: str) -> keras.Model:
+    """train_cnn's compiled network: `cnn` (the validated `<section>` of params.yaml; model: cnn or mlp) shaped by
+    `rules` (sizing.CnnRules), with the augmentation layers when rules.augment is on; `key` sets the image size."""
+    augment = augmentation(**dict(cnn.augment), seed=seed) if rules.augment.value else []
+    model = (build_cnn(shape, n_classes, cnn.conv, rules.plan, augment, key=key, section=section)
+             if cnn.model == "cnn" else build_mlp(shape, n_classes, cnn.mlp.units, cnn.mlp.dropout, augment))
     return compile_model(model, cnn.optimizer, cnn.learning_rate, cnn.momentum)
 
 
@@ -132,16 +132,29 @@ def compile_model(model: keras.Model, optimizer: str, learning_rate: float, mome
     return model
 
 
-def fit(model: keras.Model, train: ImageBatches, val: ImageBatches, epochs: int, patience: int,
-        initial_epoch: int = 0, callbacks: tuple = (), name: str = "fit", reduce_lr: bool = False) -> dict:
-    """model.fit with early stopping on validation loss, the best epoch's weights restored; `name` heads its
-    progress lines. `reduce_lr`: the learning rate halves after a quarter of the patience without a gain, so
-    it falls a few times before early stopping gives up."""
+@dataclass(frozen=True)
+class Phase:
+    """One model.fit: at most `epochs` epochs, stopped after `patience` without a gain on validation loss (the best
+    epoch's weights restored); `name` heads its progress lines; `learning_rate` for the stages that compile per
+    phase (transfer); `reduce_lr`: the rate halves after a quarter of the patience without a gain, so it falls a
+    few times before early stopping gives up."""
+
+    name: str
+    epochs: int
+    patience: int
+    learning_rate: float | None = None
+    reduce_lr: bool = False
+
+
+def fit(model: keras.Model, train: ImageBatches, val: ImageBatches, phase: Phase, initial_epoch: int = 0,
+        callbacks: tuple = ()) -> dict:
+    """model.fit for one phase, with early stopping on validation loss and the best epoch's weights restored."""
+    patience = phase.patience
     stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
     schedule = [keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=max(2, patience // 4),
-                                                  min_delta=0)] if reduce_lr else []
-    return model.fit(train, validation_data=val, initial_epoch=initial_epoch, epochs=initial_epoch + epochs,
-                     shuffle=False, callbacks=[stop, *schedule, EpochProgress(name, stop), *callbacks],
+                                                  min_delta=0)] if phase.reduce_lr else []
+    return model.fit(train, validation_data=val, initial_epoch=initial_epoch, epochs=initial_epoch + phase.epochs,
+                     shuffle=False, callbacks=[stop, *schedule, EpochProgress(phase.name, stop), *callbacks],
                      verbose=0).history  # ImageBatches shuffles
 
 

@@ -186,36 +186,14 @@ class CnnRules:
         return [decided.line() for decided in (self.augment, self.patience, self.reduce_lr)]
 
 
-@dataclass(frozen=True)
-class CnnSettings:
-    """params.yaml's cnn section as plain values (stages.params.adapters.cnn_settings), and its name for errors."""
-    model: str  # cnn | mlp
-    batch_size: int
-    patience: object  # auto | epochs
-    reduce_lr: object  # auto | true | false
-    filters: object  # auto | one entry per convolution block
-    kernel_size: int
-    pool_size: int
-    dropout: float
-    dense_units: int
-    dense_dropout: float
-    batch_norm: object  # auto | true | false
-    pooling: str  # auto | flatten | avg
-    mlp_units: list
-    mlp_dropout: float
-    augment: dict  # flip, rotation, zoom, contrast
-    optimizer: str
-    learning_rate: float
-    momentum: float
-    section: str
-
-
-def cnn_rules(cnn: CnnSettings, augment_value, size: int, n_train: int, source_side: int | None = None, *,
-              key: str) -> CnnRules:
-    """The rules for the cnn settings (and augmentation, `key`) on `n_train` stored images of `size` px, whose
-    source files are about `source_side` px on their short side (ingest_images measured it)."""
+def cnn_rules(cnn, augment_value, size: int, n_train: int, source_side: int | None = None, *, key: str,
+              section: str) -> CnnRules:
+    """The rules for `cnn` (the validated `<section>` of params.yaml) and augmentation (`key`) on `n_train` stored
+    images of `size` px, whose source files are about `source_side` px on their short side (ingest_images measured
+    it)."""
+    conv = cnn.conv
     return CnnRules(augment(augment_value, source_side, size, key),
-                    patience(cnn.patience, n_train, cnn.batch_size, f"{cnn.section}.patience"),
-                    reduce_lr(cnn.reduce_lr, source_side, size, f"{cnn.section}.reduce_lr"),
-                    conv_plan(size, cnn.pool_size, cnn.filters, cnn.batch_norm, cnn.pooling,
+                    patience(cnn.patience, n_train, cnn.batch_size, f"{section}.patience"),
+                    reduce_lr(cnn.reduce_lr, source_side, size, f"{section}.reduce_lr"),
+                    conv_plan(size, conv.pool_size, conv.filters, conv.batch_norm, conv.pooling,
                               glyphs(source_side, size)))

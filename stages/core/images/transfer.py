@@ -24,26 +24,37 @@ from stages.core.images.backbones import (
     make_backbone,
     unfreeze_top,
 )
-from stages.core.images.networks import ImageBatches, evaluate_network, fit
+from stages.core.images.networks import ImageBatches, Phase, evaluate_network, fit
 from stages.core.images.transfer_plan import only
 from stages.core.training.imbalance import majority_accuracy
 from stages.core.training.live import LiveLogger
 
 
-def with_head(base: keras.Model, shape: tuple, n_classes: int, backbone: str, size: int, pooling: str,
-              dense_units: int, dropout: float, frozen: bool) -> keras.Model:
+@dataclass(frozen=True)
+class Head:
+    """Where the new classifier head sits: the stored images' shape, the backbone and its input size, and the
+    validated head section of params.yaml (`layers`: pooling, dense_units, dropout)."""
+
+    shape: tuple
+    backbone: str
+    size: int
+    layers: object
+
+
+def with_head(base: keras.Model, head: Head, n_classes: int, frozen: bool) -> keras.Model:
     """stored images -> BackboneInput -> base -> pooling -> [dense] -> dropout -> softmax.
 
     frozen: the base is not trained and runs in inference mode (training=False) for good, so its BatchNorm
     layers keep their statistics even after phase 2 unfreezes layers around them."""
+    backbone, pooling, dense_units = head.backbone, head.layers.pooling, head.layers.dense_units
     base.trainable = not frozen
-    inputs = keras.Input(shape)
-    x = BackboneInput(backbone, size, name="backbone_input")(inputs)
+    inputs = keras.Input(head.shape)
+    x = BackboneInput(backbone, head.size, name="backbone_input")(inputs)
     x = base(x, training=False) if frozen else base(x)
     x = layers.GlobalAveragePooling2D(name="head_pool")(x) if pooling == "avg" else layers.Flatten(name="head_flat")(x)
     if dense_units:
         x = layers.Dense(dense_units, activation="relu", kernel_initializer="he_normal", name="head_dense")(x)
-    x = layers.Dropout(dropout, name="head_dropout")(x)
+    x = layers.Dropout(head.layers.dropout, name="head_dropout")(x)
     outputs = layers.Dense(n_classes, activation="softmax", dtype="float32", name="head_softmax")(x)
     return keras.Model(inputs, outputs, name=f"{backbone}_transfer" if frozen else f"{backbone}_scratch")
 
@@ -74,45 +85,42 @@ def frozen_backbone_warnings(base: keras.Model, backbone: str, weights: str, siz
     return warnings
 
 
-def pretrain(base: keras.Model, head: dict, n_classes: int, train: ImageBatches, val: ImageBatches, epochs: int,
-             learning_rate: float, patience: int) -> float:
+def pretrain(base: keras.Model, head: Head, n_classes: int, train: ImageBatches, val: ImageBatches,
+             phase: Phase) -> float:
     """The pipeline backbone's stand-in for ImageNet: the whole network trained on the source classes.
     Returns the validation accuracy of the kept epoch."""
-    model = compile_adam(with_head(base, **head, n_classes=n_classes, frozen=False), learning_rate)
-    history = fit(model, train, val, epochs, patience, name="transfer: pre-training")
+    model = compile_adam(with_head(base, head, n_classes, frozen=False), phase.learning_rate)
+    history = fit(model, train, val, phase)
     return float(history["val_accuracy"][int(np.argmin(history["val_loss"]))])
 
 
-def train_head(base: keras.Model, head: dict, n_classes: int, train: ImageBatches, val: ImageBatches, epochs: int,
-               learning_rate: float, patience: int, callbacks: tuple = ()
-               ) -> tuple[keras.Model, dict]:
+def train_head(base: keras.Model, head: Head, n_classes: int, data: Experiment, phase: Phase,
+               callbacks: tuple = ()) -> tuple[keras.Model, dict]:
     """Phase 1: the new head on the frozen backbone."""
-    model = compile_adam(with_head(base, **head, n_classes=n_classes, frozen=True), learning_rate)
-    return model, fit(model, train, val, epochs, patience, callbacks=callbacks, name="transfer: phase 1")
+    model = compile_adam(with_head(base, head, n_classes, frozen=True), phase.learning_rate)
+    return model, fit(model, data.train, data.val, phase, callbacks=callbacks)
 
 
-def fine_tune(model: keras.Model, base: keras.Model, n_layers: int, train: ImageBatches, val: ImageBatches,
-              epochs: int, learning_rate: float, patience: int, after: dict, callbacks: tuple = ()
-              ) -> tuple[list[str], dict, bool]:
+def fine_tune(model: keras.Model, base: keras.Model, n_layers: int, data: Experiment, phase: Phase, after: dict,
+              callbacks: tuple = ()) -> tuple[list[str], dict, bool]:
     """Phase 2: the backbone's top `n_layers` unfrozen at a low learning rate, continuing phase 1's curve
     (`after`: its history). Keeps phase 1's weights when no epoch improves on its validation loss.
     Returns the unfrozen layers, this phase's history and whether its weights were kept."""
     before, best = model.get_weights(), min(after["val_loss"])
     unfrozen = unfreeze_top(base, n_layers)
-    compile_adam(model, learning_rate)  # recompile: the new trainable flags take effect
-    history = fit(model, train, val, epochs, patience, initial_epoch=len(after["loss"]), callbacks=callbacks,
-                  name="transfer: phase 2")
+    compile_adam(model, phase.learning_rate)  # recompile: the new trainable flags take effect
+    history = fit(model, data.train, data.val, phase, initial_epoch=len(after["loss"]), callbacks=callbacks)
     kept = min(history["val_loss"]) < best
     if not kept:
         model.set_weights(before)
     return unfrozen, history, kept
 
 
-def train_baseline(fresh: keras.Model, head: dict, n_classes: int, train: ImageBatches, val: ImageBatches,
-                   epochs: int, learning_rate: float, patience: int) -> tuple[keras.Model, dict]:
+def train_baseline(fresh: keras.Model, head: Head, n_classes: int, data: Experiment,
+                   phase: Phase) -> tuple[keras.Model, dict]:
     """The baseline: the same network from random weights, every layer trained, on the same images."""
-    model = compile_adam(with_head(fresh, **head, n_classes=n_classes, frozen=False), learning_rate)
-    return model, fit(model, train, val, epochs, patience, name="transfer: from scratch")
+    model = compile_adam(with_head(fresh, head, n_classes, frozen=False), phase.learning_rate)
+    return model, fit(model, data.train, data.val, phase)
 
 
 @dataclass
@@ -153,62 +161,51 @@ class Outcome:
 
 
 @dataclass(frozen=True)
-class Recipe:
-    """How to train, as plain values (params.yaml's `transfer` section)."""
-    backbone: str
-    weights: str  # imagenet | none | a file
-    pooling: str  # the head's
-    dense_units: int
-    dropout: float
-    learning_rate: float  # phase 1, and the baseline
-    epochs: int
-    fine_tune_layers: int
-    fine_tune_lr: float
-    fine_tune_epochs: int
-    patience: int
-    threshold: object  # a number or {sensitivity: s}
-    baseline: bool  # also train the same network from random weights (transfer.scratch)
-    filters: list  # the pipeline backbone's convolution blocks
-    pretrain_epochs: int  # the pipeline backbone's pre-training on the source classes
+class Reports:
+    """Where a transfer run reports: `new_live` opens the DVCLive run that logs both phases (once every check has
+    passed: a failed one leaves no reports), `say` prints a line of progress, `warn` a warning."""
+
+    new_live: Callable
+    say: Callable[[str], None]
+    warn: Callable[[str], None]
 
 
-def run(r: Recipe, plan, data: Experiment, channels: int, new_live: Callable, say: Callable[[str], None],
-        warn: Callable[[str], None], section: str) -> Outcome:
+def run(t, plan, data: Experiment, channels: int, reports: Reports, *, section: str) -> Outcome:
     """Pre-training (pipeline backbone), phase 1, phase 2 and the from-scratch baseline, each stopped early and
-    scored on the test images. `plan`: stages.core.images.transfer_plan.Plan; `new_live` opens the DVCLive run
-    that logs both phases, once every check has passed (a failed one leaves no reports); `say` prints a line
-    of progress, `warn` a warning; `section`: the params section the recipe came from."""
-    head = dict(shape=data.train.pixels.shape[1:], backbone=r.backbone, size=plan.size, pooling=r.pooling,
-                dense_units=r.dense_units, dropout=r.dropout)
-    n = len(plan.target)
+    scored on the test images. `t`: the validated `<section>` of params.yaml; `plan`:
+    stages.core.images.transfer_plan.Plan."""
+    head, n = Head(data.train.pixels.shape[1:], t.backbone, plan.size, t.head), len(plan.target)
     test = None
 
     def scored(model, history: dict) -> tuple[dict, np.ndarray, np.ndarray]:
         nonlocal test
         test = test or data.test()
         result, predicted, probabilities = evaluate_network(model, data.val, test, plan.names, plan.positive,
-                                                            r.threshold, f"{section}.threshold")
+                                                            t.threshold, f"{section}.threshold")
         return {**result, **trained(model, history)}, predicted, probabilities
 
     metrics: dict = {}
-    base = make_backbone(r.backbone, r.weights, plan.size, channels, r.filters, key=f"{section}.weights")
-    check_fine_tune_layers(base, r.backbone, r.fine_tune_layers, key=f"{section}.fine_tune_layers")  # before training
-    if r.backbone == "pipeline" and r.weights == "imagenet":  # offline stand-in: pre-train on source classes
+    base = make_backbone(t.backbone, t.weights, plan.size, channels, t.pipeline.filters, key=f"{section}.weights")
+    check_fine_tune_layers(base, t.backbone, t.fine_tune_layers, key=f"{section}.fine_tune_layers")  # before training
+    if t.backbone == "pipeline" and t.weights == "imagenet":  # offline stand-in: pre-train on source classes
         metrics["pretrain_val_accuracy"] = pretrain(base, head, len(plan.source), data.source_train, data.source_val,
-                                                    r.pretrain_epochs, r.learning_rate, r.patience)
-    for line in frozen_backbone_warnings(base, r.backbone, r.weights, plan.size, data.train[0][0], section=section):
-        warn(line)
+                                                    Phase("transfer: pre-training", t.pipeline.epochs, t.patience,
+                                                          t.learning_rate))
+    for line in frozen_backbone_warnings(base, t.backbone, t.weights, plan.size, data.train[0][0], section=section):
+        reports.warn(line)
 
-    live = new_live()
-    model, history = train_head(base, head, n, data.train, data.val, r.epochs, r.learning_rate, r.patience,
-                                callbacks=(LiveLogger(live, 1),))
+    live = reports.new_live()
+    model, history = train_head(base, head, n, data, Phase("transfer: phase 1", t.epochs, t.patience,
+                                                           t.learning_rate), callbacks=(LiveLogger(live, 1),))
     phase1_epochs = len(history["loss"])
     metrics["phase1"], predicted, probabilities = scored(model, history)
-    if r.fine_tune_layers and r.fine_tune_epochs:
-        unfrozen, more, kept = fine_tune(model, base, r.fine_tune_layers, data.train, data.val, r.fine_tune_epochs,
-                                         r.fine_tune_lr, r.patience, history, callbacks=(LiveLogger(live, 2),))
-        say(f"phase 2 fine-tuned {', '.join(unfrozen)} at learning rate {r.fine_tune_lr} for {len(more['loss'])} "
-            "epochs; " + ("kept" if kept else "no better on validation than phase 1: phase 1's weights kept"))
+    if t.fine_tune_layers and t.fine_tune_epochs:
+        unfrozen, more, kept = fine_tune(model, base, t.fine_tune_layers, data, Phase(
+            "transfer: phase 2", t.fine_tune_epochs, t.patience, t.fine_tune_lr), history,
+            callbacks=(LiveLogger(live, 2),))
+        reports.say(f"phase 2 fine-tuned {', '.join(unfrozen)} at learning rate {t.fine_tune_lr} for "
+                    f"{len(more['loss'])} epochs; " + ("kept" if kept else "no better on validation than phase 1: "
+                                                       "phase 1's weights kept"))
         history = {k: history[k] + more[k] for k in history}
         metrics["phase2"] = {"kept": int(kept), **trained(model, more)}
         if kept:  # else the model is phase 1's, scored above
@@ -217,11 +214,11 @@ def run(r: Recipe, plan, data: Experiment, channels: int, new_live: Callable, sa
     live.end()
 
     baseline_history = None
-    if r.baseline:  # the same network from random weights: same images, as many epochs at most
-        fresh = make_backbone(r.backbone, "none", plan.size, channels, r.filters, fresh=True,
+    if t.scratch:  # the same network from random weights: same images, as many epochs at most
+        fresh = make_backbone(t.backbone, "none", plan.size, channels, t.pipeline.filters, fresh=True,
                               key=f"{section}.weights")
-        baseline, baseline_history = train_baseline(fresh, head, n, data.train, data.val,
-                                                    r.epochs + r.fine_tune_epochs, r.learning_rate, r.patience)
+        baseline, baseline_history = train_baseline(fresh, head, n, data, Phase(
+            "transfer: from scratch", t.epochs + t.fine_tune_epochs, t.patience, t.learning_rate))
         metrics["scratch"] = scored(baseline, baseline_history)[0]  # the metrics' name for the baseline
     metrics["baseline_accuracy"] = majority_accuracy(plan.y, test.labels)  # what the model must beat
     return Outcome(model, metrics, history, phase1_epochs, baseline_history, test, predicted, probabilities)

@@ -98,29 +98,16 @@ class Plan:
     notes: list[str]  # what the stage prints before training
 
 
-@dataclass(frozen=True)
-class TransferSettings:
-    """What the plan checks, as plain values from params.yaml's transfer section (stages.params.adapters), and
-    the section's name for its errors."""
-    backbone: str
-    weights: str  # imagenet | none | a file
-    source_classes: object  # auto, or the class names the pipeline backbone pre-trains on
-    samples_per_class: int | None  # the pipeline backbone's few-shot images per target class
-    requested_size: int | None  # input_size: None follows the stored images
-    blocks: int  # the pipeline backbone's convolution blocks
-    threshold: object  # a number or {sensitivity: s}
-    class_weight: str
-    section: str
-
-
-def plan_transfer(classes: list[str], train_y: np.ndarray, stored_side: int, seed: int, settings: TransferSettings,
-                  wanted_positive, *, key: str) -> Plan:
-    """Every check of the transfer stage's params (`<settings.section>.*`, and the positive class, `key`) that
-    needs no network."""
-    backbone, weights, samples_per_class, section = (settings.backbone, settings.weights, settings.samples_per_class,
-                                                     settings.section)
+def plan_transfer(labels: dict, train_y: np.ndarray, seed: int, transfer, wanted_positive, *, key: str,
+                  section: str) -> Plan:
+    """Every check of `transfer` (the validated `<section>` of params.yaml) and of the positive class (`key`) that
+    needs no network, on the stored images (`labels`: their labels.json: classes, image_size) and the training
+    split's class codes."""
+    classes, stored_side = labels["classes"], labels["image_size"]
+    backbone, weights, samples_per_class = (transfer.backbone, transfer.weights,
+                                            transfer.pipeline.target_samples_per_class)
     check_weights(backbone, weights, section=section)
-    source, target = source_and_target(classes, backbone, settings.source_classes, section=section)
+    source, target = source_and_target(classes, backbone, transfer.pipeline.source_classes, section=section)
     names = [classes[i] for i in target]
     rows, y = only(train_y, target)
     notes = []
@@ -131,10 +118,10 @@ def plan_transfer(classes: list[str], train_y: np.ndarray, stored_side: int, see
                          f"{samples_per_class}, all used: {', '.join(short)}")
         picked = few_shot(y, samples_per_class, seed)
         rows, y = rows[picked], y[picked]
-    check_threshold(settings.threshold, len(target), f"{section}.threshold")
+    check_threshold(transfer.threshold, len(target), f"{section}.threshold")
     return Plan(source=source, target=target, names=names, rows=rows, y=y,
-                size=input_size(backbone, stored_side, settings.requested_size, settings.blocks,
+                size=input_size(backbone, stored_side, transfer.input_size, len(transfer.pipeline.filters),
                                 key=f"{section}.input_size"),
                 positive=positive_code(names, positive_class(wanted_positive, np.take(names, y), key=key)),
-                weights=class_weights(y, names, settings.class_weight, f"{section}.class_weight"),
+                weights=class_weights(y, names, transfer.class_weight, f"{section}.class_weight"),
                 source_words=describe_weights(backbone, weights, [classes[i] for i in source]), notes=notes)

@@ -62,11 +62,13 @@ def gradient_norms(net: Network, x: np.ndarray, t: np.ndarray) -> np.ndarray:
     return np.array([np.linalg.norm(layer.dW) for layer in net.dense_layers()])
 
 
-def vanishing_gradients(x: np.ndarray, t: np.ndarray, depth: int, width: int, learning_rate: float, epochs: int,
-                        batch_size: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The same depth twice: sigmoid with Glorot initialisation, ReLU with He. Returns the gradient norm per
-    layer at the start (deep sigmoid layers barely learn: each sigmoid scales the gradient by at most 1/4) and
-    the training loss per epoch."""
+def vanishing_gradients(x: np.ndarray, t: np.ndarray, scratch, width: int,
+                        seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The same depth (`scratch.depth` hidden layers of `width`) twice: sigmoid with Glorot initialisation, ReLU
+    with He. Returns the gradient norm per layer at the start (deep sigmoid layers barely learn: each sigmoid scales
+    the gradient by at most 1/4) and the training loss per epoch. `scratch`: the validated section of params.yaml
+    (depth, learning_rate, epochs, batch_size)."""
+    depth, learning_rate, epochs, batch_size = scratch.depth, scratch.learning_rate, scratch.epochs, scratch.batch_size
     sizes = [x.shape[1], *[width] * depth, t.shape[1]]
     norms, losses = {"layer": np.arange(1, depth + 2)}, {"epoch": np.arange(1, epochs + 1)}
     for activation, init in (("sigmoid", "glorot"), ("relu", "he")):
@@ -78,9 +80,11 @@ def vanishing_gradients(x: np.ndarray, t: np.ndarray, depth: int, width: int, le
     return pd.DataFrame(norms), pd.DataFrame(losses)
 
 
-def momentum_vs_sgd(x: np.ndarray, t: np.ndarray, hidden: int, learning_rate: float, momentum: float, epochs: int,
-                    batch_size: int, seed: int) -> pd.DataFrame:
-    """One network from one start, trained with plain SGD and with momentum: loss per epoch."""
+def momentum_vs_sgd(x: np.ndarray, t: np.ndarray, scratch, seed: int) -> pd.DataFrame:
+    """One network (`scratch.hidden_units`) from one start, trained with plain SGD and with `scratch.momentum`:
+    loss per epoch."""
+    hidden, learning_rate, momentum = scratch.hidden_units, scratch.learning_rate, scratch.momentum
+    epochs, batch_size = scratch.epochs, scratch.batch_size
     curves = {"epoch": np.arange(1, epochs + 1)}
     for name, mu in (("sgd", 0.0), ("momentum", momentum)):
         rng = np.random.default_rng(seed)
@@ -90,10 +94,13 @@ def momentum_vs_sgd(x: np.ndarray, t: np.ndarray, hidden: int, learning_rate: fl
     return pd.DataFrame(curves)
 
 
-def softmax_network(x_train, y_train, x_test, y_test, hidden: int, activation: str, dropout: float,
-                    learning_rate: float, momentum: float, epochs: int, batch_size: int, seed: int) -> dict:
+def softmax_network(x_train, y_train, x_test, y_test, scratch, seed: int) -> dict:
     """The course's iris network in numpy: hidden layer (He for ReLU, Glorot otherwise) -> softmax, cross-entropy,
-    mini-batch SGD with momentum. Returns the loss per epoch and the test predictions."""
+    mini-batch SGD with momentum, as `scratch` (the validated section of params.yaml) sets them. Returns the loss
+    per epoch and the test predictions."""
+    hidden, activation, dropout = scratch.hidden_units, scratch.activation, scratch.dropout
+    learning_rate, momentum = scratch.learning_rate, scratch.momentum
+    epochs, batch_size = scratch.epochs, scratch.batch_size
     rng = np.random.default_rng(seed)
     k = int(y_train.max()) + 1
     net = dense_stack([x_train.shape[1], hidden, k], activation, "softmax", rng,

@@ -1,6 +1,8 @@
 """Decoding split by split (stages/core/images/decoding.py): the rows kept, the unreadable files named by their
 path inside the folder, the samples per class, images.strict, and the counts ingest_images records."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -35,11 +37,12 @@ class Progress:
 
 def decode(root, manifest, strict=False):
     written = {part: [] for part in ("train", "val", "test")}
-    codes = manifest["label"].map({"a": 0, "b": 1}).to_numpy()
+    manifest["code"] = manifest["label"].map({"a": 0, "b": 1}).to_numpy()
     progress = Progress()
-    decoded = decoding.decode_splits(manifest, codes, (4, 4, 1), "pad", 1, (1, None), strict, root,
+    images = SimpleNamespace(resize="pad", n_jobs=1, min_side=1, max_megapixels=100, strict=strict)
+    decoded = decoding.decode_splits(manifest, (4, 4, 1), images, root,
                                      {part: rows.append for part, rows in written.items()}, progress,
-                                     key="images.strict")
+                                     section="images")
     return decoded, {part: np.concatenate(rows) for part, rows in written.items()}, progress.done
 
 

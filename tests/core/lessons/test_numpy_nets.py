@@ -119,7 +119,10 @@ def test_dropout_is_the_identity_at_inference_and_keeps_the_mean_in_training():
 # numpy against Keras: the same weights, the same batch, the same SGD
 
 
-def keras_steps(weights, x, y, hidden_activation, output, loss, learning_rate, momentum, steps):
+def keras_steps(weights, x, y, activations: tuple, loss, sgd: tuple, steps):
+    """`steps` Keras SGD steps (`sgd`: learning rate, momentum) on one batch, from `weights`; `activations`: the
+    hidden layer's and the output's."""
+    (hidden_activation, output), (learning_rate, momentum) = activations, sgd
     import keras
 
     from stages.core.training import runtime  # noqa: F401  (TensorFlow's settings and quiet start-up)
@@ -152,8 +155,8 @@ def test_sgd_steps_match_keras_from_identical_weights(task, momentum, steps):
     for _ in range(steps):
         net.train_step(x, y, loss, optimizer)
     ours = [first.W, first.b, second.W, second.b]
-    theirs = keras_steps(start, x, y, "relu" if task == "classification" else "tanh",
-                         "softmax" if out else None, keras_loss, 0.1, momentum, steps)
+    theirs = keras_steps(start, x, y, ("relu" if task == "classification" else "tanh", "softmax" if out else None),
+                         keras_loss, (0.1, momentum), steps)
     assert any(np.abs(w - s).max() > 1e-3 for w, s in zip(ours, start, strict=True))  # the step moved them
     for w, k in zip(ours, theirs, strict=True):
         np.testing.assert_allclose(w, k, atol=1e-5)

@@ -1,5 +1,7 @@
 """The lessons' figures (stages/core/lessons/plots.py), drawn from the lessons' own small results."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 
@@ -12,7 +14,8 @@ def test_each_lesson_figure_is_a_png_and_the_same_twice():
     rng = np.random.default_rng(0)
     x, t = rng.normal(size=(30, 4)), np.eye(3)[rng.integers(0, 3, 30)]
     curves = pd.DataFrame({"epoch": [1, 2, 3], "per_row": [0.3, 0.2, 0.1], "per_epoch": [0.3, 0.28, 0.26]})
-    norms, losses = lessons.vanishing_gradients(x, t, 3, 8, 0.1, 2, 10, seed=0)
+    scratch = SimpleNamespace(depth=3, learning_rate=0.1, epochs=2, batch_size=10)
+    norms, losses = lessons.vanishing_gradients(x, t, scratch, 8, seed=0)
     for draw in (lambda: decision_figure(gates, lessons.INPUTS, lessons.GATES, "gates"),
                  lambda: loss_curves_figure(curves, "delta rule", "mean squared error"),
                  lambda: vanishing_figure(norms, losses, "vanishing")):
