@@ -8,12 +8,12 @@ from __future__ import annotations
 from stages.common import paths
 from stages.common.io import read_json, read_object, read_training_split, write_bytes, write_json, write_table
 from stages.common.runner import run_stage
-from stages.core.classes import positive_code
 from stages.core.progress import bar, joblib_progress
 from stages.core.tabular import bias_variance, plots
+from stages.core.tabular.problem import problem_of
 from stages.core.tabular.scoring import scorer_for
 from stages.core.tabular.sizing import TUNE_FOLDS, record, search_sample, tune_cv
-from stages.core.tabular.tasks import TASKS, auto
+from stages.core.tabular.tasks import auto
 from stages.params import load_params
 
 
@@ -21,11 +21,12 @@ def main() -> None:
     params = load_params(sections=("seed", "data", "compare", "tune", "bias_variance"))
     curve_params, tune = params.bias_variance, params.tune
     labels, X, y = read_training_split(paths.LABELS, paths.TRAIN)
-    task = TASKS[labels["task"]]
+    problem = problem_of(labels, y, params.seed)
+    task = problem.task
     name = read_json(paths.BEST_PARAMS)["model"]
     saved = read_object(paths.MODEL)
     pipeline = bias_variance.curve_pipeline(saved.pipeline)  # the tuned settings, unfitted
-    X, y, rows = search_sample(X, y, params.compare.rows, params.seed, task.classifies, key="compare.rows")
+    X, y, rows = search_sample(X, y, params.compare.rows, problem, key="compare.rows")
     shown, path, values = bias_variance.complexity(
         name, pipeline, curve_params.param, curve_params.values, saved.pipeline_.named_steps["select"].n_features_in_,
         section="bias_variance")
@@ -38,7 +39,7 @@ def main() -> None:
         print(f"bias_variance: {rows.line()}", flush=True)
     print(f"bias_variance: {name}, learning curve over {curve_params.sizes} sizes and validation curve over {shown} "
           f"{values}, {cv}-fold {scoring} on {len(y)} training rows", flush=True)
-    scorer = scorer_for(scoring, positive_code(labels["classes"], labels.get("positive")))
+    scorer = scorer_for(scoring, problem.positive)
     with joblib_progress(bar((curve_params.sizes + len(values)) * cv, "bias_variance")):
         learning, validation = bias_variance.curves(pipeline, X, y, task.folds(cv, params.seed), scorer,
                                                     (path, values), curve_params)

@@ -25,12 +25,13 @@ def main() -> None:
     from stages.core.tabular.problem import problem_of
     from stages.core.tabular.selection import selector_from
     from stages.core.tabular.sizing import ensemble_rules, lines, race_look, search_sample
-    X, y, rows = search_sample(X, y, compare.rows, params.seed, labels["task"] == "classification", key="compare.rows")
-    problem = problem_of(labels, y, params.seed, compare.size_rules)  # the rows compared: a sample's, on large tables
+    problem = problem_of(labels, y, params.seed, compare.size_rules)
+    X, y, rows = search_sample(X, y, compare.rows, problem, key="compare.rows")
+    problem = problem.on_rows(y)  # the rows compared: a sample's, on large tables
     plan = comparison.plan_comparison(problem, compare, section="compare")
     plan = comparison.lowered_to_classes(plan, y, labels["classes"], params.data.rare_classes, section="compare")
-    selector = selector_from(selected, params.seed, problem.positive, problem.task.name)
-    pipelines, sized = comparison.comparison_pipelines(plan, preprocessor, selector, problem, section="compare")
+    pipelines, sized = comparison.comparison_pipelines(plan, preprocessor, selector_from(selected, problem), problem,
+                                                       section="compare")
     members, racing, stacking = ensemble_rules(compare.stacking, compare.racing, compare.ensemble_top,
                                                len(pipelines), plan.folds, plan.repeats, section="compare")
     decisions = [*([rows] if rows.value != "all" else []), *plan.decisions, *sized, racing, *filter(None, [stacking])]

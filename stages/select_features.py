@@ -20,47 +20,42 @@ def main() -> None:
     features = params.features
     labels, X, y = read_training_split(paths.LABELS, paths.TRAIN)
     # the work's modules, after the first read: a missing input is said at pandas' start-up (benchmarks/startup.py)
+    from dataclasses import replace
+
     from sklearn.base import clone
 
-    from stages.core.classes import positive_code
     from stages.core.compute import fits_on
     from stages.core.progress import bar
     from stages.core.tabular import selection
     from stages.core.tabular.plots import selection_curve_figure
+    from stages.core.tabular.problem import problem_of
     from stages.core.tabular.sizing import curve_folds, curve_folds_auto, curve_rows, record, sample_rows
-    from stages.core.tabular.tasks import TASKS
-    task = TASKS[labels["task"]]
+    problem = problem_of(labels, y, params.seed)
     fitted = read_object(paths.PREPROCESSOR)  # fitted on these rows by preprocess
     encoded, n = fitted.transform(X), len(fitted.get_feature_names_out())
-    method_name, estimator_name, estimator, scoring, sfs_scoring = selection.chosen_method(
-        task, features, encoded, y, params.seed, section="features")
+    method, estimator_name, scoring = selection.chosen_method(problem, features, encoded, y, section="features")
     rows = curve_rows(len(y), features.curve_rows, key="features.curve_rows")
     sampled = rows.value != "all"  # a stratified sample of large tables
     folds = curve_folds_auto(features.cv, len(y), sampled, key="features.cv")
-    cv, sfs_cv, lowered = curve_folds(folds.value, features.sfs.cv, method_name == "sfs", y, labels["classes"],
+    cv, sfs_cv, lowered = curve_folds(folds.value, features.sfs.cv, method.name == "sfs", y, labels["classes"],
                                       params.data.rare_classes, section="features")
-    sfs = features.sfs
-    method = selection.Method(
-        method_name, estimator, rfe_step=features.rfe.step, sfs_forward=sfs.direction == "forward",
-        sfs_floating=sfs.floating, sfs_cv=sfs_cv, sfs_scoring=sfs_scoring, sfs_n_jobs=sfs.n_jobs, seed=params.seed,
-        positive=positive_code(labels["classes"], labels.get("positive")), task=task.name,
-        log_sizes=sampled and features.curve_rows == "auto")
-    on = sample_rows(y, rows.value, params.seed, task.classifies) if sampled else slice(None)
+    method = replace(method, sfs_cv=sfs_cv, log_sizes=sampled and features.curve_rows == "auto")
+    on = sample_rows(y, rows.value, params.seed, problem.task.classifies) if sampled else slice(None)
     for line in [rows.line(), *[d.line() for d in [folds] * sampled + lowered],
-                 f"{method_name} with {estimator_name}, {cv}-fold {scoring} curve over {n} features"]:
+                 f"{method.name} with {estimator_name}, {cv}-fold {scoring} curve over {n} features"]:
         print(f"select_features: {line}", flush=True)
-    with fits_on(params.compute, needed=method_name == "sfs") as where:  # only SFS fits in parallel
-        if method_name == "sfs":
+    with fits_on(params.compute, needed=method.name == "sfs") as where:  # only SFS fits in parallel
+        if method.name == "sfs":
             print(f"select_features: SFS fitting on {where}", flush=True)
         with bar(cv, "select_features", unit="folds") as progress:
             scored = selection.CurveScoring(cv, scoring, frozenset([features.k] if isinstance(features.k, int) else []))
             curve, all_scores = selection.score_curve(method, clone(fitted), X.iloc[on].reset_index(drop=True), y[on],
                                                       scored, progress=progress.update)
-        k = n if method_name == "none" else selection.choose_k(curve, features.k)
+        k = n if method.name == "none" else selection.choose_k(curve, features.k)
         path, table = selection.selection_path(method, encoded, y, {k})
     rules = [rows, folds] * sampled + lowered
     metrics = selection.selection_metrics(curve, all_scores, k, n) | ({"size_rules": record(rules)} if rules else {})
-    figure = selection_curve_figure(curve, k, metrics["cv_score_all"], scoring, f"{method_name} + {estimator_name}: "
+    figure = selection_curve_figure(curve, k, metrics["cv_score_all"], scoring, f"{method.name} + {estimator_name}: "
                                     f"{cv}-fold CV, selection refitted in each fold")
 
     write_json(paths.SELECTED, selection.selected_record(method, estimator_name, curve, k, n, path[k]))

@@ -36,8 +36,7 @@ def main() -> None:
     model, members = tuning.chosen_model(tune.model, winner, section="tune")
     scoring = auto(tune.scoring, task.scoring)
     estimator, sized = sizing.sized_estimator(model, problem, "tune.model", members)
-    searched_X, searched_y, rows = sizing.search_sample(X, y, params.compare.rows, params.seed, task.classifies,
-                                                        key="compare.rows")
+    searched_X, searched_y, rows = sizing.search_sample(X, y, params.compare.rows, problem, key="compare.rows")
     folds = sizing.tune_cv(tune.cv, y, labels["classes"], params.data.rare_classes, key="tune.cv")
     decisions = [sizing.tune_search(len(y), tune.search, key="tune.search"), *([rows] if rows.value != "all" else []),
                  *sized, *([folds] if folds.value != sizing.TUNE_FOLDS else [])]
@@ -51,8 +50,7 @@ def main() -> None:
                  f"{kind} search over {candidates} candidates for {model}, {cv}-fold {scoring}"]:
         print(f"tune: {line}", flush=True)
     with tempfile.TemporaryDirectory(prefix="tune-") as cache:  # candidates share each fold's fitted steps
-        pipeline = build_pipeline(preprocessor, selector_from(selected, params.seed, positive, task.name),
-                                  estimator, cache)
+        pipeline = build_pipeline(preprocessor, selector_from(selected, problem), estimator, cache)
         with fits_on(params.compute) as where:
             print(f"tune: fitting on {where}", flush=True)
             start = time.perf_counter()

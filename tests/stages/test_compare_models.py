@@ -14,7 +14,7 @@ from stages.common.io import read_json, read_object, read_table, read_training_s
 from stages.core.tabular.comparison import corrected_ttest, fold_scores, summarize
 from stages.core.tabular.models import COMBINED, build_pipeline, make_estimator
 from stages.core.tabular.selection import Method, SelectFeatures, selector_from
-from tests.conftest import ScalerSpy, project_of, run_fails, run_stages
+from tests.conftest import ScalerSpy, a_problem, project_of, run_fails, run_stages
 
 UPSTREAM = (ingest, preprocess, select_features)
 
@@ -111,8 +111,8 @@ def test_binary_scores_are_about_the_positive_class(selected):
                compare__metrics=["accuracy", "recall", "f1"])
     assert read_json(paths.LABELS)["positive"] == "neg"
     labels, X, y = read_training_split(paths.LABELS, paths.TRAIN)
-    pipeline = build_pipeline(read_object(paths.PREPROCESSOR), selector_from(read_json(paths.SELECTED), 42, 0),
-                              make_estimator("knn", 42))
+    selector = selector_from(read_json(paths.SELECTED), a_problem(seed=42, positive=0))
+    pipeline = build_pipeline(read_object(paths.PREPROCESSOR), selector, make_estimator("knn", 42))
     splits = RepeatedStratifiedKFold(n_splits=3, n_repeats=1, random_state=42).split(X, y)
     expected = [recall_score(y[held], clone(pipeline).fit(X.iloc[train], y[train]).predict(X.iloc[held]), pos_label=0)
                 for train, held in splits]

@@ -6,7 +6,7 @@ trainer holds the problem type and label once and scikit-learn keeps configurati
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -34,6 +34,10 @@ class Problem:
     def inverse(self):
         """What undoes the target transform on averaged predictions (None: nothing to undo)."""
         return np.exp if self.target_transform != "none" else None
+
+    def on_rows(self, y: np.ndarray) -> Problem:
+        """The same problem on other training rows (a search's sample): their count and rarest class."""
+        return replace(self, rows=len(y), rarest=rarest_rows(y, self.task.classifies))
 
 
 def rarest_rows(y: np.ndarray, classifies: bool) -> int | None:

@@ -23,9 +23,10 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from stages.core.errors import PipelineError
 from stages.core.tabular.models import ZOOS, make_estimator
+from stages.core.tabular.problem import Problem
 from stages.core.tabular.scoring import check_scoring, scorer_for
 from stages.core.tabular.sizing import curve_sizes
-from stages.core.tabular.tasks import TASKS, Task, auto
+from stages.core.tabular.tasks import TASKS, auto
 
 Path_ = dict[int, list[str]]  # subset size -> the features kept at that size, best first
 CURVE_POINTS = 60  # wide data: score the filter at this many sizes, not at every one
@@ -248,29 +249,33 @@ def selected_record(method: Method, estimator_name: str, curve: pd.DataFrame, k:
             "k_best": n if method.name == "none" else choose_k(curve, "best"), "k_all": n, "features": features}
 
 
-def selector_from(selected: dict, seed: int, positive: int | None, task: str = "classification") -> SelectFeatures:
-    """select_features' choice (selected.json) as an unfitted Pipeline step."""
-    spec = selected["method"]
+def selector_from(selected: dict, problem: Problem) -> SelectFeatures:
+    """select_features' choice (selected.json) as an unfitted Pipeline step, for the problem's task, seed and
+    positive class."""
+    spec, task, seed = selected["method"], problem.task.name, problem.seed
     method = Method(**{k: v for k, v in spec.items() if k not in _NOT_IN_SPEC},
-                    estimator=make_estimator(spec["estimator"], seed, task=task), seed=seed, positive=positive,
+                    estimator=make_estimator(spec["estimator"], seed, task=task), seed=seed, positive=problem.positive,
                     task=task)
     return SelectFeatures(method, selected["k"])
 
 
-def chosen_method(task: Task, features, encoded: pd.DataFrame, y, seed: int, *,
-                  section: str) -> tuple[str, str, object, str, str]:
+def chosen_method(problem: Problem, features, encoded: pd.DataFrame, y, *, section: str) -> tuple[Method, str, str]:
     """`features` (the validated `<section>` of params.yaml): `.method`, `.estimator`, `.scoring` and `.sfs.scoring`
     with `auto` read as the task's, the estimator made, all of it checked with `.k` before any curve is fitted:
-    (method, estimator name, estimator, scoring, SFS scoring)."""
+    (the Method, for the problem's task, seed and positive class; its estimator's name; the curve's scoring). The
+    curve's folds set the Method's sfs_cv and log_sizes."""
+    task, sfs = problem.task, features.sfs
     method, estimator_name = auto(features.method, task.selection_method), auto(features.estimator,
                                                                                  task.selection_estimator)
-    scoring, sfs_scoring = auto(features.scoring, task.scoring), auto(features.sfs.scoring, task.scoring)
-    made = make_estimator(estimator_name, seed, f"{section}.estimator", task.name)
+    scoring, sfs_scoring = auto(features.scoring, task.scoring), auto(sfs.scoring, task.scoring)
+    made = make_estimator(estimator_name, problem.seed, f"{section}.estimator", task.name)
     check_selection(method, estimator_name, features.k, encoded, y, task.name, section=section)
     check_scoring(scoring, y, f"{section}.scoring", task.name)
     if method == "sfs":  # SFS splits each curve fold's training part again
         check_scoring(sfs_scoring, y, f"{section}.sfs.scoring", task.name)
-    return method, estimator_name, made, scoring, sfs_scoring
+    return Method(method, made, rfe_step=features.rfe.step, sfs_forward=sfs.direction == "forward",
+                  sfs_floating=sfs.floating, sfs_scoring=sfs_scoring, sfs_n_jobs=sfs.n_jobs, seed=problem.seed,
+                  positive=problem.positive, task=task.name), estimator_name, scoring
 
 
 def check_selection(method: str, estimator_name: str, k, encoded: pd.DataFrame, y, task: str, *,

@@ -368,12 +368,13 @@ def search_rows(n: int, rows, *, key: str) -> Decision:
                     "have settled at that size); tune refits the chosen one on every row")
 
 
-def search_sample(X, y: np.ndarray, rows, seed: int, classifies: bool, *, key: str):
-    """(X, y, decision): the rows compare_models and tune's search score on, by `search_rows` (`key`: compare.rows)."""
+def search_sample(X, y: np.ndarray, rows, problem: Problem, *, key: str):
+    """(X, y, decision): the rows compare_models and tune's search score on, by `search_rows` (`key`: compare.rows),
+    a sample seeded by the problem's seed (stratified when it classifies)."""
     decision = search_rows(len(y), rows, key=key)
     if decision.value == "all":
         return X, y, decision
-    kept = sample_rows(y, decision.value, seed, classifies)
+    kept = sample_rows(y, decision.value, problem.seed, problem.task.classifies)
     return X.iloc[kept].reset_index(drop=True), y[kept], decision
 
 
