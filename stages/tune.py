@@ -43,7 +43,7 @@ def main() -> None:
     cv, kind, estimator = folds.value, decisions[0].value, with_target_transform(estimator, labels["target_transform"])
     space, candidates, notes = tuning.search_candidates(tune, model, estimator, kind, task.name, selected,
                                                         section="tune")
-    tuning.check_search(scoring, tune.threshold, y, len(labels["classes"]), task.name, section="tune")
+    tuning.check_search(scoring, tune.threshold, y, problem, section="tune")
     looked, look = sizing.first_look(kind, tune.stop_early, candidates, key="tune.stop_early")
     decisions.append(look)
     for line in [*[d.line() for d in decisions], *notes,

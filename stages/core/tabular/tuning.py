@@ -26,6 +26,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from stages.core.errors import PipelineError, plain
 from stages.core.tabular.models import COMBINED, inner, other_task_parameters, tunable
+from stages.core.tabular.problem import Problem
 from stages.core.tabular.scoring import check_scoring
 from stages.core.tabular.threshold import check_threshold
 
@@ -44,10 +45,10 @@ class LogUniformInt:
         return np.clip(np.floor(draws), self.low, self.high).astype(int)
 
 
-def check_search(scoring: str, threshold, y: np.ndarray, n_classes: int, task: str, *, section: str) -> None:
-    """`<section>.scoring` and `.threshold` against the task and the labels, before any fit."""
-    check_scoring(scoring, y, f"{section}.scoring", task)
-    check_threshold(threshold, n_classes, task, f"{section}.threshold")
+def check_search(scoring: str, threshold, y: np.ndarray, problem: Problem, *, section: str) -> None:
+    """`<section>.scoring` and `.threshold` against the problem's task and classes and the labels, before any fit."""
+    check_scoring(scoring, y, f"{section}.scoring", problem.task.name)
+    check_threshold(threshold, problem.n_classes, problem.task.name, f"{section}.threshold")
 
 
 def distribution(spec, key: str):
