@@ -24,55 +24,50 @@ def main() -> None:
     from stages.core.compute import fits_on
     from stages.core.progress import bar, joblib_progress
     from stages.core.tabular import sizing, tuning
-    from stages.core.tabular.models import COMBINED, build_pipeline, final_model, tunable, with_target_transform
+    from stages.core.tabular.models import COMBINED, build_pipeline, final_model, tunable
     from stages.core.tabular.problem import problem_of
     from stages.core.tabular.scoring import scorer_for
     from stages.core.tabular.selection import selector_from
     from stages.core.tabular.tasks import auto
     from stages.core.tabular.threshold import cut_note, cut_record
     problem = problem_of(labels, y, params.seed, params.compare.size_rules)
-    task, positive = problem.task, problem.positive
+    task = problem.task
     winner = read_json(paths.WINNER) if tune.model in ("best", *COMBINED) else {}  # voting, stacking: its members
-    model, members = tuning.chosen_model(tune.model, winner, section="tune")
-    scoring = auto(tune.scoring, task.scoring)
-    estimator, sized = sizing.sized_estimator(model, problem, "tune.model", members)
+    chosen = tuning.chosen_model(tune.model, winner, section="tune")
     searched_X, searched_y, rows = sizing.search_sample(X, y, params.compare.rows, problem, key="compare.rows")
     folds = sizing.tune_cv(tune.cv, y, labels["classes"], params.data.rare_classes, key="tune.cv")
-    decisions = [sizing.tune_search(len(y), tune.search, key="tune.search"), *([rows] if rows.value != "all" else []),
-                 *sized, *([folds] if folds.value != sizing.TUNE_FOLDS else [])]
-    cv, kind, estimator = folds.value, decisions[0].value, with_target_transform(estimator, labels["target_transform"])
-    space, candidates, notes = tuning.search_candidates(tune, model, estimator, kind, task.name, selected,
-                                                        section="tune")
+    plan = tuning.plan_search(tune, problem, chosen, selected, rows, folds, section="tune")
+    scoring = auto(tune.scoring, task.scoring)
     tuning.check_search(scoring, tune.threshold, y, problem, section="tune")
-    looked, look = sizing.first_look(kind, tune.stop_early, candidates, key="tune.stop_early")
-    decisions.append(look)
-    for line in [*[d.line() for d in decisions], *notes,
-                 f"{kind} search over {candidates} candidates for {model}, {cv}-fold {scoring}"]:
+    for line in plan.lines(scoring):
         print(f"tune: {line}", flush=True)
     with tempfile.TemporaryDirectory(prefix="tune-") as cache:  # candidates share each fold's fitted steps
-        pipeline = build_pipeline(preprocessor, selector_from(selected, problem), estimator, cache)
+        pipeline = build_pipeline(preprocessor, selector_from(selected, problem), plan.estimator, cache)
         with fits_on(params.compute) as where:
             print(f"tune: fitting on {where}", flush=True)
             start = time.perf_counter()
-            rescored = 2 if kind == "halving" else 1  # the untuned model, and halving's winner on every row
-            with joblib_progress(bar(tuning.search_fits(kind, candidates, len(searched_y), cv, rescored), "tune")):
-                search = tuning.Search(kind, space, task.folds(cv, params.seed), scorer_for(scoring, positive),
-                                       tune.n_iter, tune.n_jobs, params.seed, looked)
+            rescored = 2 if plan.kind == "halving" else 1  # the untuned model, and halving's winner on every row
+            fits = tuning.search_fits(plan.kind, plan.candidates, len(searched_y), plan.cv, rescored)
+            with joblib_progress(bar(fits, "tune")):
+                search = tuning.Search(plan.kind, plan.space, task.folds(plan.cv, params.seed),
+                                       scorer_for(scoring, problem.positive), tune.n_iter, tune.n_jobs, params.seed,
+                                       plan.first_look)
                 searched = tuning.run_search(search, pipeline, searched_X, searched_y)
             if searched.stopped:
                 print(f"tune: stopped {searched.stopped}", flush=True)
             elapsed = time.perf_counter() - start
         # refit on every training row; the test split stays unread until evaluate
         saved = final_model(searched.tuned if searched.tuned_wins else pipeline, problem, X, y, tune.threshold,
-                            task.folds(cv, params.seed))
+                            task.folds(plan.cv, params.seed))
 
     write_object(paths.MODEL, saved)
-    write_json(paths.BEST_PARAMS, tuning.tuning_record(model, kind, searched, tunable(estimator)[0],
+    write_json(paths.BEST_PARAMS, tuning.tuning_record(plan.model, plan.kind, searched, tunable(plan.estimator)[0],
                                                        saved.pipeline_.named_steps["select"].features_))
-    write_table(paths.CV_RESULTS, tuning.results_table(searched.search.cv_results_, tunable(estimator)[0]))
+    write_table(paths.CV_RESULTS, tuning.results_table(searched.search.cv_results_, tunable(plan.estimator)[0]))
     write_json(paths.TUNE_METRICS,
-               tuning.tuning_metrics(searched, sizing.record(decisions)) | cut_record(saved, tune.threshold))
-    print(f"tune: {model}, {len(searched.search.cv_results_['params'])} fits of {cv} folds in {elapsed:.1f} s; "
+               tuning.tuning_metrics(searched, sizing.record(plan.decisions)) | cut_record(saved, tune.threshold))
+    print(f"tune: {plan.model}, {len(searched.search.cv_results_['params'])} fits of {plan.cv} folds in "
+          f"{elapsed:.1f} s; "
           f"tuned {searched.best:.4f} vs untuned {searched.untuned:.4f} ({searched.best - searched.untuned:+.5f}): "
           f"kept the {'tuned' if searched.tuned_wins else 'untuned'} model{cut_note(saved, tune.threshold)} -> "
           f"{paths.MODEL}, {paths.BEST_PARAMS}")

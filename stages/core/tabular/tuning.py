@@ -25,7 +25,8 @@ from sklearn.model_selection import (
 from sklearn.utils._param_validation import InvalidParameterError
 
 from stages.core.errors import PipelineError, plain
-from stages.core.tabular.models import COMBINED, inner, other_task_parameters, tunable
+from stages.core.tabular import sizing
+from stages.core.tabular.models import COMBINED, inner, other_task_parameters, tunable, with_target_transform
 from stages.core.tabular.problem import Problem
 from stages.core.tabular.scoring import check_scoring
 from stages.core.tabular.threshold import check_threshold
@@ -271,6 +272,44 @@ def search_candidates(tune, model: str, estimator, search: str, task: str, selec
     candidates = capped_candidates(space, search, tune.n_iter, tune.max_candidates, f"{section}.spaces.{model}",
                                    f"{section}.max_candidates")
     return space, candidates, notes
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """tune's search as decided before any fit, with the size rules that decided it (printed and recorded)."""
+
+    model: str
+    estimator: object  # the zoo's, sized for the problem's rows and target-transformed
+    kind: str  # grid | random | halving
+    cv: int  # folds
+    space: dict
+    candidates: int
+    first_look: int  # candidates scored first (0: all at once)
+    decisions: list  # sizing's Decisions, in the order tune's metrics record them
+    notes: list[str]
+
+    def lines(self, scoring: str) -> list[str]:
+        """What the stage prints before fitting: the rules, the notes, and the search in one line."""
+        return [*[d.line() for d in self.decisions], *self.notes,
+                f"{self.kind} search over {self.candidates} candidates for {self.model}, {self.cv}-fold {scoring}"]
+
+
+def plan_search(tune, problem: Problem, chosen: tuple, selected: dict, sampled: sizing.Decision,
+                folds: sizing.Decision, *, section: str) -> SearchPlan:
+    """The search for `chosen` = (model, its members: chosen_model's), from `tune` (the validated `<section>` of
+    params.yaml) at the problem's size: the model sized, the kind (tune_search), the space and its candidates
+    (search_candidates), the first look; `sampled` (compare.rows' search sample) and `folds` (tune_cv) are the
+    rows and folds the stage decided."""
+    model, members = chosen
+    estimator, sized = sizing.sized_estimator(model, problem, f"{section}.model", members)
+    kind = sizing.tune_search(problem.rows, tune.search, key=f"{section}.search")
+    decisions = [kind, *([sampled] if sampled.value != "all" else []), *sized,
+                 *([folds] if folds.value != sizing.TUNE_FOLDS else [])]
+    estimator = with_target_transform(estimator, problem.target_transform)
+    space, candidates, notes = search_candidates(tune, model, estimator, kind.value, problem.task.name, selected,
+                                                 section=section)
+    looked, look = sizing.first_look(kind.value, tune.stop_early, candidates, key=f"{section}.stop_early")
+    return SearchPlan(model, estimator, kind.value, folds.value, space, candidates, looked, [*decisions, look], notes)
 
 
 @dataclass

@@ -11,9 +11,11 @@ from sklearn.preprocessing import StandardScaler
 
 from stages.core.errors import PipelineError
 from stages.core.tabular.models import final_model
+from stages.core.tabular.sizing import Decision
 from stages.core.tabular.tuning import (
     Search,
     chosen_model,
+    plan_search,
     run_search,
     search_candidates,
     tuning_metrics,
@@ -33,6 +35,24 @@ def test_search_candidates_count_the_space_and_say_how_k_is_searched():
     with pytest.raises(PipelineError, match="tune.max_candidates = 4"):
         search_candidates(SimpleNamespace(**vars(tune) | {"max_candidates": 4}), "logistic_regression",
                           LogisticRegression(), "grid", "classification", selected, section="tune")
+
+
+def test_plan_search_decides_the_kind_and_the_first_look_and_records_the_rules_in_order():
+    selected = {"method": {"name": "chi2"}, "k": 2, "k_best": 3, "k_all": 5}
+    tune = SimpleNamespace(search="auto", k="auto", spaces={"logistic_regression": {"C": [0.1, 1.0, 10.0]},
+                                                            "random_forest": {"max_depth": [4, 8]}},
+                           n_iter=10, max_candidates=50, stop_early=True)
+    every_row, five = Decision("rows", "compare.rows", "all", "-"), Decision("folds", "tune.cv", 5, "-")
+    plan = plan_search(tune, a_problem(rows=300), ("logistic_regression", None), selected, every_row, five,
+                       section="tune")
+    assert (plan.kind, plan.cv, plan.candidates, plan.first_look) == ("grid", 5, 9, 3)
+    assert [d.rule for d in plan.decisions] == ["search", "first_look"]  # every row, the usual folds: not rules
+    assert plan.lines("accuracy")[-1] == "grid search over 9 candidates for logistic_regression, 5-fold accuracy"
+    sampled, three = Decision("rows", "compare.rows", 100_000, "-"), Decision("folds", "tune.cv", 3, "-")
+    large = plan_search(tune, a_problem(rows=200_000), ("random_forest", None), selected, sampled, three,
+                        section="tune")
+    assert [d.rule for d in large.decisions] == ["search", "rows", "random_forest", "folds", "first_look"]
+    assert (large.kind, large.first_look, large.estimator.max_samples) == ("halving", 0, 50_000)
 
 
 def test_the_search_keeps_the_tuned_model_only_when_it_beats_the_untuned_one():
